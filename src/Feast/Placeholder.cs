@@ -1,0 +1,1 @@
+namespace Feast; internal static class Placeholder { }
