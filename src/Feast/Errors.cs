@@ -1,0 +1,109 @@
+namespace Feast;
+
+/// <summary>Base class of every error Feast.NET raises on purpose. Messages name the object at fault and say how to fix it.</summary>
+public class FeastException : Exception
+{
+    /// <summary>Creates an exception with a message for the user.</summary>
+    public FeastException(string message) : base(message) { }
+
+    /// <summary>Creates an exception with a message for the user and the error that caused it.</summary>
+    public FeastException(string message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>The name Feast gives this error class (used in Feast-compatible error bodies).</summary>
+    public virtual string FeastErrorClass => GetType().Name;
+}
+
+/// <summary>A definition breaks one of Feast's rules (duplicate name, unknown entity, bad TTL, ...).</summary>
+public class FeastValidationException : FeastException
+{
+    /// <inheritdoc cref="FeastException(string)"/>
+    public FeastValidationException(string message) : base(message) { }
+}
+
+/// <summary>Two objects of one kind share a name.</summary>
+public sealed class DuplicateObjectNameException : FeastValidationException
+{
+    /// <inheritdoc cref="FeastException(string)"/>
+    public DuplicateObjectNameException(string message) : base(message) { }
+}
+
+/// <summary>A feature name is used twice in one output where names must be unique.</summary>
+public sealed class FeatureNameCollisionException : FeastValidationException
+{
+    /// <inheritdoc cref="FeastException(string)"/>
+    public FeatureNameCollisionException(string message) : base(message) { }
+
+    /// <inheritdoc/>
+    public override string FeastErrorClass => "FeatureNameCollisionError";
+}
+
+/// <summary>A named object was looked up and is not in the registry.</summary>
+public class FeastObjectNotFoundException : FeastException
+{
+    /// <summary>Creates the exception for an object of <paramref name="kind"/> called <paramref name="name"/>.</summary>
+    public FeastObjectNotFoundException(string kind, string name, string? project)
+        : base(project is null ? $"{kind} {name} does not exist" : $"{kind} {name} does not exist in project {project}")
+    {
+        Kind = kind;
+        Name = name;
+    }
+
+    /// <summary>The kind of object (entity, feature view, ...).</summary>
+    public string Kind { get; }
+
+    /// <summary>The name that was looked up.</summary>
+    public string Name { get; }
+}
+
+/// <summary>An entity is not in the registry.</summary>
+public sealed class EntityNotFoundException(string name, string? project = null)
+    : FeastObjectNotFoundException("Entity", name, project);
+
+/// <summary>A feature view is not in the registry.</summary>
+public sealed class FeatureViewNotFoundException(string name, string? project = null)
+    : FeastObjectNotFoundException("Feature view", name, project);
+
+/// <summary>An on-demand feature view is not in the registry.</summary>
+public sealed class OnDemandFeatureViewNotFoundException(string name, string? project = null)
+    : FeastObjectNotFoundException("On demand feature view", name, project);
+
+/// <summary>A stream feature view is not in the registry.</summary>
+public sealed class StreamFeatureViewNotFoundException(string name, string? project = null)
+    : FeastObjectNotFoundException("Stream feature view", name, project);
+
+/// <summary>A feature service is not in the registry.</summary>
+public sealed class FeatureServiceNotFoundException(string name, string? project = null)
+    : FeastObjectNotFoundException("Feature service", name, project);
+
+/// <summary>A data source is not in the registry.</summary>
+public sealed class DataSourceObjectNotFoundException(string name, string? project = null)
+    : FeastObjectNotFoundException("Data source", name, project);
+
+/// <summary>A permission is not in the registry.</summary>
+public sealed class PermissionObjectNotFoundException(string name, string? project = null)
+    : FeastObjectNotFoundException("Permission", name, project);
+
+/// <summary>A project is not in the registry.</summary>
+public sealed class ProjectObjectNotFoundException(string name)
+    : FeastObjectNotFoundException("Project", name, null);
+
+/// <summary>The registry cannot be read or written (corrupt file, unreachable database, ...).</summary>
+public sealed class RegistryException : FeastException
+{
+    /// <inheritdoc cref="FeastException(string, Exception?)"/>
+    public RegistryException(string message, Exception? innerException = null) : base(message, innerException) { }
+}
+
+/// <summary>A feature repo's C# files do not compile, or define nothing usable.</summary>
+public sealed class RepoCompilationException : FeastException
+{
+    /// <summary>Creates the exception from the compiler's diagnostics, already formatted as <c>file:line: message</c>.</summary>
+    public RepoCompilationException(IReadOnlyList<string> diagnostics)
+        : base("The feature repo does not compile:" + Environment.NewLine + string.Join(Environment.NewLine, diagnostics))
+    {
+        Diagnostics = diagnostics;
+    }
+
+    /// <summary>One line per error: <c>file:line: message</c>.</summary>
+    public IReadOnlyList<string> Diagnostics { get; }
+}

@@ -1,0 +1,55 @@
+namespace Feast;
+
+/// <summary>
+/// Feast's value types, numbered as <c>feast.types.ValueType.Enum</c> so a value converts to the protobuf enum by cast.
+/// </summary>
+public enum ValueType
+{
+    /// <summary>Not known yet (proto INVALID); inferred at apply time where possible.</summary>
+    Unknown = 0,
+    Bytes = 1,
+    String = 2,
+    Int32 = 3,
+    Int64 = 4,
+    Double = 5,
+    Float = 6,
+    Bool = 7,
+    /// <summary>Epoch seconds.</summary>
+    UnixTimestamp = 8,
+    BytesList = 11,
+    StringList = 12,
+    Int32List = 13,
+    Int64List = 14,
+    DoubleList = 15,
+    FloatList = 16,
+    BoolList = 17,
+    UnixTimestampList = 18,
+    Null = 19,
+    Map = 20,
+    MapList = 21,
+    BytesSet = 22,
+    StringSet = 23,
+    Int32Set = 24,
+    Int64Set = 25,
+    DoubleSet = 26,
+    FloatSet = 27,
+    BoolSet = 28,
+    UnixTimestampSet = 29,
+    Json = 32,
+    JsonList = 33,
+    Struct = 34,
+    StructList = 35,
+    Uuid = 36,
+    TimeUuid = 37,
+    UuidList = 38,
+    TimeUuidList = 39,
+    UuidSet = 40,
+    TimeUuidSet = 41,
+    ValueList = 42,
+    ValueSet = 43,
+    Decimal = 44,
+    DecimalList = 45,
+    DecimalSet = 46,
+    ScalarMap = 47,
+    ZonedTimestamp = 48,
+}

@@ -1,1 +1,0 @@
-namespace Feast; internal static class Placeholder { }
