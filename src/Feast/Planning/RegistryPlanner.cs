@@ -1,0 +1,203 @@
+using Feast.Model.Proto;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+using Google.Protobuf.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using P = Feast.Protos.Core;
+
+// Python Feast still writes Registry.project_metadata (a project uuid per project), so apply does too.
+#pragma warning disable CS0612
+
+namespace Feast.Planning;
+
+/// <summary>
+/// Computes and applies the difference between a registry and a repo's definitions for one project.
+/// Both sides go through the same model → proto conversion, so fields Feast.NET does not model never show as changes.
+/// </summary>
+internal static class RegistryPlanner
+{
+    /// <summary>What apply would change, without changing anything.</summary>
+    public static RegistryPlan Plan(P.Registry? current, RepoDefinitions prepared, string project) =>
+        Run(current?.Clone() ?? new P.Registry(), prepared, project, now: null);
+
+    /// <summary>Applies the definitions to <paramref name="registry"/> in place and returns what changed.</summary>
+    public static RegistryPlan Apply(P.Registry registry, RepoDefinitions prepared, string project, DateTimeOffset now) =>
+        Run(registry, prepared, project, Timestamp.FromDateTimeOffset(now));
+
+    /// <summary>Removes every object of <paramref name="project"/> from <paramref name="registry"/>; returns the removed views.</summary>
+    public static RegistryPlan RemoveProject(P.Registry registry, string project)
+    {
+        var plan = Run(registry, new RepoDefinitions(), project, now: Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), keepDummy: false);
+        Remove(registry.Projects, p => p.Spec.Name == project);
+        Remove(registry.ProjectMetadata, m => m.Project == project);
+        return plan;
+    }
+
+    private static void Remove<T>(RepeatedField<T> list, Func<T, bool> predicate)
+    {
+        for (var i = list.Count - 1; i >= 0; i--)
+        {
+            if (predicate(list[i])) list.RemoveAt(i);
+        }
+    }
+
+    private static RegistryPlan Run(P.Registry registry, RepoDefinitions defs, string project, Timestamp? now, bool keepDummy = true)
+    {
+        var changes = new List<ObjectChange>();
+        var stamp = now ?? Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch);
+        var apply = now is not null;
+
+        var entities = defs.Entities.Where(e => e.Name != Entity.DummyName).ToList();
+        if (keepDummy) entities.Add(Entity.Dummy);
+
+        if (keepDummy)
+        {
+            var current = registry.Projects.LastOrDefault(p => p.Spec.Name == project);
+            var desired = defs.Projects.FirstOrDefault(p => p.Name == project)
+                ?? (current is null ? new Project(project) : ProtoConverter.FromProto(current));
+            Diff(changes, apply, "Project", registry.Projects, [ProtoConverter.ToProto(desired)], project,
+                p => p.Spec.Name, p => p.Spec.Name, p => p.Spec, p => ProtoConverter.ToProto(ProtoConverter.FromProto(p)),
+                (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.ProjectMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }),
+                allowDelete: false);
+        }
+        if (apply && keepDummy && !registry.ProjectMetadata.Any(m => m.Project == project))
+            registry.ProjectMetadata.Add(new P.ProjectMetadata { Project = project, ProjectUuid = Guid.NewGuid().ToString() });
+
+        Diff(changes, apply, "Entity", registry.Entities, entities.Select(e => ProtoConverter.ToProto(e, project)), project,
+            e => e.Spec.Name, e => e.Spec.Project, e => e.Spec, e => ProtoConverter.ToProto(ProtoConverter.FromProto(e), project),
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.EntityMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+
+        Diff(changes, apply, "DataSource", registry.DataSources, defs.DataSources.Select(d => ProtoConverter.ToProto(d, project)), project,
+            d => d.Name, d => d.Project, WithoutMeta, d => ProtoConverter.ToProto(ProtoConverter.FromProto(d), project),
+            (n, o) => n.Meta = o?.Meta);
+
+        var deletedViews = new List<FeatureView>();
+        Diff(changes, apply, "FeatureView", registry.FeatureViews, defs.FeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
+            v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
+            (n, o) =>
+            {
+                n.Meta.CreatedTimestamp = o?.Meta?.CreatedTimestamp ?? stamp;
+                n.Meta.LastUpdatedTimestamp = stamp;
+            },
+            onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)));
+
+        Diff(changes, apply, "OnDemandFeatureView", registry.OnDemandFeatureViews, defs.OnDemandFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
+            v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.OnDemandFeatureViewMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+
+        Diff(changes, apply, "StreamFeatureView", registry.StreamFeatureViews, defs.StreamFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
+            v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
+            (n, o) =>
+            {
+                n.Meta.CreatedTimestamp = o?.Meta?.CreatedTimestamp ?? stamp;
+                n.Meta.LastUpdatedTimestamp = stamp;
+            },
+            onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)));
+
+        Diff(changes, apply, "FeatureService", registry.FeatureServices, defs.FeatureServices.Select(s => ProtoConverter.ToProto(s, project)), project,
+            s => s.Spec.Name, s => s.Spec.Project, s => s.Spec, s => ProtoConverter.ToProto(ProtoConverter.FromProto(s), project),
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.FeatureServiceMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+
+        Diff(changes, apply, "Permission", registry.Permissions, defs.Permissions.Select(p => ProtoConverter.ToProto(p, project)), project,
+            p => p.Spec.Name, p => p.Spec.Project, p => p.Spec, p => ProtoConverter.ToProto(ProtoConverter.FromProto(p), project),
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.PermissionMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+
+        // A view that stops being online loses its online table, like a deleted one.
+        var keep = defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => v.Online).ToList();
+        var keepNames = keep.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        deletedViews.AddRange(defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => !v.Online));
+        return new RegistryPlan(changes)
+        {
+            ViewsToKeep = keep,
+            ViewsToDelete = deletedViews.Where(v => !keepNames.Contains(v.Name)).DistinctBy(v => v.Name).ToList(),
+        };
+    }
+
+    private static TMeta Meta<TMeta>(Timestamp? created, Timestamp now, Func<Timestamp, Timestamp, TMeta> make) => make(created ?? now, now);
+
+    private static IMessage WithoutMeta(P.DataSource source)
+    {
+        var copy = source.Clone();
+        copy.Meta = null;
+        return copy;
+    }
+
+    private static void Diff<T>(List<ObjectChange> changes, bool apply, string kind, RepeatedField<T> list, IEnumerable<T> desired, string project,
+        Func<T, string> name, Func<T, string> projectOf, Func<T, IMessage> spec, Func<T, T> normalize, Action<T, T?> stamp,
+        Action<T>? onDelete = null, bool allowDelete = true)
+        where T : class, IMessage<T>
+    {
+        var wanted = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var item in desired) wanted[name(item)] = item;
+
+        // Existing objects of this project, the last of each name being current (Python appends on update).
+        var existing = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var item in list)
+        {
+            if (projectOf(item) == project) existing[name(item)] = item;
+        }
+
+        foreach (var (objectName, old) in existing.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (wanted.ContainsKey(objectName) || !allowDelete) continue;
+            changes.Add(new ObjectChange(kind, objectName, ChangeType.Delete, []));
+            onDelete?.Invoke(old);
+            if (apply) RemoveNamed(list, objectName, name, projectOf, project);
+        }
+
+        foreach (var (objectName, item) in wanted.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (existing.TryGetValue(objectName, out var old))
+            {
+                var fields = ChangedFields(spec(normalize(old)), spec(item));
+                if (fields.Count == 0) continue;
+                changes.Add(new ObjectChange(kind, objectName, ChangeType.Update, fields));
+                if (!apply) continue;
+                stamp(item, old);
+                RemoveNamed(list, objectName, name, projectOf, project);
+                list.Add(item);
+            }
+            else
+            {
+                changes.Add(new ObjectChange(kind, objectName, ChangeType.Add, []));
+                if (!apply) continue;
+                stamp(item, null);
+                list.Add(item);
+            }
+        }
+    }
+
+    private static void RemoveNamed<T>(RepeatedField<T> list, string objectName, Func<T, string> name, Func<T, string> projectOf, string project)
+    {
+        for (var i = list.Count - 1; i >= 0; i--)
+        {
+            if (name(list[i]) == objectName && projectOf(list[i]) == project) list.RemoveAt(i);
+        }
+    }
+
+    private static List<string> ChangedFields(IMessage before, IMessage after)
+    {
+        var result = new List<string>();
+        foreach (var field in before.Descriptor.Fields.InFieldNumberOrder())
+        {
+            var a = field.Accessor.GetValue(before);
+            var b = field.Accessor.GetValue(after);
+            if (!Equals(a, b))
+                result.Add($"{field.Name}: {Render(field, a)} -> {Render(field, b)}");
+        }
+        return result;
+    }
+
+    private static string Render(FieldDescriptor field, object? value)
+    {
+        var text = value switch
+        {
+            null => "(none)",
+            IMessage message => JsonFormatter.Default.Format(message),
+            string s => $"\"{s}\"",
+            _ => value.ToString() ?? "",
+        };
+        if (field.FieldType == FieldType.Message && text == "{ }") text = "{}";
+        return text.Length > 120 ? text[..117] + "..." : text;
+    }
+}

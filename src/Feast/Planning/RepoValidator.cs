@@ -1,0 +1,121 @@
+namespace Feast.Planning;
+
+/// <summary>
+/// Feast's apply-time rules over a whole set of definitions: names are unique, references resolve, types are known.
+/// Also completes what Feast infers: entity value types from feature views and join-key types from entities.
+/// </summary>
+internal static class RepoValidator
+{
+    public static RepoDefinitions Prepare(RepoDefinitions defs)
+    {
+        ArgumentNullException.ThrowIfNull(defs);
+        Unique(defs.Entities, "entity");
+        Unique(defs.DataSources, "data source");
+        Unique(defs.FeatureServices, "feature service");
+        Unique(defs.Permissions, "permission");
+        Unique(defs.Projects, "project");
+        var allViews = defs.FeatureViews.Cast<BaseFeatureView>().Concat(defs.StreamFeatureViews).Concat(defs.OnDemandFeatureViews).ToList();
+        var clash = allViews.GroupBy(v => v.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+            throw new DuplicateObjectNameException($"More than one feature view is named '{clash.Key}' ({string.Join(", ", clash.Select(v => $"{v.Kind} '{v.Name}'"))}). Feature view names (batch, stream and on-demand) must be unique, ignoring case.");
+
+        var entities = InferEntityTypes(defs);
+        var byName = entities.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        var featureViews = defs.FeatureViews.Select(v => CompleteView(v, byName)).ToList();
+        var streamViews = defs.StreamFeatureViews.Select(v => (StreamFeatureView)CompleteView(v, byName)).ToList();
+
+        foreach (var view in defs.OnDemandFeatureViews) CheckFeatures(view);
+        var viewsByName = featureViews.Cast<BaseFeatureView>().Concat(streamViews).Concat(defs.OnDemandFeatureViews)
+            .ToDictionary(v => v.Name, StringComparer.Ordinal);
+
+        foreach (var odfv in defs.OnDemandFeatureViews)
+        {
+            foreach (var projection in odfv.SourceProjections)
+                CheckProjection(projection, viewsByName, $"On demand feature view '{odfv.Name}'");
+        }
+        foreach (var service in defs.FeatureServices)
+        {
+            foreach (var projection in service.Projections)
+                CheckProjection(projection, viewsByName, $"Feature service '{service.Name}'");
+        }
+
+        return defs with { Entities = entities, FeatureViews = featureViews, StreamFeatureViews = streamViews };
+    }
+
+    private static void Unique<T>(IReadOnlyList<T> objects, string kind) where T : FeastObject
+    {
+        var duplicate = objects.GroupBy(o => o.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Distinct().Count() > 1);
+        if (duplicate is not null)
+            throw new DuplicateObjectNameException($"Two different {kind} definitions are named '{duplicate.Key}'. Names must be unique within a kind; rename one of them.");
+    }
+
+    private static List<Entity> InferEntityTypes(RepoDefinitions defs)
+    {
+        var result = new List<Entity>(defs.Entities.Count);
+        foreach (var entity in defs.Entities.DistinctBy(e => e.Name))
+        {
+            if (entity.ValueType != ValueType.Unknown)
+            {
+                result.Add(entity);
+                continue;
+            }
+            // Feast infers an entity's type from the join-key column of the views that use it.
+            var inferred = defs.FeatureViews.Concat(defs.StreamFeatureViews)
+                .Where(v => v.Entities.Contains(entity.Name))
+                .SelectMany(v => v.EntityColumns)
+                .Where(c => c.Name == entity.JoinKey && c.Dtype.ValueType != ValueType.Unknown)
+                .Select(c => c.Dtype.ValueType)
+                .Distinct()
+                .ToList();
+            if (inferred.Count > 1)
+                throw new FeastValidationException($"Entity '{entity.Name}': feature views declare its join key '{entity.JoinKey}' with different types ({string.Join(", ", inferred)}). Give the entity a valueType and use it in every view.");
+            result.Add(inferred.Count == 1 ? entity with { ValueType = inferred[0] } : entity);
+        }
+        return result;
+    }
+
+    private static FeatureView CompleteView(FeatureView view, Dictionary<string, Entity> entities)
+    {
+        var columns = new List<Field>(view.EntityColumns.Count);
+        foreach (var name in view.Entities)
+        {
+            if (!entities.TryGetValue(name, out var entity))
+                throw new FeastValidationException($"{view.Kind} '{view.Name}' uses entity '{name}', which is not defined in the repo. Define the entity or remove it from the view's entities.");
+            var column = view.EntityColumns.FirstOrDefault(c => c.Name == entity.JoinKey) ?? new Field(entity.JoinKey, FeastType.Invalid);
+            if (column.Dtype.ValueType == ValueType.Unknown)
+            {
+                if (entity.ValueType == ValueType.Unknown)
+                    throw new FeastValidationException($"{view.Kind} '{view.Name}': the type of join key '{entity.JoinKey}' (entity '{entity.Name}') is unknown. Give the entity a valueType (e.g. valueType: ValueType.Int64) or add new Field(\"{entity.JoinKey}\", FeastType.Int64) to the view's schema.");
+                column = column with { Dtype = FeastType.FromValueType(entity.ValueType) };
+            }
+            else if (entity.ValueType != ValueType.Unknown && column.Dtype.ValueType != entity.ValueType)
+            {
+                throw new FeastValidationException($"{view.Kind} '{view.Name}': join key '{entity.JoinKey}' is declared as {column.Dtype} but entity '{entity.Name}' has value type {entity.ValueType}. Make them agree.");
+            }
+            columns.Add(column);
+        }
+        CheckFeatures(view);
+        var joinKeys = columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var collision = view.Features.FirstOrDefault(f => joinKeys.Contains(f.Name));
+        if (collision is not null)
+            throw new FeastValidationException($"{view.Kind} '{view.Name}': feature '{collision.Name}' has the name of a join key. Rename the feature.");
+        return view with { EntityColumns = columns };
+    }
+
+    private static void CheckFeatures(BaseFeatureView view)
+    {
+        var untyped = view.Features.FirstOrDefault(f => f.Dtype.ValueType == ValueType.Unknown);
+        if (untyped is not null)
+            throw new FeastValidationException($"{view.Kind} '{view.Name}': feature '{untyped.Name}' has no type. Give it one, e.g. new Field(\"{untyped.Name}\", FeastType.Float32).");
+    }
+
+    private static void CheckProjection(FeatureViewProjection projection, Dictionary<string, BaseFeatureView> views, string owner)
+    {
+        if (!views.TryGetValue(projection.Name, out var view))
+            throw new FeastValidationException($"{owner} uses feature view '{projection.Name}', which is not defined in the repo.");
+        var names = view.Features.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = projection.Features.FirstOrDefault(f => !names.Contains(f.Name));
+        if (missing is not null)
+            throw new FeastValidationException($"{owner} selects feature '{missing.Name}' from '{projection.Name}', which has no such feature. Its features are: {string.Join(", ", view.Features.Select(f => f.Name))}.");
+    }
+}
