@@ -83,6 +83,16 @@ public abstract record BaseFeatureView : FeastObject, IOnDemandSource
 /// <param name="End">Inclusive end.</param>
 public sealed record MaterializationInterval(DateTimeOffset Start, DateTimeOffset End);
 
+/// <summary>Where a feature view is in its materialization life cycle, numbered as <c>feast.core.FeatureViewState</c>.</summary>
+public enum FeatureViewState
+{
+    Unspecified = 0,
+    Created = 1,
+    Generated = 2,
+    Materializing = 3,
+    AvailableOnline = 4,
+}
+
 /// <summary>A group of features from one source, keyed by entities, with a TTL.</summary>
 public record FeatureView : BaseFeatureView
 {
@@ -158,6 +168,9 @@ public record FeatureView : BaseFeatureView
 
     /// <summary>The time windows already loaded into the online store.</summary>
     public IReadOnlyList<MaterializationInterval> MaterializationIntervals { get; init; } = [];
+
+    /// <summary>Where the view is in its materialization life cycle (set by the registry).</summary>
+    public FeatureViewState State { get; init; }
 
     /// <summary>Whether the view has no entities (Feast keys such views by the dummy entity).</summary>
     public bool IsEntityless => Entities.Count == 0;

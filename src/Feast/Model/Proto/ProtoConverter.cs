@@ -267,6 +267,7 @@ internal static class ProtoConverter
         {
             CreatedTimestamp = ToTimestamp(view.CreatedTimestamp),
             LastUpdatedTimestamp = ToTimestamp(view.LastUpdatedTimestamp),
+            State = (P.FeatureViewState)(int)view.State,
         };
         meta.MaterializationIntervals.Add(view.MaterializationIntervals.Select(i => new P.MaterializationInterval
         {
@@ -287,6 +288,7 @@ internal static class ProtoConverter
             Entities = EntityNames(s.Entities),
             EntityColumns = [.. s.EntityColumns.Select(FromProto)],
             MaterializationIntervals = Intervals(proto.Meta),
+            State = (FeatureViewState)(int)(proto.Meta?.State ?? P.FeatureViewState.StateUnspecified),
         };
         return WithMeta(view, proto.Meta?.CreatedTimestamp, proto.Meta?.LastUpdatedTimestamp);
     }
@@ -333,6 +335,7 @@ internal static class ProtoConverter
         {
             CreatedTimestamp = ToTimestamp(view.CreatedTimestamp),
             LastUpdatedTimestamp = ToTimestamp(view.LastUpdatedTimestamp),
+            State = (P.FeatureViewState)(int)view.State,
         };
         meta.MaterializationIntervals.Add(view.MaterializationIntervals.Select(i => new P.MaterializationInterval
         {
@@ -355,6 +358,7 @@ internal static class ProtoConverter
             Entities = EntityNames(s.Entities),
             EntityColumns = [.. s.EntityColumns.Select(FromProto)],
             MaterializationIntervals = Intervals(proto.Meta),
+            State = (FeatureViewState)(int)(proto.Meta?.State ?? P.FeatureViewState.StateUnspecified),
         };
         return WithMeta(view, proto.Meta?.CreatedTimestamp, proto.Meta?.LastUpdatedTimestamp);
     }

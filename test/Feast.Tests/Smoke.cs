@@ -1,1 +1,0 @@
-namespace Feast.Tests; public class Smoke { [Fact] public void Works() => Assert.True(true); }

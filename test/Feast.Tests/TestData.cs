@@ -1,0 +1,75 @@
+namespace Feast.Tests;
+
+/// <summary>Paths to the Feast-written fixtures in ../shared/testdata and throwaway directories for tests.</summary>
+internal static class TestData
+{
+    public static string SharedDir { get; } = FindShared();
+
+    public static string FeastRegistryDb => Path.Combine(SharedDir, "testdata", "feast_registry", "registry.db");
+
+    public static string FeastOnlineStoreDb => Path.Combine(SharedDir, "testdata", "feast_online_sqlite", "online_store.db");
+
+    private static string FindShared()
+    {
+        // The repo sits next to shared/ (../shared from the repo root); walk up from the test binaries.
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared");
+            if (Directory.Exists(Path.Combine(candidate, "testdata"))) return candidate;
+        }
+        throw new InvalidOperationException("Cannot find ../shared/testdata above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>A temporary directory deleted when disposed.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "feast-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string relative) => System.IO.Path.Combine(Path, relative);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a finalizer-bound handle; the OS temp cleaner takes it.
+        }
+    }
+}
+
+/// <summary>Builds protobuf bytes by hand from field numbers, to check encodings against Feast's schema independently of generated code.</summary>
+internal static class Wire
+{
+    public static byte[] Varint(ulong value)
+    {
+        var bytes = new List<byte>();
+        do
+        {
+            var b = (byte)(value & 0x7F);
+            value >>= 7;
+            if (value != 0) b |= 0x80;
+            bytes.Add(b);
+        } while (value != 0);
+        return [.. bytes];
+    }
+
+    public static byte[] Tag(int field, int wireType) => Varint((ulong)((field << 3) | wireType));
+
+    public static byte[] VarintField(int field, long value) => [.. Tag(field, 0), .. Varint((ulong)value)];
+
+    public static byte[] BytesField(int field, byte[] payload) => [.. Tag(field, 2), .. Varint((ulong)payload.Length), .. payload];
+
+    public static byte[] StringField(int field, string value) => BytesField(field, System.Text.Encoding.UTF8.GetBytes(value));
+
+    public static byte[] Concat(params byte[][] parts) => [.. parts.SelectMany(p => p)];
+}
