@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace Feast.Cli.Commands;
+
+/// <summary>Every <c>feast</c> subcommand, in the order <c>--help</c> lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Build(CliContext context)
+    {
+        yield return RepoCommands.Version(context);
+        yield return RepoCommands.Configuration(context);
+        yield return RepoCommands.Init(context);
+        yield return RepoCommands.Plan(context);
+        yield return RepoCommands.Apply(context);
+        yield return RepoCommands.Teardown(context);
+        yield return RepoCommands.RegistryDump(context);
+        foreach (var command in ObjectCommands.Build(context)) yield return command;
+    }
+}

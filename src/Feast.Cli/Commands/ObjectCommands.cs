@@ -1,0 +1,230 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Feast.Model.Proto;
+using Feast.Registry;
+using Google.Protobuf;
+using Spectre.Console;
+
+namespace Feast.Cli.Commands;
+
+/// <summary><c>list</c> and <c>describe</c> for each object kind, as Feast's CLI offers them.</summary>
+internal static class ObjectCommands
+{
+    /// <summary>One object kind: its command name, table columns, and how to read it from a snapshot.</summary>
+    private sealed record Kind(
+        string CommandName,
+        string Plural,
+        string[] Columns,
+        Func<RegistrySnapshot, IEnumerable<FeastObject>> All,
+        Func<FeastObject, string[]> Row,
+        Func<RegistrySnapshot, string, FeastObject> Get,
+        Func<FeastObject, string, IMessage> ToProto);
+
+    private static readonly Kind[] Kinds =
+    [
+        new("entities", "entities", ["NAME", "DESCRIPTION", "TYPE"],
+            s => s.Entities.Values.Where(e => e.Name != Entity.DummyName),
+            o => { var e = (Entity)o; return [e.Name, e.Description, ValueTypeName(e.ValueType)]; },
+            (s, n) => s.GetEntity(n), (o, p) => ProtoConverter.ToProto((Entity)o, p)),
+        new("feature-views", "feature views", ["NAME", "ENTITIES", "TYPE"],
+            s => s.FeatureViews.Values.Concat<FeastObject>(s.StreamFeatureViews.Values).Concat(s.OnDemandFeatureViews.Values),
+            o => o switch
+            {
+                FeatureView v => [v.Name, Braces(v.IsEntityless ? [Entity.DummyName] : v.Entities), v.Kind],
+                OnDemandFeatureView v => [v.Name, "n/a", v.Kind],
+                _ => [o.Name, "", o.Kind],
+            },
+            (s, n) => s.FeatureViews.TryGetValue(n, out var v) ? v
+                : s.StreamFeatureViews.TryGetValue(n, out var sv) ? sv
+                : s.OnDemandFeatureViews.TryGetValue(n, out var ov) ? ov
+                : throw new FeatureViewNotFoundException(n, s.Project),
+            AnyViewToProto),
+        new("on-demand-feature-views", "on demand feature views", ["NAME", "MODE"],
+            s => s.OnDemandFeatureViews.Values,
+            o => [o.Name, ((OnDemandFeatureView)o).Mode],
+            (s, n) => s.GetOnDemandFeatureView(n), AnyViewToProto),
+        new("stream-feature-views", "stream feature views", ["NAME", "ENTITIES", "SOURCE"],
+            s => s.StreamFeatureViews.Values,
+            o => { var v = (StreamFeatureView)o; return [v.Name, Braces(v.Entities), v.StreamSource?.Name ?? ""]; },
+            (s, n) => s.GetStreamFeatureView(n), AnyViewToProto),
+        new("feature-services", "feature services", ["NAME", "FEATURES"],
+            s => s.FeatureServices.Values,
+            o => [o.Name, string.Join(", ", ((FeatureService)o).Projections.SelectMany(p => p.Features.Select(f => $"{p.NameToUse}:{f.Name}")))],
+            (s, n) => s.GetFeatureService(n), (o, p) => ProtoConverter.ToProto((FeatureService)o, p)),
+        new("data-sources", "data sources", ["NAME", "CLASS"],
+            s => s.DataSources.Values,
+            o => [o.Name, ((DataSource)o).SourceTypeName],
+            (s, n) => s.GetDataSource(n), (o, p) => ProtoConverter.ToProto((DataSource)o, p)),
+        new("permissions", "permissions", ["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "POLICY"],
+            s => s.Permissions.Values,
+            o =>
+            {
+                var p = (Permission)o;
+                return [p.Name, string.Join(", ", p.Types), string.Join(", ", p.NamePatterns), string.Join(", ", p.Actions), PolicyText(p.Policy)];
+            },
+            (s, n) => s.GetPermission(n), (o, p) => ProtoConverter.ToProto((Permission)o, p)),
+        new("projects", "projects", ["NAME", "DESCRIPTION", "TAGS", "OWNER"],
+            s => s.Projects.Values,
+            o => [o.Name, o.Description, Tags(o.Tags), o.Owner],
+            (s, n) => s.GetProject(n), (o, _) => ProtoConverter.ToProto((Project)o)),
+    ];
+
+    public static IEnumerable<Command> Build(CliContext context) => Kinds.Select(kind => Group(context, kind));
+
+    private static Command Group(CliContext context, Kind kind)
+    {
+        var tags = new Option<string[]>("--tags")
+        {
+            Description = "Only objects with this tag, as KEY:VALUE; repeat to require several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var list = new Command("list", $"List the {kind.Plural} of the project.") { tags };
+        list.SetAction(async (result, ct) =>
+        {
+            var filters = ParseTags(result.GetValue(tags) ?? []);
+            var snapshot = await ReadAsync(context, result, ct).ConfigureAwait(false);
+            var table = new Table().Border(TableBorder.Simple);
+            foreach (var column in kind.Columns) table.AddColumn(column);
+            var objects = kind.All(snapshot)
+                .Where(o => filters.All(f => o.Tags.TryGetValue(f.Key, out var v) && v == f.Value))
+                .OrderBy(o => o.Name, StringComparer.Ordinal);
+            foreach (var obj in objects) table.AddRow(kind.Row(obj).Select(Markup.Escape).ToArray());
+            context.Console.Write(table);
+            return ExitCodes.Ok;
+        });
+
+        var name = new Argument<string>("NAME") { Description = "The object's name." };
+        var describe = new Command("describe", $"Show one of the project's {kind.Plural} in full.") { name };
+        describe.SetAction(async (result, ct) =>
+        {
+            var snapshot = await ReadAsync(context, result, ct).ConfigureAwait(false);
+            var obj = kind.Get(snapshot, result.GetRequiredValue(name));
+            await context.Out.WriteAsync(ProtoYaml.Render(kind.ToProto(obj, snapshot.Project))).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+
+        return new Command(kind.CommandName, $"Access the {kind.Plural} of the project.") { list, describe };
+    }
+
+    private static async Task<RegistrySnapshot> ReadAsync(CliContext context, ParseResult result, CancellationToken ct)
+    {
+        using var loggers = context.CreateLoggerFactory(result);
+        await using var store = context.OpenStore(result, loggers);
+        return await store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
+    }
+
+    private static Dictionary<string, string> ParseTags(string[] tags)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            var colon = tag.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+                throw new FeastException($"--tags '{tag}' is not KEY:VALUE. Write it as e.g. --tags team:driver_performance.");
+            result[tag[..colon]] = tag[(colon + 1)..];
+        }
+        return result;
+    }
+
+    private static IMessage AnyViewToProto(FeastObject obj, string project) => obj switch
+    {
+        StreamFeatureView s => ProtoConverter.ToProto(s, project),
+        FeatureView v => ProtoConverter.ToProto(v, project),
+        OnDemandFeatureView o => ProtoConverter.ToProto(o, project),
+        _ => throw new ArgumentException($"Not a feature view: {obj.Kind}", nameof(obj)),
+    };
+
+    private static string ValueTypeName(ValueType type) => type switch
+    {
+        ValueType.Unknown => "UNKNOWN",
+        _ => System.Text.RegularExpressions.Regex.Replace(type.ToString(), "(?<=[a-z0-9])([A-Z])", "_$1").ToUpperInvariant(),
+    };
+
+    private static string Braces(IEnumerable<string> items) => "{" + string.Join(", ", items.Select(i => $"'{i}'")) + "}";
+
+    private static string Tags(IReadOnlyDictionary<string, string> tags) => string.Join(", ", tags.Select(kv => $"{kv.Key}={kv.Value}"));
+
+    private static string PolicyText(Policy policy) => policy switch
+    {
+        RoleBasedPolicy r => "roles: " + string.Join(", ", r.Roles),
+        GroupBasedPolicy g => "groups: " + string.Join(", ", g.Groups),
+        NamespaceBasedPolicy n => "namespaces: " + string.Join(", ", n.Namespaces),
+        CombinedGroupNamespacePolicy c => $"groups: {string.Join(", ", c.Groups)}; namespaces: {string.Join(", ", c.Namespaces)}",
+        _ => "allow all",
+    };
+}
+
+/// <summary>Renders a protobuf message as YAML, the way Feast's <c>describe</c> commands print objects.</summary>
+internal static class ProtoYaml
+{
+    public static string Render(IMessage message)
+    {
+        var node = JsonNode.Parse(JsonFormatter.Default.Format(message));
+        var writer = new StringWriter();
+        Write(writer, node, 0, inList: false);
+        return writer.ToString();
+    }
+
+    private static void Write(StringWriter writer, JsonNode? node, int indent, bool inList)
+    {
+        var pad = new string(' ', indent);
+        switch (node)
+        {
+            case JsonObject obj:
+                var first = true;
+                foreach (var (key, value) in obj)
+                {
+                    var prefix = inList && first ? "" : pad;
+                    first = false;
+                    if (value is JsonObject or JsonArray && HasContent(value))
+                    {
+                        writer.WriteLine($"{prefix}{key}:");
+                        Write(writer, value, indent + 2, inList: false);
+                    }
+                    else
+                    {
+                        writer.WriteLine($"{prefix}{key}: {Scalar(value)}");
+                    }
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    if (item is JsonObject o && o.Count > 0)
+                    {
+                        writer.Write($"{pad}- ");
+                        Write(writer, item, indent + 2, inList: true);
+                    }
+                    else
+                    {
+                        writer.WriteLine($"{pad}- {Scalar(item)}");
+                    }
+                }
+                break;
+            default:
+                writer.WriteLine($"{pad}{Scalar(node)}");
+                break;
+        }
+    }
+
+    private static bool HasContent(JsonNode? node) => node switch
+    {
+        JsonObject o => o.Count > 0,
+        JsonArray a => a.Count > 0,
+        _ => false,
+    };
+
+    private static string Scalar(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonObject => "{}",
+        JsonArray => "[]",
+        JsonValue v when v.TryGetValue<string>(out var s) => NeedsQuotes(s) ? System.Text.Json.JsonSerializer.Serialize(s) : s,
+        _ => node.ToJsonString(),
+    };
+
+    private static bool NeedsQuotes(string s) =>
+        s.Length == 0 || s.Contains('\n', StringComparison.Ordinal) || s.Contains(": ", StringComparison.Ordinal) || s.StartsWith(' ') || s.EndsWith(' ')
+        || "-?:,[]{}#&*!|>'\"%@`".Contains(s[0], StringComparison.Ordinal) || s is "true" or "false" or "null" or "yes" or "no"
+        || double.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out _);
+}

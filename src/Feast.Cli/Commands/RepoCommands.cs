@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Reflection;
+using Feast.Configuration;
+using Feast.Planning;
+using Feast.Repo;
+using Spectre.Console;
+
+namespace Feast.Cli.Commands;
+
+/// <summary>Commands over a whole repo: version, configuration, init, plan, apply, teardown, registry-dump.</summary>
+internal static class RepoCommands
+{
+    public static string SdkVersion { get; } =
+        typeof(FeastObject).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static Command Version(CliContext context)
+    {
+        var command = new Command("version", "Show the Feast.NET SDK version.");
+        command.SetAction(async (_, ct) =>
+        {
+            await context.Out.WriteLineAsync($"Feast.NET SDK Version: \"{SdkVersion}\"").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Configuration(CliContext context)
+    {
+        var command = new Command("configuration", "Show the effective configuration of the repo: feature_store.yaml with every default filled in.");
+        command.SetAction(async (result, ct) =>
+        {
+            var config = RepoConfigLoader.Load(context.RepoPath(result), result.GetValue(context.Globals.FeatureStoreYaml));
+            await context.Out.WriteAsync(config.ToYaml()).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Init(CliContext context)
+    {
+        var name = new Argument<string>("PROJECT_DIRECTORY")
+        {
+            Description = "The directory to create; its name is the project name (letters, digits and underscores).",
+            DefaultValueFactory = _ => "my_project",
+        };
+        var template = new Option<string>("--template", "-t")
+        {
+            Description = "The template to use. Available: local (DuckDB offline store over Parquet, SQLite online store).",
+            DefaultValueFactory = _ => "local",
+        };
+        template.AcceptOnlyFromAmong("local");
+        var command = new Command("init", "Create a new feature repo with Feast's driver example: definitions in C#, sample data in Parquet.")
+        {
+            name,
+            template,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var directory = Path.GetFullPath(Path.Combine(context.RepoPath(result), result.GetRequiredValue(name)));
+            var repo = await Init.RepoTemplate.CreateAsync(directory, TimeProvider.System, ct).ConfigureAwait(false);
+            var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), repo);
+            await context.Out.WriteLineAsync($"Creating a new Feast.NET repository in {directory}.").ConfigureAwait(false);
+            await context.Out.WriteLineAsync().ConfigureAwait(false);
+            await context.Out.WriteLineAsync("Next steps:").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"  feast -c {relative} apply        # register the definitions").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"  feast -c {relative} feature-views list").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Also print how long compiling the repo took." };
+
+    private static Option<bool> SkipSourceValidation() =>
+        new("--skip-source-validation") { Description = "Accepted for compatibility with Feast; data sources are not read by plan/apply." };
+
+    public static Command Plan(CliContext context)
+    {
+        var verbose = Verbose();
+        var command = new Command("plan", "Show what 'apply' would change in the registry and the online store, without changing anything.")
+        {
+            verbose,
+            SkipSourceValidation(),
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            using var loggers = context.CreateLoggerFactory(result);
+            await using var store = context.OpenStore(result, loggers);
+            var definitions = await LoadRepoAsync(context, result, verbose, loggers, ct).ConfigureAwait(false);
+            var plan = await store.PlanAsync(definitions, ct).ConfigureAwait(false);
+            PrintPlan(context, plan, applied: false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Apply(CliContext context)
+    {
+        var verbose = Verbose();
+        var command = new Command("apply", "Compile the repo's C# definitions and make the registry match them; create online tables for new views.")
+        {
+            verbose,
+            SkipSourceValidation(),
+            new Option<bool>("--no-progress") { Description = "Accepted for compatibility with Feast." },
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            using var loggers = context.CreateLoggerFactory(result);
+            await using var store = context.OpenStore(result, loggers);
+            var definitions = await LoadRepoAsync(context, result, verbose, loggers, ct).ConfigureAwait(false);
+            var plan = await store.ApplyAsync(definitions, ct).ConfigureAwait(false);
+            PrintPlan(context, plan, applied: true);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Teardown(CliContext context)
+    {
+        var command = new Command("teardown", "Remove the project's online storage and its objects from the registry.");
+        command.SetAction(async (result, ct) =>
+        {
+            using var loggers = context.CreateLoggerFactory(result);
+            await using var store = context.OpenStore(result, loggers);
+            var plan = await store.TeardownAsync(ct).ConfigureAwait(false);
+            await context.Out.WriteLineAsync(plan.HasChanges
+                ? $"Removed {plan.Changes.Count} objects of project {store.Project} and its online storage."
+                : $"Nothing to remove: project {store.Project} has no objects in the registry.").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command RegistryDump(CliContext context)
+    {
+        var command = new Command("registry-dump", "Print the project's registry contents as JSON (Feast's layout).");
+        command.SetAction(async (result, ct) =>
+        {
+            using var loggers = context.CreateLoggerFactory(result);
+            await using var store = context.OpenStore(result, loggers);
+            await context.Out.WriteLineAsync(await store.RegistryDumpAsync(ct).ConfigureAwait(false)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<RepoDefinitions> LoadRepoAsync(CliContext context, ParseResult result, Option<bool> verbose,
+        Microsoft.Extensions.Logging.ILoggerFactory loggers, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var contents = await RepoLoader.LoadAsync(context.RepoPath(result), loggers.CreateLogger("Feast.Repo"), ct).ConfigureAwait(false);
+        if (result.GetValue(verbose))
+            await context.Out.WriteLineAsync($"Compiled {contents.FileCount} definition file(s) in {contents.CompileTime.TotalMilliseconds:F0} ms ({watch.ElapsedMilliseconds} ms including loading).").ConfigureAwait(false);
+        return contents.ToDefinitions();
+    }
+
+    private static void PrintPlan(CliContext context, RegistryPlan plan, bool applied)
+    {
+        if (!plan.HasChanges)
+        {
+            context.Console.WriteLine(applied ? "No changes to registry or infrastructure." : "No changes: the registry already matches the repo.");
+            return;
+        }
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("CHANGE").AddColumn("KIND").AddColumn("NAME").AddColumn("FIELDS");
+        foreach (var change in plan.Changes)
+        {
+            var verb = change.Change switch
+            {
+                ChangeType.Add => applied ? "Created" : "Create",
+                ChangeType.Update => applied ? "Updated" : "Update",
+                _ => applied ? "Deleted" : "Delete",
+            };
+            table.AddRow(Markup.Escape(verb), Markup.Escape(change.Kind), Markup.Escape(change.Name), Markup.Escape(string.Join("\n", change.ChangedFields)));
+        }
+        context.Console.Write(table);
+        var summary = string.Join(", ", plan.Changes.GroupBy(c => c.Change).Select(g => $"{g.Count()} to {g.Key.ToString().ToLowerInvariant()}"));
+        context.Console.WriteLine(applied ? $"Applied: {summary}." : $"Plan: {summary}. Run 'feast apply' to make these changes.");
+    }
+}

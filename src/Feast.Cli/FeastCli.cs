@@ -1,0 +1,140 @@
+using System.CommandLine;
+using Feast.Cli.Commands;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Feast.Cli;
+
+/// <summary>Exit codes of the <c>feast</c> command.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int UserError = 1;
+    public const int Usage = 2;
+    public const int Cancelled = 130;
+}
+
+/// <summary>The <c>feast</c> command line: Feast's commands and flags, over the Feast.NET SDK.</summary>
+internal static class FeastCli
+{
+    /// <summary>Runs the command line with the given streams; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand(
+            "Feast.NET: a feature store for machine learning that speaks Feast's formats.\n" +
+            "Run 'feast init NAME' to create a feature repo, then 'feast -c NAME/feature_repo apply' to register it.");
+        globals.AddTo(root);
+        var context = new CliContext(globals, stdout, stderr);
+        foreach (var command in CommandCatalog.Build(context)) root.Subcommands.Add(command);
+
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors) await stderr.WriteLineAsync($"Error: {error.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync("Run 'feast --help' (or 'feast COMMAND --help') for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parseResult.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (RepoCompilationException e)
+        {
+            foreach (var line in e.Diagnostics) await stderr.WriteLineAsync(line).ConfigureAwait(false);
+            await stderr.WriteLineAsync($"Error: the feature repo does not compile ({e.Diagnostics.Count} error(s)); nothing was applied.").ConfigureAwait(false);
+            return ExitCodes.UserError;
+        }
+        catch (FeastException e)
+        {
+            await stderr.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.UserError;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+    }
+}
+
+/// <summary>Feast's global options: <c>--chdir/-c</c>, <c>--feature-store-yaml/-f</c>, <c>--log-level</c>.</summary>
+internal sealed class GlobalOptions
+{
+    public Option<string?> Chdir { get; } = new("--chdir", "-c")
+    {
+        Description = "Run as if started in this directory: the feature repo (env FEATURE_REPO_DIR_ENV_VAR).",
+        Recursive = true,
+    };
+
+    public Option<string?> FeatureStoreYaml { get; } = new("--feature-store-yaml", "-f")
+    {
+        Description = "Path to feature_store.yaml (env FEAST_FS_YAML_FILE_PATH; default <repo>/feature_store.yaml).",
+        Recursive = true,
+    };
+
+    public Option<string> LogLevel { get; } = new("--log-level")
+    {
+        Description = "Log level: trace, debug, info, warning, error, critical.",
+        DefaultValueFactory = _ => "warning",
+        Recursive = true,
+    };
+
+    public void AddTo(RootCommand root)
+    {
+        LogLevel.AcceptOnlyFromAmong("trace", "debug", "info", "information", "warning", "error", "critical", "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL");
+        root.Options.Add(Chdir);
+        root.Options.Add(FeatureStoreYaml);
+        root.Options.Add(LogLevel);
+    }
+}
+
+/// <summary>What every command needs: the parsed globals, the output streams, and a way to open the store.</summary>
+internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextWriter stderr)
+{
+    public GlobalOptions Globals { get; } = globals;
+
+    public TextWriter Out { get; } = stdout;
+
+    public TextWriter Error { get; } = stderr;
+
+    public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(stdout),
+        Ansi = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+        ColorSystem = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        Interactive = InteractionSupport.No,
+    });
+
+    public string RepoPath(ParseResult result)
+    {
+        var dir = result.GetValue(Globals.Chdir) ?? Environment.GetEnvironmentVariable("FEATURE_REPO_DIR_ENV_VAR");
+        return Path.GetFullPath(string.IsNullOrEmpty(dir) ? Directory.GetCurrentDirectory() : dir);
+    }
+
+    public ILoggerFactory CreateLoggerFactory(ParseResult result)
+    {
+        var level = result.GetValue(Globals.LogLevel)?.ToUpperInvariant() switch
+        {
+            "TRACE" => Microsoft.Extensions.Logging.LogLevel.Trace,
+            "DEBUG" => Microsoft.Extensions.Logging.LogLevel.Debug,
+            "INFO" or "INFORMATION" => Microsoft.Extensions.Logging.LogLevel.Information,
+            "ERROR" => Microsoft.Extensions.Logging.LogLevel.Error,
+            "CRITICAL" => Microsoft.Extensions.Logging.LogLevel.Critical,
+            _ => Microsoft.Extensions.Logging.LogLevel.Warning,
+        };
+        return LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(level)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace));
+    }
+
+    public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
+        FeatureStore.Open(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), new FeatureStoreOptions { LoggerFactory = loggerFactory });
+}

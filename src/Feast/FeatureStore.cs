@@ -1,0 +1,161 @@
+using Feast.Configuration;
+using Feast.Online;
+using Feast.Planning;
+using Feast.Registry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Feast;
+
+/// <summary>Collaborators a <see cref="FeatureStore"/> uses instead of the ones its configuration names (for hosting and tests).</summary>
+public sealed class FeatureStoreOptions
+{
+    /// <summary>The clock; defaults to the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where logs go; defaults to nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>A registry store to use instead of the configured one.</summary>
+    public IRegistryStore? RegistryStore { get; init; }
+
+    /// <summary>An online store to use instead of the configured one.</summary>
+    public IOnlineStore? OnlineStore { get; init; }
+}
+
+/// <summary>
+/// The entry point of the SDK: a feature store described by a <c>feature_store.yaml</c>. A thin facade over the
+/// registry, the planner and the stores; each capability lives in its own service.
+/// </summary>
+public sealed class FeatureStore : IAsyncDisposable
+{
+    private readonly RegistryCache _registry;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a feature store from a loaded configuration.</summary>
+    public FeatureStore(RepoConfig config, FeatureStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        options ??= new FeatureStoreOptions();
+        Config = config;
+        _time = options.TimeProvider;
+        _logger = options.LoggerFactory.CreateLogger("Feast.FeatureStore");
+        RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time);
+        OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config);
+        _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time);
+    }
+
+    /// <summary>Opens the feature store of the repo at <paramref name="repoPath"/> (its <c>feature_store.yaml</c>, or <paramref name="featureStoreYamlPath"/>).</summary>
+    public static FeatureStore Open(string repoPath, string? featureStoreYamlPath = null, FeatureStoreOptions? options = null) =>
+        new(RepoConfigLoader.Load(repoPath, featureStoreYamlPath), options);
+
+    /// <summary>The configuration.</summary>
+    public RepoConfig Config { get; }
+
+    /// <summary>The project this store serves.</summary>
+    public string Project => Config.Project;
+
+    /// <summary>Where the registry is kept.</summary>
+    public IRegistryStore RegistryStore { get; }
+
+    /// <summary>The online store, or null when the configuration disables it.</summary>
+    public IOnlineStore? OnlineStore { get; }
+
+    /// <summary>
+    /// The registry's current content for this project. With <paramref name="allowCache"/> a snapshot younger than
+    /// <c>cache_ttl_seconds</c> is reused; otherwise the store is read.
+    /// </summary>
+    public ValueTask<RegistrySnapshot> GetRegistryAsync(bool allowCache = true, CancellationToken cancellationToken = default) =>
+        _registry.GetAsync(allowCache, cancellationToken);
+
+    /// <summary>What <see cref="ApplyAsync(RepoDefinitions, CancellationToken)"/> would change, without changing anything.</summary>
+    /// <exception cref="FeastValidationException">The definitions break one of Feast's rules.</exception>
+    public async Task<RegistryPlan> PlanAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default)
+    {
+        var prepared = RepoValidator.Prepare(definitions);
+        var current = await RegistryStore.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return RegistryPlanner.Plan(current, prepared, Project);
+    }
+
+    /// <summary>
+    /// Makes the registry hold exactly <paramref name="definitions"/> for this project: adds new objects, updates changed
+    /// ones, deletes the ones no longer defined; creates online storage for new views and drops it for removed ones.
+    /// Writes nothing when nothing changed.
+    /// </summary>
+    /// <exception cref="FeastValidationException">The definitions break one of Feast's rules; nothing is written.</exception>
+    public async Task<RegistryPlan> ApplyAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default)
+    {
+        var prepared = RepoValidator.Prepare(definitions);
+
+        // Create online tables before the registry names them, so a reader never finds a view without storage.
+        var preview = RegistryPlanner.Plan(await RegistryStore.ReadAsync(cancellationToken).ConfigureAwait(false), prepared, Project);
+        if (OnlineStore is not null && preview.ViewsToKeep.Count > 0)
+            await OnlineStore.UpdateAsync(Project, preview.ViewsToKeep, [], cancellationToken).ConfigureAwait(false);
+
+        RegistryPlan? plan = null;
+        var written = await RegistryStore.UpdateAsync(registry =>
+        {
+            plan = RegistryPlanner.Apply(registry, prepared, Project, _time.GetUtcNow());
+            return plan.HasChanges;
+        }, cancellationToken).ConfigureAwait(false);
+        _registry.Set(written);
+
+        if (OnlineStore is not null && plan!.ViewsToDelete.Count > 0)
+            await OnlineStore.UpdateAsync(Project, [], plan.ViewsToDelete, cancellationToken).ConfigureAwait(false);
+        FeatureStoreLog.Applied(_logger, Project, plan!.Changes.Count);
+        return plan;
+    }
+
+    /// <summary>Applies a loose set of definition objects; see <see cref="ApplyAsync(RepoDefinitions, CancellationToken)"/>.</summary>
+    public Task<RegistryPlan> ApplyAsync(IEnumerable<FeastObject> objects, CancellationToken cancellationToken = default) =>
+        ApplyAsync(RepoDefinitions.From(objects), cancellationToken);
+
+    /// <summary>
+    /// Removes this project's online storage and its objects from the registry. When no project is left, the registry
+    /// itself is deleted, as Feast's teardown does.
+    /// </summary>
+    public async Task<RegistryPlan> TeardownAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+        if (OnlineStore is not null)
+        {
+            var views = snapshot.FeatureViews.Values.Concat(snapshot.StreamFeatureViews.Values).ToList();
+            await OnlineStore.TeardownAsync(Project, views, cancellationToken).ConfigureAwait(false);
+        }
+
+        RegistryPlan? plan = null;
+        var empty = false;
+        var written = await RegistryStore.UpdateAsync(registry =>
+        {
+            plan = RegistryPlanner.RemoveProject(registry, Project);
+            empty = registry.Projects.Count == 0 && registry.Entities.Count == 0 && registry.FeatureViews.Count == 0;
+            return plan.HasChanges;
+        }, cancellationToken).ConfigureAwait(false);
+        if (empty)
+            await RegistryStore.DeleteAsync(cancellationToken).ConfigureAwait(false);
+        _registry.Set(written);
+        return plan!;
+    }
+
+    /// <summary>The project's registry content as JSON, as <c>feast registry-dump</c> prints it (Feast's layout: camelCase, sorted keys).</summary>
+    public async Task<string> RegistryDumpAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+        return RegistryJson.Dump(snapshot);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _registry.Dispose();
+        await RegistryStore.DisposeAsync().ConfigureAwait(false);
+        if (OnlineStore is not null) await OnlineStore.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+internal static partial class FeatureStoreLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Applied {ChangeCount} changes to project {Project}")]
+    public static partial void Applied(ILogger logger, string project, int changeCount);
+}

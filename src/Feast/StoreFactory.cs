@@ -1,0 +1,25 @@
+using Feast.Configuration;
+using Feast.Online;
+using Feast.Registry;
+
+namespace Feast;
+
+/// <summary>Builds the stores a configuration names. Backends are chosen by typed options, never by class-name strings.</summary>
+internal static class StoreFactory
+{
+    public static IRegistryStore CreateRegistryStore(RepoConfig config, TimeProvider time) => config.Registry.RegistryType switch
+    {
+        RegistryType.File => new FileRegistryStore(config.ResolvePath(config.Registry.Path), time),
+        RegistryType.Sql => new SqlRegistryStore(config.Registry.Path, config.RepoPath, time),
+        var other => throw new FeastConfigException(
+            $"feature_store.yaml: registry_type '{other}' is not supported by Feast.NET yet. Use registry_type: file or sql."),
+    };
+
+    public static IOnlineStore? CreateOnlineStore(RepoConfig config) => config.OnlineStore switch
+    {
+        null => null,
+        SqliteOnlineStoreOptions sqlite => new SqliteOnlineStore(config.ResolvePath(sqlite.Path)),
+        var other => throw new FeastConfigException(
+            $"feature_store.yaml: online_store type '{other.Type}' is not available in this build of Feast.NET yet. Use type: sqlite, or disable the online store with online_store: null."),
+    };
+}
