@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Feast.Repo;
+
+/// <summary>
+/// Loads a feature repo: compiles its <c>*.cs</c> files in memory and collects the Feast objects they expose as public static
+/// fields and properties, the way Python Feast imports a repo's <c>*.py</c> files.
+/// </summary>
+public static class RepoLoader
+{
+    /// <summary>Compiles the repo at <paramref name="repoPath"/> and returns its definitions.</summary>
+    /// <param name="repoPath">The repo root: the folder holding <c>feature_store.yaml</c> and the definition files.</param>
+    /// <param name="logger">Receives the compile time and file count at debug level.</param>
+    /// <param name="cancellationToken">Cancels reading and compiling.</param>
+    /// <remarks>
+    /// Files are found recursively, skipping <c>bin</c>, <c>obj</c>, hidden files and folders, and whatever the repo's
+    /// <c>.feastignore</c> lists. Each file may rely on <c>using System; using System.Collections.Generic; using System.Linq;
+    /// using Feast;</c> being in effect.
+    /// </remarks>
+    /// <exception cref="FeastException">The repo has no definition files, or a definition threw while being created (the message names the line).</exception>
+    /// <exception cref="RepoCompilationException">The files do not compile; one line per error.</exception>
+    /// <exception cref="DuplicateObjectNameException">Two different objects of one kind share a name.</exception>
+    public static async Task<RepoContents> LoadAsync(string repoPath, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(repoPath);
+        logger ??= NullLogger.Instance;
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(repoPath));
+        if (!Directory.Exists(root))
+            throw new FeastException($"The feature repo {root} does not exist.");
+
+        var ignore = await FeastIgnore.ReadAsync(root, cancellationToken).ConfigureAwait(false);
+        var paths = RepoFiles.Find(root, ignore);
+        if (paths.Count == 0)
+        {
+            throw new FeastException(
+                $"No definition files (*.cs) were found in {root}. Run `feast init` to create an example repo, " +
+                "or add C# files that define entities, data sources and feature views.");
+        }
+
+        var files = new List<(string Path, string Text)>(paths.Count);
+        foreach (var path in paths)
+            files.Add((path, await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)));
+
+        var compiled = RepoCompiler.Compile(root, files, cancellationToken);
+        RepoLog.Compiled(logger, files.Count, root, compiled.Elapsed.TotalMilliseconds);
+
+        var source = new RepoSource(compiled);
+        var found = DefinitionScanner.Scan(source, cancellationToken);
+        RepoLog.Found(logger, found.Count, root);
+        return RepoContentsBuilder.Build(found, source, compiled.Elapsed, files.Count, cancellationToken);
+    }
+}
