@@ -27,4 +27,18 @@ public sealed record RepoContents(
     IReadOnlyList<Permission> Permissions,
     IReadOnlyList<Project> Projects,
     TimeSpan CompileTime,
-    int FileCount);
+    int FileCount)
+{
+    /// <summary>The definitions to apply, without the compile statistics.</summary>
+    public Planning.RepoDefinitions ToDefinitions() => new()
+    {
+        Entities = Entities,
+        DataSources = DataSources,
+        FeatureViews = FeatureViews,
+        StreamFeatureViews = StreamFeatureViews,
+        OnDemandFeatureViews = OnDemandFeatureViews,
+        FeatureServices = FeatureServices,
+        Permissions = Permissions,
+        Projects = Projects,
+    };
+}
