@@ -1,0 +1,35 @@
+namespace Feast.Registry;
+
+/// <summary>
+/// Where a Feast registry lives: reads the whole <c>feast.core.Registry</c> and changes it with
+/// read-modify-write under an exclusive lock, so that writers in this and other processes never
+/// lose each other's changes.
+/// </summary>
+public interface IRegistryStore : IAsyncDisposable
+{
+    /// <summary>Where the registry is kept (a file path or a database URL), for messages.</summary>
+    string Description { get; }
+
+    /// <summary>Reads the registry as last written.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The registry, or <see langword="null"/> when no registry has been written yet.</returns>
+    /// <exception cref="RegistryException">The registry exists but cannot be read.</exception>
+    Task<Feast.Protos.Core.Registry?> ReadAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Changes the registry under an exclusive lock. <paramref name="mutate"/> receives the current
+    /// registry (an empty one with <c>registry_schema_version</c> "1" when none exists) and changes it
+    /// in place. When it returns <see langword="false"/> nothing is written and the current registry is
+    /// returned; otherwise <c>version_id</c> is set to a new uuid4, <c>last_updated</c> to now and
+    /// <c>registry_schema_version</c> to "1", and the registry is persisted.
+    /// </summary>
+    /// <param name="mutate">Changes the registry in place; returns whether anything changed.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The registry as written (or as found, when nothing changed).</returns>
+    /// <exception cref="RegistryException">The lock cannot be taken in time, or the registry cannot be read or written.</exception>
+    Task<Feast.Protos.Core.Registry> UpdateAsync(Func<Feast.Protos.Core.Registry, bool> mutate, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the registry (what <c>feast teardown</c> does).</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    Task DeleteAsync(CancellationToken cancellationToken = default);
+}

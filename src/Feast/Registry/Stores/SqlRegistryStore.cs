@@ -1,0 +1,396 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Data.Sqlite;
+
+namespace Feast.Registry;
+
+using Feast.Protos.Core;
+using RegistryProto = Feast.Protos.Core.Registry;
+
+/// <summary>
+/// Feast's SQL registry (<c>registry_type: sql</c>) on SQLite, in the table layout Python Feast's
+/// <c>SqlRegistry</c> uses: one row per object holding its serialized proto, plus <c>feast_metadata</c>
+/// with each project's <c>last_updated_timestamp</c> and <c>project_uuid</c>.
+/// </summary>
+/// <remarks>
+/// <see cref="UpdateAsync"/> runs in one <c>BEGIN IMMEDIATE</c> transaction, so concurrent writers in
+/// any process serialize on SQLite's database lock, and writes only the rows whose content changed.
+/// The layout has no place for <c>version_id</c>: <see cref="ReadAsync"/> leaves it empty and takes
+/// <c>last_updated</c> (whole seconds) from <c>feast_metadata</c>. Legacy <c>feature_tables</c> have
+/// no table and are not stored, as in Python Feast.
+/// </remarks>
+public sealed class SqlRegistryStore : IRegistryStore
+{
+    private const string MetadataTable = "feast_metadata";
+    private const string LastUpdatedKey = "last_updated_timestamp";
+    private const string ProjectUuidKey = "project_uuid";
+
+    private const string MetadataCreateSql =
+        """
+        CREATE TABLE IF NOT EXISTS feast_metadata (
+            project_id TEXT NOT NULL,
+            metadata_key TEXT NOT NULL,
+            metadata_value TEXT NOT NULL,
+            last_updated_timestamp BIGINT NOT NULL,
+            PRIMARY KEY (project_id, metadata_key))
+        """;
+
+    private readonly string _url;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates a store for a SQLAlchemy SQLite URL.</summary>
+    /// <param name="url">
+    /// <c>sqlite:///relative/path.db</c> (relative to <paramref name="baseDirectory"/>) or
+    /// <c>sqlite:////absolute/path.db</c>.
+    /// </param>
+    /// <param name="baseDirectory">The directory relative database paths start from (the feature repo).</param>
+    /// <param name="timeProvider">The clock for <c>last_updated</c>; the system clock when omitted.</param>
+    /// <exception cref="RegistryException">The URL is not a SQLite file URL.</exception>
+    public SqlRegistryStore(string url, string baseDirectory, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(baseDirectory);
+        _url = url;
+        DatabasePath = ResolveSqlitePath(url, baseDirectory);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The URL and the database file it resolves to.</summary>
+    public string Description => $"{_url} ({DatabasePath})";
+
+    /// <summary>The absolute path of the SQLite database file.</summary>
+    internal string DatabasePath { get; }
+
+    /// <summary>How long a writer waits for another writer's transaction before giving up.</summary>
+    internal TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc/>
+    public async Task<RegistryProto?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(DatabasePath))
+            return null;
+        try
+        {
+            var connection = await OpenAsync(create: false, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // One read transaction, so all tables come from the same committed state.
+                using var transaction = connection.BeginTransaction(deferred: true);
+                var snapshot = await ReadSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                return snapshot.IsEmpty ? null : snapshot.ToRegistry();
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Error(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+            var connection = await OpenAsync(create: true, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // Not deferred: BEGIN IMMEDIATE takes the write lock before reading, so two writers
+                // cannot both read the old state and then overwrite each other.
+                using var transaction = connection.BeginTransaction(deferred: false);
+                foreach (var sql in SqlRegistryTable.All.Select(t => t.CreateSql).Append(MetadataCreateSql))
+                    await SqlRegistryTable.ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
+                var snapshot = await ReadSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
+                if (!mutate(registry))
+                {
+                    // What is stored, even if mutate changed its argument before declining.
+                    return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
+                }
+                RegistryStamp.Stamp(registry, _timeProvider);
+                await WriteChangesAsync(connection, transaction, snapshot, registry, registry.LastUpdated.Seconds, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return registry;
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Error(e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RegistryException($"Cannot write the SQL registry {Description}: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(DatabasePath))
+            return;
+        try
+        {
+            var connection = await OpenAsync(create: false, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                var existing = await ExistingTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                foreach (var table in SqlRegistryTable.All.Select(t => t.Name).Append(MetadataTable).Where(existing.Contains))
+                    await SqlRegistryTable.ExecuteAsync(connection, transaction, $"DELETE FROM {table}", cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Error(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Turns a SQLAlchemy SQLite URL into an absolute database path.</summary>
+    internal static string ResolveSqlitePath(string url, string baseDirectory)
+    {
+        const string Prefix = "sqlite:///";
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
+        {
+            throw new RegistryException(
+                $"The sql registry path '{url}' is not a database URL. Use sqlite:///relative/path.db (relative to the feature repo) or sqlite:////absolute/path.db.");
+        }
+        var dialect = url[..schemeEnd].Split('+')[0];
+        if (!dialect.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RegistryException(
+                $"The sql registry URL '{url}' uses '{url[..schemeEnd]}', which Feast.NET cannot open: only sqlite:/// URLs are supported here; postgres support comes with the Postgres backend.");
+        }
+        var path = url.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? url[Prefix.Length..] : "";
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+            path = path[..query];
+        if (path.Length == 0 || path == ":memory:")
+        {
+            throw new RegistryException(
+                $"The sql registry URL '{url}' names no database file (an in-memory database cannot hold a registry). Use sqlite:///relative/path.db or sqlite:////absolute/path.db.");
+        }
+        return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(baseDirectory, path));
+    }
+
+    /// <summary>Every project a registry's objects, projects and project metadata name, sorted.</summary>
+    internal static IReadOnlyList<string> ProjectsOf(RegistryProto registry)
+    {
+        var projects = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var table in SqlRegistryTable.All)
+        {
+            if (table is not InfraTable)
+                projects.UnionWith(table.Extract(registry).Select(r => r.Key.Project));
+        }
+        projects.UnionWith(RegistryStamp.ProjectMetadata(registry).Select(m => m.Project));
+        projects.Remove("");
+        return [.. projects];
+    }
+
+    private async Task<SqliteConnection> OpenAsync(bool create, CancellationToken cancellationToken)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
+            // Without pooling no file handle outlives an operation, so disposing the store holds nothing.
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(BusyTimeout.TotalSeconds),
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var busyMilliseconds = (long)BusyTimeout.TotalMilliseconds;
+            await SqlRegistryTable.ExecuteAsync(connection, null, $"PRAGMA busy_timeout = {busyMilliseconds.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private RegistryException Error(SqliteException e) => e.SqliteErrorCode switch
+    {
+        5 or 6 => new RegistryException(
+            $"The SQL registry {Description} stayed locked for {BusyTimeout.TotalSeconds:0.#} s: another feast process is writing to it. Try again when it has finished.", e),
+        26 => new RegistryException($"The SQL registry {Description} is not a SQLite database ({e.Message}).", e),
+        _ => new RegistryException($"The SQL registry {Description} failed: {e.Message}", e),
+    };
+
+    private static async Task<HashSet<string>> ExistingTablesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var command = SqlRegistryTable.Command(connection, transaction, "SELECT name FROM sqlite_master WHERE type = 'table'");
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                names.Add(reader.GetString(0));
+            return names;
+        }
+    }
+
+    private static async Task<Snapshot> ReadSnapshotAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        var existing = await ExistingTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var snapshot = new Snapshot();
+        foreach (var table in SqlRegistryTable.All)
+        {
+            snapshot.Rows[table] = existing.Contains(table.Name)
+                ? await table.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false)
+                : [];
+        }
+        if (existing.Contains(MetadataTable))
+        {
+            using var command = SqlRegistryTable.Command(connection, transaction,
+                "SELECT project_id, metadata_key, metadata_value, last_updated_timestamp FROM feast_metadata ORDER BY project_id, metadata_key");
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    snapshot.Metadata.Add(new MetadataRow(
+                        reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), reader.IsDBNull(3) ? 0 : reader.GetInt64(3)));
+                }
+            }
+        }
+        return snapshot;
+    }
+
+    private static async Task WriteChangesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, Snapshot snapshot, RegistryProto registry, long now, CancellationToken cancellationToken)
+    {
+        var touched = new SortedSet<string>(StringComparer.Ordinal);
+        var projectsBefore = new HashSet<string>(StringComparer.Ordinal);
+        var projectsAfter = new HashSet<string>(StringComparer.Ordinal);
+
+        foreach (var table in SqlRegistryTable.All)
+        {
+            var old = snapshot.Rows[table].ToDictionary(r => r.Key, r => r.Value);
+            var fresh = new Dictionary<RowKey, byte[]>();
+            foreach (var (key, value) in table.Extract(registry))
+            {
+                if (!fresh.TryAdd(key, value))
+                {
+                    throw new RegistryException(
+                        $"The registry holds two {table.Kind} objects named '{key.Name}' in project '{key.Project}'; names must be unique within a project.");
+                }
+            }
+            foreach (var (key, value) in fresh)
+            {
+                projectsAfter.Add(key.Project);
+                if (!old.TryGetValue(key, out var previous))
+                    await table.InsertAsync(connection, transaction, key, value, now, cancellationToken).ConfigureAwait(false);
+                else if (!previous.AsSpan().SequenceEqual(value))
+                    await table.UpdateAsync(connection, transaction, key, value, now, cancellationToken).ConfigureAwait(false);
+                else
+                    continue;
+                touched.Add(key.Project);
+            }
+            foreach (var key in old.Keys)
+            {
+                projectsBefore.Add(key.Project);
+                if (fresh.ContainsKey(key))
+                    continue;
+                await table.DeleteAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
+                touched.Add(key.Project);
+            }
+        }
+
+        var oldUuids = snapshot.Metadata.Where(m => m.Key == ProjectUuidKey).ToDictionary(m => m.Project, m => m.Value, StringComparer.Ordinal);
+        var newUuids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var metadata in RegistryStamp.ProjectMetadata(registry))
+        {
+            if (newUuids.TryGetValue(metadata.Project, out var other) && other != metadata.ProjectUuid)
+            {
+                throw new RegistryException(
+                    $"The registry holds two project_metadata entries for project '{metadata.Project}' with different uuids ({other}, {metadata.ProjectUuid}).");
+            }
+            newUuids[metadata.Project] = metadata.ProjectUuid;
+        }
+        projectsBefore.UnionWith(oldUuids.Keys);
+        projectsAfter.UnionWith(newUuids.Keys);
+        foreach (var (project, uuid) in newUuids)
+        {
+            if (oldUuids.TryGetValue(project, out var previous) && previous == uuid)
+                continue;
+            await SetMetadataAsync(connection, transaction, project, ProjectUuidKey, uuid, now, cancellationToken).ConfigureAwait(false);
+            touched.Add(project);
+        }
+        foreach (var project in oldUuids.Keys.Where(p => !newUuids.ContainsKey(p)))
+        {
+            await SqlRegistryTable.ExecuteAsync(connection, transaction,
+                "DELETE FROM feast_metadata WHERE project_id = $project AND metadata_key = $key",
+                cancellationToken, ("$project", project), ("$key", ProjectUuidKey)).ConfigureAwait(false);
+            touched.Add(project);
+        }
+
+        foreach (var project in touched.Where(projectsAfter.Contains))
+        {
+            await SetMetadataAsync(connection, transaction, project, LastUpdatedKey, now.ToString(CultureInfo.InvariantCulture), now, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        // A project with nothing left loses its metadata too, as Python's delete_project does.
+        foreach (var project in projectsBefore.Where(p => !projectsAfter.Contains(p)))
+        {
+            await SqlRegistryTable.ExecuteAsync(connection, transaction,
+                "DELETE FROM feast_metadata WHERE project_id = $project", cancellationToken, ("$project", project)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task SetMetadataAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string project, string key, string value, long now, CancellationToken cancellationToken)
+    {
+        // Update, then insert: works whether or not the table (perhaps created elsewhere) has its primary key.
+        using var update = SqlRegistryTable.Command(connection, transaction,
+            "UPDATE feast_metadata SET metadata_value = $value, last_updated_timestamp = $now WHERE project_id = $project AND metadata_key = $key",
+            ("$project", project), ("$key", key), ("$value", value), ("$now", now));
+        if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+            return;
+        await SqlRegistryTable.ExecuteAsync(connection, transaction,
+            "INSERT INTO feast_metadata (project_id, metadata_key, metadata_value, last_updated_timestamp) VALUES ($project, $key, $value, $now)",
+            cancellationToken, ("$project", project), ("$key", key), ("$value", value), ("$now", now)).ConfigureAwait(false);
+    }
+
+    private sealed record MetadataRow(string Project, string Key, string Value, long LastUpdatedTimestamp);
+
+    /// <summary>All rows as read inside one transaction.</summary>
+    private sealed class Snapshot
+    {
+        public Dictionary<SqlRegistryTable, List<(RowKey Key, byte[] Value)>> Rows { get; } = [];
+
+        public List<MetadataRow> Metadata { get; } = [];
+
+        public bool IsEmpty => Metadata.Count == 0 && Rows.Values.All(r => r.Count == 0);
+
+        public RegistryProto ToRegistry()
+        {
+            var registry = RegistryStamp.Empty();
+            foreach (var table in SqlRegistryTable.All)
+            {
+                foreach (var (key, value) in Rows[table])
+                    table.Load(registry, key, value);
+                table.Finish(registry);
+            }
+            RegistryStamp.ProjectMetadata(registry).Add(Metadata
+                .Where(m => m.Key == ProjectUuidKey)
+                .Select(m => new ProjectMetadata { Project = m.Project, ProjectUuid = m.Value }));
+            var lastUpdated = Metadata
+                .Where(m => m.Key == LastUpdatedKey)
+                .Select(m => long.TryParse(m.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? seconds : m.LastUpdatedTimestamp)
+                .DefaultIfEmpty(-1)
+                .Max();
+            if (lastUpdated >= 0)
+                registry.LastUpdated = new Timestamp { Seconds = lastUpdated };
+            return registry;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using Feast.Registry;
+using Google.Protobuf;
+using RegistryProto = Feast.Protos.Core.Registry;
+
+namespace Feast.Tests.Registry.Stores;
+
+public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
+{
+    private const string PythonRegistry = "/work/shared/testdata/feast_registry/registry.db";
+
+    private string RegistryPath => Temp.File("data/registry.db");
+
+    private protected override IRegistryStore NewStore(TimeProvider clock) => new FileRegistryStore(RegistryPath, clock);
+
+    private protected override RegistryProto AsRead(RegistryProto written) => written;
+
+    [Fact]
+    public async Task UpdateAsync_Written_FileIsExactlyTheSerializedRegistry()
+    {
+        var written = await Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+
+        var bytes = await File.ReadAllBytesAsync(RegistryPath);
+        Assert.Equal(written, RegistryProto.Parser.ParseFrom(bytes));
+        Assert.Equal(written.ToByteArray(), bytes);
+    }
+
+    [Fact]
+    public async Task ReadAsync_RegistryWrittenByPythonFeast_LoadsItsObjects()
+    {
+        File.Copy(PythonRegistry, Temp.File("registry.db"));
+        await using var store = new FileRegistryStore(Temp.File("registry.db"), Clock);
+
+        var registry = await store.ReadAsync();
+
+        Assert.NotNull(registry);
+        Assert.Equal(["driver", "__dummy"], registry.Entities.Select(e => e.Spec.Name));
+        Assert.Equal(["driver_hourly_stats", "driver_hourly_stats_fresh"], registry.FeatureViews.Select(v => v.Spec.Name));
+        Assert.Equal(["transformed_conv_rate"], registry.OnDemandFeatureViews.Select(v => v.Spec.Name));
+        Assert.Equal(["driver_activity_v1"], registry.FeatureServices.Select(s => s.Spec.Name));
+        Assert.Equal(["driver_hourly_stats_source", "driver_stats_push_source", "vals_to_add"], registry.DataSources.Select(d => d.Name));
+        Assert.Equal(["readers"], registry.Permissions.Select(p => p.Spec.Name));
+        Assert.Equal(["my_project"], registry.Projects.Select(p => p.Spec.Name));
+        Assert.All(registry.Entities, e => Assert.Equal("my_project", e.Spec.Project));
+        Assert.Equal("1", registry.RegistrySchemaVersion);
+        Assert.Equal("4f1c2b4e-8a53-4d8b-9a54-5b7b1b0f2e11", registry.VersionId);
+    }
+
+    [Fact]
+    public async Task ReadAsync_RegistryWrittenByPythonFeast_ReserializesToSameBytes()
+    {
+        File.Copy(PythonRegistry, Temp.File("registry.db"));
+        await using var store = new FileRegistryStore(Temp.File("registry.db"), Clock);
+
+        var registry = await store.ReadAsync();
+
+        Assert.Equal(await File.ReadAllBytesAsync(PythonRegistry), registry!.ToByteArray());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_RegistryWrittenByPythonFeast_KeepsItsObjects()
+    {
+        File.Copy(PythonRegistry, Temp.File("registry.db"));
+        await using var store = new FileRegistryStore(Temp.File("registry.db"), Clock);
+        var original = await store.ReadAsync();
+
+        var written = await store.UpdateAsync(r =>
+        {
+            r.Entities.Add(RegistryTestData.Entity("my_project", "customer"));
+            return true;
+        });
+
+        var expected = original!.Clone();
+        expected.Entities.Add(RegistryTestData.Entity("my_project", "customer"));
+        expected.VersionId = written.VersionId;
+        expected.LastUpdated = written.LastUpdated;
+        Assert.Equal(expected, RegistryProto.Parser.ParseFrom(await File.ReadAllBytesAsync(Temp.File("registry.db"))));
+        Assert.NotEqual(original.VersionId, written.VersionId);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_MutateReturnsFalse_FileBytesAndTimeUnchanged()
+    {
+        var store = Store();
+        await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        var bytes = await File.ReadAllBytesAsync(RegistryPath);
+        var past = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(RegistryPath, past);
+
+        await store.UpdateAsync(r =>
+        {
+            r.Entities.Clear();
+            return false;
+        });
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(RegistryPath));
+        Assert.Equal(past, File.GetLastWriteTimeUtc(RegistryPath));
+    }
+
+    [Fact]
+    public async Task ReadAsync_PartialTempFileFromCrashedWriter_ReadsOldRegistry()
+    {
+        var store = Store();
+        var written = await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        var half = written.ToByteArray()[..(written.CalculateSize() / 2)];
+        var leftover = RegistryPath + ".tmp-0badc0ffee00";
+        await File.WriteAllBytesAsync(leftover, half);
+
+        Assert.Equal(written, await Store().ReadAsync());
+
+        // The next writer clears the leftover and writes normally.
+        await store.UpdateAsync(r =>
+        {
+            r.Entities.Add(RegistryTestData.Entity("alpha", "vehicle"));
+            return true;
+        });
+        Assert.False(File.Exists(leftover));
+        Assert.Equal(5, (await Store().ReadAsync())!.Entities.Count);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_Written_LeavesNoTempFiles()
+    {
+        await Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+
+        Assert.Equal(["registry.db", "registry.db.lock"], Directory.GetFiles(Temp.File("data")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReadAsync_CorruptFile_ThrowsRegistryExceptionNamingPath()
+    {
+        Directory.CreateDirectory(Temp.File("data"));
+        await File.WriteAllTextAsync(RegistryPath, "this is not a registry");
+
+        var error = await Assert.ThrowsAsync<RegistryException>(() => Store().ReadAsync());
+
+        Assert.Contains(RegistryPath, error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a Feast registry", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_CorruptFile_ThrowsAndLeavesFileAlone()
+    {
+        Directory.CreateDirectory(Temp.File("data"));
+        await File.WriteAllTextAsync(RegistryPath, "this is not a registry");
+
+        await Assert.ThrowsAsync<RegistryException>(() => Store().UpdateAsync(_ => true));
+
+        Assert.Equal("this is not a registry", await File.ReadAllTextAsync(RegistryPath));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_LockHeldElsewhere_ThrowsNamingLockFile()
+    {
+        Directory.CreateDirectory(Temp.File("data"));
+        var lockPath = RegistryPath + ".lock";
+        using var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        await using var store = new FileRegistryStore(RegistryPath, Clock) { LockTimeout = TimeSpan.FromMilliseconds(200) };
+
+        var error = await Assert.ThrowsAsync<RegistryException>(() => store.UpdateAsync(_ => true));
+
+        Assert.Contains(lockPath, error.Message, StringComparison.Ordinal);
+        Assert.Contains("another feast process holds it", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(RegistryPath));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_LockReleasedWhileWaiting_Proceeds()
+    {
+        Directory.CreateDirectory(Temp.File("data"));
+        var held = new FileStream(RegistryPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var store = Store();
+
+        var update = store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        await Task.Delay(100);
+        Assert.False(update.IsCompleted);
+        await held.DisposeAsync();
+
+        Assert.Equal(4, (await update).Entities.Count);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_LockHeldByAnotherProcess_WaitsForIt()
+    {
+        // flock(1) takes the same kind of OS lock .NET takes for FileShare.None on Unix.
+        const string Flock = "/usr/bin/flock";
+        if (!OperatingSystem.IsLinux() || !File.Exists(Flock))
+            return;
+        Directory.CreateDirectory(Temp.File("data"));
+        var lockPath = RegistryPath + ".lock";
+        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Flock, [lockPath, "sh", "-c", "echo locked; sleep 1"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        Assert.Equal("locked", await other.StandardOutput.ReadLineAsync());
+        await using var impatient = new FileRegistryStore(RegistryPath, Clock) { LockTimeout = TimeSpan.FromMilliseconds(100) };
+
+        await Assert.ThrowsAsync<RegistryException>(() => impatient.UpdateAsync(_ => true));
+        var written = await Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+
+        await other.WaitForExitAsync();
+        Assert.Equal(written, await Store().ReadAsync());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_MissingDirectory_CreatesIt()
+    {
+        await using var store = new FileRegistryStore(Temp.File("a/b/c/registry.db"), Clock);
+
+        await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+
+        Assert.True(File.Exists(Temp.File("a/b/c/registry.db")));
+    }
+}

@@ -1,0 +1,191 @@
+using Feast.Registry;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Time.Testing;
+using RegistryProto = Feast.Protos.Core.Registry;
+
+namespace Feast.Tests.Registry.Stores;
+
+/// <summary>What every <see cref="IRegistryStore"/> must do; each backend runs these through a subclass.</summary>
+public abstract class RegistryStoreConformanceTests : IDisposable
+{
+    private readonly List<IRegistryStore> _stores = [];
+
+    internal TempDirectory Temp { get; } = new();
+
+    internal FakeTimeProvider Clock { get; } = RegistryTestData.Clock();
+
+    /// <summary>A new store instance on this test's registry location.</summary>
+    private protected abstract IRegistryStore NewStore(TimeProvider clock);
+
+    /// <summary>What reading gives back for a registry this backend wrote.</summary>
+    private protected abstract RegistryProto AsRead(RegistryProto written);
+
+    private protected IRegistryStore Store(TimeProvider? clock = null)
+    {
+        var store = NewStore(clock ?? Clock);
+        _stores.Add(store);
+        return store;
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in _stores)
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task ReadAsync_NothingWritten_ReturnsNull()
+    {
+        Assert.Null(await Store().ReadAsync());
+    }
+
+    [Fact]
+    public async Task UpdateAsync_EmptyStore_MutateSeesEmptyRegistryWithSchemaVersion()
+    {
+        RegistryProto? seen = null;
+        var returned = await Store().UpdateAsync(r =>
+        {
+            seen = r.Clone();
+            return false;
+        });
+
+        Assert.Equal(new RegistryProto { RegistrySchemaVersion = "1" }, seen);
+        Assert.Equal(seen, returned);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_TwoProjects_AnotherInstanceReadsSameRegistry()
+    {
+        var sample = RegistryTestData.TwoProjects();
+
+        var written = await Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, sample));
+        var read = await Store().ReadAsync();
+
+        Assert.NotNull(read);
+        Assert.Equal(AsRead(written), read);
+        Assert.Equal(4, read.Entities.Count);
+        Assert.Equal(["alpha", "beta"], read.Projects.Select(p => p.Spec.Name));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_EachWrite_StampsNewVersionAndClockTime()
+    {
+        var store = Store();
+        var first = await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        var second = await store.UpdateAsync(r =>
+        {
+            r.Entities.Add(RegistryTestData.Entity("alpha", "vehicle"));
+            return true;
+        });
+
+        Assert.True(Guid.TryParse(first.VersionId, out _));
+        Assert.True(Guid.TryParse(second.VersionId, out _));
+        Assert.NotEqual(first.VersionId, second.VersionId);
+        Assert.Equal(Timestamp.FromDateTimeOffset(RegistryTestData.Start), first.LastUpdated);
+        Assert.Equal(Timestamp.FromDateTimeOffset(RegistryTestData.Start.AddMinutes(5)), second.LastUpdated);
+        Assert.Equal("1", second.RegistrySchemaVersion);
+        Assert.Equal(Timestamp.FromDateTimeOffset(RegistryTestData.Start.AddMinutes(5)), (await store.ReadAsync())!.LastUpdated);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_MutateReturnsFalse_ReturnsCurrentAndWritesNothing()
+    {
+        var store = Store();
+        await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        var before = await store.ReadAsync();
+        Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var returned = await store.UpdateAsync(r =>
+        {
+            r.Entities.Clear();
+            return false;
+        });
+
+        Assert.Equal(before, await store.ReadAsync());
+        Assert.Equal(4, returned.Entities.Count);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_MutateThrows_OldRegistryIntact()
+    {
+        var store = Store();
+        await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        var before = await store.ReadAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.UpdateAsync(r =>
+        {
+            r.Entities.Clear();
+            r.FeatureViews.Clear();
+            throw new InvalidOperationException("crash mid-write");
+        }));
+
+        Assert.Equal(before, await Store().ReadAsync());
+        // The lock was released: the next writer gets through.
+        await store.UpdateAsync(r => r.Entities.Count == 4);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_ObjectRemoved_ReadNoLongerHasIt()
+    {
+        var store = Store();
+        await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+
+        await store.UpdateAsync(r =>
+        {
+            r.Entities.Remove(r.Entities.Single(e => e.Spec.Project == "beta" && e.Spec.Name == "customer"));
+            r.Permissions.Clear();
+            return true;
+        });
+
+        var read = await store.ReadAsync();
+        Assert.Equal(["alpha/customer", "alpha/driver", "beta/driver"], read!.Entities.Select(e => $"{e.Spec.Project}/{e.Spec.Name}"));
+        Assert.Empty(read.Permissions);
+        Assert.Equal(2, read.FeatureViews.Count);
+    }
+
+    [Fact]
+    public async Task UpdateAsync_TwentyConcurrentWritersOnTwoInstances_LoseNothing()
+    {
+        var stores = new[] { Store(TimeProvider.System), Store(TimeProvider.System) };
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => stores[i % 2].UpdateAsync(r =>
+        {
+            r.Entities.Add(RegistryTestData.Entity("alpha", $"entity_{i:00}"));
+            return true;
+        }))));
+
+        var read = await Store().ReadAsync();
+        Assert.Equal(
+            Enumerable.Range(0, 20).Select(i => $"entity_{i:00}"),
+            read!.Entities.Select(e => e.Spec.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_TwentyConcurrentWritersOnOneInstance_LoseNothing()
+    {
+        var store = Store(TimeProvider.System);
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => store.UpdateAsync(r =>
+        {
+            r.Entities.Add(RegistryTestData.Entity("beta", $"entity_{i:00}"));
+            return true;
+        }))));
+
+        Assert.Equal(20, (await store.ReadAsync())!.Entities.Count);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_AfterWrite_ReadReturnsNull()
+    {
+        var store = Store();
+        await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+
+        await store.DeleteAsync();
+
+        Assert.Null(await store.ReadAsync());
+        await store.DeleteAsync(); // nothing left: still fine
+    }
+}
