@@ -123,7 +123,7 @@ public sealed record PushSource : DataSource
         : base(name, "", "", null, "", description, tags, owner)
     {
         if (batchSource is null)
-            throw new FeastValidationException($"Push source '{name}' needs a batchSource (the offline source holding the same rows).");
+            throw new FeastValidationException($"Push source '{name}' needs a batchSource (the offline source holding the same rows) and got null. {Guard.OrderHint}");
         if (batchSource is PushSource or RequestSource)
             throw new FeastValidationException($"Push source '{name}': its batchSource '{batchSource.Name}' is a {batchSource.SourceTypeName}; it must be a batch source such as a FileSource.");
         BatchSource = batchSource;

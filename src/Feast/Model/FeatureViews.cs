@@ -120,7 +120,7 @@ public record FeatureView : BaseFeatureView
         : base(name, SplitFeatures(schema, entities), description, tags, owner, kind)
     {
         if (source is null)
-            throw new FeastValidationException($"{kind} '{name}' needs a source (e.g. a FileSource).");
+            throw new FeastValidationException($"{kind} '{name}' needs a source (e.g. a FileSource) and got null. {Guard.OrderHint}");
         if (source is RequestSource)
             throw new FeastValidationException($"{kind} '{name}': a RequestSource cannot feed a feature view; use it in an OnDemandFeatureView.");
         Guard.NonNegative(ttl, $"{kind} '{name}'");

@@ -16,7 +16,17 @@ internal static class Guard
     public static IReadOnlyDictionary<string, string> Tags(IReadOnlyDictionary<string, string>? tags) =>
         tags is null || tags.Count == 0 ? EmptyTags : new SortedDictionary<string, string>(tags.ToDictionary(), StringComparer.Ordinal);
 
-    public static IReadOnlyList<T> List<T>(IEnumerable<T>? items) => items is null ? [] : [.. items];
+    /// <summary>Hint for the commonest cause of a null in a definition: a static field used before it is initialized.</summary>
+    public const string OrderHint = "If it is a static field declared further down, move that declaration above this one: C# initializes static fields in textual order.";
+
+    public static IReadOnlyList<T> List<T>(IEnumerable<T>? items)
+    {
+        if (items is null) return [];
+        List<T> list = [.. items];
+        if (list.Any(item => item is null))
+            throw new FeastValidationException($"A list of {typeof(T).Name} values passed to a Feast definition contains null. {OrderHint}");
+        return list;
+    }
 
     public static bool SameTags(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
