@@ -6,11 +6,6 @@ namespace Feast.Configuration;
 /// </summary>
 public sealed class FeastConfigException : FeastException
 {
-    /// <summary>Creates an exception with a default message.</summary>
-    public FeastConfigException()
-    {
-    }
-
     /// <summary>Creates an exception with the given message.</summary>
     /// <param name="message">A message that says what went wrong and how to fix it.</param>
     public FeastConfigException(string message)
@@ -35,6 +30,9 @@ public sealed class FeastConfigException : FeastException
         Line = line;
         Column = column;
     }
+
+    /// <summary>Feast's name for this error, <c>FeastConfigError</c> (<c>repo_config.py</c>).</summary>
+    public override string FeastErrorClass => "FeastConfigError";
 
     /// <summary>The file (or source name passed to <see cref="RepoConfigLoader.Parse(string, string, string)"/>) the error is in.</summary>
     public string? SourceName { get; }

@@ -1,27 +1,23 @@
-namespace Feast.Configuration;
+namespace Feast;
 
-/// <summary>
-/// Base class for errors raised by Feast.NET that a user can act on, mirroring Feast's <c>FeastError</c>.
-/// </summary>
+// Stand-in until this branch meets main, which has the same type in src/Feast/Errors.cs: it is declared with the
+// same namespace and shape so that merging only means deleting this file.
+
+/// <summary>Base class of every error Feast.NET raises on purpose. Messages name the object at fault and say how to fix it.</summary>
 public class FeastException : Exception
 {
-    /// <summary>Creates an exception with a default message.</summary>
-    public FeastException()
-    {
-    }
-
-    /// <summary>Creates an exception with the given message.</summary>
-    /// <param name="message">A message that says what went wrong and how to fix it.</param>
+    /// <summary>Creates an exception with a message for the user.</summary>
     public FeastException(string message)
         : base(message)
     {
     }
 
-    /// <summary>Creates an exception with the given message and the exception that caused it.</summary>
-    /// <param name="message">A message that says what went wrong and how to fix it.</param>
-    /// <param name="innerException">The exception that caused this one.</param>
+    /// <summary>Creates an exception with a message for the user and the error that caused it.</summary>
     public FeastException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }
+
+    /// <summary>The name Feast gives this error class (used in Feast-compatible error bodies).</summary>
+    public virtual string FeastErrorClass => GetType().Name;
 }
