@@ -22,3 +22,53 @@ internal static class ConfigTesting
     public static Func<string, string?> Lookup(IReadOnlyDictionary<string, string>? environment) =>
         name => environment is not null && environment.TryGetValue(name, out var value) ? value : null;
 }
+
+/// <summary>Compares configuration objects by value, including the dictionaries records compare by reference.</summary>
+internal static class ConfigAssert
+{
+    public static void Equivalent(object? expected, object? actual, string path = "config")
+    {
+        switch (expected)
+        {
+            case null:
+                Assert.True(actual is null, $"{path}: expected null, got {actual}");
+                return;
+            case string or ValueType:
+                Assert.True(Equals(expected, actual), $"{path}: expected {expected}, got {actual}");
+                return;
+            case System.Collections.IDictionary or IReadOnlyDictionary<string, object?> or IReadOnlyDictionary<string, string>:
+                var expectedPairs = ToPairs(expected);
+                var actualPairs = ToPairs(actual!);
+                Assert.True(expectedPairs.Keys.SequenceEqual(actualPairs.Keys), $"{path}: keys differ");
+                foreach (var (key, value) in expectedPairs)
+                {
+                    Equivalent(value, actualPairs[key], $"{path}.{key}");
+                }
+
+                return;
+            case System.Collections.IEnumerable sequence:
+                var expectedItems = sequence.Cast<object?>().ToList();
+                var actualItems = ((System.Collections.IEnumerable)actual!).Cast<object?>().ToList();
+                Assert.True(expectedItems.Count == actualItems.Count, $"{path}: lengths differ");
+                for (var i = 0; i < expectedItems.Count; i++)
+                {
+                    Equivalent(expectedItems[i], actualItems[i], $"{path}[{i}]");
+                }
+
+                return;
+            default:
+                Assert.True(actual is not null && expected.GetType() == actual.GetType(), $"{path}: expected a {expected.GetType().Name}, got {actual}");
+                foreach (var property in expected.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0))
+                {
+                    Equivalent(property.GetValue(expected), property.GetValue(actual), $"{path}.{property.Name}");
+                }
+
+                return;
+        }
+    }
+
+    private static Dictionary<string, object?> ToPairs(object dictionary) =>
+        ((System.Collections.IEnumerable)dictionary).Cast<object>().ToDictionary(
+            pair => (string)pair.GetType().GetProperty("Key")!.GetValue(pair)!,
+            pair => pair.GetType().GetProperty("Value")!.GetValue(pair));
+}
