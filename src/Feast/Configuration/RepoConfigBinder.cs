@@ -85,7 +85,12 @@ internal static partial class RepoConfigBinder
         }
 
         // Feast: a plain string is the path of a file registry.
-        return value.Node is YamlScalarNode ? new RegistryConfig { Path = value.String() } : Registries.Bind(value);
+        return value.Node switch
+        {
+            YamlScalarNode => new RegistryConfig { Path = value.String() },
+            YamlMappingNode => Registries.Bind(value),
+            _ => throw ConfigErrors.WrongType(value, "a file path or a mapping with 'registry_type' and 'path'"),
+        };
     }
 
     // ---- online store --------------------------------------------------------------------------------------

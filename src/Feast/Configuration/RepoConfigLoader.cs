@@ -1,4 +1,5 @@
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Feast.Configuration;
@@ -79,18 +80,25 @@ public static class RepoConfigLoader
 
         var text = EnvironmentVariableExpander.Expand(yamlText, environment);
         var stream = new YamlStream();
+        var tracker = new PositionTrackingParser(new Parser(new StringReader(text)));
         try
         {
             // MergingParser resolves `<<: *anchor` merge keys, which PyYAML's safe_load supports.
-            stream.Load(new MergingParser(new Parser(new StringReader(text))));
+            stream.Load(new MergingParser(tracker));
         }
         catch (YamlException e)
         {
-            var line = e.Start.Line > 0 ? (int)e.Start.Line : (int?)null;
-            var column = line is null ? null : (int?)e.Start.Column;
-            var position = line is null ? "" : $":{line}:{column}";
-            throw new FeastConfigException(
-                $"{sourceName}{position}: invalid YAML: {e.Message}", sourceName, null, line, column, e);
+            throw InvalidYaml(sourceName, e.Start, e.Message, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner fails this way on some broken input (an unclosed '{' followed by a plain
+            // scalar), without a position; the end of the last good event is the best position there is.
+            throw InvalidYaml(
+                sourceName,
+                tracker.LastGoodEnd,
+                "the YAML reader stopped after this point; look for an unclosed '{', '[' or quote.",
+                e);
         }
 
         if (stream.Documents.Count == 0 ||
@@ -120,6 +128,15 @@ public static class RepoConfigLoader
         return RepoConfigBinder.Bind(mapping, sourceName, Path.GetFullPath(repoPath));
     }
 
+    private static FeastConfigException InvalidYaml(string sourceName, Mark mark, string detail, Exception cause)
+    {
+        var line = mark.Line > 0 ? (int)mark.Line : (int?)null;
+        var column = line is null ? null : (int?)mark.Column;
+        var position = line is null ? "" : $":{line}:{column}";
+        return new FeastConfigException(
+            $"{sourceName}{position}: invalid YAML: {detail}", sourceName, null, line, column, cause);
+    }
+
     private static (string Path, ConfigOrigin Origin) GetConfigPath(
         string repoPath, string? featureStoreYamlPath, Func<string, string?> environment)
     {
@@ -143,6 +160,24 @@ public static class RepoConfigLoader
         ConfigOrigin.Environment => $" at the path in ${PathEnvironmentVariable}",
         _ => " in the repo directory",
     };
+
+    /// <summary>Remembers where the last successfully parsed event ended, for errors that carry no position.</summary>
+    private sealed class PositionTrackingParser(IParser inner) : IParser
+    {
+        public Mark LastGoodEnd { get; private set; } = Mark.Empty;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current)
+            {
+                LastGoodEnd = current.End;
+            }
+
+            return inner.MoveNext();
+        }
+    }
 
     private enum ConfigOrigin
     {

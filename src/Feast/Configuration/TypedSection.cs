@@ -103,7 +103,7 @@ internal sealed class TypedSection<TBase>
         }
         else
         {
-            throw ConfigErrors.WrongType(value, $"a mapping or a {_what} type name ({string.Join(", ", _supported)})");
+            throw ConfigErrors.WrongType(value, $"a mapping or one of the type names {string.Join(", ", _supported)}");
         }
 
         if (!_binders.TryGetValue(type, out var binder))
