@@ -33,7 +33,8 @@ internal static class ConfigAssert
             case null:
                 Assert.True(actual is null, $"{path}: expected null, got {actual}");
                 return;
-            case string or ValueType:
+            // System.ValueType spelled out: main's Feast.ValueType (the feature value enum) would otherwise win.
+            case string or System.ValueType:
                 Assert.True(Equals(expected, actual), $"{path}: expected {expected}, got {actual}");
                 return;
             case System.Collections.IDictionary or IReadOnlyDictionary<string, object?> or IReadOnlyDictionary<string, string>:
