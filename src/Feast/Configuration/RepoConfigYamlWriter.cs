@@ -1,0 +1,79 @@
+using System.Collections;
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Feast.Configuration;
+
+/// <summary>
+/// Writes the pairs printed by <see cref="RepoConfigBinder.Print"/> as block YAML. Strings that PyYAML would read
+/// as something else (<c>"yes"</c>, <c>"123"</c>, <c>"null"</c>) are quoted, so Feast reads the output back as written.
+/// </summary>
+internal static class RepoConfigYamlWriter
+{
+    public static string Write(RepoConfig config)
+    {
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        var emitter = new Emitter(writer);
+        emitter.Emit(new StreamStart());
+        emitter.Emit(new DocumentStart(null, null, isImplicit: true));
+        WriteValue(emitter, RepoConfigBinder.Print(config));
+        emitter.Emit(new DocumentEnd(isImplicit: true));
+        emitter.Emit(new StreamEnd());
+        return writer.ToString();
+    }
+
+    private static void WriteValue(Emitter emitter, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                WriteScalar(emitter, "null", ScalarStyle.Plain);
+                break;
+            case var _ when ReferenceEquals(value, YamlScalars.Null):
+                WriteScalar(emitter, "null", ScalarStyle.Plain);
+                break;
+            case string text:
+                WriteString(emitter, text);
+                break;
+            case bool flag:
+                WriteScalar(emitter, flag ? "true" : "false", ScalarStyle.Plain);
+                break;
+            case int or long:
+                WriteScalar(emitter, Convert.ToString(value, CultureInfo.InvariantCulture)!, ScalarStyle.Plain);
+                break;
+            case double number:
+                WriteScalar(emitter, YamlScalars.FormatDouble(number), ScalarStyle.Plain);
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> mapping:
+                var pairs = mapping.ToList();
+                emitter.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, isImplicit: true, pairs.Count == 0 ? MappingStyle.Flow : MappingStyle.Block));
+                foreach (var (key, item) in pairs)
+                {
+                    WriteString(emitter, key);
+                    WriteValue(emitter, item);
+                }
+
+                emitter.Emit(new MappingEnd());
+                break;
+            case IEnumerable sequence:
+                var items = sequence.Cast<object?>().ToList();
+                emitter.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, isImplicit: true, items.Count == 0 ? SequenceStyle.Flow : SequenceStyle.Block));
+                foreach (var item in items)
+                {
+                    WriteValue(emitter, item);
+                }
+
+                emitter.Emit(new SequenceEnd());
+                break;
+            default:
+                throw new InvalidOperationException($"Cannot write a {value.GetType()} as YAML.");
+        }
+    }
+
+    private static void WriteString(Emitter emitter, string text) =>
+        WriteScalar(emitter, text, YamlScalars.NeedsQuotes(text) ? ScalarStyle.DoubleQuoted : ScalarStyle.Plain);
+
+    private static void WriteScalar(Emitter emitter, string text, ScalarStyle style) =>
+        emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, text, style, isPlainImplicit: true, isQuotedImplicit: true));
+}
