@@ -58,7 +58,7 @@ internal static class RepoCommands
         command.SetAction(async (result, ct) =>
         {
             var directory = Path.GetFullPath(Path.Combine(context.RepoPath(result), result.GetRequiredValue(name)));
-            var repo = await Init.RepoTemplate.CreateAsync(directory, TimeProvider.System, ct).ConfigureAwait(false);
+            var repo = await Feast.Cli.Init.RepoTemplate.CreateAsync(directory, TimeProvider.System, ct).ConfigureAwait(false);
             var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), repo);
             await context.Out.WriteLineAsync($"Creating a new Feast.NET repository in {directory}.").ConfigureAwait(false);
             await context.Out.WriteLineAsync().ConfigureAwait(false);
