@@ -175,7 +175,16 @@ internal static class RepoCommands
             table.AddRow(Markup.Escape(verb), Markup.Escape(change.Kind), Markup.Escape(change.Name), Markup.Escape(string.Join("\n", change.ChangedFields)));
         }
         context.Console.Write(table);
-        var summary = string.Join(", ", plan.Changes.GroupBy(c => c.Change).Select(g => $"{g.Count()} to {g.Key.ToString().ToLowerInvariant()}"));
-        context.Console.WriteLine(applied ? $"Applied: {summary}." : $"Plan: {summary}. Run 'feast apply' to make these changes.");
+        var counts = plan.Changes.GroupBy(c => c.Change).ToDictionary(g => g.Key, g => g.Count());
+        int Count(ChangeType type) => counts.GetValueOrDefault(type);
+        context.Console.WriteLine(applied
+            ? $"Applied: {Count(ChangeType.Add)} created, {Count(ChangeType.Update)} updated, {Count(ChangeType.Delete)} deleted."
+            : $"Plan: {Count(ChangeType.Add)} to create, {Count(ChangeType.Update)} to update, {Count(ChangeType.Delete)} to delete. Run 'feast apply' to make these changes.");
+        var created = plan.Changes.Where(c => c.Change == ChangeType.Add && c.Kind is "FeatureView" or "StreamFeatureView")
+            .Select(c => c.Name).Where(n => plan.ViewsToKeep.Any(v => v.Name == n)).ToList();
+        if (created.Count > 0)
+            context.Console.WriteLine($"Online store: {(applied ? "created" : "will create")} the storage of {string.Join(", ", created)}.");
+        if (plan.ViewsToDelete.Count > 0)
+            context.Console.WriteLine($"Online store: {(applied ? "dropped" : "will drop")} the storage of {string.Join(", ", plan.ViewsToDelete.Select(v => v.Name))}.");
     }
 }

@@ -182,10 +182,36 @@ internal static class RegistryPlanner
         {
             var a = field.Accessor.GetValue(before);
             var b = field.Accessor.GetValue(after);
-            if (!Equals(a, b))
-                result.Add($"{field.Name}: {Render(field, a)} -> {Render(field, b)}");
+            if (Equals(a, b)) continue;
+            result.Add(field.IsRepeated && NamedItems(a) is { } old && NamedItems(b) is { } now
+                ? $"{field.Name}: {DescribeNamedChanges(old, now)}"
+                : $"{field.Name}: {Render(field, a)} -> {Render(field, b)}");
         }
         return result;
+    }
+
+    // Lists of named messages (features, entity columns, projections) are described by name: "+added -removed ~changed".
+    private static Dictionary<string, IMessage>? NamedItems(object? value)
+    {
+        if (value is not System.Collections.IList list) return null;
+        var items = new Dictionary<string, IMessage>(StringComparer.Ordinal);
+        foreach (var item in list)
+        {
+            if (item is not IMessage message) return null;
+            var nameField = message.Descriptor.FindFieldByName("name") ?? message.Descriptor.FindFieldByName("feature_view_name");
+            if (nameField?.Accessor.GetValue(message) is not string name) return null;
+            items[name] = message;
+        }
+        return items;
+    }
+
+    private static string DescribeNamedChanges(Dictionary<string, IMessage> before, Dictionary<string, IMessage> after)
+    {
+        var parts = new List<string>();
+        parts.AddRange(after.Keys.Where(k => !before.ContainsKey(k)).Select(k => "+" + k));
+        parts.AddRange(before.Keys.Where(k => !after.ContainsKey(k)).Select(k => "-" + k));
+        parts.AddRange(after.Keys.Where(k => before.TryGetValue(k, out var old) && !old.Equals(after[k])).Select(k => "~" + k));
+        return parts.Count > 0 ? string.Join(" ", parts) : "order changed";
     }
 
     private static string Render(FieldDescriptor field, object? value)
