@@ -22,7 +22,7 @@ passed=0 failed=0 skipped=0
 for project in test/*/*.csproj; do
   name="$(basename "$project" .csproj)"
   log="$results/$name.log"
-  if ! dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" >"$log" 2>&1; then
+  if ! dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" >"$log" 2>&1; then
     status=1
   fi
   # Show failures in full, and the per-project summary line.
