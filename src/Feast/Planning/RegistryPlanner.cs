@@ -74,11 +74,7 @@ internal static class RegistryPlanner
         var deletedViews = new List<FeatureView>();
         Diff(changes, apply, "FeatureView", registry.FeatureViews, defs.FeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
             v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
-            (n, o) =>
-            {
-                n.Meta.CreatedTimestamp = o?.Meta?.CreatedTimestamp ?? stamp;
-                n.Meta.LastUpdatedTimestamp = stamp;
-            },
+            (n, o) => StampView(n.Meta, o?.Meta, stamp),
             onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)));
 
         Diff(changes, apply, "OnDemandFeatureView", registry.OnDemandFeatureViews, defs.OnDemandFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
@@ -87,11 +83,7 @@ internal static class RegistryPlanner
 
         Diff(changes, apply, "StreamFeatureView", registry.StreamFeatureViews, defs.StreamFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
             v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
-            (n, o) =>
-            {
-                n.Meta.CreatedTimestamp = o?.Meta?.CreatedTimestamp ?? stamp;
-                n.Meta.LastUpdatedTimestamp = stamp;
-            },
+            (n, o) => StampView(n.Meta, o?.Meta, stamp),
             onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)));
 
         Diff(changes, apply, "FeatureService", registry.FeatureServices, defs.FeatureServices.Select(s => ProtoConverter.ToProto(s, project)), project,
@@ -111,6 +103,13 @@ internal static class RegistryPlanner
             ViewsToKeep = keep,
             ViewsToDelete = deletedViews.Where(v => !keepNames.Contains(v.Name)).DistinctBy(v => v.Name).ToList(),
         };
+    }
+
+    // A changed view keeps its creation time; like Python Feast, it starts over without materialization intervals.
+    private static void StampView(P.FeatureViewMeta meta, P.FeatureViewMeta? old, Timestamp now)
+    {
+        meta.CreatedTimestamp = old?.CreatedTimestamp ?? now;
+        meta.LastUpdatedTimestamp = now;
     }
 
     private static TMeta Meta<TMeta>(Timestamp? created, Timestamp now, Func<Timestamp, Timestamp, TMeta> make) => make(created ?? now, now);

@@ -259,22 +259,8 @@ internal static class ProtoConverter
             Offline = view.Offline,
             Version = "latest",
         };
-        spec.Entities.Add(view.IsEntityless ? [Entity.DummyName] : view.Entities);
-        spec.Features.Add(view.Features.Select(ToProto));
-        spec.EntityColumns.Add(view.EntityColumns.Select(ToProto));
-        AddAll(spec.Tags, view.Tags);
-        var meta = new P.FeatureViewMeta
-        {
-            CreatedTimestamp = ToTimestamp(view.CreatedTimestamp),
-            LastUpdatedTimestamp = ToTimestamp(view.LastUpdatedTimestamp),
-            State = (P.FeatureViewState)(int)view.State,
-        };
-        meta.MaterializationIntervals.Add(view.MaterializationIntervals.Select(i => new P.MaterializationInterval
-        {
-            StartTime = Timestamp.FromDateTimeOffset(i.Start),
-            EndTime = Timestamp.FromDateTimeOffset(i.End),
-        }));
-        return new P.FeatureView { Spec = spec, Meta = meta };
+        AddColumns(view, spec.Entities, spec.Features, spec.EntityColumns, spec.Tags);
+        return new P.FeatureView { Spec = spec, Meta = ToMeta(view) };
     }
 
     public static FeatureView FromProto(P.FeatureView proto)
@@ -291,6 +277,32 @@ internal static class ProtoConverter
             State = (FeatureViewState)(int)(proto.Meta?.State ?? P.FeatureViewState.StateUnspecified),
         };
         return WithMeta(view, proto.Meta?.CreatedTimestamp, proto.Meta?.LastUpdatedTimestamp);
+    }
+
+    // FeatureViewSpec and StreamFeatureViewSpec share these fields but no generated base type.
+    private static void AddColumns(FeatureView view, RepeatedField<string> entities, RepeatedField<P.FeatureSpecV2> features,
+        RepeatedField<P.FeatureSpecV2> entityColumns, MapField<string, string> tags)
+    {
+        entities.Add(view.IsEntityless ? [Entity.DummyName] : view.Entities);
+        features.Add(view.Features.Select(ToProto));
+        entityColumns.Add(view.EntityColumns.Select(ToProto));
+        AddAll(tags, view.Tags);
+    }
+
+    private static P.FeatureViewMeta ToMeta(FeatureView view)
+    {
+        var meta = new P.FeatureViewMeta
+        {
+            CreatedTimestamp = ToTimestamp(view.CreatedTimestamp),
+            LastUpdatedTimestamp = ToTimestamp(view.LastUpdatedTimestamp),
+            State = (P.FeatureViewState)(int)view.State,
+        };
+        meta.MaterializationIntervals.Add(view.MaterializationIntervals.Select(i => new P.MaterializationInterval
+        {
+            StartTime = Timestamp.FromDateTimeOffset(i.Start),
+            EndTime = Timestamp.FromDateTimeOffset(i.End),
+        }));
+        return meta;
     }
 
     private static List<string> EntityNames(RepeatedField<string> names) =>
@@ -314,10 +326,7 @@ internal static class ProtoConverter
             Mode = view.Mode,
             TimestampField = view.TimestampField,
         };
-        spec.Entities.Add(view.IsEntityless ? [Entity.DummyName] : view.Entities);
-        spec.Features.Add(view.Features.Select(ToProto));
-        spec.EntityColumns.Add(view.EntityColumns.Select(ToProto));
-        AddAll(spec.Tags, view.Tags);
+        AddColumns(view, spec.Entities, spec.Features, spec.EntityColumns, spec.Tags);
         spec.Aggregations.Add(view.Aggregations.Select(a => new P.Aggregation
         {
             Column = a.Column,
@@ -331,18 +340,7 @@ internal static class ProtoConverter
             spec.UserDefinedFunction = new P.UserDefinedFunction { Name = udf.Name, Body = ByteString.CopyFrom(udf.Body), BodyText = udf.BodyText };
             spec.FeatureTransformation = ToTransformation(udf, view.Mode);
         }
-        var meta = new P.FeatureViewMeta
-        {
-            CreatedTimestamp = ToTimestamp(view.CreatedTimestamp),
-            LastUpdatedTimestamp = ToTimestamp(view.LastUpdatedTimestamp),
-            State = (P.FeatureViewState)(int)view.State,
-        };
-        meta.MaterializationIntervals.Add(view.MaterializationIntervals.Select(i => new P.MaterializationInterval
-        {
-            StartTime = Timestamp.FromDateTimeOffset(i.Start),
-            EndTime = Timestamp.FromDateTimeOffset(i.End),
-        }));
-        return new P.StreamFeatureView { Spec = spec, Meta = meta };
+        return new P.StreamFeatureView { Spec = spec, Meta = ToMeta(view) };
     }
 
     public static StreamFeatureView FromProto(P.StreamFeatureView proto)
