@@ -21,9 +21,14 @@ internal static class FeastCli
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         var globals = new GlobalOptions();
-        var root = new RootCommand(
+        // A plain command named "feast" rather than RootCommand, whose name is the entry assembly's (Feast.Cli).
+        var root = new Command("feast",
             "Feast.NET: a feature store for machine learning that speaks Feast's formats.\n" +
-            "Run 'feast init NAME' to create a feature repo, then 'feast -c NAME/feature_repo apply' to register it.");
+            "Run 'feast init NAME' to create a feature repo, then 'feast -c NAME/feature_repo apply' to register it.")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
         globals.AddTo(root);
         var context = new CliContext(globals, stdout, stderr);
         foreach (var command in CommandCatalog.Build(context)) root.Subcommands.Add(command);
@@ -65,26 +70,36 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Chdir { get; } = new("--chdir", "-c")
     {
+        HelpName = "dir",
         Description = "Run as if started in this directory: the feature repo (env FEATURE_REPO_DIR_ENV_VAR).",
         Recursive = true,
     };
 
     public Option<string?> FeatureStoreYaml { get; } = new("--feature-store-yaml", "-f")
     {
+        HelpName = "file",
         Description = "Path to feature_store.yaml (env FEAST_FS_YAML_FILE_PATH; default <repo>/feature_store.yaml).",
         Recursive = true,
     };
 
     public Option<string> LogLevel { get; } = new("--log-level")
     {
+        HelpName = "level",
         Description = "Log level: trace, debug, info, warning, error, critical.",
         DefaultValueFactory = _ => "warning",
         Recursive = true,
     };
 
-    public void AddTo(RootCommand root)
+    private static readonly string[] LogLevels = ["trace", "debug", "info", "information", "warning", "error", "critical"];
+
+    public void AddTo(Command root)
     {
-        LogLevel.AcceptOnlyFromAmong("trace", "debug", "info", "information", "warning", "error", "critical", "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL");
+        LogLevel.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!LogLevels.Contains(value, StringComparer.OrdinalIgnoreCase))
+                result.AddError($"--log-level '{value}' is not a log level. Use one of: trace, debug, info, warning, error, critical.");
+        });
         root.Options.Add(Chdir);
         root.Options.Add(FeatureStoreYaml);
         root.Options.Add(LogLevel);
