@@ -1,7 +1,9 @@
 using Feast.Configuration;
+using Feast.Offline;
 using Feast.Online;
 using Feast.Planning;
 using Feast.Registry;
+using Feast.Retrieval;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,6 +23,16 @@ public sealed class FeatureStoreOptions
 
     /// <summary>An online store to use instead of the configured one.</summary>
     public IOnlineStore? OnlineStore { get; init; }
+
+    /// <summary>An offline store to use instead of the configured one.</summary>
+    public IOfflineStore? OfflineStore { get; init; }
+
+    /// <summary>
+    /// Offline store factories by <c>offline_store.type</c>. Backend packages register theirs
+    /// (e.g. <c>options.UseDuckDb()</c> from Feast.DuckDb); no store is found by class name.
+    /// </summary>
+    public IDictionary<string, Func<RepoConfig, IOfflineStore>> OfflineStoreFactories { get; } =
+        new Dictionary<string, Func<RepoConfig, IOfflineStore>>(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -32,6 +44,7 @@ public sealed class FeatureStore : IAsyncDisposable
     private readonly RegistryCache _registry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Lazy<IOfflineStore> _offlineStore;
 
     /// <summary>Creates a feature store from a loaded configuration.</summary>
     public FeatureStore(RepoConfig config, FeatureStoreOptions? options = null)
@@ -44,6 +57,7 @@ public sealed class FeatureStore : IAsyncDisposable
         RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time);
         OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config);
         _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time);
+        _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? StoreFactory.CreateOfflineStore(config, options.OfflineStoreFactories));
     }
 
     /// <summary>Opens the feature store of the repo at <paramref name="repoPath"/> (its <c>feature_store.yaml</c>, or <paramref name="featureStoreYamlPath"/>).</summary>
@@ -61,6 +75,51 @@ public sealed class FeatureStore : IAsyncDisposable
 
     /// <summary>The online store, or null when the configuration disables it.</summary>
     public IOnlineStore? OnlineStore { get; }
+
+    /// <summary>The offline store, created on first use from the configuration and the registered factories.</summary>
+    /// <exception cref="Configuration.FeastConfigException">No factory is registered for the configured type.</exception>
+    public IOfflineStore OfflineStore => _offlineStore.Value;
+
+    /// <summary>
+    /// Training data: for every entity row, the requested features as they were at the row's timestamp
+    /// (Feast's point-in-time join). Returns a lazy job; nothing runs until its result is read.
+    /// </summary>
+    /// <param name="entities">The entity rows: join keys, an event timestamp per row, and any other columns.</param>
+    /// <param name="features">Feature references, <c>"view:feature"</c>.</param>
+    /// <param name="fullFeatureNames">Name output columns <c>view__feature</c> instead of <c>feature</c>.</param>
+    /// <param name="cancellationToken">Cancels reading the registry.</param>
+    /// <exception cref="FeatureViewNotFoundException">A referenced view does not exist.</exception>
+    /// <exception cref="FeatureNameCollisionException">Two features share an output name and <paramref name="fullFeatureNames"/> is false.</exception>
+    public async Task<RetrievalJob> GetHistoricalFeaturesAsync(EntityData entities, IEnumerable<string> features,
+        bool fullFeatureNames = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var views = FeatureResolver.Resolve(registry, features, fullFeatureNames);
+        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, views, fullFeatureNames));
+    }
+
+    /// <summary>Training data for the features of a feature service; see <see cref="GetHistoricalFeaturesAsync(EntityData, IEnumerable{string}, bool, CancellationToken)"/>.</summary>
+    /// <exception cref="FeatureServiceNotFoundException">No service has that name.</exception>
+    public async Task<RetrievalJob> GetHistoricalFeaturesAsync(EntityData entities, FeatureService featureService,
+        bool fullFeatureNames = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
+        ArgumentNullException.ThrowIfNull(featureService);
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var views = FeatureResolver.Resolve(registry, featureService, fullFeatureNames);
+        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, views, fullFeatureNames));
+    }
+
+    /// <summary>Training data for the features of the feature service called <paramref name="featureServiceName"/>.</summary>
+    /// <exception cref="FeatureServiceNotFoundException">No service has that name.</exception>
+    public async Task<RetrievalJob> GetHistoricalFeaturesAsync(EntityData entities, string featureServiceName,
+        bool fullFeatureNames = false, CancellationToken cancellationToken = default)
+    {
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await GetHistoricalFeaturesAsync(entities, registry.GetFeatureService(featureServiceName), fullFeatureNames, cancellationToken)
+            .ConfigureAwait(false);
+    }
 
     /// <summary>
     /// The registry's current content for this project. With <paramref name="allowCache"/> a snapshot younger than
@@ -151,6 +210,7 @@ public sealed class FeatureStore : IAsyncDisposable
         _registry.Dispose();
         await RegistryStore.DisposeAsync().ConfigureAwait(false);
         if (OnlineStore is not null) await OnlineStore.DisposeAsync().ConfigureAwait(false);
+        if (_offlineStore.IsValueCreated) await _offlineStore.Value.DisposeAsync().ConfigureAwait(false);
     }
 }
 

@@ -1,4 +1,5 @@
 using Feast.Configuration;
+using Feast.Offline;
 using Feast.Online;
 using Feast.Registry;
 
@@ -22,4 +23,13 @@ internal static class StoreFactory
         var other => throw new FeastConfigException(
             $"feature_store.yaml: online_store type '{other.Type}' is not available in this build of Feast.NET yet. Use type: sqlite, or disable the online store with online_store: null."),
     };
+
+    public static IOfflineStore CreateOfflineStore(RepoConfig config, IDictionary<string, Func<RepoConfig, IOfflineStore>> factories) =>
+        factories.TryGetValue(config.OfflineStore.Type, out var factory)
+            ? factory(config)
+            : throw new FeastConfigException(
+                $"feature_store.yaml: offline_store type '{config.OfflineStore.Type}' has no store registered. "
+                + (config.OfflineStore.Type == "duckdb"
+                    ? "Reference the Feast.DuckDb package and call options.UseDuckDb() on the FeatureStoreOptions."
+                    : "Register one in FeatureStoreOptions.OfflineStoreFactories."));
 }

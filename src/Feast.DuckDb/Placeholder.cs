@@ -1,0 +1,1 @@
+namespace Feast.DuckDb; internal static class Placeholder { }

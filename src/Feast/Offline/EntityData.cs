@@ -1,0 +1,86 @@
+using Apache.Arrow;
+using Microsoft.Data.Analysis;
+
+namespace Feast.Offline;
+
+/// <summary>
+/// The entity rows of a historical retrieval ("entity df"): join-key values, an event timestamp per row, and any
+/// other columns (kept in the output). Naive timestamps mean UTC.
+/// </summary>
+public abstract class EntityData
+{
+    private protected EntityData()
+    {
+    }
+
+    /// <summary>Entity rows held as Arrow record batches (all with one schema).</summary>
+    public static EntityData FromArrow(IEnumerable<RecordBatch> batches) => new ArrowEntityData([.. batches]);
+
+    /// <summary>Entity rows held as an Arrow record batch.</summary>
+    public static EntityData FromArrow(RecordBatch batch) => new ArrowEntityData([batch]);
+
+    /// <summary>Entity rows in a <see cref="DataFrame"/>.</summary>
+    public static EntityData FromDataFrame(DataFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return new ArrowEntityData([.. frame.ToArrowRecordBatches()]);
+    }
+
+    /// <summary>Entity rows in a Parquet (<c>.parquet</c>) or CSV (<c>.csv</c>) file.</summary>
+    public static EntityData FromFile(string path) => new FileEntityData(path);
+
+    /// <summary>Entity rows produced by a SQL query the offline store runs (e.g. over a table it can read).</summary>
+    public static EntityData FromSql(string query) => new SqlEntityData(query);
+
+    /// <summary>Entity rows given as records: each a column name → value map (values: numbers, strings, bools, DateTime/DateTimeOffset).</summary>
+    public static EntityData FromRows(IEnumerable<IReadOnlyDictionary<string, object?>> rows) => new ArrowEntityData([EntityRows.ToRecordBatch(rows)]);
+}
+
+/// <summary>Entity rows held in memory as Arrow.</summary>
+public sealed class ArrowEntityData : EntityData
+{
+    internal ArrowEntityData(IReadOnlyList<RecordBatch> batches)
+    {
+        if (batches.Count == 0)
+            throw new FeastValidationException("The entity data has no record batches; pass at least one (it may have zero rows).");
+        Batches = batches;
+    }
+
+    /// <summary>The batches, all with <see cref="Schema"/>.</summary>
+    public IReadOnlyList<RecordBatch> Batches { get; }
+
+    /// <summary>The schema of the entity rows.</summary>
+    public Schema Schema => Batches[0].Schema;
+}
+
+/// <summary>Entity rows in a Parquet or CSV file.</summary>
+public sealed class FileEntityData : EntityData
+{
+    internal FileEntityData(string path)
+    {
+        Guard.NotNullOrEmpty(path, "The entity data file path");
+        Path = path;
+        Format = path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? FileFormat.Csv
+            : path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? FileFormat.Parquet
+            : throw new FeastValidationException($"Entity data file '{path}' is neither .parquet nor .csv. Give a Parquet or CSV file.");
+    }
+
+    /// <summary>The file path.</summary>
+    public string Path { get; }
+
+    /// <summary>The file format, from the extension.</summary>
+    public FileFormat Format { get; }
+}
+
+/// <summary>Entity rows produced by a SQL query.</summary>
+public sealed class SqlEntityData : EntityData
+{
+    internal SqlEntityData(string query)
+    {
+        Guard.NotNullOrEmpty(query, "The entity data SQL query");
+        Query = query;
+    }
+
+    /// <summary>The query.</summary>
+    public string Query { get; }
+}

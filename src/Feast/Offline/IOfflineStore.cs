@@ -1,0 +1,48 @@
+using Apache.Arrow;
+
+namespace Feast.Offline;
+
+/// <summary>
+/// Where historical feature rows are read and written: point-in-time joins for training data, the latest rows per
+/// entity for materialization, appends for offline pushes. One implementation per engine (DuckDB, PostgreSQL).
+/// </summary>
+public interface IOfflineStore : IAsyncDisposable
+{
+    /// <summary>
+    /// A lazy job that joins each entity row with, per requested view, the latest feature row at or before the
+    /// entity row's timestamp (and within the view's TTL). Nothing runs until the job's results are read.
+    /// </summary>
+    RetrievalJob GetHistoricalFeatures(HistoricalRetrievalRequest request);
+
+    /// <summary>
+    /// The latest row per entity key whose event timestamp is in [<see cref="PullRequest.Start"/>, <see cref="PullRequest.End"/>]
+    /// (both inclusive), ties broken by the greatest created timestamp. Streamed in batches.
+    /// </summary>
+    IAsyncEnumerable<RecordBatch> PullLatestAsync(PullRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Every row whose event timestamp is in [Start, End] (both inclusive). Streamed in batches.</summary>
+    IAsyncEnumerable<RecordBatch> PullAllAsync(PullRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends <paramref name="batch"/> to the batch source of <paramref name="view"/> (an offline push).</summary>
+    Task WriteBatchAsync(FeatureView view, RecordBatch batch, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// What to pull from a source for materialization. Output columns are named as the view names them (after the
+/// source's field mapping): the join keys, then the features, then <see cref="EventTimestampColumn"/> and, when the
+/// source has one, <see cref="CreatedTimestampColumn"/>.
+/// </summary>
+/// <param name="Source">The batch source.</param>
+/// <param name="JoinKeys">Join-key columns, by the view's names.</param>
+/// <param name="FeatureColumns">Feature columns, by the view's names.</param>
+/// <param name="Start">Inclusive start of the event-time window.</param>
+/// <param name="End">Inclusive end of the event-time window.</param>
+public sealed record PullRequest(DataSource Source, IReadOnlyList<string> JoinKeys, IReadOnlyList<string> FeatureColumns,
+    DateTimeOffset Start, DateTimeOffset End)
+{
+    /// <summary>The name of the event-timestamp column in pulled batches.</summary>
+    public const string EventTimestampColumn = "event_timestamp";
+
+    /// <summary>The name of the created-timestamp column in pulled batches.</summary>
+    public const string CreatedTimestampColumn = "created_timestamp";
+}
