@@ -14,6 +14,7 @@ internal static class CommandCatalog
         yield return RepoCommands.Apply(context);
         yield return RepoCommands.Teardown(context);
         yield return RepoCommands.RegistryDump(context);
+        yield return HistoricalCommands.GetHistoricalFeatures(context);
         foreach (var command in ObjectCommands.Build(context)) yield return command;
     }
 }

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Apache.Arrow;
+using Feast.Offline;
+using Spectre.Console;
+using Table = Spectre.Console.Table;
+
+namespace Feast.Cli.Commands;
+
+/// <summary><c>feast get-historical-features</c>: point-in-time correct training data from the shell.</summary>
+internal static class HistoricalCommands
+{
+    private const int PreviewRows = 10;
+
+    public static Command GetHistoricalFeatures(CliContext context)
+    {
+        var entityDf = new Option<string?>("--entity-df", "-e")
+        {
+            Description = "The entity rows: a .parquet or .csv file with the join keys and an event_timestamp column.",
+            HelpName = "file",
+        };
+        var dataframe = new Option<string?>("--dataframe", "-d")
+        {
+            Description = "The entity rows as JSON: an array of objects, e.g. '[{\"driver_id\": 1001, \"event_timestamp\": \"2025-11-24T16:00:00Z\"}]'.",
+            HelpName = "json",
+        };
+        var features = new Option<string[]>("--features")
+        {
+            Description = "Feature references, view:feature; repeat the option or separate with commas.",
+            HelpName = "refs",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var service = new Option<string?>("--feature-service", "-s") { Description = "A feature service to retrieve instead of --features.", HelpName = "name" };
+        var fullNames = new Option<bool>("--full-feature-names") { Description = "Name feature columns view__feature." };
+        var output = new Option<string?>("--output", "-o")
+        {
+            Description = "Write all rows to this .parquet or .csv file; without it the first rows are printed.",
+            HelpName = "file",
+        };
+        var command = new Command("get-historical-features",
+            "Build point-in-time correct training data: for each entity row, the features as they were at its event_timestamp.")
+        {
+            entityDf, dataframe, features, service, fullNames, output,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(entityDf) is null == (result.GetValue(dataframe) is null))
+                result.AddError("Give the entity rows with exactly one of --entity-df FILE or --dataframe JSON.");
+            var refs = result.GetValue(features) ?? [];
+            if (refs.Length == 0 == (result.GetValue(service) is null))
+                result.AddError("Give exactly one of --features view:feature,... or --feature-service NAME.");
+            if (result.GetValue(output) is { } path && !path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+                result.AddError($"--output '{path}' must end in .parquet or .csv.");
+        });
+        command.SetAction(async (result, ct) =>
+        {
+            using var loggers = context.CreateLoggerFactory(result);
+            await using var store = context.OpenStore(result, loggers);
+            var entities = result.GetValue(entityDf) is { } file
+                ? EntityData.FromFile(Path.GetFullPath(file, Directory.GetCurrentDirectory()))
+                : EntityData.FromRows(ParseRows(result.GetValue(dataframe)!));
+            var full = result.GetValue(fullNames);
+            var job = result.GetValue(service) is { } serviceName
+                ? await store.GetHistoricalFeaturesAsync(entities, serviceName, full, ct)
+                : await store.GetHistoricalFeaturesAsync(entities, SplitRefs(result.GetValue(features)!), full, ct);
+
+            if (result.GetValue(output) is { } target)
+            {
+                var path = Path.GetFullPath(target, Directory.GetCurrentDirectory());
+                if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) await job.ToCsvAsync(path, ct);
+                else await job.ToParquetAsync(path, ct);
+                await context.Out.WriteLineAsync($"Wrote the training data to {path}.");
+                return ExitCodes.Ok;
+            }
+            await PrintAsync(context, job, ct);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static IEnumerable<string> SplitRefs(string[] refs) =>
+        refs.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static List<IReadOnlyDictionary<string, object?>> ParseRows(string json)
+    {
+        JsonElement root;
+        try
+        {
+            root = JsonDocument.Parse(json).RootElement;
+        }
+        catch (JsonException e)
+        {
+            throw new FeastException($"--dataframe is not valid JSON: {e.Message}");
+        }
+        if (root.ValueKind != JsonValueKind.Array || root.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Object))
+            throw new FeastException("--dataframe must be a JSON array of objects, one per entity row.");
+        return [.. root.EnumerateArray().Select(row => (IReadOnlyDictionary<string, object?>)row.EnumerateObject().ToDictionary(p => p.Name, p => JsonValue(p.Name, p.Value)))];
+    }
+
+    private static object? JsonValue(string column, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number when value.TryGetInt64(out var l) => l,
+        JsonValueKind.Number => value.GetDouble(),
+        // Timestamps arrive as strings; a column named like Feast's timestamp column, or any ISO-8601 value, is a timestamp.
+        JsonValueKind.String when DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts)
+            && (column.Contains("timestamp", StringComparison.OrdinalIgnoreCase) || value.GetString()!.Contains('T', StringComparison.Ordinal)) => ts,
+        JsonValueKind.String => value.GetString(),
+        _ => throw new FeastException($"--dataframe: column '{column}' has a {value.ValueKind} value; use numbers, strings, booleans or null."),
+    };
+
+    private static async Task PrintAsync(CliContext context, RetrievalJob job, CancellationToken ct)
+    {
+        Table? table = null;
+        long rows = 0;
+        await foreach (var batch in job.ToArrowAsync(ct))
+        {
+            if (table is null)
+            {
+                table = new Table().Border(TableBorder.Simple);
+                foreach (var field in batch.Schema.FieldsList) table.AddColumn(Markup.Escape(field.Name));
+            }
+            for (var i = 0; i < batch.Length && rows + i < PreviewRows; i++)
+                table.AddRow(batch.Arrays.Select(a => Markup.Escape(Cell(a, i))).ToArray());
+            rows += batch.Length;
+        }
+        if (table is not null) context.Console.Write(table);
+        context.Console.WriteLine(rows > PreviewRows ? $"{rows} rows (first {PreviewRows} shown; use --output to write them all)." : $"{rows} rows.");
+    }
+
+    internal static string Cell(IArrowArray array, int index)
+    {
+        if (array.IsNull(index)) return "null";
+        return array switch
+        {
+            TimestampArray t => t.GetTimestamp(index)?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture) ?? "null",
+            FloatArray f => f.GetValue(index)!.Value.ToString("R", CultureInfo.InvariantCulture),
+            DoubleArray d => d.GetValue(index)!.Value.ToString("R", CultureInfo.InvariantCulture),
+            Int64Array l => l.GetValue(index)!.Value.ToString(CultureInfo.InvariantCulture),
+            Int32Array n => n.GetValue(index)!.Value.ToString(CultureInfo.InvariantCulture),
+            BooleanArray b => b.GetValue(index)!.Value ? "true" : "false",
+            StringArray s => s.GetString(index),
+            _ => array.GetType().Name,
+        };
+    }
+}
