@@ -6,7 +6,7 @@ namespace Feast.Tests.Cli.Commands;
 using RegistryProto = global::Feast.Protos.Core.Registry;
 
 /// <summary>What one <c>feast</c> invocation returned: its exit code and what it printed.</summary>
-internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 {
     /// <summary>The whole result, for assertion messages.</summary>
     public override string ToString() => $"exit code {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
@@ -45,7 +45,7 @@ internal static class FeastCommand
 /// the simple border of the list commands (a header line, a <c>─</c> rule, rows aligned under the header names). A cell
 /// that wraps over several lines is joined back with newlines.
 /// </summary>
-internal sealed class CliTable
+public sealed class CliTable
 {
     private CliTable(IReadOnlyList<string> header, IReadOnlyList<string[]> rows)
     {
@@ -167,7 +167,7 @@ internal sealed class CliTable
 }
 
 /// <summary>A repo made by <c>feast init</c> in a fresh temp folder: the driver example, not applied yet.</summary>
-internal sealed class InitRepo : IDisposable
+public sealed class InitRepo : IDisposable
 {
     private readonly TempDir _temp = new();
 
