@@ -132,7 +132,7 @@ public sealed class FeatureStore : IAsyncDisposable
     /// <exception cref="FeastValidationException">The definitions break one of Feast's rules.</exception>
     public async Task<RegistryPlan> PlanAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default)
     {
-        var prepared = RepoValidator.Prepare(definitions);
+        var prepared = RepoValidator.Prepare(definitions, Project);
         var current = await RegistryStore.ReadAsync(cancellationToken).ConfigureAwait(false);
         return RegistryPlanner.Plan(current, prepared, Project);
     }
@@ -145,7 +145,7 @@ public sealed class FeatureStore : IAsyncDisposable
     /// <exception cref="FeastValidationException">The definitions break one of Feast's rules; nothing is written.</exception>
     public async Task<RegistryPlan> ApplyAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default)
     {
-        var prepared = RepoValidator.Prepare(definitions);
+        var prepared = RepoValidator.Prepare(definitions, Project);
 
         // Create online tables before the registry names them, so a reader never finds a view without storage.
         var preview = RegistryPlanner.Plan(await RegistryStore.ReadAsync(cancellationToken).ConfigureAwait(false), prepared, Project);

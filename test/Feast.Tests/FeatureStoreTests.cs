@@ -279,7 +279,7 @@ public class FeatureStoreTests
 
         var json = System.Text.Json.Nodes.JsonNode.Parse(await store.RegistryDumpAsync())!.AsObject();
 
-        Assert.Equal(["dataSources", "entities", "featureViews", "project", "projects"], json.Select(kv => kv.Key));
+        Assert.Equal(["dataSources", "entities", "featureViews", "project", "projectMetadata", "projects"], json.Select(kv => kv.Key));
         Assert.Equal("my_project", (string?)json["project"]);
         Assert.Equal(["__dummy", "driver"], json["entities"]!.AsArray().Select(e => (string?)e!["spec"]!["name"]));
         Assert.Equal("86400s", (string?)json["featureViews"]![0]!["spec"]!["ttl"]);

@@ -207,6 +207,9 @@ internal static class ProtoYaml
         }
     }
 
+    // Source text in describe output keeps '<' and '>' as they are.
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static bool HasContent(JsonNode? node) => node switch
     {
         JsonObject o => o.Count > 0,
@@ -219,7 +222,7 @@ internal static class ProtoYaml
         null => "null",
         JsonObject => "{}",
         JsonArray => "[]",
-        JsonValue v when v.TryGetValue<string>(out var s) => NeedsQuotes(s) ? System.Text.Json.JsonSerializer.Serialize(s) : s,
+        JsonValue v when v.TryGetValue<string>(out var s) => NeedsQuotes(s) ? System.Text.Json.JsonSerializer.Serialize(s, Relaxed) : s,
         _ => node.ToJsonString(),
     };
 

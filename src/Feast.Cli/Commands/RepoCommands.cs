@@ -89,7 +89,7 @@ internal static class RepoCommands
             await using var store = context.OpenStore(result, loggers);
             var definitions = await LoadRepoAsync(context, result, verbose, loggers, ct).ConfigureAwait(false);
             var plan = await store.PlanAsync(definitions, ct).ConfigureAwait(false);
-            PrintPlan(context, plan, applied: false);
+            PrintPlan(context, store, plan, applied: false);
             return ExitCodes.Ok;
         });
         return command;
@@ -110,7 +110,7 @@ internal static class RepoCommands
             await using var store = context.OpenStore(result, loggers);
             var definitions = await LoadRepoAsync(context, result, verbose, loggers, ct).ConfigureAwait(false);
             var plan = await store.ApplyAsync(definitions, ct).ConfigureAwait(false);
-            PrintPlan(context, plan, applied: true);
+            PrintPlan(context, store, plan, applied: true);
             return ExitCodes.Ok;
         });
         return command;
@@ -155,16 +155,18 @@ internal static class RepoCommands
         return contents.ToDefinitions();
     }
 
-    private static void PrintPlan(CliContext context, RegistryPlan plan, bool applied)
+    private static void PrintPlan(CliContext context, FeatureStore store, RegistryPlan plan, bool applied)
     {
-        if (!plan.HasChanges)
+        // Like Feast, the dummy entity every project carries is not shown.
+        var changes = plan.Changes.Where(c => !(c.Kind == "Entity" && c.Name == Entity.DummyName)).ToList();
+        if (changes.Count == 0)
         {
             context.Console.WriteLine(applied ? "No changes to registry or infrastructure." : "No changes: the registry already matches the repo.");
             return;
         }
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("CHANGE").AddColumn("KIND").AddColumn("NAME").AddColumn("FIELDS");
-        foreach (var change in plan.Changes)
+        foreach (var change in changes)
         {
             var verb = change.Change switch
             {
@@ -175,16 +177,19 @@ internal static class RepoCommands
             table.AddRow(Markup.Escape(verb), Markup.Escape(change.Kind), Markup.Escape(change.Name), Markup.Escape(string.Join("\n", change.ChangedFields)));
         }
         context.Console.Write(table);
-        var counts = plan.Changes.GroupBy(c => c.Change).ToDictionary(g => g.Key, g => g.Count());
+        var counts = changes.GroupBy(c => c.Change).ToDictionary(g => g.Key, g => g.Count());
         int Count(ChangeType type) => counts.GetValueOrDefault(type);
         context.Console.WriteLine(applied
             ? $"Applied: {Count(ChangeType.Add)} created, {Count(ChangeType.Update)} updated, {Count(ChangeType.Delete)} deleted."
             : $"Plan: {Count(ChangeType.Add)} to create, {Count(ChangeType.Update)} to update, {Count(ChangeType.Delete)} to delete. Run 'feast apply' to make these changes.");
         var created = plan.Changes.Where(c => c.Change == ChangeType.Add && c.Kind is "FeatureView" or "StreamFeatureView")
-            .Select(c => c.Name).Where(n => plan.ViewsToKeep.Any(v => v.Name == n)).ToList();
-        if (created.Count > 0)
-            context.Console.WriteLine($"Online store: {(applied ? "created" : "will create")} the storage of {string.Join(", ", created)}.");
-        if (plan.ViewsToDelete.Count > 0)
-            context.Console.WriteLine($"Online store: {(applied ? "dropped" : "will drop")} the storage of {string.Join(", ", plan.ViewsToDelete.Select(v => v.Name))}.");
+            .Select(c => plan.ViewsToKeep.FirstOrDefault(v => v.Name == c.Name)).OfType<FeatureView>().ToList();
+        if (store.OnlineStore is { } online)
+        {
+            foreach (var view in created)
+                context.Console.WriteLine($"{(applied ? "Created" : "Will create")} {online.DescribeStorage(store.Project, view)}");
+            foreach (var view in plan.ViewsToDelete)
+                context.Console.WriteLine($"{(applied ? "Removed" : "Will remove")} {online.DescribeStorage(store.Project, view)}");
+        }
     }
 }

@@ -13,6 +13,9 @@ public interface IOnlineStore : IAsyncDisposable
     Task UpdateAsync(string project, IReadOnlyList<FeatureView> viewsToKeep, IReadOnlyList<FeatureView> viewsToDelete,
         CancellationToken cancellationToken = default);
 
+    /// <summary>A short description of the storage of <paramref name="view"/>, for plan and apply output (e.g. <c>SQLite table p_v</c>).</summary>
+    string DescribeStorage(string project, FeatureView view);
+
     /// <summary>Removes all storage of <paramref name="project"/> for <paramref name="views"/>. Called by <c>feast teardown</c>.</summary>
     Task TeardownAsync(string project, IReadOnlyList<FeatureView> views, CancellationToken cancellationToken = default);
 }

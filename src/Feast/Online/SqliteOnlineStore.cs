@@ -24,6 +24,13 @@ public sealed class SqliteOnlineStore : IOnlineStore
     /// <summary>The table Feast uses for <paramref name="view"/> in <paramref name="project"/>.</summary>
     public static string TableName(string project, string view) => $"{project}_{view}";
 
+    /// <inheritdoc/>
+    public string DescribeStorage(string project, FeatureView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return $"SQLite table {TableName(project, view.Name)}";
+    }
+
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <inheritdoc/>

@@ -6,9 +6,14 @@ namespace Feast.Planning;
 /// </summary>
 internal static class RepoValidator
 {
-    public static RepoDefinitions Prepare(RepoDefinitions defs)
+    public static RepoDefinitions Prepare(RepoDefinitions defs, string project)
     {
         ArgumentNullException.ThrowIfNull(defs);
+        var projects = defs.Projects.DistinctBy(p => p.Name).ToList();
+        if (projects.Count > 1)
+            throw new FeastValidationException($"Multiple projects found in the repository ({string.Join(", ", projects.Select(p => p.Name))}). A feature repo defines at most one Project, named like the project in feature_store.yaml ('{project}').");
+        if (projects.Count == 1 && projects[0].Name != project)
+            throw new FeastValidationException($"The repo defines Project '{projects[0].Name}' but feature_store.yaml says project: {project}. Give the Project object the name '{project}' (or change feature_store.yaml).");
         Unique(defs.Entities, "entity");
         Unique(defs.DataSources, "data source");
         Unique(defs.FeatureServices, "feature service");

@@ -21,6 +21,9 @@ internal static class RegistryJson
             if (array.Count > 0) root[key] = array;
         }
 
+#pragma warning disable CS0612 // Python Feast still writes and dumps project metadata.
+        Add("projectMetadata", snapshot.Proto.ProjectMetadata.Where(m => m.Project == project));
+#pragma warning restore CS0612
         Add("dataSources", snapshot.DataSources.Values.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => ProtoConverter.ToProto(d, project)));
         Add("entities", snapshot.Entities.Values.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => ProtoConverter.ToProto(e, project)));
         Add("featureViews", snapshot.FeatureViews.Values.OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => ProtoConverter.ToProto(v, project)));

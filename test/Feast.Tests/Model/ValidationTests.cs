@@ -158,7 +158,7 @@ public class ValidationTests
     public void Validator_UnknownEntity_IsRejected()
     {
         var defs = new RepoDefinitions { FeatureViews = [View()] };
-        var e = Assert.Throws<FeastValidationException>(() => RepoValidator.Prepare(defs));
+        var e = Assert.Throws<FeastValidationException>(() => RepoValidator.Prepare(defs, "p"));
         Assert.Contains("entity 'driver'", e.Message, StringComparison.Ordinal);
     }
 
@@ -167,11 +167,11 @@ public class ValidationTests
     {
         var untyped = new Entity("driver", ["driver_id"]);
         var view = new FeatureView("v", Source, [untyped], schema: [new Field("conv_rate", FeastType.Float32)]);
-        var e = Assert.Throws<FeastValidationException>(() => RepoValidator.Prepare(new RepoDefinitions { Entities = [untyped], FeatureViews = [view] }));
+        var e = Assert.Throws<FeastValidationException>(() => RepoValidator.Prepare(new RepoDefinitions { Entities = [untyped], FeatureViews = [view] }, "p"));
         Assert.Contains("valueType", e.Message, StringComparison.Ordinal);
 
         var typedView = new FeatureView("v", Source, [untyped], schema: [new Field("driver_id", FeastType.Int64), new Field("conv_rate", FeastType.Float32)]);
-        var prepared = RepoValidator.Prepare(new RepoDefinitions { Entities = [untyped], FeatureViews = [typedView] });
+        var prepared = RepoValidator.Prepare(new RepoDefinitions { Entities = [untyped], FeatureViews = [typedView] }, "p");
         Assert.Equal(ValueType.Int64, Assert.Single(prepared.Entities).ValueType);
     }
 
@@ -181,14 +181,14 @@ public class ValidationTests
         var request = new RequestSource("r", [new Field("x", FeastType.Int64)]);
         var odfv = new OnDemandFeatureView("Driver_Hourly_Stats", [request], [new Field("y", FeastType.Int64)]);
         var defs = new RepoDefinitions { Entities = [Driver], FeatureViews = [View()], OnDemandFeatureViews = [odfv] };
-        Assert.Throws<DuplicateObjectNameException>(() => RepoValidator.Prepare(defs));
+        Assert.Throws<DuplicateObjectNameException>(() => RepoValidator.Prepare(defs, "p"));
     }
 
     [Fact]
     public void Validator_ServiceOverUnknownView_IsRejected()
     {
         var service = new FeatureService("svc", [View()]);
-        var e = Assert.Throws<FeastValidationException>(() => RepoValidator.Prepare(new RepoDefinitions { Entities = [Driver], FeatureServices = [service] }));
+        var e = Assert.Throws<FeastValidationException>(() => RepoValidator.Prepare(new RepoDefinitions { Entities = [Driver], FeatureServices = [service] }, "p"));
         Assert.Contains("driver_hourly_stats", e.Message, StringComparison.Ordinal);
     }
 
@@ -196,6 +196,6 @@ public class ValidationTests
     public void Validator_DifferentObjectsWithOneName_AreRejected()
     {
         var defs = new RepoDefinitions { Entities = [Driver, new Entity("driver", ["other_id"], ValueType.String)] };
-        Assert.Throws<DuplicateObjectNameException>(() => RepoValidator.Prepare(defs));
+        Assert.Throws<DuplicateObjectNameException>(() => RepoValidator.Prepare(defs, "p"));
     }
 }

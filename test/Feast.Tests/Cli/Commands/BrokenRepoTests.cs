@@ -114,7 +114,7 @@ public class BrokenRepoTests
         Assert.False(File.Exists(repo.RegistryPath));
     }
 
-    [Fact(Skip = "BUG: a Project definition named differently from feature_store.yaml's project is silently ignored (plan says no changes); Feast exits 1: 'Project object name should match with the project name defined in feature_store.yaml'")]
+    [Fact]
     public async Task ApplyAndPlan_ProjectDefinitionNamedDifferentlyFromTheYaml_ExitOne()
     {
         using var repo = await InitRepo.CreateAsync("driver_mismatch");
@@ -129,7 +129,7 @@ public class BrokenRepoTests
         Assert.False(File.Exists(repo.RegistryPath));
     }
 
-    [Fact(Skip = "BUG: a repo with two Project definitions is accepted (the one named like the yaml's project wins); Feast exits 1: 'Multiple projects found in the repository. Currently no support for multiple projects'")]
+    [Fact]
     public async Task Apply_TwoProjectDefinitions_ExitsOne()
     {
         using var repo = await InitRepo.CreateAsync("driver_two_projects");

@@ -129,7 +129,7 @@ public class ObjectCommandsTests(AppliedReposFixture repos)
         Assert.Equal("Project", Flat("admins", "TYPES"));
     }
 
-    [Fact(Skip = "BUG: redirected list output wraps at 80 columns and breaks names mid-word: `permissions list` prints 'feature_reade' / 'rs' for a permission named feature_readers")]
+    [Fact]
     public async Task PermissionsList_LongNameAndManyTypes_PrintsTheNameUnbroken()
     {
         using var repo = await InitRepo.CreateAsync("driver_wide_permissions");
