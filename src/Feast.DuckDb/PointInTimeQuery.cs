@@ -5,9 +5,9 @@ namespace Feast.DuckDb;
 
 /// <summary>
 /// Builds the one SQL statement of a historical retrieval (Feast's point-in-time join, FEAST-FORMATS §7.3).
-/// Per view: its source rows with the field mapping applied, reduced to one row per (join keys, event time) keeping
-/// the greatest created time; an <c>ASOF LEFT JOIN</c> picks, per entity row, the latest of those at or before the
-/// row's time on equal join keys; a CASE drops it when it is older than the view's TTL. Views chain as further
+/// Per view: its source rows with the field mapping applied; an <c>ASOF LEFT JOIN</c> picks, per entity row, the
+/// latest of those at or before the row's time on equal join keys (ties on event time going to the greatest created
+/// time); a CASE drops it when it is older than the view's TTL. Views chain as further
 /// ASOF joins; the output keeps the entity rows' order.
 /// </summary>
 internal static class PointInTimeQuery
@@ -62,13 +62,28 @@ internal static class PointInTimeQuery
         {
             var alias = ViewAlias(i);
             var on = JoinColumns(views[i].Request)
-                .Select((c, k) => $"{EntityAlias}.{Sql.Ident(c.EntityColumn)} = {alias}.{Sql.Ident(KeyColumn(k))}")
-                .Append($"{EntityAlias}.{Sql.Ident(EntityRelation.TimeColumn)} >= {alias}.{Sql.Ident(EntityRelation.TimeColumn)}");
+                .Select((c, k) => KeyEquals(entity.Columns.First(e => e.Name == c.EntityColumn),
+                    views[i].Source.Mapped(c.JoinKey, "join key"), $"{alias}.{Sql.Ident(KeyColumn(k))}"))
+                .Append(AsofCondition(views[i], alias));
             sql.Append("\nASOF LEFT JOIN ").Append(Sql.Ident(ViewCte(i))).Append(" AS ").Append(alias)
                 .Append(" ON ").Append(string.Join(" AND ", on));
         }
         sql.Append($"\nORDER BY {EntityAlias}.{Sql.Ident(EntityRelation.RowColumn)}");
         return sql.ToString();
+    }
+
+    /// <summary>
+    /// Join-key equality. Keys of different kinds (say an all-string CSV entity column against integer ids) compare
+    /// after casting the entity value to the source's type, so a bad value fails loudly instead of never matching.
+    /// </summary>
+    private static string KeyEquals(SqlColumn entityColumn, SqlColumn sourceColumn, string sourceReference)
+    {
+        var entityReference = $"{EntityAlias}.{Sql.Ident(entityColumn.Name)}";
+        var comparable = string.Equals(entityColumn.Type, sourceColumn.Type, StringComparison.OrdinalIgnoreCase)
+            || (Sql.IsNumeric(entityColumn.Type) && Sql.IsNumeric(sourceColumn.Type));
+        return comparable
+            ? $"{entityReference} = {sourceReference}"
+            : $"CAST({entityReference} AS {sourceColumn.Type}) = {sourceReference}";
     }
 
     /// <summary>The view's join columns; an entity-less view has none and matches every entity row.</summary>
@@ -101,20 +116,26 @@ internal static class PointInTimeQuery
 
         var created = CreatedColumn(source);
         if (created is not null)
-            projections.Add($"{Sql.AsInstant(Sql.Ident(created.Name), created.Type)} AS {Sql.Ident(CreatedColumnName)}");
+            projections.Add($"{Sql.OrderKey(time, Sql.AsInstant(Sql.Ident(created.Name), created.Type))} AS {Sql.Ident(OrderColumn)}");
 
-        var rows = $"  SELECT {string.Join(", ", projections)}\n  FROM {source.Scan}\n  WHERE {time} <= (SELECT max({Sql.Ident(EntityRelation.TimeColumn)}) FROM {Sql.Ident(EntityCte)})";
-        if (created is null)
-            return rows;
-
-        // One row per (join keys, event time): the greatest created time wins, so the ASOF join's choice among
-        // equal event times is Feast's tie-break rather than arbitrary.
-        var partition = Enumerable.Range(0, keys.Count).Select(k => Sql.Ident(KeyColumn(k)))
-            .Append(Sql.Ident(EntityRelation.TimeColumn));
-        return $"  SELECT * EXCLUDE ({Sql.Ident(CreatedColumnName)}) FROM (\n{rows}\n  )\n  QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", partition)} ORDER BY {Sql.Ident(CreatedColumnName)} DESC NULLS LAST) = 1";
+        return $"  SELECT {string.Join(", ", projections)}\n  FROM {source.Scan}\n  WHERE {time} <= (SELECT max({Sql.Ident(EntityRelation.TimeColumn)}) FROM {Sql.Ident(EntityCte)})";
     }
 
-    private const string CreatedColumnName = Sql.HelperPrefix + "created";
+    /// <summary>
+    /// The ASOF inequality. Without a created column it is on event time alone. With one, it is on an order key that
+    /// sorts by event time and then created time, so the latest candidate is also the latest created among equal
+    /// event times (Feast's tie-break) without a separate deduplicating sort; the entity side's key is the greatest
+    /// possible at its event time, so "key &lt;= entity key" still means "event time &lt;= T".
+    /// </summary>
+    private static string AsofCondition(ViewInput input, string alias)
+    {
+        var entityTime = $"{EntityAlias}.{Sql.Ident(EntityRelation.TimeColumn)}";
+        return CreatedColumn(input.Source) is null
+            ? $"{entityTime} >= {alias}.{Sql.Ident(EntityRelation.TimeColumn)}"
+            : $"{Sql.LastOrderKey(entityTime)} >= {alias}.{Sql.Ident(OrderColumn)}";
+    }
+
+    private const string OrderColumn = Sql.HelperPrefix + "order";
 
     internal static SqlColumn TimestampColumn(SourceRelation source)
     {

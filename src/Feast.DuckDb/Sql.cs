@@ -21,6 +21,12 @@ internal static class Sql
     /// <summary>A whole number as SQL text.</summary>
     public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Whether a DuckDB type is a number (integers of any width and sign, floats, decimals).</summary>
+    public static bool IsNumeric(string duckType) =>
+        duckType.ToUpperInvariant() is "TINYINT" or "SMALLINT" or "INTEGER" or "BIGINT" or "HUGEINT" or "UTINYINT" or "USMALLINT"
+            or "UINTEGER" or "UBIGINT" or "UHUGEINT" or "FLOAT" or "DOUBLE"
+        || duckType.StartsWith("DECIMAL", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Whether a DuckDB type (as DESCRIBE prints it) is a timestamp, with or without time zone, of any unit.</summary>
     public static bool IsTimestamp(string duckType) =>
         duckType.StartsWith("TIMESTAMP", StringComparison.OrdinalIgnoreCase);
@@ -36,6 +42,17 @@ internal static class Sql
     /// </summary>
     public static string AsInstant(string expression, string duckType) =>
         IsTimestampTz(duckType) ? expression : $"CAST({expression} AS TIMESTAMPTZ)";
+
+    /// <summary>
+    /// A HUGEINT that orders rows by event time, then by created time (a missing created time sorts first):
+    /// <c>epoch_us(event) * 2^64 + (epoch_us(created) + 2^63)</c>. Both parts are 64-bit, so the key is exact.
+    /// </summary>
+    public static string OrderKey(string eventInstant, string createdInstant) =>
+        $"(epoch_us({eventInstant})::HUGEINT * 18446744073709551616 + (coalesce(epoch_us({createdInstant}), -9223372036854775808)::HUGEINT + 9223372036854775808))";
+
+    /// <summary>The greatest <see cref="OrderKey"/> any row at <paramref name="eventInstant"/> can have.</summary>
+    public static string LastOrderKey(string eventInstant) =>
+        $"(epoch_us({eventInstant})::HUGEINT * 18446744073709551616 + 18446744073709551615)";
 
     /// <summary>An output column: timestamps become instants, everything else is kept as is.</summary>
     public static string Output(string expression, string duckType) =>
