@@ -54,9 +54,11 @@ internal sealed class EntityRelation
         switch (data)
         {
             case ArrowEntityData arrow:
+                // The constructor validates the columns before any row is loaded.
+                var relation = new EntityRelation(data, Sql.Ident(TableName), true, ArrowIngest.Columns(arrow.Schema, What));
                 if (load)
                     ArrowIngest.Load(session, TableName, arrow.Batches, arrow.Schema, What, RowColumn, cancellationToken);
-                return new EntityRelation(data, Sql.Ident(TableName), true, ArrowIngest.Columns(arrow.Schema, What));
+                return relation;
 
             case FileEntityData file:
                 var path = Path.GetFullPath(file.Path);
