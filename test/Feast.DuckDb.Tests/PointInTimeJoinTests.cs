@@ -268,10 +268,10 @@ public class PointInTimeJoinTests
         var orders = f.Write("orders.parquet", $"SELECT * FROM (VALUES (1::BIGINT, {Ts(T0)}, 'a'), (1::BIGINT, {Ts(T0.AddDays(-1))}, 'b')) t(driver_id, event_timestamp, order_id)");
         var view = DriverView("driver.parquet", TimeSpan.Zero);
 
-        var result = await RunAsync(f.Store, EntityData.FromSql($"SELECT * FROM read_parquet('{orders}') ORDER BY order_id;"), Request(view));
+        var result = await RunAsync(f.Store, EntityData.FromSql($"SELECT * FROM read_parquet('{orders}') ORDER BY order_id DESC;"), Request(view));
 
-        Assert.Equal(["a", "b"], result.Column("order_id"));
-        Assert.Equal([1.5f, null], result.Column("conv_rate"));
+        Assert.Equal(["b", "a"], result.Column("order_id"));
+        Assert.Equal([null, 1.5f], result.Column("conv_rate"));
     }
 
     [Fact]
@@ -294,6 +294,21 @@ public class PointInTimeJoinTests
 
         Assert.Equal([.. Enumerable.Range(0, drivers.Length).Select(i => (object?)(long)i)], result.Column("row"));
         Assert.Equal([.. drivers.Select(d => (object?)(float)d)], result.Column("conv_rate"));
+    }
+
+    [Fact]
+    public async Task GetHistoricalFeatures_SeveralArrowBatches_RowsNumberedAcrossBatches()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT d::BIGINT driver_id, {Ts(T0)} event_timestamp, d::FLOAT conv_rate FROM range(10) t(d)");
+        var view = DriverView("driver.parquet", TimeSpan.Zero);
+        var batches = new[] { new long[] { 5, 3 }, [], [9, 1, 5] }.Select(ids => ((ArrowEntityData)EntityData.FromRows(
+            ids.Select(id => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?> { ["driver_id"] = id, ["event_timestamp"] = T0 }))).Batches[0]);
+
+        var result = await RunAsync(f.Store, EntityData.FromArrow(batches.Where(b => b.Length > 0)), Request(view));
+
+        Assert.Equal([5L, 3L, 9L, 1L, 5L], result.Column("driver_id"));
+        Assert.Equal([5f, 3f, 9f, 1f, 5f], result.Column("conv_rate"));
     }
 
     [Fact]
@@ -422,6 +437,21 @@ public class PointInTimeJoinTests
         Assert.Equal("driver_id,event_timestamp,conv_rate", lines[0]);
         Assert.StartsWith("2,2021-04-12 10:00:00", lines[1], StringComparison.Ordinal);
         Assert.Equal(["training.csv", "training.parquet"], Directory.GetFiles(f.PathOf("out")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task ToDataFrameAsync_JoinResult_Converts()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.5::FLOAT conv_rate");
+        var job = f.Store.GetHistoricalFeatures(new HistoricalRetrievalRequest(
+            Rows([("driver_id", 1L), ("event_timestamp", T0)], [("driver_id", 2L), ("event_timestamp", T0)]), [Request(DriverView("driver.parquet", TimeSpan.Zero))], false));
+
+        var frame = await job.ToDataFrameAsync();
+
+        Assert.Equal(2, frame.Rows.Count);
+        Assert.Equal(1.5f, frame["conv_rate"][0]);
+        Assert.Null(frame["conv_rate"][1]);
     }
 
     [Fact]
