@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Apache.Arrow;
+using DuckDB.NET.Data;
+using Feast.Configuration;
+using Feast.Offline;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Feast.DuckDb;
+
+/// <summary>
+/// The offline store on embedded DuckDB (Feast.NET's default, also serving Feast's <c>file</c> and <c>dask</c>
+/// types). It reads <see cref="FileSource"/> Parquet and CSV files in place and pushes each point-in-time join down
+/// into one DuckDB SQL statement; results stream out as Arrow record batches.
+/// </summary>
+/// <remarks>
+/// The store owns one in-memory DuckDB database; every job execution or store call opens its own connection to
+/// it, so calls may run concurrently while DuckDB's thread pool and memory limit are shared. Timestamps are read as
+/// UTC and returned as <c>timestamp[us, UTC]</c>.
+/// </remarks>
+public sealed class DuckDbOfflineStore : IOfflineStore
+{
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _writeLocks = new(StringComparer.Ordinal);
+    private readonly string _spillDirectory = Path.Combine(Path.GetTempPath(), "feast-duckdb-" + Guid.NewGuid().ToString("N"));
+    private DuckDBConnection? _database;
+    private bool _disposed;
+
+    /// <summary>Creates the store for the feature repo at <paramref name="repoPath"/>.</summary>
+    /// <param name="repoPath">The repo directory; relative <see cref="FileSource"/> paths are resolved against it.</param>
+    /// <param name="options">The <c>offline_store</c> options (none affect reading local files yet).</param>
+    /// <param name="loggerFactory">Where logs go; defaults to nowhere.</param>
+    public DuckDbOfflineStore(string repoPath, DuckDbOfflineStoreOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(repoPath);
+        RepoPath = repoPath.Length == 0 ? "" : Path.GetFullPath(repoPath);
+        Options = options ?? new DuckDbOfflineStoreOptions();
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DuckDbOfflineStore>();
+    }
+
+    /// <summary>The repo directory relative source paths are resolved against.</summary>
+    public string RepoPath { get; }
+
+    /// <summary>The <c>offline_store</c> options.</summary>
+    public DuckDbOfflineStoreOptions Options { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <inheritdoc/>
+    public RetrievalJob GetHistoricalFeatures(HistoricalRetrievalRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new DuckDbRetrievalJob(this, request);
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<RecordBatch> PullLatestAsync(PullRequest request, CancellationToken cancellationToken = default) =>
+        PullAsync(request, latest: true, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<RecordBatch> PullAllAsync(PullRequest request, CancellationToken cancellationToken = default) =>
+        PullAsync(request, latest: false, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The batch's columns must be the source's stored columns (before the field mapping), as a set. A single-file
+    /// source is rewritten with the old and new rows and swapped in atomically; a folder source gets a new part file.
+    /// Values are cast to the types the existing files have.
+    /// </remarks>
+    public async Task WriteBatchAsync(FeatureView view, RecordBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var target = OfflineWriter.TargetPath(this, view);
+        var writeLock = _writeLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var session = OpenSession();
+            var rows = OfflineWriter.Append(session, this, view, batch, cancellationToken);
+            Logger.Appended(rows, target);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return ValueTask.CompletedTask;
+            _disposed = true;
+            _database?.Dispose();
+            _database = null;
+        }
+        try
+        {
+            if (Directory.Exists(_spillDirectory))
+                Directory.Delete(_spillDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Spill files are DuckDB's; a leftover temp folder is harmless.
+        }
+        foreach (var writeLock in _writeLocks.Values)
+            writeLock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A new connection to the store's database (opened on first use).</summary>
+    internal DuckDbSession OpenSession()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_database is null)
+            {
+                var database = new DuckDBConnection("DataSource=:memory:");
+                database.Open();
+                using (var command = database.CreateCommand())
+                {
+                    // An in-memory database spills to ./.tmp by default, which would litter the working directory.
+                    command.CommandText = $"SET temp_directory = {Sql.Literal(_spillDirectory)}";
+                    command.ExecuteNonQuery();
+                }
+                _database = database;
+            }
+            var connection = _database.Duplicate();
+            if (connection.State != System.Data.ConnectionState.Open)
+                connection.Open();
+            return new DuckDbSession(connection);
+        }
+    }
+
+    private async IAsyncEnumerable<RecordBatch> PullAsync(PullRequest request, bool latest, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var session = OpenSession();
+        var source = request.Source switch
+        {
+            PushSource push => push.BatchSource,
+            KafkaSource { BatchSource: { } batch } => batch,
+            var other => other,
+        };
+        var relation = SourceRelation.Open(session, source, RepoPath, $"Source '{source.Name}'", cancellationToken);
+        var sql = PullQuery.Build(request, relation, latest);
+        Logger.Pulling(source.Name, sql);
+        await foreach (var batch in Stream(session, sql, $"pull rows of source '{source.Name}'", cancellationToken).ConfigureAwait(false))
+            yield return batch;
+    }
+
+    /// <summary>Streams <paramref name="sql"/>, turning DuckDB errors into <see cref="FeastException"/>s that say what failed.</summary>
+    internal static async IAsyncEnumerable<RecordBatch> Stream(DuckDbSession session, string sql, string what,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var batches = session.QueryArrowAsync(sql, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (batches.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await batches.MoveNextAsync().ConfigureAwait(false))
+                        break;
+                }
+                catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new FeastException($"DuckDB could not {what}: {e.Message}", e);
+                }
+                yield return batches.Current;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> and measures it, for log messages.</summary>
+    internal static double Time(Action action)
+    {
+        var start = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+}

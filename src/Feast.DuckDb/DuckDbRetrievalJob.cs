@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Apache.Arrow;
+using DuckDB.NET.Data;
+using Feast.Offline;
+
+namespace Feast.DuckDb;
+
+/// <summary>
+/// A lazy point-in-time join on DuckDB. Each result call opens a connection, loads in-memory entity rows into a temp
+/// table, checks the sources, and runs one SQL statement (<see cref="PointInTimeQuery"/>).
+/// </summary>
+internal sealed class DuckDbRetrievalJob : RetrievalJob
+{
+    private readonly DuckDbOfflineStore _store;
+    private readonly HistoricalRetrievalRequest _request;
+
+    public DuckDbRetrievalJob(DuckDbOfflineStore store, HistoricalRetrievalRequest request)
+    {
+        _store = store;
+        _request = request;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Reads the schemas of the entity data and the sources (not their rows) to write the statement.</remarks>
+    public override string ToSql()
+    {
+        using var session = _store.OpenSession();
+        return Prepare(session, load: false, CancellationToken.None);
+    }
+
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<RecordBatch> ToArrowAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var session = _store.OpenSession();
+        var sql = Prepare(session, load: true, cancellationToken);
+        _store.Logger.RunningRetrieval(_request.Views.Count, sql);
+        var start = Stopwatch.GetTimestamp();
+        long rows = 0;
+        await foreach (var batch in DuckDbOfflineStore.Stream(session, sql, "run the point-in-time join", cancellationToken).ConfigureAwait(false))
+        {
+            rows += batch.Length;
+            yield return batch;
+        }
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        _store.Logger.RetrievalDone(rows, elapsed);
+    }
+
+    /// <inheritdoc/>
+    public override Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
+        ExportAsync(path, "FORMAT parquet", cancellationToken);
+
+    /// <inheritdoc/>
+    public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
+        ExportAsync(path, "FORMAT csv, HEADER true", cancellationToken);
+
+    private Task ExportAsync(string path, string format, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var session = _store.OpenSession();
+        var sql = Prepare(session, load: true, cancellationToken);
+        _store.Logger.RunningRetrieval(_request.Views.Count, sql);
+        var target = Path.GetFullPath(path);
+        var elapsed = DuckDbOfflineStore.Time(() =>
+            FileWrites.Replace(target, temp => session.Execute($"COPY (\n{sql}\n) TO {Sql.Literal(temp)} ({format})", cancellationToken),
+                "write the point-in-time join"));
+        _store.Logger.RetrievalExported(target, elapsed);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Opens the entity data and every view's source, validates them, and returns the statement.</summary>
+    private string Prepare(DuckDbSession session, bool load, CancellationToken cancellationToken)
+    {
+        var entity = EntityRelation.Open(session, _request.Entities, load, cancellationToken);
+        var views = new List<PointInTimeQuery.ViewInput>(_request.Views.Count);
+        foreach (var view in _request.Views)
+        {
+            var owner = view.NameToUse == view.View.Name ? $"Feature view '{view.View.Name}'" : $"Feature view '{view.View.Name}' (as '{view.NameToUse}')";
+            views.Add(new PointInTimeQuery.ViewInput(view, SourceRelation.Open(session, view.View.BatchSource, _store.RepoPath, owner, cancellationToken)));
+        }
+        var sql = PointInTimeQuery.Build(entity, views, _request.FullFeatureNames);
+        if (load)
+            entity.ValidateTimestamps(session, cancellationToken);
+        return sql;
+    }
+}
+
+/// <summary>Writes files so readers never see a half-written one: write a sibling temp file, then rename over the target.</summary>
+internal static class FileWrites
+{
+    public static void Replace(string target, Action<string> write, string what)
+    {
+        var directory = Path.GetDirectoryName(target) ?? ".";
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            write(temp);
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (DuckDBException e)
+        {
+            throw new FeastException($"DuckDB could not {what} to '{target}': {e.Message}", e);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+                File.Delete(temp);
+        }
+    }
+}

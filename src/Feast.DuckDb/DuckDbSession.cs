@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using DuckDB.NET.Data;
+
+namespace Feast.DuckDb;
+
+/// <summary>
+/// One connection to the store's in-memory DuckDB database, used by one job execution or one store call. Temp tables
+/// (ingested entity rows, pushed batches) live and die with it. The session time zone is UTC, so naive timestamps
+/// read from files mean UTC, as in Feast.
+/// </summary>
+internal sealed class DuckDbSession : IDisposable
+{
+    /// <summary>Rows per streamed record batch: big enough to amortise per-batch costs, small enough to bound memory.</summary>
+    public const int BatchRows = 64 * 1024;
+
+    public DuckDbSession(DuckDBConnection connection)
+    {
+        Connection = connection;
+        Execute("SET TimeZone = 'UTC'", CancellationToken.None);
+    }
+
+    public DuckDBConnection Connection { get; }
+
+    public void Execute(string sql, CancellationToken cancellationToken)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        using var registration = RegisterCancel(command, cancellationToken);
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+    }
+
+    public object? Scalar(string sql, CancellationToken cancellationToken)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        using var registration = RegisterCancel(command, cancellationToken);
+        try
+        {
+            var value = command.ExecuteScalar();
+            return value is DBNull ? null : value;
+        }
+        catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+    }
+
+    /// <summary>The columns <paramref name="selectSql"/> would return, without running it.</summary>
+    public IReadOnlyList<SqlColumn> Describe(string selectSql, CancellationToken cancellationToken)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = "DESCRIBE " + selectSql;
+        using var registration = RegisterCancel(command, cancellationToken);
+        using var reader = command.ExecuteReader();
+        var columns = new List<SqlColumn>();
+        while (reader.Read())
+            columns.Add(new SqlColumn(reader.GetString(0), reader.GetString(1)));
+        return columns;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> and streams the result as record batches of about <see cref="BatchRows"/> rows.
+    /// DuckDB hands out 2,048-row chunks already in Arrow layout; they are concatenated per column. An empty result
+    /// yields one empty batch, so callers always see the schema.
+    /// </summary>
+    public async IAsyncEnumerable<RecordBatch> QueryArrowAsync(string sql, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.UseStreamingMode = true;
+        using var registration = RegisterCancel(command, cancellationToken);
+        Apache.Arrow.Ipc.IArrowArrayStream stream;
+        try
+        {
+            stream = command.ExecuteArrowStream();
+        }
+        catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+
+        using (stream)
+        {
+            var schema = stream.Schema;
+            var pending = new List<RecordBatch>();
+            var pendingRows = 0;
+            var yielded = false;
+            while (true)
+            {
+                RecordBatch? chunk;
+                try
+                {
+                    chunk = await stream.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    throw;
+                }
+
+                if (chunk is null)
+                    break;
+                if (chunk.Length == 0)
+                {
+                    chunk.Dispose();
+                    continue;
+                }
+                pending.Add(chunk);
+                pendingRows += chunk.Length;
+                if (pendingRows >= BatchRows)
+                {
+                    yield return Concatenate(schema, pending, pendingRows);
+                    yielded = true;
+                    pending.Clear();
+                    pendingRows = 0;
+                }
+            }
+
+            if (pendingRows > 0)
+                yield return Concatenate(schema, pending, pendingRows);
+            else if (!yielded)
+                yield return new RecordBatch(schema, schema.FieldsList.Select(f => EmptyArray(f.DataType)), 0);
+        }
+    }
+
+    public void Dispose() => Connection.Dispose();
+
+    private static CancellationTokenRegistration RegisterCancel(DuckDBCommand command, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled
+            ? cancellationToken.Register(static state =>
+            {
+                try
+                {
+                    ((DuckDBCommand)state!).Cancel();
+                }
+                catch (InvalidOperationException)
+                {
+                    // The command already finished; nothing to interrupt.
+                }
+            }, command)
+            : default;
+
+    private static RecordBatch Concatenate(Schema schema, List<RecordBatch> batches, int rows)
+    {
+        if (batches.Count == 1)
+            return batches[0];
+        var arrays = new IArrowArray[schema.FieldsList.Count];
+        var parts = new List<IArrowArray>(batches.Count);
+        for (var column = 0; column < arrays.Length; column++)
+        {
+            parts.Clear();
+            foreach (var batch in batches)
+                parts.Add(batch.Column(column));
+            arrays[column] = ArrowArrayConcatenator.Concatenate(parts);
+        }
+        foreach (var batch in batches)
+            batch.Dispose();
+        return new RecordBatch(schema, arrays, rows);
+    }
+
+    /// <summary>A zero-length array of any type DuckDB produces (primitive, string, binary, list, map, struct).</summary>
+    internal static IArrowArray EmptyArray(IArrowType type) => ArrowArrayFactory.BuildArray(EmptyData(type));
+
+    private static ArrayData EmptyData(IArrowType type)
+    {
+        var offsets = new ArrowBuffer(new byte[sizeof(int)]);
+        return type switch
+        {
+            NullType => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty], []),
+            StringType or BinaryType => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty, offsets, ArrowBuffer.Empty], []),
+            LargeStringType or LargeBinaryType => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(new byte[sizeof(long)]), ArrowBuffer.Empty], []),
+            ListType list => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty, offsets], [EmptyData(list.ValueDataType)]),
+            MapType map => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty, offsets], [EmptyData(map.KeyValueType)]),
+            FixedSizeListType list => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty], [EmptyData(list.ValueDataType)]),
+            StructType st => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty], [.. st.Fields.Select(f => EmptyData(f.DataType))]),
+            _ => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty, ArrowBuffer.Empty], []),
+        };
+    }
+}

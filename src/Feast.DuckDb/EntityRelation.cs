@@ -1,0 +1,138 @@
+using Feast.Offline;
+
+namespace Feast.DuckDb;
+
+/// <summary>
+/// The entity rows of a retrieval as a DuckDB relation: where they come from (a temp table of ingested Arrow
+/// batches, a Parquet or CSV file, or the user's SQL), their columns, and the column holding each row's event time.
+/// </summary>
+internal sealed class EntityRelation
+{
+    /// <summary>The temp table Arrow entity rows are loaded into.</summary>
+    public const string TableName = Sql.HelperPrefix + "entity_rows";
+
+    /// <summary>Row position in the entity data, so output keeps the input order.</summary>
+    public const string RowColumn = Sql.HelperPrefix + "row";
+
+    /// <summary>The entity row's event time as an instant (TIMESTAMPTZ, UTC).</summary>
+    public const string TimeColumn = Sql.HelperPrefix + "ts";
+
+    private const string What = "The entity data";
+
+    private EntityRelation(EntityData data, string source, bool hasRowColumn, IReadOnlyList<SqlColumn> columns)
+    {
+        Data = data;
+        Source = source;
+        HasRowColumn = hasRowColumn;
+        Columns = columns;
+        var helper = columns.FirstOrDefault(c => c.Name.StartsWith(Sql.HelperPrefix, StringComparison.OrdinalIgnoreCase));
+        if (helper is not null)
+            throw new FeastValidationException($"{What} has column '{helper.Name}'; names starting with '{Sql.HelperPrefix}' are reserved for the DuckDB offline store's helper columns. Rename it.");
+        TimestampColumn = ChooseTimestampColumn(columns);
+    }
+
+    public EntityData Data { get; }
+
+    /// <summary>A FROM-able SQL expression for the raw rows.</summary>
+    public string Source { get; }
+
+    /// <summary>Whether <see cref="Source"/> already carries <see cref="RowColumn"/>.</summary>
+    public bool HasRowColumn { get; }
+
+    /// <summary>The entity data's own columns, in order.</summary>
+    public IReadOnlyList<SqlColumn> Columns { get; }
+
+    /// <summary>The event-timestamp column.</summary>
+    public SqlColumn TimestampColumn { get; }
+
+    /// <summary>
+    /// Resolves the entity rows' source and schema. With <paramref name="load"/>, Arrow rows are loaded into
+    /// <see cref="TableName"/>; without (for <c>ToSql</c>), only the schema is derived.
+    /// </summary>
+    public static EntityRelation Open(DuckDbSession session, EntityData data, bool load, CancellationToken cancellationToken)
+    {
+        switch (data)
+        {
+            case ArrowEntityData arrow:
+                // The constructor validates the columns before any row is loaded.
+                var relation = new EntityRelation(data, Sql.Ident(TableName), true, ArrowIngest.Columns(arrow.Schema, What));
+                if (load)
+                    ArrowIngest.Load(session, TableName, arrow.Batches, arrow.Schema, What, RowColumn, cancellationToken);
+                return relation;
+
+            case FileEntityData file:
+                var path = Path.GetFullPath(file.Path);
+                if (!File.Exists(path))
+                    throw new FeastException($"The entity data file '{path}' does not exist. Check the path (relative paths are taken from the current directory, '{Directory.GetCurrentDirectory()}').");
+                var scan = file.Format == FileFormat.Csv
+                    ? $"read_csv({Sql.Literal(path)}, auto_detect = true, header = true)"
+                    : $"read_parquet({Sql.Literal(path)})";
+                return new EntityRelation(data, scan, false, Describe(session, scan, $"the entity data file '{path}'", cancellationToken));
+
+            case SqlEntityData query:
+                var text = query.Query.Trim().TrimEnd(';').Trim();
+                var subquery = "(" + text + ")";
+                return new EntityRelation(data, subquery, false, Describe(session, subquery, "the entity SQL query", cancellationToken));
+
+            default:
+                throw new FeastException($"The DuckDB offline store does not support entity data of type {data.GetType().Name}.");
+        }
+    }
+
+    /// <summary>
+    /// The SELECT defining the entity relation the join reads: every entity column, the event time as an instant in
+    /// <see cref="TimeColumn"/>, and the row position in <see cref="RowColumn"/>.
+    /// </summary>
+    public string Select()
+    {
+        var time = Sql.Ident(TimestampColumn.Name);
+        var instant = Sql.IsTimestampTz(TimestampColumn.Type) ? time : $"CAST({time} AS TIMESTAMPTZ)";
+        // row_number() OVER () is a streaming window: it numbers rows in scan order, which DuckDB preserves.
+        var row = HasRowColumn ? "" : $", row_number() OVER () - 1 AS {Sql.Ident(RowColumn)}";
+        return $"SELECT *, {instant} AS {Sql.Ident(TimeColumn)}{row} FROM {Source}";
+    }
+
+    /// <summary>Fails with the column and an offending value when event-timestamp strings do not parse.</summary>
+    public void ValidateTimestamps(DuckDbSession session, CancellationToken cancellationToken)
+    {
+        if (Sql.IsTimestamp(TimestampColumn.Type))
+            return;
+        var column = Sql.Ident(TimestampColumn.Name);
+        if (TimestampColumn.Type is "VARCHAR" or "DATE")
+        {
+            var bad = session.Scalar(
+                $"SELECT CAST({column} AS VARCHAR) FROM {Source} WHERE {column} IS NOT NULL AND TRY_CAST({column} AS TIMESTAMPTZ) IS NULL LIMIT 1",
+                cancellationToken);
+            if (bad is not null)
+                throw new FeastValidationException($"{What}: column '{TimestampColumn.Name}' has a value that is not a timestamp: '{bad}'. Use ISO 8601 timestamps such as '2021-04-12 10:59:42' (UTC) or '2021-04-12T10:59:42+01:00'.");
+            return;
+        }
+        throw new FeastValidationException($"{What}: the event-timestamp column '{TimestampColumn.Name}' has type {TimestampColumn.Type}. It must hold timestamps (or ISO 8601 timestamp strings).");
+    }
+
+    private static IReadOnlyList<SqlColumn> Describe(DuckDbSession session, string source, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return session.Describe("SELECT * FROM " + source, cancellationToken);
+        }
+        catch (DuckDB.NET.Data.DuckDBException e)
+        {
+            throw new FeastException($"DuckDB cannot read {what}: {e.Message}", e);
+        }
+    }
+
+    private static SqlColumn ChooseTimestampColumn(IReadOnlyList<SqlColumn> columns)
+    {
+        var named = columns.FirstOrDefault(c => c.Name == PullRequest.EventTimestampColumn);
+        if (named is not null)
+            return named;
+        var timestamps = columns.Where(c => Sql.IsTimestamp(c.Type)).ToList();
+        if (timestamps.Count == 1)
+            return timestamps[0];
+        var found = timestamps.Count == 0 ? "" : $" ({string.Join(", ", timestamps.Select(c => c.Name))})";
+        throw new FeastValidationException(
+            $"{What} has no {PullRequest.EventTimestampColumn} column and {timestamps.Count} timestamp columns{found}, so its event time is ambiguous. "
+            + $"Its columns are: {string.Join(", ", columns.Select(c => $"{c.Name} ({c.Type})"))}. Name the event-time column {PullRequest.EventTimestampColumn}.");
+    }
+}

@@ -1,1 +1,0 @@
-namespace Feast.DuckDb; internal static class Placeholder { }

@@ -1,0 +1,98 @@
+using Feast.Offline;
+using static Feast.DuckDb.Tests.T;
+
+namespace Feast.DuckDb.Tests;
+
+public class PullTests
+{
+    private static readonly TimeSpan OneMicrosecond = TimeSpan.FromTicks(10);
+
+    private static string Window(StoreFixture f) => f.Write("driver.parquet", $"""
+        SELECT * FROM (VALUES
+          (1::BIGINT, {Ts(T0 - OneMicrosecond)}, {Ts(T0)}, 0.0::FLOAT),
+          (1::BIGINT, {Ts(T0)}, {Ts(T0)}, 1.0::FLOAT),
+          (1::BIGINT, {Ts(T0.AddHours(1))}, {Ts(T0)}, 2.0::FLOAT),
+          (1::BIGINT, {Ts(T0.AddHours(1))}, {Ts(T0.AddDays(1))}, 3.0::FLOAT),
+          (2::BIGINT, {Ts(T0.AddHours(2))}, {Ts(T0)}, 4.0::FLOAT),
+          (2::BIGINT, {Ts(T0.AddHours(2) + OneMicrosecond)}, {Ts(T0)}, 5.0::FLOAT),
+          (3::BIGINT, {Ts(T0.AddDays(-1))}, {Ts(T0)}, 6.0::FLOAT)
+        ) t(id, ts, created, rate)
+        """);
+
+    private static FileSource Source => new("driver.parquet", "ts", createdTimestampColumn: "created",
+        fieldMapping: new Dictionary<string, string> { ["id"] = "driver_id", ["rate"] = "conv_rate" });
+
+    [Fact]
+    public async Task PullAllAsync_InclusiveWindow_RowsInsideOnlyNamedAsTheView()
+    {
+        await using var f = new StoreFixture();
+        Window(f);
+
+        var result = await CollectAsync(f.Store.PullAllAsync(new PullRequest(Source, ["driver_id"], ["conv_rate"], T0, T0.AddHours(2))));
+
+        Assert.Equal(["driver_id", "conv_rate", "event_timestamp", "created_timestamp"], result.Columns);
+        Assert.Equal([1.0f, 2.0f, 3.0f, 4.0f], result.Column("conv_rate").Order());
+    }
+
+    [Fact]
+    public async Task PullLatestAsync_PerKey_LatestEventThenLatestCreatedWithinWindow()
+    {
+        await using var f = new StoreFixture();
+        Window(f);
+
+        var result = await CollectAsync(f.Store.PullLatestAsync(new PullRequest(Source, ["driver_id"], ["conv_rate"], T0, T0.AddHours(2))));
+
+        var rows = result.Rows.OrderBy(r => (long)r[0]!).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal([1L, 3.0f, T0.AddHours(1), T0.AddDays(1)], rows[0]);
+        // Driver 2's later row is 1 µs past the end; driver 3's only row is before the start.
+        Assert.Equal([2L, 4.0f, T0.AddHours(2), T0], rows[1]);
+    }
+
+    [Fact]
+    public async Task PullLatestAsync_NoCreatedColumnNoKeys_OneLatestRowWithoutCreatedColumn()
+    {
+        await using var f = new StoreFixture();
+        f.Write("global.parquet", $"SELECT * FROM (VALUES ({Ts(T0)}, 1::INTEGER), ({Ts(T0.AddHours(1))}, 2::INTEGER)) t(event_timestamp, num_rides)");
+        var source = new FileSource("global.parquet", "event_timestamp");
+
+        var result = await CollectAsync(f.Store.PullLatestAsync(new PullRequest(source, [], ["num_rides"], T0.AddDays(-1), T0.AddDays(1))));
+
+        Assert.Equal(["num_rides", "event_timestamp"], result.Columns);
+        Assert.Equal([[2, T0.AddHours(1)]], result.Rows);
+    }
+
+    [Fact]
+    public async Task PullAllAsync_EmptyWindow_OneEmptyBatchWithSchema()
+    {
+        await using var f = new StoreFixture();
+        Window(f);
+
+        var result = await CollectAsync(f.Store.PullAllAsync(new PullRequest(Source, ["driver_id"], ["conv_rate"], T0.AddYears(1), T0.AddYears(2))));
+
+        Assert.Single(result.Batches);
+        Assert.Empty(result.Rows);
+        Assert.Equal(["driver_id", "conv_rate", "event_timestamp", "created_timestamp"], result.Columns);
+    }
+
+    [Fact]
+    public async Task PullAllAsync_StartAfterEnd_Rejected()
+    {
+        await using var f = new StoreFixture();
+        Window(f);
+
+        await Assert.ThrowsAsync<FeastValidationException>(() =>
+            CollectAsync(f.Store.PullAllAsync(new PullRequest(Source, ["driver_id"], ["conv_rate"], T0, T0.AddHours(-1)))));
+    }
+
+    [Fact]
+    public async Task PullAllAsync_PushSource_ReadsItsBatchSource()
+    {
+        await using var f = new StoreFixture();
+        Window(f);
+
+        var result = await CollectAsync(f.Store.PullAllAsync(new PullRequest(new PushSource("push", Source), ["driver_id"], ["conv_rate"], T0, T0)));
+
+        Assert.Equal([1.0f], result.Column("conv_rate"));
+    }
+}
