@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Feast.Cli.Commands;
+using Feast.DuckDb;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -160,5 +161,5 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
     }
 
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
-        FeatureStore.Open(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), new FeatureStoreOptions { LoggerFactory = loggerFactory });
+        FeatureStore.Open(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb());
 }
