@@ -455,6 +455,26 @@ public class PointInTimeJoinTests
     }
 
     [Fact]
+    public async Task GetHistoricalFeatures_DataFrameEntities_JoinsLikeArrow()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.5::FLOAT conv_rate");
+        var frame = new Microsoft.Data.Analysis.DataFrame(
+            new Microsoft.Data.Analysis.Int64DataFrameColumn("driver_id", [1L, 2L, 1L]),
+            new Microsoft.Data.Analysis.PrimitiveDataFrameColumn<DateTime>("event_timestamp", [T0.UtcDateTime, T0.UtcDateTime, T0.UtcDateTime.AddHours(-1)]));
+
+        var entities = EntityData.FromDataFrame(frame);
+        var job = f.Store.GetHistoricalFeatures(new HistoricalRetrievalRequest(
+            entities, [Request(DriverView("driver.parquet", TimeSpan.Zero))], false));
+        var result = await job.ToDataFrameAsync();
+
+        Assert.Equal(3, result.Rows.Count);
+        Assert.Equal([1.5f, null, null], result["conv_rate"].Cast<object?>());
+        Assert.Equal([1L, 2L, 1L], result["driver_id"].Cast<object?>());
+        Assert.Equal(T0.UtcDateTime, Assert.IsType<DateTime>(result["event_timestamp"][0]));
+    }
+
+    [Fact]
     public async Task ToSql_ReturnsTheAsofJoinWithoutRunningIt()
     {
         await using var f = new StoreFixture();

@@ -23,7 +23,46 @@ public abstract class EntityData
     public static EntityData FromDataFrame(DataFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return new ArrowEntityData([.. frame.ToArrowRecordBatches()]);
+        var batches = new List<RecordBatch>();
+        long offset = 0;
+        foreach (var batch in frame.ToArrowRecordBatches())
+        {
+            batches.Add(WithTimestamps(frame, batch, offset));
+            offset += batch.Length;
+        }
+        return new ArrowEntityData(batches);
+    }
+
+    // DataFrame exports DateTime columns as Arrow Date64 truncated to the day. They are instants here, so they are
+    // rebuilt from the frame's values as microsecond timestamps; naive values mean UTC, as everywhere in Feast.
+    private static RecordBatch WithTimestamps(DataFrame frame, RecordBatch batch, long offset)
+    {
+        if (!frame.Columns.Any(c => c.DataType == typeof(DateTime))) return batch;
+        var type = new Apache.Arrow.Types.TimestampType(Apache.Arrow.Types.TimeUnit.Microsecond, "UTC");
+        var fields = new List<Apache.Arrow.Field>(batch.ColumnCount);
+        var arrays = new List<IArrowArray>(batch.ColumnCount);
+        for (var i = 0; i < batch.ColumnCount; i++)
+        {
+            var field = batch.Schema.GetFieldByIndex(i);
+            var column = frame.Columns[field.Name];
+            if (column.DataType != typeof(DateTime))
+            {
+                arrays.Add(batch.Column(i));
+                fields.Add(field);
+                continue;
+            }
+            var builder = new TimestampArray.Builder(type);
+            for (var row = offset; row < offset + batch.Length; row++)
+            {
+                if (column[row] is DateTime value)
+                    builder.Append(new DateTimeOffset(value.Kind == DateTimeKind.Local ? value : DateTime.SpecifyKind(value, DateTimeKind.Utc)));
+                else
+                    builder.AppendNull();
+            }
+            arrays.Add(builder.Build());
+            fields.Add(new Apache.Arrow.Field(field.Name, type, nullable: true));
+        }
+        return new RecordBatch(new Schema(fields, batch.Schema.Metadata), arrays, batch.Length);
     }
 
     /// <summary>Entity rows in a Parquet (<c>.parquet</c>) or CSV (<c>.csv</c>) file.</summary>
