@@ -7,18 +7,19 @@ namespace Feast.DuckDb.Tests.Conformance;
 // finds it when the job is built or when it runs; an empty entity set is not an error.
 public abstract partial class OfflineStoreConformanceTests
 {
-    private async Task<(string Repo, IOfflineStore Store)> SmallAsync()
+    /// <summary>A repo holding <see cref="SmallDataset"/>'s source file, and the store under test over it.</summary>
+    private async Task<StoreRepo> SmallAsync()
     {
         var repo = NewRepo();
         await SmallDataset.WriteAsync(repo);
-        return (repo, CreateStore(repo));
+        return new StoreRepo(repo, CreateStore(repo));
     }
 
     [Fact]
     public async Task GetHistoricalFeatures_EntityDataMissingJoinKey_ThrowsNamingTheColumn()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var entities = SmallDataset.EntityRows().Without("driver_id");
 
         var error = await ThrowsFeastErrorAsync(store, Request(ArrowTables.ToRows(entities), SmallDataset.View));
@@ -29,8 +30,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_EntityDataWithoutTimestamp_ThrowsNamingEventTimestamp()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var entities = SmallDataset.EntityRows().Without("event_timestamp");
 
         var error = await ThrowsFeastErrorAsync(store, Request(ArrowTables.ToRows(entities), SmallDataset.View));
@@ -41,8 +42,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_TwoTimestampColumnsNoneNamedEventTimestamp_ThrowsNamingThem()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var entities = new TestTable(new TestColumn("driver_id", ColumnType.Int64), new TestColumn("pickup", ColumnType.Timestamp),
                 new TestColumn("dropoff", ColumnType.Timestamp))
             .Add(1001L, SmallDataset.T0, SmallDataset.T0.AddHours(1));
@@ -55,8 +56,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_CsvEntityFileWithUnparseableTimestamp_ThrowsNamingColumnOrFile()
     {
-        var (repo, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var (repo, store) = (small.Path, small.Store);
         var path = Path.Combine(repo, "bad_entities.csv");
         await File.WriteAllTextAsync(path, "driver_id,event_timestamp\n1001,2026-01-15 10:00:00\n1002,not a timestamp\n");
 
@@ -68,8 +69,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_EntityFileMissing_ThrowsNamingTheFile()
     {
-        var (repo, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var (repo, store) = (small.Path, small.Store);
 
         var error = await ThrowsFeastErrorAsync(store, Request(EntityData.FromFile(Path.Combine(repo, "no_such_entities.parquet")), SmallDataset.View));
 
@@ -79,8 +80,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_SourceFileMissing_ThrowsNamingTheFile()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var view = SmallDataset.View with { BatchSource = SmallDataset.Source with { Path = "data/no_such_source.parquet" } };
 
         var error = await ThrowsFeastErrorAsync(store, Request(ArrowTables.ToRows(SmallDataset.EntityRows()), view));
@@ -91,8 +92,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_SourceMissingDeclaredFeature_ThrowsNamingTheColumn()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var view = new FeatureView("driver_all", SmallDataset.Source, [UniversalDataset.Driver], TimeSpan.FromHours(2),
             [new Field("conv_rate", FeastType.Float32), new Field("no_such_column", FeastType.Float32)]);
 
@@ -104,8 +105,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_SourceMissingTimestampField_ThrowsNamingTheColumn()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var view = SmallDataset.View with { BatchSource = SmallDataset.Source with { TimestampField = "no_such_ts" } };
 
         var error = await ThrowsFeastErrorAsync(store, Request(ArrowTables.ToRows(SmallDataset.EntityRows()), view));
@@ -116,8 +117,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_SourceMissingJoinKey_ThrowsNamingTheColumn()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         // A view keyed by rider_id over a file that has only driver_id; the entity rows do have rider_id.
         var rider = new Entity("rider", ["rider_id"], ValueType.Int64);
         var view = new FeatureView("rider_stats", SmallDataset.Source, [rider], TimeSpan.FromHours(2), [new Field("conv_rate", FeastType.Float32)]);
@@ -131,8 +132,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_EmptyEntityData_ReturnsNoRowsWithAllColumns()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var empty = SmallDataset.EntityRows().Where(_ => false);
 
         var result = await RunAsync(store, Request(EntityData.FromArrow(ArrowTables.ToRecordBatch(empty)), SmallDataset.View, fullFeatureNames: true));

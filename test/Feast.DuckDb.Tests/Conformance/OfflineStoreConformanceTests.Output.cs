@@ -10,8 +10,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_HandComputedEdges_MatchFeastSemantics()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var entities = SmallDataset.EntityRows();
 
         var result = await RunAsync(store, Request(ArrowTables.ToRows(entities), SmallDataset.View));
@@ -28,8 +28,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_ExtraEntityColumns_KeptInInputOrderBeforeFeatures()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var entities = SmallDataset.EntityRows();
 
         var result = await RunAsync(store, Request(ArrowTables.ToRows(entities), SmallDataset.View, false, "label", "conv_rate"));
@@ -45,8 +45,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_AllFeatureTypes_KeepTheirArrowTypes()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
 
         var result = await RunAsync(store, Request(EntityData.FromArrow(ArrowTables.ToRecordBatch(SmallDataset.EntityRows())), SmallDataset.View, fullFeatureNames: true));
 
@@ -91,8 +91,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task ToParquetAsync_Result_WritesFileWithSameColumnsAndRows()
     {
-        var (repo, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var (repo, store) = (small.Path, small.Store);
         var job = store.GetHistoricalFeatures(Request(ArrowTables.ToRows(SmallDataset.EntityRows()), SmallDataset.View));
         var path = Path.Combine(repo, "out", "training.parquet");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -109,8 +109,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task ToCsvAsync_Result_WritesHeaderAndSameRows()
     {
-        var (repo, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var (repo, store) = (small.Path, small.Store);
         var job = store.GetHistoricalFeatures(Request(ArrowTables.ToRows(SmallDataset.EntityRows()), SmallDataset.View));
         var path = Path.Combine(repo, "training.csv");
 
@@ -124,8 +124,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task ToDataFrameAsync_Result_HasOneRowPerEntityRow()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var job = store.GetHistoricalFeatures(Request(ArrowTables.ToRows(SmallDataset.EntityRows()), SmallDataset.View, false, "conv_rate", "trips"));
 
         var frame = await job.ToDataFrameAsync();
@@ -137,8 +137,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task ToTableAsync_Result_EqualsStreamedBatches()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var job = store.GetHistoricalFeatures(Request(ArrowTables.ToRows(SmallDataset.EntityRows()), SmallDataset.View));
 
         var table = ArrowTables.FromTable(await job.ToTableAsync());
@@ -149,8 +149,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task ToSql_Job_ReturnsQueryText()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
 
         var sql = store.GetHistoricalFeatures(Request(ArrowTables.ToRows(SmallDataset.EntityRows()), SmallDataset.View)).ToSql();
 
@@ -173,8 +173,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_SourceRewrittenBetweenReads_EachReadRunsAgain()
     {
-        var (repo, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var (repo, store) = (small.Path, small.Store);
         var job = store.GetHistoricalFeatures(Request(ArrowTables.ToRows(SmallDataset.EntityRows()), SmallDataset.View, false, "trips"));
         var first = await ArrowTables.ReadAsync(job);
 
@@ -192,8 +192,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task ToArrowAsync_CancelledToken_ThrowsOperationCanceled()
     {
-        var (_, store) = await SmallAsync();
-        await using var _ = store;
+        await using var small = await SmallAsync();
+        var store = small.Store;
         var job = store.GetHistoricalFeatures(Request(ArrowTables.ToRows(SmallDataset.EntityRows()), SmallDataset.View));
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();

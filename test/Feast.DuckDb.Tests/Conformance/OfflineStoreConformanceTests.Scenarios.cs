@@ -11,8 +11,8 @@ public abstract partial class OfflineStoreConformanceTests
     [InlineData(true)]
     public async Task GetHistoricalFeaturesAsync_UniversalFeatureRefs_MatchesReference(bool fullFeatureNames)
     {
-        var (_, data, store) = await UniversalAsync();
-        await using var _ = store;
+        await using var universal = await UniversalAsync();
+        var (data, store) = (universal.Data, universal.Store);
 
         var job = await store.GetHistoricalFeaturesAsync(ArrowTables.ToRows(data.EntityRows), UniversalDataset.MainFeatureRefs, fullFeatureNames);
         var actual = await ArrowTables.ReadAsync(job);
@@ -31,8 +31,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeaturesAsync_LocationServiceWithFullNames_JoinsOriginAndDestinationSeparately()
     {
-        var (_, data, store) = await UniversalAsync();
-        await using var _ = store;
+        await using var universal = await UniversalAsync();
+        var (data, store) = (universal.Data, universal.Store);
 
         var job = await store.GetHistoricalFeaturesAsync(ArrowTables.ToRows(data.EntityRows), data.LocationService, fullFeatureNames: true);
         var actual = await ArrowTables.ReadAsync(job);
@@ -47,8 +47,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeaturesAsync_LocationServiceWithoutFullNames_ThrowsFeatureNameCollision()
     {
-        var (_, data, store) = await UniversalAsync();
-        await using var _ = store;
+        await using var universal = await UniversalAsync();
+        var (data, store) = (universal.Data, universal.Store);
 
         var error = await Assert.ThrowsAsync<FeatureNameCollisionException>(() =>
             store.GetHistoricalFeaturesAsync(ArrowTables.ToRows(data.EntityRows), data.LocationService, fullFeatureNames: false));
@@ -59,8 +59,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeaturesAsync_FeatureServiceByName_MatchesReference()
     {
-        var (_, data, store) = await UniversalAsync();
-        await using var _ = store;
+        await using var universal = await UniversalAsync();
+        var (data, store) = (universal.Data, universal.Store);
 
         var job = await store.GetHistoricalFeaturesAsync(ArrowTables.ToRows(data.EntityRows), "driver_service");
         var actual = await ArrowTables.ReadAsync(job);
@@ -75,8 +75,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeaturesAsync_NoTtl_FindsRowsOlderThanAnyWindow()
     {
-        var (_, data, store) = await UniversalAsync(noTtl: true);
-        await using var _ = store;
+        await using var universal = await UniversalAsync(noTtl: true);
+        var (data, store) = (universal.Data, universal.Store);
 
         var job = await store.GetHistoricalFeaturesAsync(ArrowTables.ToRows(data.EntityRows), UniversalDataset.MainFeatureRefs, fullFeatureNames: true);
         var actual = await ArrowTables.ReadAsync(job);
@@ -149,8 +149,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeaturesAsync_FeatureNotInView_ThrowsNamingTheFeature()
     {
-        var (_, data, store) = await UniversalAsync();
-        await using var _ = store;
+        await using var universal = await UniversalAsync();
+        var (data, store) = (universal.Data, universal.Store);
 
         var error = await Assert.ThrowsAnyAsync<FeastException>(() =>
             store.GetHistoricalFeaturesAsync(ArrowTables.ToRows(data.EntityRows), ["driver_stats:conv_rate", "driver_stats:no_such_feature"]));
@@ -161,8 +161,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeaturesAsync_SharedBatchSource_EachViewReadsOnlyItsFeatures()
     {
-        var (_, data, store) = await UniversalAsync();
-        await using var _ = store;
+        await using var universal = await UniversalAsync();
+        var (data, store) = (universal.Data, universal.Store);
         // Two more views over driver_stats' own file, each exposing one of its columns.
         var conv = new FeatureView("driver_conv", data.DriverStatsSource, [UniversalDataset.Driver], TimeSpan.FromHours(2), [new Field("conv_rate", FeastType.Float32)]);
         var acc = new FeatureView("driver_acc", data.DriverStatsSource, [UniversalDataset.Driver], TimeSpan.FromDays(1), [new Field("acc_rate", FeastType.Float32)]);

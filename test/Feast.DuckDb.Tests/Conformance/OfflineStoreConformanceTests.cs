@@ -56,14 +56,26 @@ public abstract partial class OfflineStoreConformanceTests : IDisposable
         });
 
     /// <summary>A repo holding the universal dataset's files, its objects applied.</summary>
-    private protected async Task<(string Repo, UniversalDataset Data, FeatureStore Store)> UniversalAsync(bool noTtl = false)
+    private protected async Task<UniversalRepo> UniversalAsync(bool noTtl = false)
     {
         var repo = NewRepo();
         var data = new UniversalDataset(noTtl);
         await data.WriteAsync(repo);
         var store = OpenFeatureStore(repo);
         await store.ApplyAsync(data.Objects);
-        return (repo, data, store);
+        return new UniversalRepo(data, store);
+    }
+
+    /// <summary>A repo folder and the store under test over it; disposing it disposes the store.</summary>
+    private protected sealed record StoreRepo(string Path, IOfflineStore Store) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Store.DisposeAsync();
+    }
+
+    /// <summary>The universal dataset applied to a feature store over the store under test; disposing it disposes the feature store (and so the store).</summary>
+    private protected sealed record UniversalRepo(UniversalDataset Data, FeatureStore Store) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Store.DisposeAsync();
     }
 
     /// <summary>Runs <paramref name="request"/> on <paramref name="store"/> and reads the whole result through ToArrowAsync.</summary>
