@@ -88,6 +88,41 @@ public abstract partial class OfflineStoreConformanceTests
         Assert.Equal([1.0, 2.0, 3.0, null, 4.0, null], result.Rows.Select(r => (double?)r[3]));
     }
 
+    /// <summary>The entity rows of <see cref="GetHistoricalFeatures_ManyEntityRows_KeepInputOrderAcrossBatches"/>.</summary>
+    private protected virtual int ManyEntityRows => 30_000;
+
+    [Fact]
+    public async Task GetHistoricalFeatures_ManyEntityRows_KeepInputOrderAcrossBatches()
+    {
+        // Enough rows for several batches and parallel scans, where an engine that does not restore the input order
+        // gives the rows back in another one. Each driver's value is its id times ten, so the answer needs no reference.
+        var rows = ManyEntityRows;
+        var repo = NewRepo();
+        var t0 = SmallDataset.T0;
+        var source = new TestTable(new TestColumn("driver_id", ColumnType.Int64), new TestColumn("value", ColumnType.Int64),
+            new TestColumn("event_timestamp", ColumnType.Timestamp));
+        for (var d = 1L; d <= 1000; d++) source.Add(d, d * 10, t0);
+        await ParquetFiles.WriteAsync(source, Path.Combine(repo, "data", "many.parquet"));
+        var view = new FeatureView("many", new FileSource("data/many.parquet", "event_timestamp", name: "many_source"),
+            [UniversalDataset.Driver], TimeSpan.Zero, [new Field("value", FeastType.Int64)]);
+        var random = new Random(30_000);
+        var entities = new TestTable(new TestColumn("row_no", ColumnType.Int64), new TestColumn("driver_id", ColumnType.Int64),
+            new TestColumn("event_timestamp", ColumnType.Timestamp));
+        for (var r = 0L; r < rows; r++) entities.Add(r, (long)random.Next(1, 1101), t0.AddMinutes(random.Next(-60, 6000)));
+        await using var store = CreateStore(repo);
+
+        var result = await RunAsync(store, Request(EntityData.FromArrow(ArrowTables.ToRecordBatch(entities)), view));
+
+        Assert.Equal(rows, result.Count);
+        for (var r = 0; r < rows; r++)
+        {
+            Assert.True(Values.Same((long)r, result.Rows[r][0]), Invariant($"Row {r} holds entity row {Values.Format(result.Rows[r][0])}: the input order was lost."));
+            var driver = (long)entities.Rows[r][1]!;
+            var expected = driver <= 1000 && Values.Instant(entities.Rows[r][2]!) >= t0 ? (object?)(driver * 10) : null;
+            Assert.True(Values.Same(expected, result.Rows[r][3]), Invariant($"Row {r} ({entities.Describe(r)}): expected {Values.Format(expected)}, got {Values.Format(result.Rows[r][3])}."));
+        }
+    }
+
     [Fact]
     public async Task ToParquetAsync_Result_WritesFileWithSameColumnsAndRows()
     {

@@ -8,7 +8,7 @@ namespace Feast.DuckDb.Tests.Conformance;
 public abstract partial class OfflineStoreConformanceTests
 {
     /// <summary>How many random scenarios run; each has up to 200 entity rows, 3 views and 500 source rows per view.</summary>
-    private protected const int RandomSeeds = 50;
+    private protected virtual int RandomSeeds => 50;
 
     [Fact]
     public async Task GetHistoricalFeatures_RandomScenarios_MatchReference()
@@ -61,6 +61,10 @@ public abstract partial class OfflineStoreConformanceTests
                 var path = Path.Combine(repo, Invariant($"entities_{scenario.Seed}.parquet"));
                 await ParquetFiles.WriteAsync(scenario.Entities, path);
                 return EntityData.FromFile(path);
+            case EntityForm.CsvFile:
+                var csv = Path.Combine(repo, Invariant($"entities_{scenario.Seed}.csv"));
+                CsvFiles.Write(scenario.Entities, csv);
+                return EntityData.FromFile(csv);
             default:
                 return ArrowTables.ToRows(scenario.Entities);
         }

@@ -145,4 +145,9 @@ internal sealed class ReferenceOfflineStore(string repoPath) : IOfflineStore
 public sealed class ReferenceOfflineStoreConformanceTests : OfflineStoreConformanceTests
 {
     protected override IOfflineStore CreateStore(string repoPath) => new ReferenceOfflineStore(repoPath);
+
+    // The nested-loop store checks the suite's plumbing, not its own speed: smaller loads keep it to a few seconds.
+    private protected override int RandomSeeds => 10;
+
+    private protected override int ManyEntityRows => 2_000;
 }

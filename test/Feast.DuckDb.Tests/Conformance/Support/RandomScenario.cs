@@ -8,6 +8,7 @@ internal enum EntityForm
     Rows,
     Arrow,
     ParquetFile,
+    CsvFile,
 }
 
 /// <summary>
@@ -38,7 +39,7 @@ internal sealed class RandomScenario
         _root = root;
         _random = new Random(seed);
         FullFeatureNames = _random.Next(2) == 0;
-        Form = (EntityForm)(seed % 3);
+        Form = (EntityForm)(seed % 4);
         KeyCount = _random.Next(1, 9);
 
         var viewCount = _random.Next(1, 4);
