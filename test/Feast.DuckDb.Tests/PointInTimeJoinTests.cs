@@ -474,6 +474,38 @@ public class PointInTimeJoinTests
         Assert.Equal(T0.UtcDateTime, Assert.IsType<DateTime>(result["event_timestamp"][0]));
     }
 
+    private sealed record DriverRow(long driver_id, DateTime event_timestamp, string label);
+
+    [Fact]
+    public async Task GetHistoricalFeatures_TypedRecords_UsePropertiesAsColumns()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.5::FLOAT conv_rate");
+        DriverRow[] rows = [new(1, T0.UtcDateTime, "a"), new(2, T0.UtcDateTime, "b")];
+
+        var job = f.Store.GetHistoricalFeatures(new HistoricalRetrievalRequest(
+            EntityData.FromRecords(rows), [Request(DriverView("driver.parquet", TimeSpan.Zero))], false));
+        var table = await job.ToDataFrameAsync();
+
+        Assert.Equal(["driver_id", "event_timestamp", "label", "conv_rate"], table.Columns.Select(c => c.Name));
+        Assert.Equal([1.5f, null], table["conv_rate"].Cast<object?>());
+    }
+
+    [Fact]
+    public async Task GetHistoricalFeatures_NoTypedRecords_GivesAnEmptyResultWithColumns()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.5::FLOAT conv_rate");
+
+        var job = f.Store.GetHistoricalFeatures(new HistoricalRetrievalRequest(
+            EntityData.FromRecords(System.Array.Empty<DriverRow>()), [Request(DriverView("driver.parquet", TimeSpan.Zero))], false));
+        var batches = new List<Apache.Arrow.RecordBatch>();
+        await foreach (var batch in job.ToArrowAsync()) batches.Add(batch);
+
+        Assert.Equal(0, batches.Sum(b => b.Length));
+        Assert.Equal(["driver_id", "event_timestamp", "label", "conv_rate"], batches[0].Schema.FieldsList.Select(x => x.Name));
+    }
+
     [Fact]
     public async Task ToSql_ReturnsTheAsofJoinWithoutRunningIt()
     {

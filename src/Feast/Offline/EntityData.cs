@@ -71,6 +71,22 @@ public abstract class EntityData
     /// <summary>Entity rows produced by a SQL query the offline store runs (e.g. over a table it can read).</summary>
     public static EntityData FromSql(string query) => new SqlEntityData(query);
 
+    /// <summary>
+    /// Entity rows given as typed objects (records, classes, anonymous types): each public readable property is a
+    /// column, named as the property (so name them like the join keys, e.g. <c>record Row(long driver_id, DateTime event_timestamp)</c>).
+    /// </summary>
+    public static EntityData FromRecords<T>(IEnumerable<T> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var properties = typeof(T).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
+            .ToArray();
+        if (properties.Length == 0)
+            throw new FeastValidationException($"Entity rows of type {typeof(T).Name} have no public properties; give the type a property per column (join keys and event_timestamp).");
+        var rows = records.Select(r => (IReadOnlyDictionary<string, object?>)properties.ToDictionary(p => p.Name, p => p.GetValue(r)));
+        return new ArrowEntityData([EntityRows.ToRecordBatch(rows, [.. properties.Select(p => (p.Name, p.PropertyType))])]);
+    }
+
     /// <summary>Entity rows given as records: each a column name → value map (values: numbers, strings, bools, DateTime/DateTimeOffset).</summary>
     public static EntityData FromRows(IEnumerable<IReadOnlyDictionary<string, object?>> rows) => new ArrowEntityData([EntityRows.ToRecordBatch(rows)]);
 }

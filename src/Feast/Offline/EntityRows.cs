@@ -6,11 +6,14 @@ namespace Feast.Offline;
 /// <summary>Turns records (column name → value) into an Arrow batch, inferring each column's type from its values.</summary>
 internal static class EntityRows
 {
-    public static RecordBatch ToRecordBatch(IEnumerable<IReadOnlyDictionary<string, object?>> rows)
+    /// <param name="rows">The rows.</param>
+    /// <param name="declared">Columns known up front with their .NET types (e.g. a record's properties), so an empty
+    /// or all-null column still gets its type; other columns are inferred from their values.</param>
+    public static RecordBatch ToRecordBatch(IEnumerable<IReadOnlyDictionary<string, object?>> rows, IReadOnlyList<(string Name, Type Type)>? declared = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var list = rows.ToList();
-        var columns = new List<string>();
+        var columns = declared?.Select(d => d.Name).ToList() ?? [];
         foreach (var row in list)
         {
             foreach (var key in row.Keys)
@@ -24,16 +27,17 @@ internal static class EntityRows
         foreach (var column in columns)
         {
             var values = list.Select(r => r.TryGetValue(column, out var v) ? v : null).ToList();
-            var (type, array) = Build(column, values);
+            var hint = declared?.FirstOrDefault(d => d.Name == column).Type;
+            var (type, array) = Build(column, values, hint);
             fields.Add(new Apache.Arrow.Field(column, type, nullable: true));
             arrays.Add(array);
         }
         return new RecordBatch(new Schema(fields, null), arrays, list.Count);
     }
 
-    private static (IArrowType, IArrowArray) Build(string column, List<object?> values)
+    private static (IArrowType, IArrowArray) Build(string column, List<object?> values, Type? hint)
     {
-        var sample = values.FirstOrDefault(v => v is not null);
+        var sample = values.FirstOrDefault(v => v is not null) ?? Sample(hint);
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         switch (sample)
         {
@@ -85,6 +89,16 @@ internal static class EntityRows
                 throw new FeastValidationException($"Entity column '{column}' holds a {sample.GetType().Name}; entity values must be numbers, strings, bools or timestamps.");
         }
     }
+
+    // A stand-in value of the declared type, so a column with no values still gets the right Arrow type.
+    private static object? Sample(Type? type) => (Nullable.GetUnderlyingType(type ?? typeof(string)) ?? type) switch
+    {
+        var t when t == typeof(bool) => false,
+        var t when t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(byte) || t == typeof(uint) => 0L,
+        var t when t == typeof(float) || t == typeof(double) || t == typeof(decimal) => 0d,
+        var t when t == typeof(DateTime) || t == typeof(DateTimeOffset) => DateTimeOffset.UnixEpoch,
+        _ => null,
+    };
 
     private static FeastValidationException Mixed(string column, object value) =>
         new($"Entity column '{column}' mixes types: value '{value}' ({value.GetType().Name}) does not match the column's other values.");
