@@ -93,10 +93,9 @@ public sealed class FeatureStore : IAsyncDisposable
     public async Task<RetrievalJob> GetHistoricalFeaturesAsync(EntityData entities, IEnumerable<string> features,
         bool fullFeatureNames = false, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entities);
-        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var views = FeatureResolver.Resolve(registry, features, fullFeatureNames);
-        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, views, fullFeatureNames));
+        ArgumentNullException.ThrowIfNull(features);
+        return await RetrieveAsync(entities, registry => FeatureResolver.Resolve(registry, features, fullFeatureNames), fullFeatureNames, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Training data for the features of a feature service; see <see cref="GetHistoricalFeaturesAsync(EntityData, IEnumerable{string}, bool, CancellationToken)"/>.</summary>
@@ -104,11 +103,17 @@ public sealed class FeatureStore : IAsyncDisposable
     public async Task<RetrievalJob> GetHistoricalFeaturesAsync(EntityData entities, FeatureService featureService,
         bool fullFeatureNames = false, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entities);
         ArgumentNullException.ThrowIfNull(featureService);
+        return await RetrieveAsync(entities, registry => FeatureResolver.Resolve(registry, featureService, fullFeatureNames), fullFeatureNames, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    private async Task<RetrievalJob> RetrieveAsync(EntityData entities, Func<RegistrySnapshot, IReadOnlyList<FeatureViewRequest>> resolve,
+        bool fullFeatureNames, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var views = FeatureResolver.Resolve(registry, featureService, fullFeatureNames);
-        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, views, fullFeatureNames));
+        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolve(registry), fullFeatureNames));
     }
 
     /// <summary>Training data for the features of the feature service called <paramref name="featureServiceName"/>.</summary>
