@@ -91,6 +91,13 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string> LogFormat { get; } = new("--log-format")
+    {
+        Description = "Log format on stderr: text, or json (one JSON object per line, for log collectors).",
+        HelpName = "format",
+        DefaultValueFactory = _ => "text",
+    };
+
     private static readonly string[] LogLevels = ["trace", "debug", "info", "information", "warning", "error", "critical"];
 
     public void AddTo(Command root)
@@ -104,6 +111,9 @@ internal sealed class GlobalOptions
         root.Options.Add(Chdir);
         root.Options.Add(FeatureStoreYaml);
         root.Options.Add(LogLevel);
+        LogFormat.AcceptOnlyFromAmong("text", "json");
+        LogFormat.Recursive = true;
+        root.Options.Add(LogFormat);
     }
 }
 
@@ -150,14 +160,30 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
             "CRITICAL" => Microsoft.Extensions.Logging.LogLevel.Critical,
             _ => Microsoft.Extensions.Logging.LogLevel.Warning,
         };
-        return LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(level)
-            .AddSimpleConsole(o =>
+        var json = result.GetValue(Globals.LogFormat) == "json";
+        return LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(level);
+            if (json)
             {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            })
-            .AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace));
+                builder.AddJsonConsole(o =>
+                {
+                    o.IncludeScopes = true;
+                    o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffK";
+                    o.UseUtcTimestamp = true;
+                });
+            }
+            else
+            {
+                builder.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                });
+            }
+            // Logs never mix with command output on stdout.
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
+        });
     }
 
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
