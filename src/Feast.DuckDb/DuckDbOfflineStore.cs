@@ -12,24 +12,28 @@ namespace Feast.DuckDb;
 
 /// <summary>
 /// The offline store on embedded DuckDB (Feast.NET's default, also serving Feast's <c>file</c> and <c>dask</c>
-/// types). It reads <see cref="FileSource"/> Parquet and CSV files in place and pushes each point-in-time join down
-/// into one DuckDB SQL statement; results stream out as Arrow record batches.
+/// types). It reads <see cref="FileSource"/> Parquet and CSV files in place, and <see cref="DuckDbSource"/> tables
+/// of DuckDB database files and queries, and pushes each point-in-time join down into one DuckDB SQL statement;
+/// results stream out as Arrow record batches.
 /// </summary>
 /// <remarks>
 /// The store owns one in-memory DuckDB database; every job execution or store call opens its own connection to
 /// it, so calls may run concurrently while DuckDB's thread pool and memory limit are shared. Timestamps are read as
-/// UTC and returned as <c>timestamp[us, UTC]</c>.
+/// UTC and returned as <c>timestamp[us, UTC]</c>. A DuckDB database file is attached read-only for the duration of
+/// each call that reads it, so every call sees the file as it is then; appends to it wait for the store's running
+/// reads of that file and hold later ones back until they are done.
 /// </remarks>
 public sealed class DuckDbOfflineStore : IOfflineStore
 {
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _writeLocks = new(StringComparer.Ordinal);
+    private readonly DatabaseFiles _databaseFiles = new();
     private readonly string _spillDirectory = Path.Combine(Path.GetTempPath(), "feast-duckdb-" + Guid.NewGuid().ToString("N"));
     private DuckDBConnection? _database;
     private bool _disposed;
 
     /// <summary>Creates the store for the feature repo at <paramref name="repoPath"/>.</summary>
-    /// <param name="repoPath">The repo directory; relative <see cref="FileSource"/> paths are resolved against it.</param>
+    /// <param name="repoPath">The repo directory; relative <see cref="FileSource"/> paths and <see cref="DuckDbSource"/> database paths are resolved against it.</param>
     /// <param name="options">The <c>offline_store</c> options (none affect reading local files yet).</param>
     /// <param name="loggerFactory">Where logs go; defaults to nowhere.</param>
     public DuckDbOfflineStore(string repoPath, DuckDbOfflineStoreOptions? options = null, ILoggerFactory? loggerFactory = null)
@@ -47,6 +51,9 @@ public sealed class DuckDbOfflineStore : IOfflineStore
     public DuckDbOfflineStoreOptions Options { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>The DuckDB database files this store attaches: their aliases and read/write gates.</summary>
+    internal DatabaseFiles DatabaseFiles => _databaseFiles;
 
     /// <inheritdoc/>
     public RetrievalJob GetHistoricalFeatures(HistoricalRetrievalRequest request)
@@ -112,6 +119,7 @@ public sealed class DuckDbOfflineStore : IOfflineStore
         }
         foreach (var writeLock in _writeLocks.Values)
             writeLock.Dispose();
+        _databaseFiles.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -136,7 +144,7 @@ public sealed class DuckDbOfflineStore : IOfflineStore
             var connection = _database.Duplicate();
             if (connection.State != System.Data.ConnectionState.Open)
                 connection.Open();
-            return new DuckDbSession(connection);
+            return new DuckDbSession(connection, _databaseFiles);
         }
     }
 
