@@ -75,13 +75,22 @@ public sealed class DuckDbOfflineStore : IOfflineStore
     /// <remarks>
     /// The batch's columns must be the source's stored columns (before the field mapping), as a set. A single-file
     /// source is rewritten with the old and new rows and swapped in atomically; a folder source gets a new part file.
-    /// Values are cast to the types the existing files have.
+    /// Values are cast to the types the existing files have. A <see cref="DuckDbSource"/> table gets the rows
+    /// appended in one transaction, cast to the table's column types; a DuckDB query source cannot be written to.
+    /// The append waits until this store's running reads of that database file end, so do not append to a table
+    /// while still enumerating a read of the same database file: that would wait forever.
     /// </remarks>
     public async Task WriteBatchAsync(FeatureView view, RecordBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (view.BatchSource is DuckDbSource duck)
+        {
+            var (appended, table) = await DuckDbTableWriter.AppendAsync(this, view, duck, batch, cancellationToken).ConfigureAwait(false);
+            Logger.Appended(appended, table);
+            return;
+        }
         var target = OfflineWriter.TargetPath(this, view);
         var writeLock = _writeLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
