@@ -57,7 +57,8 @@ internal static class ArrowIngest
         session.Execute($"CREATE OR REPLACE TEMP TABLE {Sql.Ident(table)} ({string.Join(", ", definitions)})", cancellationToken);
 
         long row = 0;
-        using var appender = session.Connection.CreateAppender(table);
+        // Named in full: after a query source's USE, an unqualified name would resolve in a read-only database.
+        using var appender = session.Connection.CreateAppender("temp", "main", table);
         foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -12,24 +12,28 @@ namespace Feast.DuckDb;
 
 /// <summary>
 /// The offline store on embedded DuckDB (Feast.NET's default, also serving Feast's <c>file</c> and <c>dask</c>
-/// types). It reads <see cref="FileSource"/> Parquet and CSV files in place and pushes each point-in-time join down
-/// into one DuckDB SQL statement; results stream out as Arrow record batches.
+/// types). It reads <see cref="FileSource"/> Parquet and CSV files in place, and <see cref="DuckDbSource"/> tables
+/// of DuckDB database files and queries, and pushes each point-in-time join down into one DuckDB SQL statement;
+/// results stream out as Arrow record batches.
 /// </summary>
 /// <remarks>
 /// The store owns one in-memory DuckDB database; every job execution or store call opens its own connection to
 /// it, so calls may run concurrently while DuckDB's thread pool and memory limit are shared. Timestamps are read as
-/// UTC and returned as <c>timestamp[us, UTC]</c>.
+/// UTC and returned as <c>timestamp[us, UTC]</c>. A DuckDB database file is attached read-only for the duration of
+/// each call that reads it, so every call sees the file as it is then; appends to it wait for the store's running
+/// reads of that file and hold later ones back until they are done.
 /// </remarks>
 public sealed class DuckDbOfflineStore : IOfflineStore
 {
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _writeLocks = new(StringComparer.Ordinal);
+    private readonly DatabaseFiles _databaseFiles = new();
     private readonly string _spillDirectory = Path.Combine(Path.GetTempPath(), "feast-duckdb-" + Guid.NewGuid().ToString("N"));
     private DuckDBConnection? _database;
     private bool _disposed;
 
     /// <summary>Creates the store for the feature repo at <paramref name="repoPath"/>.</summary>
-    /// <param name="repoPath">The repo directory; relative <see cref="FileSource"/> paths are resolved against it.</param>
+    /// <param name="repoPath">The repo directory; relative <see cref="FileSource"/> paths and <see cref="DuckDbSource"/> database paths are resolved against it.</param>
     /// <param name="options">The <c>offline_store</c> options (none affect reading local files yet).</param>
     /// <param name="loggerFactory">Where logs go; defaults to nowhere.</param>
     public DuckDbOfflineStore(string repoPath, DuckDbOfflineStoreOptions? options = null, ILoggerFactory? loggerFactory = null)
@@ -47,6 +51,9 @@ public sealed class DuckDbOfflineStore : IOfflineStore
     public DuckDbOfflineStoreOptions Options { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>The DuckDB database files this store attaches: their aliases and read/write gates.</summary>
+    internal DatabaseFiles DatabaseFiles => _databaseFiles;
 
     /// <inheritdoc/>
     public RetrievalJob GetHistoricalFeatures(HistoricalRetrievalRequest request)
@@ -68,13 +75,22 @@ public sealed class DuckDbOfflineStore : IOfflineStore
     /// <remarks>
     /// The batch's columns must be the source's stored columns (before the field mapping), as a set. A single-file
     /// source is rewritten with the old and new rows and swapped in atomically; a folder source gets a new part file.
-    /// Values are cast to the types the existing files have.
+    /// Values are cast to the types the existing files have. A <see cref="DuckDbSource"/> table gets the rows
+    /// appended in one transaction, cast to the table's column types; a DuckDB query source cannot be written to.
+    /// The append waits until this store's running reads of that database file end, so do not append to a table
+    /// while still enumerating a read of the same database file: that would wait forever.
     /// </remarks>
     public async Task WriteBatchAsync(FeatureView view, RecordBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (view.BatchSource is DuckDbSource duck)
+        {
+            var (appended, table) = await DuckDbTableWriter.AppendAsync(this, view, duck, batch, cancellationToken).ConfigureAwait(false);
+            Logger.Appended(appended, table);
+            return;
+        }
         var target = OfflineWriter.TargetPath(this, view);
         var writeLock = _writeLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -112,6 +128,7 @@ public sealed class DuckDbOfflineStore : IOfflineStore
         }
         foreach (var writeLock in _writeLocks.Values)
             writeLock.Dispose();
+        _databaseFiles.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -136,7 +153,7 @@ public sealed class DuckDbOfflineStore : IOfflineStore
             var connection = _database.Duplicate();
             if (connection.State != System.Data.ConnectionState.Open)
                 connection.Open();
-            return new DuckDbSession(connection);
+            return new DuckDbSession(connection, _databaseFiles);
         }
     }
 

@@ -7,21 +7,83 @@ namespace Feast.DuckDb;
 
 /// <summary>
 /// One connection to the store's in-memory DuckDB database, used by one job execution or one store call. Temp tables
-/// (ingested entity rows, pushed batches) live and die with it. The session time zone is UTC, so naive timestamps
-/// read from files mean UTC, as in Feast.
+/// (ingested entity rows, pushed batches) and attached database files live and die with it. The session time zone is
+/// UTC, so naive timestamps read from files mean UTC, as in Feast.
 /// </summary>
 internal sealed class DuckDbSession : IDisposable
 {
     /// <summary>Rows per streamed record batch: big enough to amortise per-batch costs, small enough to bound memory.</summary>
     public const int BatchRows = 64 * 1024;
 
-    public DuckDbSession(DuckDBConnection connection)
+    private readonly DatabaseFiles? _databases;
+    private readonly Dictionary<string, Attachment> _attached = new(StringComparer.Ordinal);
+    private string? _defaultDatabase;
+
+    public DuckDbSession(DuckDBConnection connection, DatabaseFiles? databases = null)
     {
         Connection = connection;
+        _databases = databases;
         Execute("SET TimeZone = 'UTC'", CancellationToken.None);
     }
 
     public DuckDBConnection Connection { get; }
+
+    /// <summary>The database file made current by <see cref="Use"/>, or null.</summary>
+    public string? CurrentDatabasePath { get; private set; }
+
+    /// <summary>
+    /// Attaches the DuckDB database file at <paramref name="path"/> (absolute) read-only under a generated alias, once
+    /// per session, and returns the alias. The session holds the file's gate as a reader until it ends, so no append
+    /// of this store rewrites the file under it. DuckDB errors (not a database, locked by another process) propagate.
+    /// </summary>
+    public string AttachReadOnly(string path, CancellationToken cancellationToken)
+    {
+        if (_attached.TryGetValue(path, out var existing))
+            return existing.Alias;
+        var databases = _databases ?? throw new InvalidOperationException("This session cannot attach database files.");
+        var gate = databases.GateFor(path).EnterRead(cancellationToken);
+        var alias = databases.NewAlias();
+        try
+        {
+            Execute($"ATTACH {Sql.Literal(path)} AS {Sql.Ident(alias)} (READ_ONLY)", cancellationToken);
+        }
+        catch
+        {
+            gate.Dispose();
+            throw;
+        }
+        _attached.Add(path, new Attachment(alias, gate));
+        return alias;
+    }
+
+    /// <summary>
+    /// Attaches the database file at <paramref name="path"/> read-write for an append and returns its alias; it is
+    /// detached when the session ends. The caller must hold the file's gate as the writer.
+    /// </summary>
+    public string AttachReadWrite(string path, CancellationToken cancellationToken)
+    {
+        var databases = _databases ?? throw new InvalidOperationException("This session cannot attach database files.");
+        if (_attached.ContainsKey(path))
+            throw new InvalidOperationException($"Database '{path}' is already attached in this session.");
+        var alias = databases.NewAlias();
+        Execute($"ATTACH {Sql.Literal(path)} AS {Sql.Ident(alias)} (READ_WRITE)", cancellationToken);
+        _attached.Add(path, new Attachment(alias, null));
+        return alias;
+    }
+
+    /// <summary>
+    /// Makes the attached database at <paramref name="path"/> the session's current database (DuckDB's <c>USE</c>),
+    /// so unqualified table names in query sources resolve in it. Temp tables stay reachable.
+    /// </summary>
+    public void Use(string path, CancellationToken cancellationToken)
+    {
+        if (CurrentDatabasePath == path)
+            return;
+        var alias = _attached[path].Alias;
+        _defaultDatabase ??= (string)Scalar("SELECT current_database()", cancellationToken)!;
+        Execute($"USE {Sql.Ident(alias)}", cancellationToken);
+        CurrentDatabasePath = path;
+    }
 
     public void Execute(string sql, CancellationToken cancellationToken)
     {
@@ -135,7 +197,40 @@ internal sealed class DuckDbSession : IDisposable
         }
     }
 
-    public void Dispose() => Connection.Dispose();
+    /// <summary>Detaches the session's database files (leaving their gates), then closes the connection.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            // Attachments belong to the whole DuckDB instance, so they must not outlive the session.
+            if (CurrentDatabasePath is not null && _defaultDatabase is not null)
+                TryExecute($"USE {Sql.Ident(_defaultDatabase)}");
+            foreach (var attachment in _attached.Values)
+            {
+                TryExecute($"DETACH {Sql.Ident(attachment.Alias)}");
+                attachment.Gate?.Dispose();
+            }
+            _attached.Clear();
+        }
+        finally
+        {
+            Connection.Dispose();
+        }
+    }
+
+    private void TryExecute(string sql)
+    {
+        try
+        {
+            Execute(sql, CancellationToken.None);
+        }
+        catch (DuckDBException)
+        {
+            // Cleanup of a session whose connection already failed; the connection is closed next.
+        }
+    }
+
+    private sealed record Attachment(string Alias, IDisposable? Gate);
 
     private static CancellationTokenRegistration RegisterCancel(DuckDBCommand command, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled

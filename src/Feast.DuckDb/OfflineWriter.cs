@@ -19,7 +19,7 @@ internal static class OfflineWriter
     {
         var owner = $"Feature view '{view.Name}'";
         if (view.BatchSource is not FileSource file)
-            throw new FeastException($"{owner}: its batch source '{view.BatchSource.Name}' is a {view.BatchSource.SourceTypeName}; the DuckDB offline store writes to FileSource (Parquet or CSV) sources only.");
+            throw new FeastException($"{owner}: its batch source '{view.BatchSource.Name}' is a {view.BatchSource.SourceTypeName}; the DuckDB offline store writes to FileSource (Parquet or CSV) and DuckDbSource table sources only.");
         var path = SourceRelation.Resolve(store.RepoPath, file.Path);
         if (path.Contains("://", StringComparison.Ordinal))
             throw new FeastException($"{owner}: cannot append to remote source '{path}'; the DuckDB offline store writes local files only.");
@@ -45,18 +45,7 @@ internal static class OfflineWriter
         }
 
         var expected = stored?.Select(c => c.Name).ToList() ?? DeclaredColumns(view, file);
-        var given = batch.Schema.FieldsList.Select(f => f.Name).ToList();
-        var missing = expected.Except(given, StringComparer.Ordinal).ToList();
-        var extra = given.Except(expected, StringComparer.Ordinal).ToList();
-        if (missing.Count > 0 || extra.Count > 0)
-        {
-            var problems = new List<string>();
-            if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-            if (extra.Count > 0) problems.Add($"not in the source: {string.Join(", ", extra)}");
-            throw new FeastValidationException(
-                $"{owner}: the rows to write have columns {string.Join(", ", given)}, but source '{path}' has columns {string.Join(", ", expected)} "
-                + $"({string.Join("; ", problems)}). Give exactly the source's columns (its stored names, before field_mapping).");
-        }
+        RequireColumns(owner, $"'{path}'", expected, batch);
         if (batch.Length == 0)
             return 0;
 
@@ -84,6 +73,26 @@ internal static class OfflineWriter
         }
         session.Execute($"DROP TABLE {Sql.Ident(BatchTable)}", cancellationToken);
         return batch.Length;
+    }
+
+    /// <summary>Fails unless the batch has exactly the <paramref name="expected"/> columns (as a set), naming missing and extra ones.</summary>
+    /// <param name="owner">Who writes, for the message ("Feature view 'driver_stats'").</param>
+    /// <param name="label">The source for the message, quoted.</param>
+    /// <param name="expected">The source's stored columns.</param>
+    /// <param name="batch">The rows to write.</param>
+    internal static void RequireColumns(string owner, string label, IReadOnlyList<string> expected, RecordBatch batch)
+    {
+        var given = batch.Schema.FieldsList.Select(f => f.Name).ToList();
+        var missing = expected.Except(given, StringComparer.Ordinal).ToList();
+        var extra = given.Except(expected, StringComparer.Ordinal).ToList();
+        if (missing.Count == 0 && extra.Count == 0)
+            return;
+        var problems = new List<string>();
+        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
+        if (extra.Count > 0) problems.Add($"not in the source: {string.Join(", ", extra)}");
+        throw new FeastValidationException(
+            $"{owner}: the rows to write have columns {string.Join(", ", given)}, but source {label} has columns {string.Join(", ", expected)} "
+            + $"({string.Join("; ", problems)}). Give exactly the source's columns (its stored names, before field_mapping).");
     }
 
     /// <summary>The stored columns a source of <paramref name="view"/> has by its definition: keys, features, timestamps.</summary>

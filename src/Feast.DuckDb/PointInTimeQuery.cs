@@ -140,10 +140,10 @@ internal static class PointInTimeQuery
     internal static SqlColumn TimestampColumn(SourceRelation source)
     {
         if (source.Source.TimestampField.Length == 0)
-            throw new FeastValidationException($"{source.Owner}: its source '{source.Source.Name}' has no timestamp_field. Set timestampField on the FileSource to the event-time column.");
+            throw new FeastValidationException($"{source.Owner}: its source '{source.Source.Name}' has no timestamp_field. Set timestampField on the source to the event-time column.");
         var column = source.Stored(source.Source.TimestampField, "event timestamp");
         if (!Sql.IsTimestamp(column.Type) && column.Type is not ("VARCHAR" or "DATE"))
-            throw new FeastValidationException($"{source.Owner}: the event-timestamp column '{column.Name}' of source '{source.Path}' has type {column.Type}. It must hold timestamps.");
+            throw new FeastValidationException($"{source.Owner}: the event-timestamp column '{column.Name}' of source {source.Label} has type {column.Type}. It must hold timestamps.");
         return column;
     }
 

@@ -3,39 +3,39 @@ using DuckDB.NET.Data;
 namespace Feast.DuckDb;
 
 /// <summary>
-/// A <see cref="FileSource"/> as a DuckDB relation: the resolved path, the scan expression (<c>read_parquet</c> or
-/// <c>read_csv</c> over a file, a folder or a glob), and the columns the files have. Names the view and the file in
-/// every error.
+/// A batch source as a DuckDB relation: the scan expression (<c>read_parquet</c> or <c>read_csv</c> over a
+/// <see cref="FileSource"/>'s file, folder or glob; a <see cref="DuckDbSource"/>'s table in its attached database, or
+/// its query) and the columns it has. Names the view and the source in every error.
 /// </summary>
 internal sealed class SourceRelation
 {
     private readonly Dictionary<string, SqlColumn> _columns;
 
-    private SourceRelation(FileSource source, string owner, string path, SourceShape shape, string scan, IReadOnlyList<SqlColumn> columns)
+    private SourceRelation(DataSource source, string owner, string label, string scan, IReadOnlyList<SqlColumn> columns)
     {
         Source = source;
         Owner = owner;
-        Path = path;
-        Shape = shape;
+        Label = label;
         Scan = scan;
         Columns = columns;
         _columns = columns.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
 
-    public FileSource Source { get; }
+    public DataSource Source { get; }
 
     /// <summary>Who reads the source, for messages ("Feature view 'driver_stats'").</summary>
     public string Owner { get; }
 
-    /// <summary>The absolute path (file or folder) or glob.</summary>
-    public string Path { get; }
+    /// <summary>
+    /// The source for messages, quoted: a file source's absolute path or glob (<c>'/repo/data/x.parquet'</c>), or a
+    /// DuckDB source's name and what it reads (<c>'driver_stats' (DuckDB table "t" in '/repo/feast.duckdb')</c>).
+    /// </summary>
+    public string Label { get; }
 
-    public SourceShape Shape { get; }
-
-    /// <summary>A FROM-able scan of the source's files.</summary>
+    /// <summary>A FROM-able relation of the source's rows.</summary>
     public string Scan { get; }
 
-    /// <summary>The columns of the files, as stored (before the field mapping).</summary>
+    /// <summary>The columns of the source, as stored (before the field mapping).</summary>
     public IReadOnlyList<SqlColumn> Columns { get; }
 
     /// <summary>The absolute path (or glob) of a source path: relative paths are taken from the repo directory.</summary>
@@ -65,16 +65,22 @@ internal sealed class SourceRelation
             : $"read_parquet({Sql.Literal(target)}{many})";
     }
 
-    /// <summary>Resolves <paramref name="source"/>, checks its files exist, and reads their schema.</summary>
-    /// <param name="session">The session to describe the files with.</param>
-    /// <param name="source">The source (a <see cref="FileSource"/>; other kinds are rejected).</param>
+    /// <summary>Resolves <paramref name="source"/>, checks that what it reads exists, and reads its schema.</summary>
+    /// <param name="session">The session to describe the source with (and attach database files to).</param>
+    /// <param name="source">The source (a <see cref="FileSource"/> or <see cref="DuckDbSource"/>; other kinds are rejected).</param>
     /// <param name="repoPath">The repo directory relative paths are taken from.</param>
     /// <param name="owner">Who reads the source, for messages ("Feature view 'driver_stats'").</param>
     /// <param name="cancellationToken">Cancels the schema read.</param>
-    public static SourceRelation Open(DuckDbSession session, DataSource source, string repoPath, string owner, CancellationToken cancellationToken)
+    public static SourceRelation Open(DuckDbSession session, DataSource source, string repoPath, string owner, CancellationToken cancellationToken) =>
+        source switch
+        {
+            FileSource file => OpenFile(session, file, repoPath, owner, cancellationToken),
+            DuckDbSource duck => OpenDuckDb(session, duck, repoPath, owner, cancellationToken),
+            _ => throw new FeastException($"{owner}: its batch source '{source.Name}' is a {source.SourceTypeName}; the DuckDB offline store reads FileSource (Parquet or CSV) and DuckDbSource sources only."),
+        };
+
+    private static SourceRelation OpenFile(DuckDbSession session, FileSource file, string repoPath, string owner, CancellationToken cancellationToken)
     {
-        if (source is not FileSource file)
-            throw new FeastException($"{owner}: its batch source '{source.Name}' is a {source.SourceTypeName}; the DuckDB offline store reads FileSource (Parquet or CSV) sources only.");
         var path = Resolve(repoPath, file.Path);
         var shape = ShapeOf(path);
         var local = !path.Contains("://", StringComparison.Ordinal);
@@ -98,7 +104,73 @@ internal sealed class SourceRelation
         {
             throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Message}", e);
         }
-        return new SourceRelation(file, owner, path, shape, scan, columns);
+        return new SourceRelation(file, owner, $"'{path}'", scan, columns);
+    }
+
+    private static SourceRelation OpenDuckDb(DuckDbSession session, DuckDbSource source, string repoPath, string owner, CancellationToken cancellationToken)
+    {
+        // The constructor enforces these; a record copied with `with` can still break them.
+        if ((source.Table is null) == (source.Query is null))
+            throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' must have exactly one of table and query.");
+        if (source.Table is not null && source.Database is null)
+            throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' names table '{source.Table}' but no database. Give database: the path of the DuckDB database file holding it.");
+
+        var parts = source.Table is null ? null : DuckDbTableName.Parse(source.Table)
+            ?? throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' has table '{source.Table}', which is not a table name. Give 'table' or 'schema.table' (double-quote a part that has dots or quotes in it, doubling inner quotes).");
+        string? databasePath = null, alias = null;
+        if (source.Database is not null)
+        {
+            databasePath = Resolve(repoPath, source.Database);
+            alias = Attach(session, source, databasePath, repoPath, owner, cancellationToken);
+        }
+
+        string scan, label;
+        if (parts is not null)
+        {
+            scan = Sql.Ident(alias!) + "." + string.Join(".", parts.Select(Sql.Ident));
+            label = $"'{source.Name}' (DuckDB table {string.Join(".", parts.Select(Sql.Ident))} in '{databasePath}')";
+        }
+        else
+        {
+            var text = source.Query!.Trim().TrimEnd(';').Trim();
+            if (databasePath is not null)
+            {
+                if (session.CurrentDatabasePath is { } current && current != databasePath)
+                    throw new FeastException(
+                        $"{owner}: its DuckDB source '{source.Name}' is a query over database '{databasePath}', but this call already reads a query over database '{current}'. "
+                        + "Table names in queries resolve in one database per call: read one of them as a table source (table + database) instead.");
+                session.Use(databasePath, cancellationToken);
+            }
+            // On its own lines, so a trailing -- comment in the query cannot swallow the closing parenthesis.
+            scan = "(\n" + text + "\n)";
+            label = databasePath is null ? $"'{source.Name}' (DuckDB query)" : $"'{source.Name}' (DuckDB query over '{databasePath}')";
+        }
+
+        IReadOnlyList<SqlColumn> columns;
+        try
+        {
+            columns = session.Describe("SELECT * FROM " + scan, cancellationToken);
+        }
+        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Message}", e);
+        }
+        return new SourceRelation(source, owner, label, scan, columns);
+    }
+
+    /// <summary>Attaches a DuckDB source's database file read-only to the session (once per session); returns its alias.</summary>
+    private static string Attach(DuckDbSession session, DuckDbSource source, string path, string repoPath, string owner, CancellationToken cancellationToken)
+    {
+        if (!path.Contains("://", StringComparison.Ordinal) && !File.Exists(path))
+            throw new FeastException($"{owner}: the DuckDB database file '{path}' of source '{source.Name}' does not exist (database '{source.Database}', relative to the repo '{repoPath}'). Create the database or fix the DuckDbSource database path.");
+        try
+        {
+            return session.AttachReadOnly(path, cancellationToken);
+        }
+        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}': {e.Message}", e);
+        }
     }
 
     public bool Has(string column) => _columns.ContainsKey(column);
@@ -128,7 +200,7 @@ internal sealed class SourceRelation
     private SqlColumn Require(string column, string role) =>
         _columns.TryGetValue(column, out var found) ? found
         : throw new FeastValidationException(
-            $"{Owner}: source '{Path}' has no column '{column}', which holds its {role}. Its columns are: "
+            $"{Owner}: source {Label} has no column '{column}', which holds its {role}. Its columns are: "
             + $"{string.Join(", ", Columns.Select(c => c.Name))}. Fix the source's schema or field_mapping, or the view's schema.");
 
     private static string Extension(FileFormat format) => format == FileFormat.Csv ? "csv" : "parquet";

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
@@ -20,6 +23,10 @@ internal static class ProtoConverter
     internal const string PushSourceClass = "feast.data_source.PushSource";
     internal const string RequestSourceClass = "feast.data_source.RequestSource";
     internal const string KafkaSourceClass = "feast.data_source.KafkaSource";
+
+    // Feast.NET's own source kind, stored as a CUSTOM_SOURCE the way Python stores its PostgreSQLSource. Python Feast
+    // cannot import this class path and fails on it; Feast.NET reads it back as a DuckDbSource.
+    internal const string DuckDbSourceClass = "feast_dotnet.duckdb.DuckDbSource";
 
     // ---- fields and values ----
 
@@ -166,6 +173,11 @@ internal static class ProtoConverter
                 };
                 if (kafka.BatchSource is not null) proto.BatchSource = ToProto(kafka.BatchSource, project);
                 break;
+            case DuckDbSource duck:
+                proto.Type = P.DataSource.Types.SourceType.CustomSource;
+                proto.DataSourceClassType = DuckDbSourceClass;
+                proto.CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFrom(DuckDbConfiguration(duck)) };
+                break;
             default:
                 throw new FeastValidationException($"Data source '{source.Name}' is a {source.GetType().Name}, which cannot be stored in the registry.");
         }
@@ -198,10 +210,84 @@ internal static class ProtoConverter
                 FromProto(proto.KafkaOptions.MessageFormat), proto.BatchSource is null ? null : FromProto(proto.BatchSource),
                 FromDuration(proto.KafkaOptions.WatermarkDelayThreshold), proto.CreatedTimestampColumn, proto.FieldMapping,
                 proto.Description, proto.Tags, proto.Owner),
+            P.DataSource.Types.SourceType.CustomSource when proto.DataSourceClassType == DuckDbSourceClass => DuckDbFromProto(proto),
             _ => new OpaqueDataSource(proto.Name, proto.Type.ToString(), proto.ToByteArray(), proto.TimestampField,
                 proto.CreatedTimestampColumn, proto.FieldMapping, proto.Description, proto.Tags, proto.Owner),
         };
         return WithMeta(source, proto.Meta?.CreatedTimestamp, proto.Meta?.LastUpdatedTimestamp);
+    }
+
+    /// <summary>
+    /// The <c>custom_options.configuration</c> of a <see cref="DuckDbSource"/>: UTF-8 JSON
+    /// <c>{"name": n, "query": q, "table": t, "database": d}</c> exactly as Python's <c>json.dumps</c> writes it
+    /// (that key order, separators <c>", "</c> and <c>": "</c>, non-ASCII escaped), a missing value written as "",
+    /// the way Feast's PostgreSQLSource writes its options.
+    /// </summary>
+    internal static byte[] DuckDbConfiguration(DuckDbSource source)
+    {
+        var json = new StringBuilder("{");
+        void Add(string key, string? value)
+        {
+            if (json.Length > 1) json.Append(", ");
+            PythonJsonString(json, key);
+            json.Append(": ");
+            PythonJsonString(json, value ?? "");
+        }
+        Add("name", source.Name);
+        Add("query", source.Query);
+        Add("table", source.Table);
+        Add("database", source.Database);
+        json.Append('}');
+        return Encoding.UTF8.GetBytes(json.ToString());
+    }
+
+    /// <summary>A JSON string as Python's <c>json.dumps</c> (ensure_ascii) writes it: anything outside printable ASCII as <c>\uXXXX</c> (lowercase hex, UTF-16 units).</summary>
+    private static void PythonJsonString(StringBuilder json, string value)
+    {
+        json.Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': json.Append("\\\""); break;
+                case '\\': json.Append("\\\\"); break;
+                case '\n': json.Append("\\n"); break;
+                case '\r': json.Append("\\r"); break;
+                case '\t': json.Append("\\t"); break;
+                case '\b': json.Append("\\b"); break;
+                case '\f': json.Append("\\f"); break;
+                case >= ' ' and <= '~': json.Append(c); break;
+                default: json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+            }
+        }
+        json.Append('"');
+    }
+
+    private static DuckDbSource DuckDbFromProto(P.DataSource proto)
+    {
+        string? table, query, database;
+        try
+        {
+            using var document = JsonDocument.Parse(proto.CustomOptions?.Configuration.Memory ?? ReadOnlyMemory<byte>.Empty);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new RegistryException($"DuckDB source '{proto.Name}' in the registry has a configuration that is not a JSON object.");
+            string? Get(string key) => document.RootElement.TryGetProperty(key, out var value) ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Null => null,
+                _ => throw new RegistryException($"DuckDB source '{proto.Name}' in the registry has a non-string \"{key}\" in its configuration."),
+            } : null;
+            (table, query, database) = (Get("table"), Get("query"), Get("database"));
+        }
+        catch (JsonException e)
+        {
+            throw new RegistryException($"DuckDB source '{proto.Name}' in the registry has a configuration that is not valid JSON: {e.Message}", e);
+        }
+        return new DuckDbSource(proto.Name, table, query, database, proto.TimestampField, proto.CreatedTimestampColumn, proto.FieldMapping,
+            proto.Description, proto.Tags, proto.Owner)
+        {
+            DatePartitionColumn = proto.DatePartitionColumn,
+        };
     }
 
     private static List<Field> RequestSchema(P.DataSource.Types.RequestDataOptions? options)
