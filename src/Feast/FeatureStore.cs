@@ -153,9 +153,9 @@ public sealed class FeatureStore : IAsyncDisposable
         var prepared = RepoValidator.Prepare(definitions, Project);
 
         // Create online tables before the registry names them, so a reader never finds a view without storage.
-        var preview = RegistryPlanner.Plan(await RegistryStore.ReadAsync(cancellationToken).ConfigureAwait(false), prepared, Project);
-        if (OnlineStore is not null && preview.ViewsToKeep.Count > 0)
-            await OnlineStore.UpdateAsync(Project, preview.ViewsToKeep, [], cancellationToken).ConfigureAwait(false);
+        var online = RegistryPlanner.OnlineViews(prepared);
+        if (OnlineStore is not null && online.Count > 0)
+            await OnlineStore.UpdateAsync(Project, online, [], cancellationToken).ConfigureAwait(false);
 
         RegistryPlan? plan = null;
         var written = await RegistryStore.UpdateAsync(registry =>
@@ -182,6 +182,8 @@ public sealed class FeatureStore : IAsyncDisposable
     public async Task<RegistryPlan> TeardownAsync(CancellationToken cancellationToken = default)
     {
         var snapshot = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+        if (snapshot.IsEmpty && !snapshot.Projects.ContainsKey(Project))
+            return new RegistryPlan([]);
         if (OnlineStore is not null)
         {
             var views = snapshot.FeatureViews.Values.Concat(snapshot.StreamFeatureViews.Values).ToList();
@@ -189,15 +191,12 @@ public sealed class FeatureStore : IAsyncDisposable
         }
 
         RegistryPlan? plan = null;
-        var empty = false;
         var written = await RegistryStore.UpdateAsync(registry =>
         {
             plan = RegistryPlanner.RemoveProject(registry, Project);
-            empty = registry.Projects.Count == 0 && registry.Entities.Count == 0 && registry.FeatureViews.Count == 0;
             return plan.HasChanges;
         }, cancellationToken).ConfigureAwait(false);
-        if (empty)
-            await RegistryStore.DeleteAsync(cancellationToken).ConfigureAwait(false);
+        await RegistryStore.DeleteIfEmptyAsync(cancellationToken).ConfigureAwait(false);
         _registry.Set(written);
         return plan!;
     }

@@ -10,8 +10,8 @@ internal static class StoreFactory
 {
     public static IRegistryStore CreateRegistryStore(RepoConfig config, TimeProvider time) => config.Registry.RegistryType switch
     {
-        RegistryType.File => new FileRegistryStore(config.ResolvePath(config.Registry.Path), time),
-        RegistryType.Sql => new SqlRegistryStore(config.Registry.Path, config.RepoPath, time),
+        RegistryType.File => RegistryStoreFactory.Create("file", config.Registry.Path, config.RepoPath, time),
+        RegistryType.Sql => RegistryStoreFactory.Create("sql", config.Registry.Path, config.RepoPath, time),
         var other => throw new FeastConfigException(
             $"feature_store.yaml: registry_type '{other}' is not supported by Feast.NET yet. Use registry_type: file or sql."),
     };
@@ -19,6 +19,10 @@ internal static class StoreFactory
     public static IOnlineStore? CreateOnlineStore(RepoConfig config) => config.OnlineStore switch
     {
         null => null,
+        SqliteOnlineStoreOptions { VectorEnabled: true } or SqliteOnlineStoreOptions { EnableOpenaiCompatibleStore: true } or SqliteOnlineStoreOptions { TextSearchEnabled: true } =>
+            throw new FeastConfigException("feature_store.yaml: online_store (sqlite): vector_enabled, text_search_enabled and enable_openai_compatible_store are not supported by Feast.NET yet. Remove them or set them to false."),
+        SqliteOnlineStoreOptions sqlite when config.Registry.EnableOnlineFeatureViewVersioning =>
+            throw new FeastConfigException($"feature_store.yaml: registry.enable_online_feature_view_versioning is not supported by Feast.NET yet (its versioned table names for {sqlite.Path}). Remove it or set it to false."),
         SqliteOnlineStoreOptions sqlite => new SqliteOnlineStore(config.ResolvePath(sqlite.Path)),
         var other => throw new FeastConfigException(
             $"feature_store.yaml: online_store type '{other.Type}' is not available in this build of Feast.NET yet. Use type: sqlite, or disable the online store with online_store: null."),

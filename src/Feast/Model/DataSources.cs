@@ -67,7 +67,11 @@ public sealed record FileSource : DataSource
     {
         Guard.NotNullOrEmpty(path, $"The path of file source '{name}'");
         Path = path;
-        FileFormat = fileFormat ?? (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Feast.FileFormat.Csv : Feast.FileFormat.Parquet);
+        var csvPath = path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+        // Feast's registry records Parquet only; a CSV source is known by its extension when read back.
+        if (fileFormat == Feast.FileFormat.Csv && !csvPath)
+            throw new FeastValidationException($"File source '{name ?? path}': a CSV source's path must end in .csv (a file, or a glob like 'data/stats/*.csv'), because the registry recognises CSV by the extension. Got '{path}'.");
+        FileFormat = fileFormat ?? (csvPath ? Feast.FileFormat.Csv : Feast.FileFormat.Parquet);
         S3EndpointOverride = s3EndpointOverride ?? "";
     }
 

@@ -95,7 +95,7 @@ internal static class RegistryPlanner
             (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.PermissionMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
 
         // A view that stops being online loses its online table, like a deleted one.
-        var keep = defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => v.Online).ToList();
+        var keep = OnlineViews(defs);
         var keepNames = keep.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         deletedViews.AddRange(defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => !v.Online));
         return new RegistryPlan(changes)
@@ -104,6 +104,10 @@ internal static class RegistryPlanner
             ViewsToDelete = deletedViews.Where(v => !keepNames.Contains(v.Name)).DistinctBy(v => v.Name).ToList(),
         };
     }
+
+    /// <summary>The views (batch and stream) whose online storage must exist once <paramref name="defs"/> are applied.</summary>
+    public static IReadOnlyList<FeatureView> OnlineViews(RepoDefinitions defs) =>
+        [.. defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => v.Online)];
 
     // A changed view keeps its creation time; like Python Feast, it starts over without materialization intervals.
     private static void StampView(P.FeatureViewMeta meta, P.FeatureViewMeta? old, Timestamp now)

@@ -11,7 +11,7 @@ internal sealed class RegistryCache : IDisposable
     private readonly TimeSpan _ttl;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _reload = new(1, 1);
-    private volatile Entry? _current;
+    private Entry? _current;
 
     private sealed record Entry(RegistrySnapshot Snapshot, DateTimeOffset LoadedAt);
 
@@ -34,9 +34,7 @@ internal sealed class RegistryCache : IDisposable
             entry = _current;
             if (allowCache && entry is not null && IsFresh(entry)) return entry.Snapshot;
             var registry = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var snapshot = RegistrySnapshot.Create(_project, registry);
-            _current = new Entry(snapshot, _time.GetUtcNow());
-            return snapshot;
+            return Keep(RegistrySnapshot.Create(_project, registry));
         }
         finally
         {
@@ -45,7 +43,20 @@ internal sealed class RegistryCache : IDisposable
     }
 
     /// <summary>Replaces the cached snapshot with one just written, so a writer reads its own change.</summary>
-    public void Set(Protos.Core.Registry registry) => _current = new Entry(RegistrySnapshot.Create(_project, registry), _time.GetUtcNow());
+    public void Set(Protos.Core.Registry registry) => Keep(RegistrySnapshot.Create(_project, registry));
+
+    // A reload that read the store before a write may finish after it: never swap a newer snapshot for an older one.
+    private RegistrySnapshot Keep(RegistrySnapshot snapshot)
+    {
+        while (true)
+        {
+            var current = _current;
+            if (current is not null && current.Snapshot.LastUpdated > snapshot.LastUpdated)
+                return current.Snapshot;
+            if (Interlocked.CompareExchange(ref _current, new Entry(snapshot, _time.GetUtcNow()), current) == current)
+                return snapshot;
+        }
+    }
 
     private bool IsFresh(Entry entry) => _ttl == TimeSpan.Zero || _time.GetUtcNow() - entry.LoadedAt < _ttl;
 

@@ -433,17 +433,29 @@ internal static class ProtoConverter
     {
         var s = proto.Spec;
         var stream = FromProto(s.StreamSource ?? throw new RegistryException($"Stream feature view '{s.Name}' in the registry has no stream source."));
+        // The view's offline rows: its own batch_source, else its stream source's. A Kafka source stored without one
+        // borrows the view's to construct, and is put back unchanged so the registry round trip stays exact.
+        var batchSource = s.BatchSource is null ? null : FromProto(s.BatchSource);
+        var original = stream;
+        if (stream is KafkaSource { BatchSource: null } kafka)
+        {
+            stream = kafka with
+            {
+                BatchSource = batchSource ?? throw new RegistryException($"Stream feature view '{s.Name}' in the registry has no batch source, and neither has its Kafka source '{kafka.Name}'. Feast.NET needs one to read the view's offline rows; give the KafkaSource a batch_source."),
+            };
+        }
         var view = new StreamFeatureView(s.Name, stream, ttl: FromDuration(s.Ttl), schema: s.Features.Select(FromProto),
             aggregations: s.Aggregations.Select(a => new Aggregation(a.Column, a.Function, FromDuration(a.TimeWindow), FromDuration(a.SlideInterval), a.Name)),
             mode: s.Mode, timestampField: s.TimestampField, udf: FromProto(s.FeatureTransformation, s.UserDefinedFunction),
             online: s.Online, description: s.Description, tags: s.Tags, owner: s.Owner)
         {
-            BatchSource = s.BatchSource is null ? null! : FromProto(s.BatchSource),
             Entities = EntityNames(s.Entities),
             EntityColumns = [.. s.EntityColumns.Select(FromProto)],
             MaterializationIntervals = Intervals(proto.Meta),
             State = (FeatureViewState)(int)(proto.Meta?.State ?? P.FeatureViewState.StateUnspecified),
+            StreamSource = original,
         };
+        if (batchSource is not null) view = view with { BatchSource = batchSource };
         return WithMeta(view, proto.Meta?.CreatedTimestamp, proto.Meta?.LastUpdatedTimestamp);
     }
 

@@ -94,6 +94,30 @@ public sealed class FileRegistryStore : IRegistryStore
     }
 
     /// <inheritdoc/>
+    public async Task<bool> DeleteIfEmptyAsync(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(_path))
+            return false;
+        var held = await LockAsync(cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            var current = await ReadBytesAsync(cancellationToken).ConfigureAwait(false);
+            if (current is null || !RegistryStamp.HoldsNothing(RegistryStamp.Parse(current, _path)))
+                return false;
+            try
+            {
+                File.Delete(_path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new RegistryException($"Cannot delete the registry {_path}: {e.Message}", e);
+            }
+            DeleteLeftoverTempFiles();
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
     public ValueTask DisposeAsync()
     {
         _localLock.Dispose();

@@ -32,4 +32,12 @@ public interface IRegistryStore : IAsyncDisposable
     /// <summary>Removes the registry (what <c>feast teardown</c> does).</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     Task DeleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes the registry if it holds no object of any project, deciding under the same lock as writers so a
+    /// concurrent write is never lost (what <c>feast teardown</c> does after removing its project).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>Whether the registry was removed.</returns>
+    Task<bool> DeleteIfEmptyAsync(CancellationToken cancellationToken = default);
 }

@@ -14,6 +14,13 @@ internal static class RegistryStamp
 
     public static RegistryProto Empty() => new() { RegistrySchemaVersion = SchemaVersion };
 
+    /// <summary>Whether <paramref name="registry"/> holds no object of any kind in any project.</summary>
+    public static bool HoldsNothing(RegistryProto registry) =>
+        registry.Entities.Count == 0 && registry.DataSources.Count == 0 && registry.FeatureViews.Count == 0
+        && registry.StreamFeatureViews.Count == 0 && registry.OnDemandFeatureViews.Count == 0 && registry.FeatureServices.Count == 0
+        && registry.Permissions.Count == 0 && registry.Projects.Count == 0 && registry.SavedDatasets.Count == 0
+        && registry.ValidationReferences.Count == 0 && registry.LabelViews.Count == 0 && registry.FeatureTables.Count == 0;
+
     /// <summary>Marks a registry as a new version, as Python Feast does on every commit.</summary>
     public static void Stamp(RegistryProto registry, TimeProvider timeProvider)
     {

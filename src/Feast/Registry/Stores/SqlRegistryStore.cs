@@ -148,6 +148,33 @@ public sealed class SqlRegistryStore : IRegistryStore
     }
 
     /// <inheritdoc/>
+    public async Task<bool> DeleteIfEmptyAsync(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(DatabasePath))
+            return false;
+        try
+        {
+            var connection = await OpenAsync(create: false, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                var snapshot = await ReadSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                if (!snapshot.IsEmpty && !RegistryStamp.HoldsNothing(snapshot.ToRegistry()))
+                    return false;
+                var existing = await ExistingTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                foreach (var table in SqlRegistryTable.All.Select(t => t.Name).Append(MetadataTable).Where(existing.Contains))
+                    await SqlRegistryTable.ExecuteAsync(connection, transaction, $"DELETE FROM {table}", cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Error(e);
+        }
+    }
+
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Turns a SQLAlchemy SQLite URL into an absolute database path.</summary>
