@@ -58,6 +58,12 @@ internal static class FeastCli
             await stderr.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
             return ExitCodes.UserError;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file or folder the command needs cannot be read or written: the OS message names it.
+            await stderr.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.UserError;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await stderr.WriteLineAsync("Cancelled.").ConfigureAwait(false);

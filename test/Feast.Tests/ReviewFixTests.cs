@@ -132,4 +132,18 @@ public class ReviewFixTests
         Assert.NotEqual(before.VersionId, after.VersionId);
         Assert.True(after.Entities.ContainsKey("driver"));
     }
+
+    [Fact]
+    public async Task ApplyAsync_OnlineStoreUnwritable_FailsClearlyAndWritesNoRegistry()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("data/online_store.db")); // a folder where the database file should be
+        await using var store = OpenWith(dir, "project: p\nregistry: data/registry.db\nonline_store:\n  type: sqlite\n  path: data/online_store.db\n");
+        var view = new FeatureView("v", new FileSource("data/x.parquet", "ts"), [Driver], schema: [new Field("x", FeastType.Int64)]);
+
+        var e = await Assert.ThrowsAsync<FeastException>(() => store.ApplyAsync([Driver, view]));
+
+        Assert.Contains("online_store.db", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("data/registry.db")));
+    }
 }

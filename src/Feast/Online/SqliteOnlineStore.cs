@@ -42,6 +42,19 @@ public sealed class SqliteOnlineStore : IOnlineStore
         var directory = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
 
+        try
+        {
+            await UpdateTablesAsync(project, viewsToKeep, viewsToDelete, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            throw new FeastException($"The SQLite online store {Path} could not be updated: {e.Message}", e);
+        }
+    }
+
+    private async Task UpdateTablesAsync(string project, IReadOnlyList<FeatureView> viewsToKeep, IReadOnlyList<FeatureView> viewsToDelete,
+        CancellationToken cancellationToken)
+    {
         var connection = new SqliteConnection(_connectionString);
         await using var connectionScope = connection.ConfigureAwait(false);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -73,7 +86,14 @@ public sealed class SqliteOnlineStore : IOnlineStore
         SqliteConnection.ClearAllPools();
         foreach (var file in new[] { Path, Path + "-wal", Path + "-shm", Path + "-journal" })
         {
-            if (File.Exists(file)) File.Delete(file);
+            try
+            {
+                if (File.Exists(file)) File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new FeastException($"The SQLite online store file {file} could not be removed: {e.Message}", e);
+            }
         }
         return Task.CompletedTask;
     }
