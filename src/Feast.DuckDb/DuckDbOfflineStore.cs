@@ -189,9 +189,9 @@ public sealed class DuckDbOfflineStore : IOfflineStore
                     if (!await batches.MoveNextAsync().ConfigureAwait(false))
                         break;
                 }
-                catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+                catch (DuckDbError e)
                 {
-                    throw new FeastException($"DuckDB could not {what}: {e.Message}", e);
+                    throw new FeastException($"DuckDB could not {what}: {e.Reason}", e);
                 }
                 yield return batches.Current;
             }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
-using DuckDB.NET.Data;
 using Feast.Offline;
 
 namespace Feast.DuckDb;
@@ -89,23 +88,32 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
 /// <summary>Writes files so readers never see a half-written one: write a sibling temp file, then rename over the target.</summary>
 internal static class FileWrites
 {
+    /// <summary>
+    /// Writes <paramref name="target"/> through <paramref name="write"/> (given the temp path). DuckDB and file-system
+    /// failures (a folder that cannot be created, no permission) become <see cref="FeastException"/>s naming the target.
+    /// </summary>
     public static void Replace(string target, Action<string> write, string what)
     {
-        var directory = Path.GetDirectoryName(target) ?? ".";
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        string? temp = null;
         try
         {
+            var directory = Path.GetDirectoryName(target) ?? ".";
+            Directory.CreateDirectory(directory);
+            temp = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".tmp");
             write(temp);
             File.Move(temp, target, overwrite: true);
         }
-        catch (DuckDBException e)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"DuckDB could not {what} to '{target}': {e.Message}", e);
+            throw new FeastException($"DuckDB could not {what} to '{target}': {e.Reason}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FeastException($"Could not {what} to '{target}': {e.Message}", e);
         }
         finally
         {
-            if (File.Exists(temp))
+            if (temp is not null && File.Exists(temp))
                 File.Delete(temp);
         }
     }

@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using DuckDB.NET.Data;
 
 namespace Feast.DuckDb;
 
@@ -39,9 +38,9 @@ internal static class DuckDbTableWriter
         {
             alias = session.AttachReadWrite(path, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}' for writing: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}' for writing: {e.Reason}", e);
         }
 
         var target = Sql.Ident(alias) + "." + table;
@@ -50,9 +49,9 @@ internal static class DuckDbTableWriter
         {
             stored = session.Describe("SELECT * FROM " + target, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Reason}", e);
         }
         OfflineWriter.RequireColumns(owner, label, [.. stored.Select(c => c.Name)], batch);
         if (batch.Length == 0)
@@ -69,9 +68,9 @@ internal static class DuckDbTableWriter
             session.Execute("COMMIT", cancellationToken);
             committed = true;
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB could not append the rows to its source {label}; nothing was written: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB could not append the rows to its source {label}; nothing was written: {e.Reason}", e);
         }
         finally
         {
@@ -88,7 +87,7 @@ internal static class DuckDbTableWriter
         {
             session.Execute("ROLLBACK", CancellationToken.None);
         }
-        catch (DuckDBException)
+        catch (DuckDbError)
         {
             // DuckDB already rolled the failed transaction back; the session ends next.
         }

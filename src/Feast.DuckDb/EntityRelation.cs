@@ -100,9 +100,18 @@ internal sealed class EntityRelation
         var column = Sql.Ident(TimestampColumn.Name);
         if (TimestampColumn.Type is "VARCHAR" or "DATE")
         {
-            var bad = session.Scalar(
-                $"SELECT CAST({column} AS VARCHAR) FROM {Source} WHERE {column} IS NOT NULL AND TRY_CAST({column} AS TIMESTAMPTZ) IS NULL LIMIT 1",
-                cancellationToken);
+            object? bad;
+            try
+            {
+                bad = session.Scalar(
+                    $"SELECT CAST({column} AS VARCHAR) FROM {Source} WHERE {column} IS NOT NULL AND TRY_CAST({column} AS TIMESTAMPTZ) IS NULL LIMIT 1",
+                    cancellationToken);
+            }
+            catch (DuckDbError e)
+            {
+                // The first statement to read the entity rows themselves, so a query that only fails when run fails here.
+                throw new FeastException($"DuckDB cannot read the entity data: {e.Reason}", e);
+            }
             if (bad is not null)
                 throw new FeastValidationException($"{What}: column '{TimestampColumn.Name}' has a value that is not a timestamp: '{bad}'. Use ISO 8601 timestamps such as '2021-04-12 10:59:42' (UTC) or '2021-04-12T10:59:42+01:00'.");
             return;
@@ -116,9 +125,9 @@ internal sealed class EntityRelation
         {
             return session.Describe("SELECT * FROM " + source, cancellationToken);
         }
-        catch (DuckDB.NET.Data.DuckDBException e)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"DuckDB cannot read {what}: {e.Message}", e);
+            throw new FeastException($"DuckDB cannot read {what}: {e.Reason}", e);
         }
     }
 

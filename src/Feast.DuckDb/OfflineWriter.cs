@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using DuckDB.NET.Data;
 
 namespace Feast.DuckDb;
 
@@ -38,9 +37,9 @@ internal static class OfflineWriter
             {
                 stored = session.Describe("SELECT * FROM " + SourceRelation.ScanOf(path, shape, file.FileFormat), cancellationToken);
             }
-            catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+            catch (DuckDbError e)
             {
-                throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Message}", e);
+                throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Reason}", e);
             }
         }
 

@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 
 namespace Feast.DuckDb;
 
@@ -100,9 +99,9 @@ internal sealed class SourceRelation
         {
             columns = session.Describe("SELECT * FROM " + scan, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Reason}", e);
         }
         return new SourceRelation(file, owner, $"'{path}'", scan, columns);
     }
@@ -151,9 +150,9 @@ internal sealed class SourceRelation
         {
             columns = session.Describe("SELECT * FROM " + scan, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Reason}", e);
         }
         return new SourceRelation(source, owner, label, scan, columns);
     }
@@ -167,9 +166,9 @@ internal sealed class SourceRelation
         {
             return session.AttachReadOnly(path, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}': {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}': {e.Reason}", e);
         }
     }
 
