@@ -47,11 +47,11 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
 
     /// <inheritdoc/>
     public override Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
-        ExportAsync(path, "FORMAT parquet", cancellationToken);
+        ExportAsync(path, FileFormats.CopyOptions(FileFormat.Parquet), cancellationToken);
 
     /// <inheritdoc/>
     public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
-        ExportAsync(path, "FORMAT csv, HEADER true", cancellationToken);
+        ExportAsync(path, FileFormats.CopyOptions(FileFormat.Csv), cancellationToken);
 
     private Task ExportAsync(string path, string format, CancellationToken cancellationToken)
     {

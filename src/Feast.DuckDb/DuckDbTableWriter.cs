@@ -9,8 +9,6 @@ namespace Feast.DuckDb;
 /// </summary>
 internal static class DuckDbTableWriter
 {
-    private const string BatchTable = Sql.HelperPrefix + "pushed_rows";
-
     /// <summary>Appends the rows; returns how many were written and the table, for the log.</summary>
     public static async Task<(int Rows, string Table)> AppendAsync(DuckDbOfflineStore store, FeatureView view, DuckDbSource source,
         RecordBatch batch, CancellationToken cancellationToken)
@@ -57,14 +55,14 @@ internal static class DuckDbTableWriter
         if (batch.Length == 0)
             return (0, label);
 
-        ArrowIngest.Load(session, BatchTable, [batch], batch.Schema, $"{owner}: the rows to write", null, cancellationToken);
+        ArrowIngest.Load(session, OfflineWriter.BatchTable, [batch], batch.Schema, $"{owner}: the rows to write", null, cancellationToken);
         var columns = string.Join(", ", stored.Select(c => Sql.Ident(c.Name)));
         var values = string.Join(", ", stored.Select(c => $"CAST({Sql.Ident(c.Name)} AS {c.Type})"));
         var committed = false;
         session.Execute("BEGIN TRANSACTION", cancellationToken);
         try
         {
-            session.Execute($"INSERT INTO {target} ({columns}) SELECT {values} FROM {Sql.Ident(BatchTable)}", cancellationToken);
+            session.Execute($"INSERT INTO {target} ({columns}) SELECT {values} FROM {Sql.Ident(OfflineWriter.BatchTable)}", cancellationToken);
             session.Execute("COMMIT", cancellationToken);
             committed = true;
         }
@@ -77,7 +75,7 @@ internal static class DuckDbTableWriter
             if (!committed)
                 Rollback(session);
         }
-        session.Execute($"DROP TABLE {Sql.Ident(BatchTable)}", cancellationToken);
+        session.Execute($"DROP TABLE {Sql.Ident(OfflineWriter.BatchTable)}", cancellationToken);
         return (batch.Length, label);
     }
 

@@ -64,9 +64,7 @@ internal sealed class EntityRelation
                 var path = Path.GetFullPath(file.Path);
                 if (!File.Exists(path))
                     throw new FeastException($"The entity data file '{path}' does not exist. Check the path (relative paths are taken from the current directory, '{Directory.GetCurrentDirectory()}').");
-                var scan = file.Format == FileFormat.Csv
-                    ? $"read_csv({Sql.Literal(path)}, auto_detect = true, header = true)"
-                    : $"read_parquet({Sql.Literal(path)})";
+                var scan = SourceRelation.ScanOf(path, SourceShape.File, file.Format);
                 return new EntityRelation(data, scan, false, Describe(session, scan, $"the entity data file '{path}'", cancellationToken));
 
             case SqlEntityData query:
@@ -86,7 +84,7 @@ internal sealed class EntityRelation
     public string Select()
     {
         var time = Sql.Ident(TimestampColumn.Name);
-        var instant = Sql.IsTimestampTz(TimestampColumn.Type) ? time : $"CAST({time} AS TIMESTAMPTZ)";
+        var instant = Sql.AsInstant(time, TimestampColumn.Type);
         // row_number() OVER () is a streaming window: it numbers rows in scan order, which DuckDB preserves.
         var row = HasRowColumn ? "" : $", row_number() OVER () - 1 AS {Sql.Ident(RowColumn)}";
         return $"SELECT *, {instant} AS {Sql.Ident(TimeColumn)}{row} FROM {Source}";

@@ -56,8 +56,7 @@ internal sealed class SourceRelation
     /// <summary>The scan expression for the files at <paramref name="path"/>.</summary>
     public static string ScanOf(string path, SourceShape shape, FileFormat format)
     {
-        var extension = format == FileFormat.Csv ? "csv" : "parquet";
-        var target = shape == SourceShape.Folder ? System.IO.Path.Combine(path, "**", "*." + extension) : path;
+        var target = shape == SourceShape.Folder ? System.IO.Path.Combine(path, "**", "*." + FileFormats.Extension(format)) : path;
         var many = shape == SourceShape.File ? "" : ", union_by_name = true";
         return format == FileFormat.Csv
             ? $"read_csv({Sql.Literal(target)}, auto_detect = true, header = true{many})"
@@ -87,8 +86,8 @@ internal sealed class SourceRelation
         {
             case SourceShape.File when local && !File.Exists(path):
                 throw new FeastException($"{owner}: its source file '{path}' does not exist (source '{file.Name}', path '{file.Path}', relative to the repo '{repoPath}'). Create the file or fix the FileSource path.");
-            case SourceShape.Folder when local && !Directory.EnumerateFiles(path, "*." + Extension(file.FileFormat), SearchOption.AllDirectories).Any():
-                throw new FeastException($"{owner}: its source folder '{path}' has no .{Extension(file.FileFormat)} files (source '{file.Name}'). Add data files or fix the FileSource path.");
+            case SourceShape.Folder when local && !Directory.EnumerateFiles(path, "*." + FileFormats.Extension(file.FileFormat), SearchOption.AllDirectories).Any():
+                throw new FeastException($"{owner}: its source folder '{path}' has no .{FileFormats.Extension(file.FileFormat)} files (source '{file.Name}'). Add data files or fix the FileSource path.");
             case SourceShape.Glob when local && Convert.ToInt64(session.Scalar($"SELECT count(*) FROM glob({Sql.Literal(path)})", cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0:
                 throw new FeastException($"{owner}: no file matches its source pattern '{path}' (source '{file.Name}'). Add data files or fix the FileSource path.");
         }
@@ -172,6 +171,10 @@ internal sealed class SourceRelation
         }
     }
 
+    /// <summary>The stored column the field mapping of <paramref name="source"/> renames to <paramref name="name"/>, or null.</summary>
+    public static string? StoredNameOf(DataSource source, string name) =>
+        source.FieldMapping.FirstOrDefault(m => m.Value == name).Key;
+
     public bool Has(string column) => _columns.ContainsKey(column);
 
     public SqlColumn Column(string column) => _columns[column];
@@ -182,7 +185,7 @@ internal sealed class SourceRelation
     /// </summary>
     public SqlColumn Mapped(string name, string role)
     {
-        var stored = Source.FieldMapping.FirstOrDefault(m => m.Value == name).Key ?? name;
+        var stored = StoredNameOf(Source, name) ?? name;
         return Require(stored, stored == name ? $"{role} '{name}'" : $"{role} '{name}' (field mapping '{stored}' → '{name}')");
     }
 
@@ -192,7 +195,7 @@ internal sealed class SourceRelation
         if (Has(name))
             return _columns[name];
         // A timestamp column may be declared by its mapped name; accept it when the mapping says where it comes from.
-        var stored = Source.FieldMapping.FirstOrDefault(m => m.Value == name).Key;
+        var stored = StoredNameOf(Source, name);
         return stored is not null && Has(stored) ? _columns[stored] : Require(name, $"{role} '{name}'");
     }
 
@@ -201,8 +204,6 @@ internal sealed class SourceRelation
         : throw new FeastValidationException(
             $"{Owner}: source {Label} has no column '{column}', which holds its {role}. Its columns are: "
             + $"{string.Join(", ", Columns.Select(c => c.Name))}. Fix the source's schema or field_mapping, or the view's schema.");
-
-    private static string Extension(FileFormat format) => format == FileFormat.Csv ? "csv" : "parquet";
 }
 
 /// <summary>How a file source's path names its files.</summary>
