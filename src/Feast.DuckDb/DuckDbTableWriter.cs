@@ -14,19 +14,15 @@ internal static class DuckDbTableWriter
         RecordBatch batch, CancellationToken cancellationToken)
     {
         var owner = $"Feature view '{view.Name}'";
-        if (source.Table is null)
+        if (source is { Table: null, Query: not null })
             throw new FeastException($"{owner}: cannot write rows to its batch source '{source.Name}', a DuckDB query. An offline push needs a table or a file: give the DuckDbSource a table (and database), or use a FileSource.");
-        if (source.Database is null)
-            throw new FeastException($"{owner}: cannot write rows to its batch source '{source.Name}': it names table '{source.Table}' but no database. Give database: the path of the DuckDB database file holding the table.");
-        var parts = DuckDbTableName.Parse(source.Table)
-            ?? throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' has table '{source.Table}', which is not a table name. Give 'table' or 'schema.table' (double-quote a part that has dots or quotes in it, doubling inner quotes).");
-        var path = SourceRelation.Resolve(store.RepoPath, source.Database);
+        var parts = DuckDbSourceRules.TableParts(source, owner)!;
+        var path = SourceRelation.Resolve(store.RepoPath, source.Database!);
         var table = string.Join(".", parts.Select(Sql.Ident));
         var label = $"'{source.Name}' (DuckDB table {table} in '{path}')";
         if (path.Contains("://", StringComparison.Ordinal))
             throw new FeastException($"{owner}: cannot append to its source {label}: the database is remote; the DuckDB offline store writes local database files only.");
-        if (!File.Exists(path))
-            throw new FeastException($"{owner}: the DuckDB database file '{path}' of source '{source.Name}' does not exist (database '{source.Database}', relative to the repo '{store.RepoPath}'). Create the database and table, or fix the DuckDbSource database path.");
+        DuckDbSourceRules.RequireDatabaseFile(source, path, store.RepoPath, owner);
 
         // Wait for this store's reads of the file to finish; they attached it read-only and would not see the rows.
         using var writing = await store.DatabaseFiles.GateFor(path).EnterWriteAsync(cancellationToken).ConfigureAwait(false);

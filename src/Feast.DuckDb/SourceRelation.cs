@@ -107,14 +107,7 @@ internal sealed class SourceRelation
 
     private static SourceRelation OpenDuckDb(DuckDbSession session, DuckDbSource source, string repoPath, string owner, CancellationToken cancellationToken)
     {
-        // The constructor enforces these; a record copied with `with` can still break them.
-        if ((source.Table is null) == (source.Query is null))
-            throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' must have exactly one of table and query.");
-        if (source.Table is not null && source.Database is null)
-            throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' names table '{source.Table}' but no database. Give database: the path of the DuckDB database file holding it.");
-
-        var parts = source.Table is null ? null : DuckDbTableName.Parse(source.Table)
-            ?? throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' has table '{source.Table}', which is not a table name. Give 'table' or 'schema.table' (double-quote a part that has dots or quotes in it, doubling inner quotes).");
+        var parts = DuckDbSourceRules.TableParts(source, owner);
         string? databasePath = null, alias = null;
         if (source.Database is not null)
         {
@@ -159,8 +152,7 @@ internal sealed class SourceRelation
     /// <summary>Attaches a DuckDB source's database file read-only to the session (once per session); returns its alias.</summary>
     private static string Attach(DuckDbSession session, DuckDbSource source, string path, string repoPath, string owner, CancellationToken cancellationToken)
     {
-        if (!path.Contains("://", StringComparison.Ordinal) && !File.Exists(path))
-            throw new FeastException($"{owner}: the DuckDB database file '{path}' of source '{source.Name}' does not exist (database '{source.Database}', relative to the repo '{repoPath}'). Create the database or fix the DuckDbSource database path.");
+        DuckDbSourceRules.RequireDatabaseFile(source, path, repoPath, owner);
         try
         {
             return session.AttachReadOnly(path, cancellationToken);
