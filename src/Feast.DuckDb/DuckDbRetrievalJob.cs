@@ -56,6 +56,13 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
     private Task ExportAsync(string path, string format, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // DuckDB.NET has no async execute, so the export runs on the thread pool rather than blocking the caller's
+        // await; the token interrupts the running COPY (DuckDbSession cancels the command).
+        return Task.Run(() => Export(path, format, cancellationToken), cancellationToken);
+    }
+
+    private void Export(string path, string format, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         using var session = _store.OpenSession();
         var sql = Prepare(session, load: true, cancellationToken);
@@ -65,7 +72,6 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
             FileWrites.Replace(target, temp => session.Execute($"COPY (\n{sql}\n) TO {Sql.Literal(temp)} ({format})", cancellationToken),
                 "write the point-in-time join"));
         _store.Logger.RetrievalExported(target, elapsed);
-        return Task.CompletedTask;
     }
 
     /// <summary>Opens the entity data and every view's source, validates them, and returns the statement.</summary>
