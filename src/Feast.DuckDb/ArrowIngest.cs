@@ -56,29 +56,33 @@ internal static class ArrowIngest
             definitions.Add($"{Sql.Ident(rowNumberColumn)} BIGINT");
         session.Execute($"CREATE OR REPLACE TEMP TABLE {Sql.Ident(table)} ({string.Join(", ", definitions)})", cancellationToken);
 
-        long row = 0;
-        // Named in full: after a query source's USE, an unqualified name would resolve in a read-only database.
-        using var appender = session.Connection.CreateAppender("temp", "main", table);
-        foreach (var batch in batches)
+        // The appender talks to DuckDB directly, so its failures are translated like the session's commands.
+        DuckDbSession.Run(() =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (batch.ColumnCount != columns.Count || !batch.Schema.FieldsList.Select(f => f.Name).SequenceEqual(schema.FieldsList.Select(f => f.Name)))
-                throw new FeastValidationException($"{what}: record batches have different columns ({string.Join(", ", batch.Schema.FieldsList.Select(f => f.Name))} vs {string.Join(", ", schema.FieldsList.Select(f => f.Name))}). Give batches one schema.");
-            var writers = new Func<IDuckDBAppenderRow, int, IDuckDBAppenderRow>[columns.Count];
-            for (var c = 0; c < writers.Length; c++)
-                writers[c] = Writer(batch.Column(c), schema.FieldsList[c].Name, what);
-            for (var i = 0; i < batch.Length; i++)
+            long row = 0;
+            // Named in full: after a query source's USE, an unqualified name would resolve in a read-only database.
+            using var appender = session.Connection.CreateAppender("temp", "main", table);
+            foreach (var batch in batches)
             {
-                var target = appender.CreateRow();
-                foreach (var write in writers)
-                    target = write(target, i);
-                if (rowNumberColumn is not null)
-                    target = target.AppendValue(row);
-                target.EndRow();
-                row++;
+                cancellationToken.ThrowIfCancellationRequested();
+                if (batch.ColumnCount != columns.Count || !batch.Schema.FieldsList.Select(f => f.Name).SequenceEqual(schema.FieldsList.Select(f => f.Name)))
+                    throw new FeastValidationException($"{what}: record batches have different columns ({string.Join(", ", batch.Schema.FieldsList.Select(f => f.Name))} vs {string.Join(", ", schema.FieldsList.Select(f => f.Name))}). Give batches one schema.");
+                var writers = new Func<IDuckDBAppenderRow, int, IDuckDBAppenderRow>[columns.Count];
+                for (var c = 0; c < writers.Length; c++)
+                    writers[c] = Writer(batch.Column(c), schema.FieldsList[c].Name, what);
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    var target = appender.CreateRow();
+                    foreach (var write in writers)
+                        target = write(target, i);
+                    if (rowNumberColumn is not null)
+                        target = target.AppendValue(row);
+                    target.EndRow();
+                    row++;
+                }
             }
-        }
-        appender.Close();
+            appender.Close();
+        }, cancellationToken);
     }
 
     private static Func<IDuckDBAppenderRow, int, IDuckDBAppenderRow> Writer(IArrowArray array, string column, string what) => array switch

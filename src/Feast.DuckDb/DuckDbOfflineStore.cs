@@ -151,9 +151,18 @@ public sealed class DuckDbOfflineStore : IOfflineStore
                 _database = database;
             }
             var connection = _database.Duplicate();
-            if (connection.State != System.Data.ConnectionState.Open)
-                connection.Open();
-            return new DuckDbSession(connection, _databaseFiles);
+            try
+            {
+                if (connection.State != System.Data.ConnectionState.Open)
+                    connection.Open();
+                return new DuckDbSession(connection, _databaseFiles);
+            }
+            catch
+            {
+                // The session owns the connection only once constructed (its constructor runs SQL that can fail).
+                connection.Dispose();
+                throw;
+            }
         }
     }
 
@@ -189,9 +198,9 @@ public sealed class DuckDbOfflineStore : IOfflineStore
                     if (!await batches.MoveNextAsync().ConfigureAwait(false))
                         break;
                 }
-                catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+                catch (DuckDbError e)
                 {
-                    throw new FeastException($"DuckDB could not {what}: {e.Message}", e);
+                    throw new FeastException($"DuckDB could not {what}: {e.Reason}", e);
                 }
                 yield return batches.Current;
             }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
-using DuckDB.NET.Data;
 using Feast.Offline;
 
 namespace Feast.DuckDb;
@@ -48,15 +47,22 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
 
     /// <inheritdoc/>
     public override Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
-        ExportAsync(path, "FORMAT parquet", cancellationToken);
+        ExportAsync(path, FileFormats.CopyOptions(FileFormat.Parquet), cancellationToken);
 
     /// <inheritdoc/>
     public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
-        ExportAsync(path, "FORMAT csv, HEADER true", cancellationToken);
+        ExportAsync(path, FileFormats.CopyOptions(FileFormat.Csv), cancellationToken);
 
     private Task ExportAsync(string path, string format, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // DuckDB.NET has no async execute, so the export runs on the thread pool rather than blocking the caller's
+        // await; the token interrupts the running COPY (DuckDbSession cancels the command).
+        return Task.Run(() => Export(path, format, cancellationToken), cancellationToken);
+    }
+
+    private void Export(string path, string format, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         using var session = _store.OpenSession();
         var sql = Prepare(session, load: true, cancellationToken);
@@ -66,7 +72,6 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
             FileWrites.Replace(target, temp => session.Execute($"COPY (\n{sql}\n) TO {Sql.Literal(temp)} ({format})", cancellationToken),
                 "write the point-in-time join"));
         _store.Logger.RetrievalExported(target, elapsed);
-        return Task.CompletedTask;
     }
 
     /// <summary>Opens the entity data and every view's source, validates them, and returns the statement.</summary>
@@ -89,23 +94,32 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
 /// <summary>Writes files so readers never see a half-written one: write a sibling temp file, then rename over the target.</summary>
 internal static class FileWrites
 {
+    /// <summary>
+    /// Writes <paramref name="target"/> through <paramref name="write"/> (given the temp path). DuckDB and file-system
+    /// failures (a folder that cannot be created, no permission) become <see cref="FeastException"/>s naming the target.
+    /// </summary>
     public static void Replace(string target, Action<string> write, string what)
     {
-        var directory = Path.GetDirectoryName(target) ?? ".";
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        string? temp = null;
         try
         {
+            var directory = Path.GetDirectoryName(target) ?? ".";
+            Directory.CreateDirectory(directory);
+            temp = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".tmp");
             write(temp);
             File.Move(temp, target, overwrite: true);
         }
-        catch (DuckDBException e)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"DuckDB could not {what} to '{target}': {e.Message}", e);
+            throw new FeastException($"DuckDB could not {what} to '{target}': {e.Reason}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FeastException($"Could not {what} to '{target}': {e.Message}", e);
         }
         finally
         {
-            if (File.Exists(temp))
+            if (temp is not null && File.Exists(temp))
                 File.Delete(temp);
         }
     }

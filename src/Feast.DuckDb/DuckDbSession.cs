@@ -34,7 +34,8 @@ internal sealed class DuckDbSession : IDisposable
     /// <summary>
     /// Attaches the DuckDB database file at <paramref name="path"/> (absolute) read-only under a generated alias, once
     /// per session, and returns the alias. The session holds the file's gate as a reader until it ends, so no append
-    /// of this store rewrites the file under it. DuckDB errors (not a database, locked by another process) propagate.
+    /// of this store rewrites the file under it. DuckDB errors (not a database, locked by another process) propagate as
+    /// <see cref="DuckDbError"/>s.
     /// </summary>
     public string AttachReadOnly(string path, CancellationToken cancellationToken)
     {
@@ -90,15 +91,7 @@ internal sealed class DuckDbSession : IDisposable
         using var command = Connection.CreateCommand();
         command.CommandText = sql;
         using var registration = RegisterCancel(command, cancellationToken);
-        try
-        {
-            command.ExecuteNonQuery();
-        }
-        catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw;
-        }
+        Run(() => command.ExecuteNonQuery(), cancellationToken);
     }
 
     public object? Scalar(string sql, CancellationToken cancellationToken)
@@ -106,16 +99,8 @@ internal sealed class DuckDbSession : IDisposable
         using var command = Connection.CreateCommand();
         command.CommandText = sql;
         using var registration = RegisterCancel(command, cancellationToken);
-        try
-        {
-            var value = command.ExecuteScalar();
-            return value is DBNull ? null : value;
-        }
-        catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw;
-        }
+        var value = Run(command.ExecuteScalar, cancellationToken);
+        return value is DBNull ? null : value;
     }
 
     /// <summary>The columns <paramref name="selectSql"/> would return, without running it.</summary>
@@ -124,12 +109,46 @@ internal sealed class DuckDbSession : IDisposable
         using var command = Connection.CreateCommand();
         command.CommandText = "DESCRIBE " + selectSql;
         using var registration = RegisterCancel(command, cancellationToken);
-        using var reader = command.ExecuteReader();
-        var columns = new List<SqlColumn>();
-        while (reader.Read())
-            columns.Add(new SqlColumn(reader.GetString(0), reader.GetString(1)));
-        return columns;
+        return Run(() =>
+        {
+            using var reader = command.ExecuteReader();
+            var columns = new List<SqlColumn>();
+            while (reader.Read())
+                columns.Add(new SqlColumn(reader.GetString(0), reader.GetString(1)));
+            return columns;
+        }, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> (DuckDB work on this session's connection, such as an appender's rows), turning a
+    /// <see cref="DuckDBException"/> into an <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/>
+    /// interrupted it and into a <see cref="DuckDbError"/> otherwise. Every DuckDB call of the store goes through here,
+    /// so no DuckDB exception reaches users.
+    /// </summary>
+    public static void Run(Action action, CancellationToken cancellationToken) =>
+        Run<object?>(() =>
+        {
+            action();
+            return null;
+        }, cancellationToken);
+
+    /// <inheritdoc cref="Run(Action, CancellationToken)"/>
+    public static T Run<T>(Func<T> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return action();
+        }
+        catch (DuckDBException e)
+        {
+            throw Translate(e, cancellationToken);
+        }
+    }
+
+    private static Exception Translate(DuckDBException e, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested
+            ? new OperationCanceledException(e.Message, e, cancellationToken)
+            : new DuckDbError(e);
 
     /// <summary>
     /// Runs <paramref name="sql"/> and streams the result as record batches of about <see cref="BatchRows"/> rows.
@@ -147,10 +166,9 @@ internal sealed class DuckDbSession : IDisposable
         {
             stream = command.ExecuteArrowStream();
         }
-        catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
+        catch (DuckDBException e)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw;
+            throw Translate(e, cancellationToken);
         }
 
         using (stream)
@@ -166,10 +184,9 @@ internal sealed class DuckDbSession : IDisposable
                 {
                     chunk = await stream.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (DuckDBException) when (cancellationToken.IsCancellationRequested)
+                catch (DuckDBException e)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    throw;
+                    throw Translate(e, cancellationToken);
                 }
 
                 if (chunk is null)
@@ -224,7 +241,7 @@ internal sealed class DuckDbSession : IDisposable
         {
             Execute(sql, CancellationToken.None);
         }
-        catch (DuckDBException)
+        catch (DuckDbError)
         {
             // Cleanup of a session whose connection already failed; the connection is closed next.
         }
@@ -283,4 +300,19 @@ internal sealed class DuckDbSession : IDisposable
             _ => new ArrayData(type, 0, 0, 0, [ArrowBuffer.Empty, ArrowBuffer.Empty], []),
         };
     }
+}
+
+/// <summary>
+/// A DuckDB failure, as a <see cref="FeastException"/> with DuckDB's message. <see cref="DuckDbSession"/> raises it for
+/// every DuckDB error; callers that know what was being read or written catch it to add that to the message.
+/// </summary>
+internal sealed class DuckDbError : FeastException
+{
+    public DuckDbError(DuckDBException inner) : base("DuckDB failed: " + inner.Message, inner) => Reason = inner.Message;
+
+    /// <summary>DuckDB's own message.</summary>
+    public string Reason { get; }
+
+    /// <inheritdoc/>
+    public override string FeastErrorClass => nameof(FeastException);
 }

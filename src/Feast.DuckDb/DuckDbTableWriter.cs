@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using DuckDB.NET.Data;
 
 namespace Feast.DuckDb;
 
@@ -10,26 +9,20 @@ namespace Feast.DuckDb;
 /// </summary>
 internal static class DuckDbTableWriter
 {
-    private const string BatchTable = Sql.HelperPrefix + "pushed_rows";
-
     /// <summary>Appends the rows; returns how many were written and the table, for the log.</summary>
     public static async Task<(int Rows, string Table)> AppendAsync(DuckDbOfflineStore store, FeatureView view, DuckDbSource source,
         RecordBatch batch, CancellationToken cancellationToken)
     {
         var owner = $"Feature view '{view.Name}'";
-        if (source.Table is null)
+        if (source is { Table: null, Query: not null })
             throw new FeastException($"{owner}: cannot write rows to its batch source '{source.Name}', a DuckDB query. An offline push needs a table or a file: give the DuckDbSource a table (and database), or use a FileSource.");
-        if (source.Database is null)
-            throw new FeastException($"{owner}: cannot write rows to its batch source '{source.Name}': it names table '{source.Table}' but no database. Give database: the path of the DuckDB database file holding the table.");
-        var parts = DuckDbTableName.Parse(source.Table)
-            ?? throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' has table '{source.Table}', which is not a table name. Give 'table' or 'schema.table' (double-quote a part that has dots or quotes in it, doubling inner quotes).");
-        var path = SourceRelation.Resolve(store.RepoPath, source.Database);
+        var parts = DuckDbSourceRules.TableParts(source, owner)!;
+        var path = SourceRelation.Resolve(store.RepoPath, source.Database!);
         var table = string.Join(".", parts.Select(Sql.Ident));
         var label = $"'{source.Name}' (DuckDB table {table} in '{path}')";
         if (path.Contains("://", StringComparison.Ordinal))
             throw new FeastException($"{owner}: cannot append to its source {label}: the database is remote; the DuckDB offline store writes local database files only.");
-        if (!File.Exists(path))
-            throw new FeastException($"{owner}: the DuckDB database file '{path}' of source '{source.Name}' does not exist (database '{source.Database}', relative to the repo '{store.RepoPath}'). Create the database and table, or fix the DuckDbSource database path.");
+        DuckDbSourceRules.RequireDatabaseFile(source, path, store.RepoPath, owner);
 
         // Wait for this store's reads of the file to finish; they attached it read-only and would not see the rows.
         using var writing = await store.DatabaseFiles.GateFor(path).EnterWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -39,9 +32,9 @@ internal static class DuckDbTableWriter
         {
             alias = session.AttachReadWrite(path, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}' for writing: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}' for writing: {e.Reason}", e);
         }
 
         var target = Sql.Ident(alias) + "." + table;
@@ -50,35 +43,35 @@ internal static class DuckDbTableWriter
         {
             stored = session.Describe("SELECT * FROM " + target, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Reason}", e);
         }
         OfflineWriter.RequireColumns(owner, label, [.. stored.Select(c => c.Name)], batch);
         if (batch.Length == 0)
             return (0, label);
 
-        ArrowIngest.Load(session, BatchTable, [batch], batch.Schema, $"{owner}: the rows to write", null, cancellationToken);
+        ArrowIngest.Load(session, OfflineWriter.BatchTable, [batch], batch.Schema, $"{owner}: the rows to write", null, cancellationToken);
         var columns = string.Join(", ", stored.Select(c => Sql.Ident(c.Name)));
         var values = string.Join(", ", stored.Select(c => $"CAST({Sql.Ident(c.Name)} AS {c.Type})"));
         var committed = false;
         session.Execute("BEGIN TRANSACTION", cancellationToken);
         try
         {
-            session.Execute($"INSERT INTO {target} ({columns}) SELECT {values} FROM {Sql.Ident(BatchTable)}", cancellationToken);
+            session.Execute($"INSERT INTO {target} ({columns}) SELECT {values} FROM {Sql.Ident(OfflineWriter.BatchTable)}", cancellationToken);
             session.Execute("COMMIT", cancellationToken);
             committed = true;
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB could not append the rows to its source {label}; nothing was written: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB could not append the rows to its source {label}; nothing was written: {e.Reason}", e);
         }
         finally
         {
             if (!committed)
                 Rollback(session);
         }
-        session.Execute($"DROP TABLE {Sql.Ident(BatchTable)}", cancellationToken);
+        session.Execute($"DROP TABLE {Sql.Ident(OfflineWriter.BatchTable)}", cancellationToken);
         return (batch.Length, label);
     }
 
@@ -88,7 +81,7 @@ internal static class DuckDbTableWriter
         {
             session.Execute("ROLLBACK", CancellationToken.None);
         }
-        catch (DuckDBException)
+        catch (DuckDbError)
         {
             // DuckDB already rolled the failed transaction back; the session ends next.
         }

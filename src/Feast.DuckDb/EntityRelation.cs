@@ -64,9 +64,7 @@ internal sealed class EntityRelation
                 var path = Path.GetFullPath(file.Path);
                 if (!File.Exists(path))
                     throw new FeastException($"The entity data file '{path}' does not exist. Check the path (relative paths are taken from the current directory, '{Directory.GetCurrentDirectory()}').");
-                var scan = file.Format == FileFormat.Csv
-                    ? $"read_csv({Sql.Literal(path)}, auto_detect = true, header = true)"
-                    : $"read_parquet({Sql.Literal(path)})";
+                var scan = SourceRelation.ScanOf(path, SourceShape.File, file.Format);
                 return new EntityRelation(data, scan, false, Describe(session, scan, $"the entity data file '{path}'", cancellationToken));
 
             case SqlEntityData query:
@@ -86,7 +84,7 @@ internal sealed class EntityRelation
     public string Select()
     {
         var time = Sql.Ident(TimestampColumn.Name);
-        var instant = Sql.IsTimestampTz(TimestampColumn.Type) ? time : $"CAST({time} AS TIMESTAMPTZ)";
+        var instant = Sql.AsInstant(time, TimestampColumn.Type);
         // row_number() OVER () is a streaming window: it numbers rows in scan order, which DuckDB preserves.
         var row = HasRowColumn ? "" : $", row_number() OVER () - 1 AS {Sql.Ident(RowColumn)}";
         return $"SELECT *, {instant} AS {Sql.Ident(TimeColumn)}{row} FROM {Source}";
@@ -100,9 +98,18 @@ internal sealed class EntityRelation
         var column = Sql.Ident(TimestampColumn.Name);
         if (TimestampColumn.Type is "VARCHAR" or "DATE")
         {
-            var bad = session.Scalar(
-                $"SELECT CAST({column} AS VARCHAR) FROM {Source} WHERE {column} IS NOT NULL AND TRY_CAST({column} AS TIMESTAMPTZ) IS NULL LIMIT 1",
-                cancellationToken);
+            object? bad;
+            try
+            {
+                bad = session.Scalar(
+                    $"SELECT CAST({column} AS VARCHAR) FROM {Source} WHERE {column} IS NOT NULL AND TRY_CAST({column} AS TIMESTAMPTZ) IS NULL LIMIT 1",
+                    cancellationToken);
+            }
+            catch (DuckDbError e)
+            {
+                // The first statement to read the entity rows themselves, so a query that only fails when run fails here.
+                throw new FeastException($"DuckDB cannot read the entity data: {e.Reason}", e);
+            }
             if (bad is not null)
                 throw new FeastValidationException($"{What}: column '{TimestampColumn.Name}' has a value that is not a timestamp: '{bad}'. Use ISO 8601 timestamps such as '2021-04-12 10:59:42' (UTC) or '2021-04-12T10:59:42+01:00'.");
             return;
@@ -116,9 +123,9 @@ internal sealed class EntityRelation
         {
             return session.Describe("SELECT * FROM " + source, cancellationToken);
         }
-        catch (DuckDB.NET.Data.DuckDBException e)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"DuckDB cannot read {what}: {e.Message}", e);
+            throw new FeastException($"DuckDB cannot read {what}: {e.Reason}", e);
         }
     }
 

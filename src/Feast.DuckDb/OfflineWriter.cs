@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using DuckDB.NET.Data;
 
 namespace Feast.DuckDb;
 
@@ -9,7 +8,8 @@ namespace Feast.DuckDb;
 /// </summary>
 internal static class OfflineWriter
 {
-    private const string BatchTable = Sql.HelperPrefix + "pushed_rows";
+    /// <summary>The temp table pushed rows are loaded into before they are written (to a file or a DuckDB table).</summary>
+    internal const string BatchTable = Sql.HelperPrefix + "pushed_rows";
 
     public static string TargetPath(DuckDbOfflineStore store, FeatureView view) =>
         view.BatchSource is FileSource file ? SourceRelation.Resolve(store.RepoPath, file.Path) : view.BatchSource.Name;
@@ -27,7 +27,7 @@ internal static class OfflineWriter
         if (shape == SourceShape.Glob)
             throw new FeastException($"{owner}: cannot append to source '{path}', a glob pattern. Point the FileSource at a file or a folder to push rows offline.");
 
-        var extension = file.FileFormat == FileFormat.Csv ? "csv" : "parquet";
+        var extension = FileFormats.Extension(file.FileFormat);
         var exists = shape == SourceShape.Folder
             ? Directory.EnumerateFiles(path, "*." + extension, SearchOption.AllDirectories).Any()
             : File.Exists(path);
@@ -38,9 +38,9 @@ internal static class OfflineWriter
             {
                 stored = session.Describe("SELECT * FROM " + SourceRelation.ScanOf(path, shape, file.FileFormat), cancellationToken);
             }
-            catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+            catch (DuckDbError e)
             {
-                throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Message}", e);
+                throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Reason}", e);
             }
         }
 
@@ -54,7 +54,7 @@ internal static class OfflineWriter
         var pushed = string.Join(", ", columns.Select(c => c.Type.Length == 0
             ? Sql.Ident(c.Name)
             : $"CAST({Sql.Ident(c.Name)} AS {c.Type}) AS {Sql.Ident(c.Name)}"));
-        var format = file.FileFormat == FileFormat.Csv ? "FORMAT csv, HEADER true" : "FORMAT parquet";
+        var format = FileFormats.CopyOptions(file.FileFormat);
         var newRows = $"SELECT {pushed} FROM {Sql.Ident(BatchTable)}";
 
         if (shape == SourceShape.Folder)
@@ -98,7 +98,7 @@ internal static class OfflineWriter
     /// <summary>The stored columns a source of <paramref name="view"/> has by its definition: keys, features, timestamps.</summary>
     private static List<string> DeclaredColumns(FeatureView view, FileSource file)
     {
-        string Stored(string name) => file.FieldMapping.FirstOrDefault(m => m.Value == name).Key ?? name;
+        string Stored(string name) => SourceRelation.StoredNameOf(file, name) ?? name;
         var columns = view.EntityColumns.Select(c => Stored(c.Name))
             .Concat(view.Features.Select(f => Stored(f.Name)))
             .Append(file.TimestampField);

@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 
 namespace Feast.DuckDb;
 
@@ -57,8 +56,7 @@ internal sealed class SourceRelation
     /// <summary>The scan expression for the files at <paramref name="path"/>.</summary>
     public static string ScanOf(string path, SourceShape shape, FileFormat format)
     {
-        var extension = format == FileFormat.Csv ? "csv" : "parquet";
-        var target = shape == SourceShape.Folder ? System.IO.Path.Combine(path, "**", "*." + extension) : path;
+        var target = shape == SourceShape.Folder ? System.IO.Path.Combine(path, "**", "*." + FileFormats.Extension(format)) : path;
         var many = shape == SourceShape.File ? "" : ", union_by_name = true";
         return format == FileFormat.Csv
             ? $"read_csv({Sql.Literal(target)}, auto_detect = true, header = true{many})"
@@ -88,8 +86,8 @@ internal sealed class SourceRelation
         {
             case SourceShape.File when local && !File.Exists(path):
                 throw new FeastException($"{owner}: its source file '{path}' does not exist (source '{file.Name}', path '{file.Path}', relative to the repo '{repoPath}'). Create the file or fix the FileSource path.");
-            case SourceShape.Folder when local && !Directory.EnumerateFiles(path, "*." + Extension(file.FileFormat), SearchOption.AllDirectories).Any():
-                throw new FeastException($"{owner}: its source folder '{path}' has no .{Extension(file.FileFormat)} files (source '{file.Name}'). Add data files or fix the FileSource path.");
+            case SourceShape.Folder when local && !Directory.EnumerateFiles(path, "*." + FileFormats.Extension(file.FileFormat), SearchOption.AllDirectories).Any():
+                throw new FeastException($"{owner}: its source folder '{path}' has no .{FileFormats.Extension(file.FileFormat)} files (source '{file.Name}'). Add data files or fix the FileSource path.");
             case SourceShape.Glob when local && Convert.ToInt64(session.Scalar($"SELECT count(*) FROM glob({Sql.Literal(path)})", cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0:
                 throw new FeastException($"{owner}: no file matches its source pattern '{path}' (source '{file.Name}'). Add data files or fix the FileSource path.");
         }
@@ -100,23 +98,16 @@ internal sealed class SourceRelation
         {
             columns = session.Describe("SELECT * FROM " + scan, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Reason}", e);
         }
         return new SourceRelation(file, owner, $"'{path}'", scan, columns);
     }
 
     private static SourceRelation OpenDuckDb(DuckDbSession session, DuckDbSource source, string repoPath, string owner, CancellationToken cancellationToken)
     {
-        // The constructor enforces these; a record copied with `with` can still break them.
-        if ((source.Table is null) == (source.Query is null))
-            throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' must have exactly one of table and query.");
-        if (source.Table is not null && source.Database is null)
-            throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' names table '{source.Table}' but no database. Give database: the path of the DuckDB database file holding it.");
-
-        var parts = source.Table is null ? null : DuckDbTableName.Parse(source.Table)
-            ?? throw new FeastValidationException($"{owner}: DuckDB source '{source.Name}' has table '{source.Table}', which is not a table name. Give 'table' or 'schema.table' (double-quote a part that has dots or quotes in it, doubling inner quotes).");
+        var parts = DuckDbSourceRules.TableParts(source, owner);
         string? databasePath = null, alias = null;
         if (source.Database is not null)
         {
@@ -151,9 +142,9 @@ internal sealed class SourceRelation
         {
             columns = session.Describe("SELECT * FROM " + scan, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Reason}", e);
         }
         return new SourceRelation(source, owner, label, scan, columns);
     }
@@ -161,17 +152,20 @@ internal sealed class SourceRelation
     /// <summary>Attaches a DuckDB source's database file read-only to the session (once per session); returns its alias.</summary>
     private static string Attach(DuckDbSession session, DuckDbSource source, string path, string repoPath, string owner, CancellationToken cancellationToken)
     {
-        if (!path.Contains("://", StringComparison.Ordinal) && !File.Exists(path))
-            throw new FeastException($"{owner}: the DuckDB database file '{path}' of source '{source.Name}' does not exist (database '{source.Database}', relative to the repo '{repoPath}'). Create the database or fix the DuckDbSource database path.");
+        DuckDbSourceRules.RequireDatabaseFile(source, path, repoPath, owner);
         try
         {
             return session.AttachReadOnly(path, cancellationToken);
         }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}': {e.Message}", e);
+            throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}': {e.Reason}", e);
         }
     }
+
+    /// <summary>The stored column the field mapping of <paramref name="source"/> renames to <paramref name="name"/>, or null.</summary>
+    public static string? StoredNameOf(DataSource source, string name) =>
+        source.FieldMapping.FirstOrDefault(m => m.Value == name).Key;
 
     public bool Has(string column) => _columns.ContainsKey(column);
 
@@ -183,7 +177,7 @@ internal sealed class SourceRelation
     /// </summary>
     public SqlColumn Mapped(string name, string role)
     {
-        var stored = Source.FieldMapping.FirstOrDefault(m => m.Value == name).Key ?? name;
+        var stored = StoredNameOf(Source, name) ?? name;
         return Require(stored, stored == name ? $"{role} '{name}'" : $"{role} '{name}' (field mapping '{stored}' → '{name}')");
     }
 
@@ -193,7 +187,7 @@ internal sealed class SourceRelation
         if (Has(name))
             return _columns[name];
         // A timestamp column may be declared by its mapped name; accept it when the mapping says where it comes from.
-        var stored = Source.FieldMapping.FirstOrDefault(m => m.Value == name).Key;
+        var stored = StoredNameOf(Source, name);
         return stored is not null && Has(stored) ? _columns[stored] : Require(name, $"{role} '{name}'");
     }
 
@@ -202,8 +196,6 @@ internal sealed class SourceRelation
         : throw new FeastValidationException(
             $"{Owner}: source {Label} has no column '{column}', which holds its {role}. Its columns are: "
             + $"{string.Join(", ", Columns.Select(c => c.Name))}. Fix the source's schema or field_mapping, or the view's schema.");
-
-    private static string Extension(FileFormat format) => format == FileFormat.Csv ? "csv" : "parquet";
 }
 
 /// <summary>How a file source's path names its files.</summary>

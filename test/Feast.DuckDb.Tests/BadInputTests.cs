@@ -213,4 +213,34 @@ public class BadInputTests
         Assert.Contains("point-in-time join", error.Message, StringComparison.Ordinal);
         Assert.Contains("abc", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ToParquetAsync_OutputFolderCannotBeCreated_ThrowsFeastExceptionNamingIt()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.0::FLOAT conv_rate");
+        // A file where the output folder should be: the folder cannot be created (this works as root, unlike permissions).
+        var blocker = f.WriteText("blocker", "not a folder");
+        var target = Path.Combine(blocker, "out", "training.parquet");
+        var job = f.Store.GetHistoricalFeatures(new HistoricalRetrievalRequest(
+            Rows([("driver_id", 1L), ("event_timestamp", T0)]), [Request(DriverView("driver.parquet", TimeSpan.Zero))], false));
+
+        var error = await Assert.ThrowsAsync<FeastException>(() => job.ToParquetAsync(target));
+
+        Assert.Contains($"'{target}'", error.Message, StringComparison.Ordinal);
+        Assert.IsNotType<FeastException>(error.InnerException, exactMatch: false);
+    }
+
+    [Fact]
+    public async Task GetHistoricalFeatures_EntityQueryFailsWhenRun_ThrowsFeastException()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.0::FLOAT conv_rate");
+        // Describes fine, fails only when its rows are read (the event-timestamp check is the first to read them).
+        var entities = EntityData.FromSql("SELECT 1::BIGINT AS driver_id, CAST(error('entity rows exploded') AS VARCHAR) AS event_timestamp");
+
+        var error = await FailsAsync<FeastException>(f.Store, entities, Request(DriverView("driver.parquet", TimeSpan.Zero)));
+
+        Assert.Contains("entity rows exploded", error.Message, StringComparison.Ordinal);
+    }
 }

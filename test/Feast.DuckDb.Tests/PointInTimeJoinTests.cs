@@ -552,4 +552,22 @@ public class PointInTimeJoinTests
             }
         });
     }
+
+    [Fact]
+    public async Task ToParquetAsync_CancelledToken_ThrowsAndWritesNothing()
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.0::FLOAT conv_rate");
+        var job = f.Store.GetHistoricalFeatures(new HistoricalRetrievalRequest(
+            Rows([("driver_id", 1L), ("event_timestamp", T0)]), [Request(DriverView("driver.parquet", TimeSpan.Zero))], false));
+        var target = f.PathOf("out/training.parquet");
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.ToParquetAsync(target, cancelled.Token));
+        Assert.False(File.Exists(target));
+
+        await job.ToParquetAsync(target);
+        Assert.Single(Duck.Query($"SELECT * FROM read_parquet('{target}')"));
+    }
 }
