@@ -41,7 +41,14 @@ internal static class Sql
     /// is UTC), so every timestamp in results is a <c>TIMESTAMPTZ</c> (Arrow <c>timestamp[us, UTC]</c>).
     /// </summary>
     public static string AsInstant(string expression, string duckType) =>
-        IsTimestampTz(duckType) ? expression : $"CAST({expression} AS TIMESTAMPTZ)";
+        IsTimestampTz(duckType) ? expression
+        // A naive timestamp means UTC. Rebuilding it from its epoch microseconds says exactly that and skips the
+        // time-zone machinery of CAST(... AS TIMESTAMPTZ), which dominated the one-row retrieval benchmark (4.5x raw).
+        : IsNaiveTimestamp(duckType) ? $"make_timestamptz(epoch_us({expression}))"
+        : $"CAST({expression} AS TIMESTAMPTZ)";
+
+    /// <summary>Whether a DuckDB type is a timestamp without a time zone (any precision).</summary>
+    public static bool IsNaiveTimestamp(string duckType) => IsTimestamp(duckType) && !IsTimestampTz(duckType);
 
     /// <summary>
     /// A HUGEINT that orders rows by event time, then by created time (a missing created time sorts first):

@@ -474,6 +474,25 @@ public class PointInTimeJoinTests
         Assert.Equal(T0.UtcDateTime, Assert.IsType<DateTime>(result["event_timestamp"][0]));
     }
 
+    [Theory]
+    [InlineData("TIMESTAMP_NS")]
+    [InlineData("TIMESTAMP_MS")]
+    [InlineData("TIMESTAMP_S")]
+    [InlineData("TIMESTAMP")]
+    public async Task GetHistoricalFeatures_SourceTimestampPrecisions_AreNaiveUtc(string type)
+    {
+        await using var f = new StoreFixture();
+        // pandas writes nanosecond timestamps; other writers use other units. All are naive, meaning UTC.
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, CAST({Ts(T0)} AS {type}) event_timestamp, 1.5::FLOAT conv_rate");
+
+        var job = f.Store.GetHistoricalFeatures(new HistoricalRetrievalRequest(
+            Rows([("driver_id", 1L), ("event_timestamp", T0)], [("driver_id", 1L), ("event_timestamp", T0.AddTicks(-10))]),
+            [Request(DriverView("driver.parquet", TimeSpan.FromHours(1)))], false));
+        var frame = await job.ToDataFrameAsync();
+
+        Assert.Equal([1.5f, null], frame["conv_rate"].Cast<object?>());
+    }
+
     private sealed record DriverRow(long driver_id, DateTime event_timestamp, string label);
 
     [Fact]
