@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+
+namespace Feast.Benchmarks.Historical;
+
+/// <summary>How a raw baseline keeps one row per (key, event time): the latest created.</summary>
+internal enum Dedup
+{
+    /// <summary>
+    /// No separate step: the ASOF inequality is on the struct (event time, created time), so the latest candidate at
+    /// or before (entity time, +infinity) is also the latest created among equal event times.
+    /// </summary>
+    AsofStruct,
+
+    /// <summary>The textbook form: <c>QUALIFY row_number() OVER (PARTITION BY key, event time ORDER BY created DESC) = 1</c>.</summary>
+    Window,
+}
+
+/// <summary>
+/// The hand-written DuckDB queries the store is measured against. They are written from the point-in-time rules
+/// (latest row at or before the entity time on equal keys, the latest created among equal event times, nothing
+/// older than the TTL, output in entity order), not from the store's SQL builder, with the same output columns,
+/// types and order as the store's result.
+/// </summary>
+internal static class RawQueries
+{
+    /// <summary>A view to join: its source file and feature columns.</summary>
+    public sealed record View(string Path, IReadOnlyList<FeatureColumn> Columns);
+
+    /// <summary>
+    /// Entity rows from a relation with driver_id and a naive event_timestamp, numbered in input order; each view an
+    /// ASOF LEFT JOIN on driver_id and time; the TTL a CASE per feature; ORDER BY the entity row number.
+    /// </summary>
+    public static string PointInTime(string entityRelation, IReadOnlyList<View> views, TimeSpan ttl, Dedup dedup)
+    {
+        var sql = new StringBuilder();
+        sql.Append(CultureInfo.InvariantCulture,
+            $"WITH e AS (SELECT driver_id, event_timestamp, row_number() OVER () AS rn FROM {entityRelation})");
+        for (var v = 0; v < views.Count; v++)
+        {
+            var columns = string.Join(", ", views[v].Columns.Select(c => c.Name));
+            sql.Append(CultureInfo.InvariantCulture, $",\nv{v} AS (SELECT driver_id, event_timestamp, ");
+            sql.Append(dedup == Dedup.AsofStruct ? "created, " : "")
+                .Append(CultureInfo.InvariantCulture, $"{columns} FROM read_parquet({DataSets.Literal(views[v].Path)})");
+            if (dedup == Dedup.Window)
+                sql.Append("\n    QUALIFY row_number() OVER (PARTITION BY driver_id, event_timestamp ORDER BY created DESC) = 1");
+            sql.Append(')');
+        }
+
+        var interval = string.Create(CultureInfo.InvariantCulture, $"INTERVAL {(long)ttl.TotalSeconds} SECOND");
+        sql.Append("\nSELECT e.driver_id, e.event_timestamp::TIMESTAMPTZ AS event_timestamp");
+        for (var v = 0; v < views.Count; v++)
+        {
+            foreach (var column in views[v].Columns)
+            {
+                sql.Append(CultureInfo.InvariantCulture,
+                    $",\n  CASE WHEN v{v}.event_timestamp >= e.event_timestamp - {interval} THEN v{v}.{column.Name} END AS {column.Name}");
+            }
+        }
+        sql.Append("\nFROM e");
+        for (var v = 0; v < views.Count; v++)
+        {
+            var inequality = dedup == Dedup.AsofStruct
+                ? $"{{'t': e.event_timestamp, 'c': 'infinity'::TIMESTAMP}} >= {{'t': v{v}.event_timestamp, 'c': v{v}.created}}"
+                : $"e.event_timestamp >= v{v}.event_timestamp";
+            sql.Append(CultureInfo.InvariantCulture, $"\nASOF LEFT JOIN v{v} ON e.driver_id = v{v}.driver_id AND {inequality}");
+        }
+        sql.Append("\nORDER BY e.rn");
+        return sql.ToString();
+    }
+}
