@@ -18,6 +18,12 @@ internal static class Program
               or bench/.data/historical-quick.md with --quick).
           Feast.Benchmarks case ID [--quick] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by 'historical').
+          Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
+              Runs the store's SQL (from ToSql) and the raw baselines under EXPLAIN ANALYZE and writes the plans
+              with operator timings to bench/.data/profile/.
+          Feast.Benchmarks sql FILE [--quick] [--data DIR]
+              Times each statement of FILE (statements end with ';' and a newline); {s1.features}, {s1.entities},
+              {s2.entities} and {s3.features} stand for the generated files.
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -37,6 +43,10 @@ internal static class Program
                 return await HistoricalRunner.RunAsync(options);
             case "case" when options.Positional.Count == 1:
                 return await ChildProcess.HostAsync(HistoricalCases.Find(options.Positional[0]), options);
+            case "profile" when options.Positional.Count == 1:
+                return await Profiler.ProfileAsync(options, options.Positional[0]);
+            case "sql" when options.Positional.Count == 1:
+                return Profiler.RunSql(options, options.Positional[0]);
             case "list":
                 foreach (var scenario in HistoricalCases.Scenarios)
                     foreach (var benchCase in scenario.Cases)

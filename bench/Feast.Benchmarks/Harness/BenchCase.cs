@@ -31,7 +31,9 @@ internal sealed record Scenario(string Id, string Title, string Description, int
 internal sealed class CaseContext
 {
     private long _start;
+    private TimeSpan _cpuStart;
     private double? _elapsedMs;
+    private double _cpuMs;
     private double? _firstBatchMs;
     private long _peakRss;
 
@@ -57,6 +59,7 @@ internal sealed class CaseContext
     /// <summary>Starts the measured section; disposing the result ends it and records the peak RSS.</summary>
     public IDisposable Measure()
     {
+        _cpuStart = Environment.CpuUsage.TotalTime;
         _start = Stopwatch.GetTimestamp();
         return new Section(this);
     }
@@ -66,13 +69,14 @@ internal sealed class CaseContext
 
     public Measurement Result() => new(
         _elapsedMs ?? throw new InvalidOperationException("The case never ended its measured section."),
-        _firstBatchMs, _peakRss, Rows, Checksum);
+        _cpuMs, _firstBatchMs, _peakRss, Rows, Checksum);
 
     private sealed class Section(CaseContext context) : IDisposable
     {
         public void Dispose()
         {
             context._elapsedMs = Stopwatch.GetElapsedTime(context._start).TotalMilliseconds;
+            context._cpuMs = (Environment.CpuUsage.TotalTime - context._cpuStart).TotalMilliseconds;
             context._peakRss = ProcessMemory.PeakRssBytes();
         }
     }

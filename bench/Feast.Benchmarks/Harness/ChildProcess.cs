@@ -33,6 +33,7 @@ internal static class ChildProcess
         if (verify)
             start.ArgumentList.Add("--verify");
 
+        var load = ProcessMemory.LoadAverage();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{self}'.");
         Measurement? result = null;
         while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
@@ -45,7 +46,7 @@ internal static class ChildProcess
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0 || result is null)
             throw new InvalidOperationException($"Case '{caseId}' failed (exit code {process.ExitCode}); its output is above.");
-        return result;
+        return result with { LoadAverage = load };
     }
 
     /// <summary>Child side: runs the case once and prints its measurement as one JSON line.</summary>

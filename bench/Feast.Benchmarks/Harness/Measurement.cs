@@ -4,12 +4,16 @@ namespace Feast.Benchmarks.Harness;
 
 /// <summary>What one run of one case, in its own process, measured.</summary>
 /// <param name="ElapsedMs">Wall time of the measured section.</param>
+/// <param name="CpuMs">CPU time (user + system, all threads) the process spent in the measured section: less
+/// sensitive than wall time to other processes competing for the cores.</param>
 /// <param name="FirstBatchMs">For streaming cases, wall time until the first batch or row arrived (the query's
 /// blocking part: reading, sorting, joining), else null.</param>
 /// <param name="PeakRssBytes">The process's peak resident set (VmHWM) when the measured section ended.</param>
 /// <param name="Rows">Rows produced.</param>
 /// <param name="Checksum">Checksums of the result, when computed (streaming cases always, exports with --verify).</param>
-internal sealed record Measurement(double ElapsedMs, double? FirstBatchMs, long PeakRssBytes, long Rows, Checksum? Checksum);
+/// <param name="LoadAverage">The machine's 1-minute load average when the run started (set by the parent).</param>
+internal sealed record Measurement(double ElapsedMs, double CpuMs, double? FirstBatchMs, long PeakRssBytes, long Rows, Checksum? Checksum,
+    double LoadAverage = 0);
 
 /// <summary>
 /// Order-sensitive checksums of one int64 and one float32 feature column: non-null counts and Σ (row + 1) × value
@@ -50,9 +54,15 @@ internal sealed class ChecksumBuilder
     public Checksum Build() => new(_rows, _intCount, _intWeighted, _floatCount, _floatWeighted);
 }
 
-/// <summary>Reads the process's own memory figures.</summary>
+/// <summary>Reads the process's own memory figures and the machine's load.</summary>
 internal static class ProcessMemory
 {
+    /// <summary>The 1-minute load average (/proc/loadavg); 0 where /proc is missing.</summary>
+    public static double LoadAverage() =>
+        File.Exists("/proc/loadavg")
+            ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture)
+            : 0;
+
     /// <summary>Peak resident set size (VmHWM in /proc/self/status), in bytes; 0 where /proc is missing.</summary>
     public static long PeakRssBytes()
     {

@@ -39,7 +39,7 @@ internal static class HistoricalRunner
                     runs[benchCase.Id].Add(measurement);
                     var first = measurement.FirstBatchMs is { } f ? Seconds(f) : "-";
                     Console.WriteLine(Invariant(
-                        $"  {benchCase.Id,-28} run {rep + 1}: {Seconds(measurement.ElapsedMs),9}  first row {first,9}  peak RSS {measurement.PeakRssBytes / 1048576.0,6:F0} MiB  {measurement.Checksum}"));
+                        $"  {benchCase.Id,-30} run {rep + 1}: {Seconds(measurement.ElapsedMs),8}  cpu {Seconds(measurement.CpuMs),8}  first row {first,8}  peak RSS {measurement.PeakRssBytes / 1048576.0,5:F0} MiB  load {measurement.LoadAverage:F1}  {measurement.Checksum}"));
                 }
             }
             results.Add(new ScenarioResult(scenario, reps, runs));
@@ -72,22 +72,27 @@ internal static class HistoricalRunner
             var scenario = result.Scenario;
             md.AppendLine().AppendLine(Invariant($"## {scenario.Id}: {scenario.Title}")).AppendLine();
             md.AppendLine(scenario.Description).AppendLine();
-            md.AppendLine(Invariant($"{result.Reps} runs per case."));
+            var loads = result.Runs.Values.SelectMany(r => r).Select(r => r.LoadAverage).ToList();
+            md.AppendLine(Invariant($"{result.Reps} runs per case; 1-minute load average when runs started: {loads.Min():F1} to {loads.Max():F1} ({Environment.ProcessorCount} cores)."));
             md.AppendLine();
-            md.AppendLine("| case | median time | first row | peak RSS | vs baseline | runs (s) |");
-            md.AppendLine("|---|---:|---:|---:|---:|---|");
+            md.AppendLine("| case | median wall | wall vs baseline | median CPU | CPU vs baseline | first row | peak RSS | runs, wall (s) |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
             foreach (var benchCase in scenario.Cases)
             {
                 var runs = result.Runs[benchCase.Id];
                 var time = Median(runs.Select(r => r.ElapsedMs));
+                var cpu = Median(runs.Select(r => r.CpuMs));
                 var first = runs.All(r => r.FirstBatchMs is not null) ? Seconds(Median(runs.Select(r => r.FirstBatchMs!.Value))) : "–";
-                var ratio = benchCase.BaselineId is { } baseline
-                    ? Invariant($"{time / Median(result.Runs[baseline].Select(r => r.ElapsedMs)):F2}× `{baseline}`")
-                    : "baseline";
+                string wallRatio = "baseline", cpuRatio = "baseline";
+                if (benchCase.BaselineId is { } baseline)
+                {
+                    wallRatio = Invariant($"**{time / Median(result.Runs[baseline].Select(r => r.ElapsedMs)):F2}×** `{baseline}`");
+                    cpuRatio = Invariant($"{cpu / Median(result.Runs[baseline].Select(r => r.CpuMs)):F2}×");
+                }
                 var name = benchCase.Role == CaseRole.Feast ? $"**{benchCase.Title}**" : benchCase.Title;
                 var all = string.Join(", ", runs.Select(r => (r.ElapsedMs / 1000).ToString("F2", CultureInfo.InvariantCulture)));
                 var rss = Median(runs.Select(r => (double)r.PeakRssBytes)) / 1048576;
-                md.AppendLine(Invariant($"| `{benchCase.Id}` {name} | {Seconds(time)} | {first} | {rss:F0} MiB | {ratio} | {all} |"));
+                md.AppendLine(Invariant($"| `{benchCase.Id}` {name} | {Seconds(time)} | {wallRatio} | {Seconds(cpu)} | {cpuRatio} | {first} | {rss:F0} MiB | {all} |"));
             }
             md.AppendLine();
             var checksums = result.Runs.Where(r => r.Value[0].Checksum is not null).Select(r => (r.Key, r.Value[0].Checksum!)).ToList();

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using DuckDB.NET.Data;
@@ -57,12 +58,19 @@ internal static class Runs
     }
 
     /// <summary>Raw DuckDB: the query streamed through a <see cref="System.Data.Common.DbDataReader"/>, every value read.</summary>
-    public static void RawReader(CaseContext context, string sql, string intColumn, string floatColumn)
+    /// <param name="context">The case context.</param>
+    /// <param name="sql">The query.</param>
+    /// <param name="intColumn">The int64 checksum column.</param>
+    /// <param name="floatColumn">The float32 checksum column.</param>
+    /// <param name="setup">A statement run first on the same connection (say, creating a temp table the query reads).</param>
+    public static void RawReader(CaseContext context, string sql, string intColumn, string floatColumn, string? setup = null)
     {
         var consumer = new ResultConsumer(intColumn, floatColumn);
         using (context.Measure())
         {
             using var connection = OpenRaw(context);
+            if (setup is not null)
+                Execute(connection, setup);
             using var command = connection.CreateCommand();
             command.CommandText = sql;
             command.UseStreamingMode = true;
@@ -101,6 +109,14 @@ internal static class Runs
         await using var store = new DuckDbOfflineStore(context.Data.Directory);
         return store.GetHistoricalFeatures(request).ToSql();
     }
+
+    /// <summary>
+    /// <paramref name="sql"/> with every <c>CAST(column AS TIMESTAMPTZ)</c> replaced by
+    /// <c>make_timestamptz(epoch_us(column))</c>: the same instant for a naive timestamp read as UTC, without the
+    /// ICU time-zone conversion a cast does per value. A what-if for the store (the columns cast are naive here).
+    /// </summary>
+    public static string WithCheapInstants(string sql) =>
+        Regex.Replace(sql, @"CAST\(((?:""[^""]*"")+) AS TIMESTAMPTZ\)", "make_timestamptz(epoch_us($1))");
 
     /// <summary>
     /// The entity rows of a Parquet file as one in-memory Arrow record batch (driver_id int64, event_timestamp
