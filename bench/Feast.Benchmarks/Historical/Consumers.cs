@@ -89,7 +89,7 @@ internal sealed class ResultConsumer
     }
 
     /// <summary>Reads every row of <paramref name="reader"/>, touching every value through its typed getter.</summary>
-    public void Consume(DbDataReader reader, CaseContext context)
+    public void Consume(DbDataReader reader, CaseContext? context)
     {
         var columns = reader.FieldCount;
         var kinds = new ValueKind[columns];
@@ -111,7 +111,7 @@ internal sealed class ResultConsumer
         while (reader.Read())
         {
             if (row == 0)
-                context.FirstBatch();
+                context?.FirstBatch();
             for (var c = 0; c < columns; c++)
             {
                 if (reader.IsDBNull(c))

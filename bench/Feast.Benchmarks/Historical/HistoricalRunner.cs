@@ -46,7 +46,7 @@ internal static class HistoricalRunner
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start);
-        var report = Report(options, machine, data, results, elapsed);
+        var report = Report(options, machine, results, elapsed);
         var output = options.OutputFile ?? (options.Quick
             ? Path.Combine(options.DataDirectory, "historical-quick.md")
             : Path.Combine(BenchOptions.RepoRoot(), "bench", "results", "historical.md"));
@@ -58,7 +58,7 @@ internal static class HistoricalRunner
         return results.All(r => r.ChecksumsAgree) ? 0 : 2;
     }
 
-    private static string Report(BenchOptions options, MachineInfo machine, DataSets data, List<ScenarioResult> results, TimeSpan elapsed)
+    private static string Report(BenchOptions options, MachineInfo machine, List<ScenarioResult> results, TimeSpan elapsed)
     {
         var md = new StringBuilder();
         md.AppendLine("# Historical retrieval benchmark results").AppendLine();
