@@ -65,13 +65,26 @@ internal static class Profiler
             while (reader.Read())
             {
                 if (rows++ < 5)
-                    shown.AppendLine("  " + string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(reader.GetValue)));
+                    shown.AppendLine("  " + string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => Show(reader, i))));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{Stopwatch.GetElapsedTime(start).TotalSeconds,7:F2} s  cpu {(Environment.CpuUsage.TotalTime - cpu).TotalSeconds,6:F2} s  {rows} rows  {statement.ReplaceLineEndings(" ")[..Math.Min(100, statement.Length)]}"));
             Console.Write(shown);
         }
         return 0;
+    }
+
+    private static string Show(System.Data.Common.DbDataReader reader, int ordinal)
+    {
+        try
+        {
+            return reader.IsDBNull(ordinal) ? "NULL" : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture) ?? "";
+        }
+        catch (InvalidOperationException)
+        {
+            // Infinite timestamps have no .NET value.
+            return "(not representable in .NET)";
+        }
     }
 
     private static async Task<List<(string Name, string Sql)>> QueriesAsync(DataSets data, string scenario, string folder)
