@@ -57,28 +57,8 @@ public class DuckDbSourceTests
         Database(f, "data/feast.duckdb", $"CREATE SCHEMA analytics; CREATE TABLE analytics.driver_stats AS {Rows()};");
 
     /// <summary>Rows of <paramref name="select"/> run in the database file at <paramref name="path"/>, opened read-only.</summary>
-    private static List<object?[]> QueryDatabase(string path, string select)
-    {
-        using var connection = new DuckDBConnection(new DuckDBConnectionStringBuilder { DataSource = path, ["ACCESS_MODE"] = "READ_ONLY" }.ToString());
-        connection.Open();
-        using (var set = connection.CreateCommand())
-        {
-            set.CommandText = "SET TimeZone = 'UTC'";
-            set.ExecuteNonQuery();
-        }
-        using var command = connection.CreateCommand();
-        command.CommandText = select;
-        using var reader = command.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (reader.Read())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-        return rows;
-    }
+    private static List<object?[]> QueryDatabase(string path, string select) =>
+        Duck.Query(new DuckDBConnectionStringBuilder { DataSource = path, ["ACCESS_MODE"] = "READ_ONLY" }.ToString(), select);
 
     private static RecordBatch Batch(params (string Column, object? Value)[][] rows) =>
         ((ArrowEntityData)EntityData.FromRows(rows.Select(r => (IReadOnlyDictionary<string, object?>)r.ToDictionary(c => c.Column, c => c.Value)))).Batches[0];

@@ -66,9 +66,12 @@ internal static class Duck
         command.ExecuteNonQuery();
     }
 
-    public static List<object?[]> Query(string sql)
+    public static List<object?[]> Query(string sql) => Query("DataSource=:memory:", sql);
+
+    /// <summary>Runs <paramref name="sql"/> on the database named by <paramref name="connectionString"/> and returns every row.</summary>
+    public static List<object?[]> Query(string connectionString, string sql)
     {
-        using var connection = new DuckDBConnection("DataSource=:memory:");
+        using var connection = new DuckDBConnection(connectionString);
         connection.Open();
         using (var set = connection.CreateCommand())
         {
