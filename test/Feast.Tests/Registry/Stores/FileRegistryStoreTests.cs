@@ -187,15 +187,22 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
             return;
         Directory.CreateDirectory(Temp.File("data"));
         var lockPath = RegistryPath + ".lock";
-        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Flock, [lockPath, "sh", "-c", "echo locked; sleep 1"])
+        // The other process holds the lock until told to let go, so a slow machine cannot end the wait early.
+        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Flock, [lockPath, "sh", "-c", "echo locked; read line"])
         {
             RedirectStandardOutput = true,
+            RedirectStandardInput = true,
         })!;
         Assert.Equal("locked", await other.StandardOutput.ReadLineAsync());
         await using var impatient = new FileRegistryStore(RegistryPath, Clock) { LockTimeout = TimeSpan.FromMilliseconds(100) };
 
         await Assert.ThrowsAsync<RegistryException>(() => impatient.UpdateAsync(_ => true));
-        var written = await Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        var update = Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        await Task.Delay(200);
+        Assert.False(update.IsCompleted);
+        await other.StandardInput.WriteLineAsync("release");
+        await other.StandardInput.FlushAsync();
+        var written = await update;
 
         await other.WaitForExitAsync();
         Assert.Equal(written, await Store().ReadAsync());
