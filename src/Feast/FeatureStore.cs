@@ -39,7 +39,7 @@ public sealed class FeatureStoreOptions
 /// The entry point of the SDK: a feature store described by a <c>feature_store.yaml</c>. A thin facade over the
 /// registry, the planner and the stores; each capability lives in its own service.
 /// </summary>
-public sealed class FeatureStore : IAsyncDisposable
+public sealed partial class FeatureStore : IAsyncDisposable
 {
     private readonly RegistryCache _registry;
     private readonly TimeProvider _time;

@@ -16,6 +16,20 @@ public interface IOnlineStore : IAsyncDisposable
     /// <summary>A short description of the storage of <paramref name="view"/>, for plan and apply output (e.g. <c>SQLite table p_v</c>).</summary>
     string DescribeStorage(string project, FeatureView view);
 
+    /// <summary>
+    /// Writes <paramref name="batch"/> to the storage of <paramref name="view"/>: per row and feature, the latest value
+    /// wins (SQLite and PostgreSQL overwrite unconditionally, as Feast does). Rows are written in transactions/pipelines
+    /// of the backend's choosing; when the call returns, the batch is durable.
+    /// </summary>
+    Task WriteBatchAsync(string project, FeatureView view, OnlineWriteBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads <paramref name="featureNames"/> of <paramref name="view"/> for each of <paramref name="entityKeys"/>
+    /// (serialized as the configuration says), in one round trip where the backend allows.
+    /// </summary>
+    Task<OnlineReadResult> ReadAsync(string project, FeatureView view, IReadOnlyList<byte[]> entityKeys, IReadOnlyList<string> featureNames,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Removes all storage of <paramref name="project"/> for <paramref name="views"/>. Called by <c>feast teardown</c>.</summary>
     Task TeardownAsync(string project, IReadOnlyList<FeatureView> views, CancellationToken cancellationToken = default);
 }

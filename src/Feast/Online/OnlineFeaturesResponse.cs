@@ -1,0 +1,120 @@
+using Feast.Protos.Serving;
+using Feast.Protos.Types;
+using Feast.Values;
+using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
+
+namespace Feast.Online;
+
+/// <summary>
+/// One column of an online response: per entity row, the value, its status and its event timestamp
+/// (Feast's <c>GetOnlineFeaturesResponse.FeatureVector</c>).
+/// </summary>
+/// <param name="Name">The output name: the join key, the feature, or <c>view__feature</c> with full feature names.</param>
+/// <param name="Values">Per row, the value (<see cref="FeastValues.Null"/> when there is none).</param>
+/// <param name="Statuses">Per row, PRESENT, NOT_FOUND, NULL_VALUE or OUTSIDE_MAX_AGE.</param>
+/// <param name="EventTimestamps">Per row, the stored event timestamp (the Unix epoch for join keys, request data and missing rows).</param>
+/// <param name="IsJoinKey">Whether the column echoes a join key from the request.</param>
+public sealed record FeatureColumn(string Name, Value[] Values, FieldStatus[] Statuses, DateTimeOffset[] EventTimestamps, bool IsJoinKey = false);
+
+/// <summary>
+/// The answer to an online read, column-major as Feast returns it: <see cref="FeatureNames"/>[i] names
+/// <see cref="Columns"/>[i], and each column holds one value per entity row. Join-key columns come first, then
+/// the features in request order, then on-demand outputs.
+/// </summary>
+public sealed class OnlineFeaturesResponse
+{
+    /// <summary>Creates a response from its columns (each with <paramref name="rowCount"/> entries).</summary>
+    public OnlineFeaturesResponse(IReadOnlyList<FeatureColumn> columns, int rowCount)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        Columns = columns;
+        RowCount = rowCount;
+        FeatureNames = [.. columns.Select(c => c.Name)];
+    }
+
+    /// <summary>The output names, one per column.</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>The columns, in output order.</summary>
+    public IReadOnlyList<FeatureColumn> Columns { get; }
+
+    /// <summary>The number of entity rows.</summary>
+    public int RowCount { get; }
+
+    /// <summary>The column named <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No column has that name; the message lists the names.</exception>
+    public FeatureColumn this[string name] =>
+        Columns.FirstOrDefault(c => c.Name == name)
+        ?? throw new KeyNotFoundException($"The response has no column '{name}'. Its columns are: {string.Join(", ", FeatureNames)}.");
+
+    /// <summary>Column name → the .NET values of every row (as Feast's <c>to_dict()</c>): long, double, float, string, bool, arrays; null when missing.</summary>
+    public Dictionary<string, object?[]> ToDictionary()
+    {
+        var result = new Dictionary<string, object?[]>(Columns.Count, StringComparer.Ordinal);
+        foreach (var column in Columns)
+            result[column.Name] = [.. column.Values.Select(FeastValues.ToObject)];
+        return result;
+    }
+
+    /// <summary>Row <paramref name="row"/> as column name → .NET value.</summary>
+    public IReadOnlyDictionary<string, object?> Row(int row)
+    {
+        if ((uint)row >= (uint)RowCount) throw new ArgumentOutOfRangeException(nameof(row), row, $"The response has {RowCount} rows.");
+        var result = new Dictionary<string, object?>(Columns.Count, StringComparer.Ordinal);
+        foreach (var column in Columns)
+            result[column.Name] = FeastValues.ToObject(column.Values[row]);
+        return result;
+    }
+
+    /// <summary>Every row as column name → .NET value.</summary>
+    public IEnumerable<IReadOnlyDictionary<string, object?>> Rows()
+    {
+        for (var row = 0; row < RowCount; row++) yield return Row(row);
+    }
+
+    /// <summary>
+    /// A model input: the numeric features (all non-join-key columns, or <paramref name="columns"/> in the order given)
+    /// of every row, row-major, as float32. Missing values become <paramref name="missing"/> (NaN by default).
+    /// </summary>
+    /// <exception cref="FeastValidationException">A column holds values that are not numbers.</exception>
+    public float[] ToFloatArray(IReadOnlyList<string>? columns = null, float missing = float.NaN)
+    {
+        var selected = columns is null ? Columns.Where(c => !c.IsJoinKey).ToList() : [.. columns.Select(n => this[n])];
+        var result = new float[RowCount * selected.Count];
+        for (var row = 0; row < RowCount; row++)
+        {
+            for (var i = 0; i < selected.Count; i++)
+            {
+                var value = selected[i].Values[row];
+                result[row * selected.Count + i] = value.ValCase switch
+                {
+                    Value.ValOneofCase.FloatVal => value.FloatVal,
+                    Value.ValOneofCase.DoubleVal => (float)value.DoubleVal,
+                    Value.ValOneofCase.Int64Val => value.Int64Val,
+                    Value.ValOneofCase.Int32Val => value.Int32Val,
+                    Value.ValOneofCase.BoolVal => value.BoolVal ? 1f : 0f,
+                    Value.ValOneofCase.None or Value.ValOneofCase.NullVal => missing,
+                    _ => throw new FeastValidationException($"Column '{selected[i].Name}' holds {value.ValCase} values, which are not numbers; leave it out of the model input."),
+                };
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The response as Feast's protobuf message (what the gRPC server sends).</summary>
+    public GetOnlineFeaturesResponse ToProto()
+    {
+        var proto = new GetOnlineFeaturesResponse { Metadata = new GetOnlineFeaturesResponseMetadata { FeatureNames = new FeatureList() } };
+        proto.Metadata.FeatureNames.Val.AddRange(FeatureNames);
+        foreach (var column in Columns)
+        {
+            var vector = new GetOnlineFeaturesResponse.Types.FeatureVector();
+            vector.Values.AddRange(column.Values);
+            vector.Statuses.AddRange(column.Statuses);
+            foreach (var timestamp in column.EventTimestamps)
+                vector.EventTimestamps.Add(Timestamp.FromDateTimeOffset(timestamp));
+            proto.Results.Add(vector);
+        }
+        return proto;
+    }
+}
