@@ -108,12 +108,15 @@ public sealed partial class FeatureStore : IAsyncDisposable
             .ConfigureAwait(false);
     }
 
-    private async Task<RetrievalJob> RetrieveAsync(EntityData entities, Func<RegistrySnapshot, IReadOnlyList<FeatureViewRequest>> resolve,
+    private async Task<RetrievalJob> RetrieveAsync(EntityData entities, Func<RegistrySnapshot, ResolvedFeatures> resolve,
         bool fullFeatureNames, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entities);
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolve(registry), fullFeatureNames));
+        var resolved = resolve(registry);
+        if (resolved.OnDemand.Count > 0)
+            throw new FeastValidationException($"On demand feature view '{resolved.OnDemand[0].View.Name}' cannot be used in historical retrieval yet.");
+        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
     }
 
     /// <summary>Training data for the features of the feature service called <paramref name="featureServiceName"/>.</summary>
