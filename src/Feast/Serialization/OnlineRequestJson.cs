@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using Feast.Online;
+
+namespace Feast.Serialization;
+
+/// <summary>
+/// Reads the body of Feast's HTTP <c>/get-online-features</c> request:
+/// <c>{"entities": {"driver_id": [1001, 1002]}, "features": ["view:feature"], "feature_service": "name", "full_feature_names": false}</c>.
+/// </summary>
+/// <remarks>
+/// Entity values stay <see cref="JsonElement"/>s, so the store converts each to its join key's declared type (a JSON
+/// <c>1001</c> can become an Int64 or a String key). <c>include_feature_view_version_metadata</c> and unknown
+/// properties are ignored, as Feast's server ignores them.
+/// </remarks>
+public static class OnlineRequestJson
+{
+    /// <summary>Parses a request body given as UTF-8 bytes.</summary>
+    /// <param name="utf8Json">The request body.</param>
+    /// <exception cref="FeastValidationException">The body is not valid JSON, or not a valid request; the message says what is wrong.</exception>
+    public static OnlineFeaturesRequest Parse(ReadOnlySpan<byte> utf8Json)
+    {
+        JsonElement root;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // ParseValue copies what it reads, so the elements outlive the input and need no disposal.
+            root = JsonElement.ParseValue(ref reader);
+            // Anything after the value (a second object, stray text) is an error too.
+            reader.Read();
+        }
+        catch (JsonException e)
+        {
+            throw new FeastValidationException($"The request body is not valid JSON: {e.Message}");
+        }
+        return FromElement(root);
+    }
+
+    /// <summary>Parses a request body given as text.</summary>
+    /// <param name="json">The request body.</param>
+    /// <exception cref="FeastValidationException">The body is not valid JSON, or not a valid request; the message says what is wrong.</exception>
+    public static OnlineFeaturesRequest Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return Parse(Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Reads a request from an already parsed JSON value (which must outlive the request).</summary>
+    /// <param name="root">The request object.</param>
+    /// <exception cref="FeastValidationException">The value is not a valid request; the message says what is wrong.</exception>
+    public static OnlineFeaturesRequest FromElement(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new FeastValidationException($"The request body must be a JSON object with \"entities\" and \"features\" (or \"feature_service\"), not {Kind(root)}.");
+
+        IReadOnlyDictionary<string, IReadOnlyList<object?>>? entities = null;
+        string[]? features = null;
+        string? featureService = null;
+        var fullFeatureNames = false;
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "entities":
+                    entities = ReadEntities(property.Value);
+                    break;
+                case "features":
+                    features = ReadFeatures(property.Value);
+                    break;
+                case "feature_service":
+                    featureService = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.Null => null,
+                        JsonValueKind.String => property.Value.GetString(),
+                        _ => throw new FeastValidationException($"\"feature_service\" must be a feature service name (a string), not {Kind(property.Value)}."),
+                    };
+                    break;
+                case "full_feature_names":
+                    fullFeatureNames = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.True => true,
+                        JsonValueKind.False or JsonValueKind.Null => false,
+                        _ => throw new FeastValidationException($"\"full_feature_names\" must be true or false, not {Kind(property.Value)}."),
+                    };
+                    break;
+            }
+        }
+
+        if (entities is null)
+            throw new FeastValidationException("The request has no \"entities\": give the join key values by column, e.g. {\"entities\": {\"driver_id\": [1001, 1002]}, ...}.");
+        if (string.IsNullOrEmpty(featureService) && (features is null || features.Length == 0))
+            throw new FeastValidationException("The request names no features: give \"features\": [\"view:feature\", ...] or \"feature_service\": \"name\".");
+        return new OnlineFeaturesRequest(entities) { Features = features, FeatureService = featureService, FullFeatureNames = fullFeatureNames };
+    }
+
+    private static Dictionary<string, IReadOnlyList<object?>> ReadEntities(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+            throw new FeastValidationException($"\"entities\" must be an object of columns, e.g. {{\"driver_id\": [1001, 1002]}}, not {Kind(value)}.");
+        var entities = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
+        string? first = null;
+        var rows = 0;
+        foreach (var column in value.EnumerateObject())
+        {
+            if (column.Value.ValueKind != JsonValueKind.Array)
+                throw new FeastValidationException($"\"entities\".\"{column.Name}\" must be a list with one value per entity row, not {Kind(column.Value)}.");
+            var values = new object?[column.Value.GetArrayLength()];
+            var i = 0;
+            foreach (var item in column.Value.EnumerateArray()) values[i++] = item;
+            if (first is null)
+            {
+                first = column.Name;
+                rows = values.Length;
+            }
+            else if (values.Length != rows)
+            {
+                throw new FeastValidationException(
+                    $"\"entities\".\"{column.Name}\" has {values.Length} values but \"{first}\" has {rows}; every entity column needs one value per row.");
+            }
+            if (!entities.TryAdd(column.Name, values))
+                throw new FeastValidationException($"\"entities\" names column \"{column.Name}\" twice.");
+        }
+        return entities;
+    }
+
+    private static string[]? ReadFeatures(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Array)
+            throw new FeastValidationException($"\"features\" must be a list of feature references (strings like \"view:feature\"), not {Kind(value)}.");
+        var features = new string[value.GetArrayLength()];
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+                throw new FeastValidationException($"\"features\"[{i}] must be a feature reference string like \"view:feature\", not {Kind(item)}.");
+            features[i++] = item.GetString()!;
+        }
+        return features;
+    }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => $"the string {Truncate(value.GetRawText())}",
+        JsonValueKind.Number => $"the number {Truncate(value.GetRawText())}",
+        JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Truncate(string text) => text.Length > 40 ? text[..40] + "…" : text;
+}
