@@ -134,9 +134,30 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
 
     public IAnsiConsole Console { get; } = CreateConsole(stdout);
 
+    /// <summary>Whether stdout is a terminal a person watches (not a pipe, a file or a test's writer).</summary>
+    public bool IsTerminal { get; } = IsTerminalWriter(stdout);
+
+    /// <summary>
+    /// A console for live displays (progress bars) when stdout is a terminal; null otherwise, where commands print plain
+    /// lines instead.
+    /// </summary>
+    public IAnsiConsole? LiveConsole => _liveConsole ??= IsTerminal
+        ? AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Out),
+            Ansi = AnsiSupport.Detect,
+            ColorSystem = ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.Detect,
+        })
+        : null;
+
+    private IAnsiConsole? _liveConsole;
+
+    private static bool IsTerminalWriter(TextWriter stdout) => ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected;
+
     private static IAnsiConsole CreateConsole(TextWriter stdout)
     {
-        var terminal = ReferenceEquals(stdout, System.Console.Out) && !System.Console.IsOutputRedirected;
+        var terminal = IsTerminalWriter(stdout);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(stdout),

@@ -14,7 +14,11 @@ internal static class CommandCatalog
         yield return RepoCommands.Apply(context);
         yield return RepoCommands.Teardown(context);
         yield return RepoCommands.RegistryDump(context);
+        yield return MaterializeCommands.Materialize(context);
+        yield return MaterializeCommands.MaterializeIncremental(context);
         yield return HistoricalCommands.GetHistoricalFeatures(context);
+        yield return OnlineCommands.GetOnlineFeatures(context);
+        yield return OnlineCommands.Push(context);
         foreach (var command in ObjectCommands.Build(context)) yield return command;
     }
 }

@@ -1,0 +1,195 @@
+using System.Globalization;
+using Feast.Materialization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Feast.Cli.Commands;
+
+/// <summary>
+/// Shows a materialization as it runs: on a terminal a live progress bar per view (rows written, rows/s, time left;
+/// a pulsing bar when the row count is unknown), elsewhere plain lines. Reports arrive synchronously from the SDK's
+/// thread (a <see cref="Progress{T}"/> would post them to the thread pool and reorder them).
+/// </summary>
+internal sealed class MaterializationReporter(CliContext context) : IProgress<MaterializationProgress>
+{
+    // Plain output prints an intermediate line at most this often, so a long view shows it is alive without flooding logs.
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ViewState> _views = new(StringComparer.Ordinal);
+    private ProgressContext? _live;
+
+    /// <summary>Runs <paramref name="materialize"/> with this reporter as its progress sink.</summary>
+    public async Task<IReadOnlyList<ViewMaterialization>> RunAsync(
+        Func<IProgress<MaterializationProgress>, Task<IReadOnlyList<ViewMaterialization>>> materialize)
+    {
+        if (context.LiveConsole is not { } live) return await materialize(this);
+        return await live.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(
+                new SpinnerColumn(),
+                new TaskDescriptionColumn { Alignment = Justify.Left },
+                new ProgressBarColumn(),
+                new PercentageColumn(),
+                new RowsColumn(),
+                new RateColumn(),
+                new EtaColumn())
+            .StartAsync(async progress =>
+            {
+                _live = progress;
+                try
+                {
+                    return await materialize(this);
+                }
+                finally
+                {
+                    _live = null;
+                }
+            });
+    }
+
+    /// <inheritdoc/>
+    public void Report(MaterializationProgress value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        lock (_gate)
+        {
+            if (!_views.TryGetValue(value.View, out var state))
+            {
+                state = new ViewState(value);
+                _views.Add(value.View, state);
+                Announce(state);
+            }
+            state.Latest = value;
+            if (_live is not null) UpdateBar(state);
+            else PrintLine(state);
+        }
+    }
+
+    /// <summary>For views the SDK finished without reporting progress: their header and row count, as if reported.</summary>
+    public void PrintUnreported(IEnumerable<ViewMaterialization> done)
+    {
+        foreach (var view in done)
+        {
+            if (_views.ContainsKey(view.View)) continue;
+            Report(new MaterializationProgress(view.View, view.Start, view.End, view.Rows, view.Rows, view.Elapsed, Completed: true));
+        }
+    }
+
+    /// <summary>What was done when the run was cancelled: the views recorded, and the one interrupted.</summary>
+    public string CancellationMessage()
+    {
+        lock (_gate)
+        {
+            var finished = _views.Values.Where(v => v.Latest.Completed).ToList();
+            var interrupted = _views.Values.Where(v => !v.Latest.Completed).ToList();
+            var text = finished.Count == 0
+                ? "Cancelled before any feature view finished."
+                : $"Cancelled. Materialized and recorded: {string.Join(", ", finished.Select(v => $"{v.Latest.View} ({Count(v.Latest.RowsWritten)} rows)"))}.";
+            foreach (var view in interrupted)
+            {
+                text += $" {view.Latest.View} was interrupted after {Count(view.Latest.RowsWritten)} rows: those rows are in the online store, " +
+                    "but its interval was not recorded, so the next run loads it again.";
+            }
+            return text + " Views not started were not materialized.";
+        }
+    }
+
+    private void Announce(ViewState state)
+    {
+        var first = state.Latest;
+        var description = $"{first.View} from {TimestampArgument.Python(first.Start)} to {TimestampArgument.Python(first.End)}:";
+        if (_live is { } live)
+        {
+            state.Task = live.AddTask($"[green]{Markup.Escape(first.View)}[/] from {TimestampArgument.Python(first.Start)} to {TimestampArgument.Python(first.End)}",
+                autoStart: true, maxValue: Math.Max(1, first.TotalRows ?? 1));
+        }
+        else
+        {
+            context.Console.WriteLine(description);
+        }
+    }
+
+    private static void UpdateBar(ViewState state)
+    {
+        var task = state.Task!;
+        var p = state.Latest;
+        task.Tag = p;
+        if (p.Completed)
+        {
+            task.IsIndeterminate = false;
+            task.MaxValue = Math.Max(1, p.RowsWritten);
+            task.Value = task.MaxValue;
+            task.StopTask();
+            return;
+        }
+        task.IsIndeterminate = p.TotalRows is null;
+        if (p.TotalRows is { } total) task.MaxValue = Math.Max(1, total);
+        task.Value = p.RowsWritten;
+    }
+
+    private void PrintLine(ViewState state)
+    {
+        var p = state.Latest;
+        if (p.Completed)
+        {
+            context.Console.WriteLine($"  {Count(p.RowsWritten)} rows written in {p.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s " +
+                $"({MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s).");
+            return;
+        }
+        if (p.Elapsed - state.LastLine < PlainInterval) return;
+        state.LastLine = p.Elapsed;
+        var of = p.TotalRows is { } total && total > 0
+            ? $" of {Count(total)} ({(100.0 * p.RowsWritten / total).ToString("0", CultureInfo.InvariantCulture)}%)"
+            : "";
+        context.Console.WriteLine($"  {Count(p.RowsWritten)} rows{of} written, {MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s...");
+    }
+
+    private static string Count(long rows) => rows.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static double RowsPerSecond(MaterializationProgress p) =>
+        p.Elapsed > TimeSpan.Zero ? p.RowsWritten / p.Elapsed.TotalSeconds : 0;
+
+    private sealed class ViewState(MaterializationProgress first)
+    {
+        public MaterializationProgress Latest { get; set; } = first;
+
+        public ProgressTask? Task { get; set; }
+
+        public TimeSpan LastLine { get; set; }
+    }
+
+    /// <summary>Rows written, and of how many when known.</summary>
+    private sealed class RowsColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            task.Tag is MaterializationProgress p
+                ? new Text(p.TotalRows is { } total && !p.Completed ? $"{Count(p.RowsWritten)}/{Count(total)} rows" : $"{Count(p.RowsWritten)} rows")
+                : Text.Empty;
+    }
+
+    /// <summary>Rows written per second so far.</summary>
+    private sealed class RateColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            task.Tag is MaterializationProgress p && p.Elapsed > TimeSpan.Zero
+                ? new Text($"{RowsPerSecond(p).ToString("N0", CultureInfo.InvariantCulture)} rows/s", new Style(Color.Grey))
+                : Text.Empty;
+    }
+
+    /// <summary>Time left at the rate so far, when the total is known; the elapsed time once done.</summary>
+    private sealed class EtaColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            if (task.Tag is not MaterializationProgress p) return Text.Empty;
+            if (p.Completed) return new Text($"in {Clock(p.Elapsed)}", new Style(Color.Grey));
+            var rate = RowsPerSecond(p);
+            if (p.TotalRows is not { } total || rate <= 0) return new Text($"{Clock(p.Elapsed)} elapsed", new Style(Color.Grey));
+            return new Text($"ETA {Clock(TimeSpan.FromSeconds(Math.Max(0, total - p.RowsWritten) / rate))}", new Style(Color.Blue));
+        }
+
+        private static string Clock(TimeSpan t) => t.ToString(t.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using Feast.Materialization;
+using Feast.Registry;
+using Spectre.Console;
+
+namespace Feast.Cli.Commands;
+
+/// <summary><c>feast materialize</c> and <c>feast materialize-incremental</c>: load the latest offline rows into the online store.</summary>
+internal static class MaterializeCommands
+{
+    private static Option<string[]> ViewsOption() => new("--views", "-v")
+    {
+        Description = "Only these feature views (repeat the option: -v driver_hourly_stats -v driver_hourly_stats_fresh). " +
+            "Default: every view with online=true, and on-demand views that write to the online store.",
+        HelpName = "view",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public static Command Materialize(CliContext context)
+    {
+        var start = TimestampArgument.Create("START_TS", "Start of the event-time window, inclusive. ISO-8601; no offset means UTC. Example: 2024-01-01 or 2024-01-01T00:00:00.");
+        var end = TimestampArgument.Create("END_TS", "End of the event-time window, inclusive. ISO-8601; no offset means UTC. Example: 2024-01-02T00:00:00Z.");
+        var views = ViewsOption();
+        var command = new Command("materialize",
+            "Load the latest row per entity with an event timestamp between START_TS and END_TS into the online store, " +
+            "for every online feature view (or the --views given), and record the interval.\n" +
+            "Example: feast materialize 2024-01-01 2024-01-02T00:00:00 -v driver_hourly_stats")
+        {
+            start, end, views,
+        };
+        command.SetAction((result, ct) =>
+        {
+            var from = result.GetValue(start);
+            var to = result.GetValue(end);
+            if (from > to)
+            {
+                throw new FeastValidationException(
+                    $"START_TS {TimestampArgument.Iso(from)} is after END_TS {TimestampArgument.Iso(to)}; give the earlier time first.");
+            }
+            return RunAsync(context, result, from, to, result.GetValue(views), ct);
+        });
+        return command;
+    }
+
+    public static Command MaterializeIncremental(CliContext context)
+    {
+        var end = TimestampArgument.Create("END_TS", "Materialize up to this time, inclusive. ISO-8601; no offset means UTC. Example: 2024-01-02T00:00:00.");
+        var views = ViewsOption();
+        var command = new Command("materialize-incremental",
+            "Load each online feature view from where its last materialization ended (the first time: now minus the view's ttl) " +
+            "up to END_TS into the online store, and record the interval.\n" +
+            "Example: feast materialize-incremental $(date -u +%Y-%m-%dT%H:%M:%S)")
+        {
+            end, views,
+        };
+        command.SetAction((result, ct) => RunAsync(context, result, null, result.GetValue(end), result.GetValue(views), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, ParseResult result, DateTimeOffset? start, DateTimeOffset end, string[]? viewNames, CancellationToken ct)
+    {
+        using var loggers = context.CreateLoggerFactory(result);
+        await using var store = context.OpenStore(result, loggers);
+        var registry = await store.GetRegistryAsync(allowCache: false, ct);
+        var selected = viewNames is { Length: > 0 } ? viewNames.Distinct(StringComparer.Ordinal).ToArray() : null;
+        var count = selected is null ? CountOnlineViews(registry) : CheckViews(registry, selected);
+        var storeType = store.Config.OnlineStore?.Type ?? "none";
+
+        var header = start is { } from
+            ? $"Materializing {count} feature views from {TimestampArgument.Python(from)} to {TimestampArgument.Python(end)} into the {storeType} online store."
+            : $"Materializing {count} feature views to {TimestampArgument.Python(end)} into the {storeType} online store.";
+        context.Console.WriteLine(header);
+        context.Console.WriteLine();
+
+        var reporter = new MaterializationReporter(context);
+        IReadOnlyList<ViewMaterialization> done;
+        try
+        {
+            done = await reporter.RunAsync(progress => start is { } from
+                ? store.MaterializeAsync(from, end, selected, progress, ct)
+                : store.MaterializeIncrementalAsync(end, selected, progress, ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await context.Error.WriteLineAsync(reporter.CancellationMessage());
+            return ExitCodes.Cancelled;
+        }
+
+        reporter.PrintUnreported(done);
+        context.Console.WriteLine();
+        PrintSummary(context, done);
+        return ExitCodes.Ok;
+    }
+
+    private static int CountOnlineViews(RegistrySnapshot registry) =>
+        registry.FeatureViews.Values.Count(v => v.Online)
+        + registry.StreamFeatureViews.Values.Count(v => v.Online)
+        + registry.OnDemandFeatureViews.Values.Count(v => v.WriteToOnlineStore);
+
+    private static int CheckViews(RegistrySnapshot registry, string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (!registry.FeatureViews.ContainsKey(name) && !registry.StreamFeatureViews.ContainsKey(name) && !registry.OnDemandFeatureViews.ContainsKey(name))
+                throw new FeatureViewNotFoundException(name, registry.Project);
+        }
+        return names.Length;
+    }
+
+    private static void PrintSummary(CliContext context, IReadOnlyList<ViewMaterialization> done)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        table.AddColumn("VIEW");
+        table.AddColumn("START");
+        table.AddColumn("END");
+        table.AddColumn(new TableColumn("ROWS").RightAligned());
+        table.AddColumn(new TableColumn("SECONDS").RightAligned());
+        table.AddColumn(new TableColumn("ROWS/S").RightAligned());
+        long total = 0;
+        foreach (var view in done)
+        {
+            total += view.Rows;
+            table.AddRow(
+                Markup.Escape(view.View),
+                TimestampArgument.Iso(view.Start),
+                TimestampArgument.Iso(view.End),
+                view.Rows.ToString(CultureInfo.InvariantCulture),
+                view.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture),
+                Rate(view.Rows, view.Elapsed));
+        }
+        context.Console.Write(table);
+        context.Console.WriteLine($"Materialized {total.ToString(CultureInfo.InvariantCulture)} rows into {done.Count} feature views.");
+    }
+
+    internal static string Rate(long rows, TimeSpan elapsed) =>
+        elapsed > TimeSpan.Zero ? (rows / elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture) : "-";
+}
