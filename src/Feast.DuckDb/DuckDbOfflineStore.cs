@@ -68,6 +68,32 @@ public sealed class DuckDbOfflineStore : IOfflineStore
         PullAsync(request, latest: true, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<long?> CountLatestAsync(PullRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Task.Run(() =>
+        {
+            using var session = OpenSession();
+            var source = request.Source switch
+            {
+                PushSource push => push.BatchSource,
+                KafkaSource { BatchSource: { } batch } => batch,
+                var other => other,
+            };
+            var relation = SourceRelation.Open(session, source, RepoPath, $"Source '{source.Name}'", cancellationToken);
+            try
+            {
+                return (long?)Convert.ToInt64(session.Scalar(PullQuery.Count(request, relation), cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (DuckDbError e)
+            {
+                throw new FeastException($"DuckDB could not count the rows of source '{source.Name}': {e.Reason}", e);
+            }
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public IAsyncEnumerable<RecordBatch> PullAllAsync(PullRequest request, CancellationToken cancellationToken = default) =>
         PullAsync(request, latest: false, cancellationToken);
 

@@ -9,6 +9,18 @@ namespace Feast.DuckDb;
 /// </summary>
 internal static class PullQuery
 {
+    /// <summary>How many rows <see cref="Build"/> with <c>latest</c> returns: the distinct keys in the window (cheaper than the pull).</summary>
+    public static string Count(PullRequest request, SourceRelation source)
+    {
+        var timestamp = PointInTimeQuery.TimestampColumn(source);
+        var time = Sql.AsInstant(Sql.Ident(timestamp.Name), timestamp.Type);
+        var keys = request.JoinKeys.Select(k => Sql.Ident(source.Mapped(k, "join key").Name)).ToList();
+        var window = $"FROM {source.Scan}\nWHERE {time} BETWEEN {Sql.Timestamp(request.Start)} AND {Sql.Timestamp(request.End)}";
+        return keys.Count == 0
+            ? $"SELECT least(count(*), 1) {window}"
+            : $"SELECT count(*) FROM (SELECT DISTINCT {string.Join(", ", keys)} {window})";
+    }
+
     public static string Build(PullRequest request, SourceRelation source, bool latest)
     {
         if (request.Start > request.End)

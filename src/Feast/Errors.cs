@@ -48,6 +48,14 @@ public class FeastObjectNotFoundException : FeastException
         Name = name;
     }
 
+    /// <summary>Creates the exception with a message of its own, for lookups that are not by name.</summary>
+    protected FeastObjectNotFoundException(string kind, string name, string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        Kind = kind;
+        Name = name;
+    }
+
     /// <summary>The kind of object (entity, feature view, ...).</summary>
     public string Kind { get; }
 

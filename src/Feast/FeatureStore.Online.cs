@@ -1,10 +1,18 @@
 using Feast.Materialization;
 using Feast.Online;
+using Feast.Registry;
+using Microsoft.Extensions.Logging;
 
 namespace Feast;
 
 public sealed partial class FeatureStore
 {
+    private OnlineRetriever? _onlineRetriever;
+    private FeatureWriter? _featureWriter;
+
+    private IOnlineStore RequireOnlineStore() =>
+        OnlineStore ?? throw new Configuration.FeastConfigException($"Project '{Project}' has no online store configured; set online_store in feature_store.yaml (e.g. type: sqlite).");
+
     /// <summary>
     /// The latest values of <paramref name="features"/> for each of <paramref name="entityRows"/> from the online
     /// store (Feast's <c>get_online_features</c>), with on-demand features computed from them and the rows' request data.
@@ -31,33 +39,170 @@ public sealed partial class FeatureStore
     }
 
     /// <summary>An online read given column-major, as the feature server receives it.</summary>
-    public Task<OnlineFeaturesResponse> GetOnlineFeaturesAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <exception cref="FeatureViewNotFoundException">A referenced view does not exist.</exception>
+    /// <exception cref="FeatureServiceNotFoundException">The named service does not exist.</exception>
+    /// <exception cref="RequestDataNotFoundInEntityRowsException">An on-demand view's request data is missing.</exception>
+    /// <exception cref="FeastValidationException">A join key is missing, or a value does not fit its declared type.</exception>
+    public async Task<OnlineFeaturesResponse> GetOnlineFeaturesAsync(OnlineFeaturesRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var store = RequireOnlineStore();
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var retriever = _onlineRetriever ??= new OnlineRetriever(store, Project, Config.EntityKeySerializationVersion,
+            Config.OnlineStore?.EnforceTtl ?? false, _time);
+        return await retriever.GetAsync(registry, request, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Loads the latest row per entity with an event timestamp in [<paramref name="start"/>, <paramref name="end"/>]
-    /// into the online store, for every online view (or <paramref name="views"/>), and records the interval.
+    /// (both inclusive) into the online store, for every online view (or <paramref name="views"/>), and records the
+    /// interval in the registry after each view's last row is written.
     /// </summary>
-    public Task<IReadOnlyList<ViewMaterialization>> MaterializeAsync(DateTimeOffset start, DateTimeOffset end, IEnumerable<string>? views = null,
-        IProgress<MaterializationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <exception cref="FeastValidationException"><paramref name="start"/> is after <paramref name="end"/>, or a named view is not online.</exception>
+    /// <exception cref="FeatureViewNotFoundException">A named view does not exist.</exception>
+    public async Task<IReadOnlyList<ViewMaterialization>> MaterializeAsync(DateTimeOffset start, DateTimeOffset end, IEnumerable<string>? views = null,
+        IProgress<MaterializationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (start > end)
+            throw new FeastValidationException($"The start date {start:yyyy-MM-dd'T'HH:mm:ssK} is after the end date {end:yyyy-MM-dd'T'HH:mm:ssK}. Give START <= END.");
+        var registry = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+        var targets = ViewsToMaterialize(registry, views).Select(v => (v, start, end)).ToList();
+        return await MaterializeAllAsync(targets, progress, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
-    /// Materializes each view from where its last run ended (or now − ttl the first time) to <paramref name="end"/>.
+    /// Materializes each online view (or <paramref name="views"/>) from the end of its last materialized interval to
+    /// <paramref name="end"/>; a view never materialized starts at now − ttl (now − 52 weeks when its ttl is 0), as Feast does.
     /// </summary>
-    public Task<IReadOnlyList<ViewMaterialization>> MaterializeIncrementalAsync(DateTimeOffset end, IEnumerable<string>? views = null,
-        IProgress<MaterializationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    public async Task<IReadOnlyList<ViewMaterialization>> MaterializeIncrementalAsync(DateTimeOffset end, IEnumerable<string>? views = null,
+        IProgress<MaterializationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var registry = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var targets = ViewsToMaterialize(registry, views).Select(v =>
+        {
+            var start = v.MaterializationIntervals.Count > 0
+                ? v.MaterializationIntervals.Max(i => i.End)
+                : now - (v.Ttl > TimeSpan.Zero ? v.Ttl : TimeSpan.FromDays(7 * 52));
+            return (v, start, end);
+        }).ToList();
+        return await MaterializeAllAsync(targets, progress, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <summary>Writes <paramref name="rows"/> to every view fed by push source <paramref name="pushSourceName"/>, online and/or offline.</summary>
-    public Task PushAsync(string pushSourceName, FeatureRows rows, PushMode to = PushMode.Online, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <summary>The views a materialization covers: the named ones (which must be online), or every online view.</summary>
+    public static IReadOnlyList<FeatureView> ViewsToMaterialize(RegistrySnapshot registry, IEnumerable<string>? views)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var all = registry.FeatureViews.Values.Concat(registry.StreamFeatureViews.Values).ToList();
+        if (views is null) return [.. all.Where(v => v.Online).OrderBy(v => v.Name, StringComparer.Ordinal)];
+        var result = new List<FeatureView>();
+        foreach (var name in views)
+        {
+            var view = all.FirstOrDefault(v => v.Name == name);
+            if (view is null)
+            {
+                if (registry.OnDemandFeatureViews.ContainsKey(name))
+                    throw new FeastValidationException($"'{name}' is an on demand feature view; its features are computed at request time, not materialized. Materialize the feature views it reads instead.");
+                throw new FeatureViewNotFoundException(name, registry.Project);
+            }
+            if (!view.Online)
+                throw new FeastValidationException($"Feature view '{name}' is not configured to be served online (online: false); set online: true and apply, or leave it out.");
+            if (!result.Contains(view)) result.Add(view);
+        }
+        return result;
+    }
 
-    /// <summary>Writes <paramref name="rows"/> to the online storage of view <paramref name="featureViewName"/>.</summary>
-    public Task WriteToOnlineStoreAsync(string featureViewName, FeatureRows rows, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    private async Task<IReadOnlyList<ViewMaterialization>> MaterializeAllAsync(List<(FeatureView View, DateTimeOffset Start, DateTimeOffset End)> targets,
+        IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var materializer = new Materializer(OfflineStore, RequireOnlineStore(), RegistryStore, Project, Config.EntityKeySerializationVersion, _time,
+            _loggerFactory.CreateLogger("Feast.Materialization"));
+        var results = new List<ViewMaterialization>(targets.Count);
+        foreach (var (view, start, end) in targets)
+        {
+            if (start > end)
+            {
+                // Already materialized past END: nothing to load, nothing to record.
+                progress?.Report(new MaterializationProgress(view.Name, start, end, 0, 0, TimeSpan.Zero, true));
+                results.Add(new ViewMaterialization(view.Name, start, end, 0, TimeSpan.Zero));
+                continue;
+            }
+            var (result, registry) = await materializer.RunAsync(view, start, end, progress, cancellationToken).ConfigureAwait(false);
+            _registry.Set(registry);
+            results.Add(result);
+        }
+        return results;
+    }
 
-    /// <summary>Appends <paramref name="rows"/> to the batch source of view <paramref name="featureViewName"/>.</summary>
-    public Task WriteToOfflineStoreAsync(string featureViewName, FeatureRows rows, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// Writes <paramref name="rows"/> to every view fed by push source <paramref name="pushSourceName"/>: online,
+    /// offline (appended once per batch source) or both. Rows carry the join keys, the features and the batch
+    /// source's timestamp field, named as the batch source names them.
+    /// </summary>
+    /// <exception cref="PushSourceNotFoundException">No view is fed by that push source.</exception>
+    /// <exception cref="FeastValidationException">A column is missing, or a value does not fit its declared type.</exception>
+    public async Task PushAsync(string pushSourceName, FeatureRows rows, PushMode to = PushMode.Online, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pushSourceName);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (!Enum.IsDefined(to))
+            throw new FeastValidationException($"Push mode {to} is not one of Online, Offline, OnlineAndOffline.");
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var views = registry.FeatureViews.Values.Concat(registry.StreamFeatureViews.Values)
+            .Where(v => v.StreamSource is PushSource push && push.Name == pushSourceName)
+            .OrderBy(v => v.Name, StringComparer.Ordinal)
+            .ToList();
+        if (views.Count == 0) throw new PushSourceNotFoundException(pushSourceName);
+
+        var writer = Writer();
+        if (to is PushMode.Online or PushMode.OnlineAndOffline)
+        {
+            // Validate every view's rows before writing any, so a bad push leaves nothing half-written.
+            var batches = views.Select(v => (v, writer.ToOnlineBatch(v, rows))).ToList();
+            foreach (var (view, batch) in batches)
+            {
+                if (batch is not null)
+                    await RequireOnlineStore().WriteBatchAsync(Project, view, batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        if (to is PushMode.Offline or PushMode.OnlineAndOffline)
+        {
+            foreach (var view in views.DistinctBy(v => v.BatchSource.Name))
+                await writer.WriteOfflineAsync(OfflineStore, view, rows, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes <paramref name="rows"/> to the online storage of view <paramref name="featureViewName"/> (Feast's <c>write_to_online_store</c>).</summary>
+    /// <exception cref="FeatureViewNotFoundException">No such view.</exception>
+    /// <exception cref="FeastValidationException">A column is missing, or a value does not fit its declared type.</exception>
+    public async Task WriteToOnlineStoreAsync(string featureViewName, FeatureRows rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var view = StoredView(registry, featureViewName);
+        var batch = Writer().ToOnlineBatch(view, rows);
+        if (batch is not null)
+            await RequireOnlineStore().WriteBatchAsync(Project, view, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends <paramref name="rows"/> to the batch source of view <paramref name="featureViewName"/> (Feast's <c>write_to_offline_store</c>).</summary>
+    /// <exception cref="FeatureViewNotFoundException">No such view.</exception>
+    /// <exception cref="FeastValidationException">The columns are not the batch source's columns.</exception>
+    public async Task WriteToOfflineStoreAsync(string featureViewName, FeatureRows rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Writer().WriteOfflineAsync(OfflineStore, StoredView(registry, featureViewName), rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static FeatureView StoredView(RegistrySnapshot registry, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (registry.FeatureViews.TryGetValue(name, out var view)) return view;
+        if (registry.StreamFeatureViews.TryGetValue(name, out var stream)) return stream;
+        throw new FeatureViewNotFoundException(name, registry.Project);
+    }
+
+    private FeatureWriter Writer() =>
+        _featureWriter ??= new FeatureWriter(Config.EntityKeySerializationVersion, _loggerFactory.CreateLogger("Feast.Push"));
 }

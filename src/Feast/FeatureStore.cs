@@ -44,6 +44,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     private readonly RegistryCache _registry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly Lazy<IOfflineStore> _offlineStore;
 
     /// <summary>Creates a feature store from a loaded configuration.</summary>
@@ -54,6 +55,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         Config = config;
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger("Feast.FeatureStore");
+        _loggerFactory = options.LoggerFactory;
         RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time);
         OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config);
         _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time);

@@ -10,6 +10,13 @@ public abstract record OnlineStoreOptions
 {
     /// <summary>The short store type as Feast names it (<c>sqlite</c>, <c>redis</c>, <c>postgres</c>, <c>remote</c>).</summary>
     public abstract string Type { get; }
+
+    /// <summary>
+    /// Feast.NET's opt-in <c>enforce_ttl</c>: online reads report values older than their feature view's ttl as
+    /// <c>OUTSIDE_MAX_AGE</c> (with a null value), as Feast's Go server does. Python Feast ignores ttl online and does
+    /// not know this key, so leave it out of a yaml Python Feast must also read.
+    /// </summary>
+    public bool EnforceTtl { get; init; }
 }
 
 /// <summary>The SQLite online store (<c>type: sqlite</c>): one database file, one table per feature view.</summary>

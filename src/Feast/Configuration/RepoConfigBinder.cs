@@ -123,6 +123,7 @@ internal static partial class RepoConfigBinder
         { "similarity", (o, v) => o with { Similarity = v.String() }, o => o.Similarity },
         { "text_search_enabled", (o, v) => o with { TextSearchEnabled = v.Boolean() }, o => o.TextSearchEnabled },
         { "enable_openai_compatible_store", (o, v) => o with { EnableOpenaiCompatibleStore = v.Boolean() }, o => o.EnableOpenaiCompatibleStore },
+        { "enforce_ttl", (o, v) => o with { EnforceTtl = v.Boolean() }, o => o.EnforceTtl },
     };
 
     private static readonly OptionsSchema<RedisOnlineStoreOptions> RedisOnlineStore = new(() => new())
@@ -134,6 +135,7 @@ internal static partial class RepoConfigBinder
         { "key_ttl_seconds", (o, v) => o with { KeyTtlSeconds = v.OptionalInt32(min: 1) }, o => o.KeyTtlSeconds },
         { "full_scan_for_deletion", (o, v) => o with { FullScanForDeletion = v.OptionalBoolean() ?? true }, o => o.FullScanForDeletion },
         { "skip_dedup", (o, v) => o with { SkipDedup = v.Boolean() }, o => o.SkipDedup },
+        { "enforce_ttl", (o, v) => o with { EnforceTtl = v.Boolean() }, o => o.EnforceTtl },
     };
 
     private static readonly OptionsSchema<PostgresOnlineStoreOptions> PostgresOnlineStore = CreatePostgresOnlineStore();
@@ -152,6 +154,7 @@ internal static partial class RepoConfigBinder
             "enable_openai_compatible_store",
             (o, v) => o with { EnableOpenaiCompatibleStore = v.Boolean() },
             o => o.EnableOpenaiCompatibleStore);
+        schema.Add("enforce_ttl", (o, v) => o with { EnforceTtl = v.Boolean() }, o => o.EnforceTtl);
         return schema;
     }
 

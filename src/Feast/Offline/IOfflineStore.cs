@@ -20,6 +20,12 @@ public interface IOfflineStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<RecordBatch> PullLatestAsync(PullRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many rows <see cref="PullLatestAsync"/> would return for <paramref name="request"/> (for progress bars), or
+    /// null when the store cannot tell cheaply.
+    /// </summary>
+    Task<long?> CountLatestAsync(PullRequest request, CancellationToken cancellationToken = default) => Task.FromResult<long?>(null);
+
     /// <summary>Every row whose event timestamp is in [Start, End] (both inclusive). Streamed in batches.</summary>
     IAsyncEnumerable<RecordBatch> PullAllAsync(PullRequest request, CancellationToken cancellationToken = default);
 

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Apache.Arrow;
+using Feast.Offline;
+using Feast.Online;
+using Feast.Protos.Types;
+using Feast.Registry;
+using Feast.Values;
+using Microsoft.Extensions.Logging;
+using P = Feast.Protos.Core;
+
+namespace Feast.Materialization;
+
+/// <summary>
+/// The local compute engine for materialization: per view, streams the latest row per entity in the window out of
+/// the offline store as Arrow batches, converts each batch to online rows while the previous one is being written
+/// (a two-slot channel, so memory stays flat at any row count), and records the interval in the registry only after
+/// the last batch is written.
+/// </summary>
+internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, IRegistryStore registry, string project, int keyVersion,
+    TimeProvider time, ILogger logger)
+{
+    /// <summary>Materializes <paramref name="view"/> over [<paramref name="start"/>, <paramref name="end"/>] and records the interval.</summary>
+    public async Task<(ViewMaterialization Result, P.Registry Registry)> RunAsync(FeatureView view, DateTimeOffset start, DateTimeOffset end,
+        IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var began = time.GetTimestamp();
+        var request = new PullRequest(view.BatchSource, [.. view.JoinKeys], [.. view.Features.Select(f => f.Name)], start, end);
+        var total = await offline.CountLatestAsync(request, cancellationToken).ConfigureAwait(false);
+        progress?.Report(new MaterializationProgress(view.Name, start, end, 0, total, TimeSpan.Zero, false));
+
+        var rows = await CopyAsync(view, request, total, began, progress, cancellationToken).ConfigureAwait(false);
+        var written = await RecordAsync(view.Name, start, end, cancellationToken).ConfigureAwait(false);
+        var elapsed = time.GetElapsedTime(began);
+        progress?.Report(new MaterializationProgress(view.Name, start, end, rows, total ?? rows, elapsed, true));
+        MaterializerLog.Materialized(logger, view.Name, rows, start, end, elapsed.TotalSeconds);
+        return (new ViewMaterialization(view.Name, start, end, rows, elapsed), written);
+    }
+
+    private async Task<long> CopyAsync(FeatureView view, PullRequest request, long? total, long began, IProgress<MaterializationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<OnlineWriteBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var converter = new BatchConverter(view, keyVersion);
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in offline.PullLatestAsync(request, cts.Token).ConfigureAwait(false))
+                {
+                    using (batch)
+                    {
+                        if (batch.Length == 0) continue;
+                        await channel.Writer.WriteAsync(converter.Convert(batch), cts.Token).ConfigureAwait(false);
+                    }
+                }
+                channel.Writer.TryComplete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.TryComplete(e);
+                throw;
+            }
+        }, cts.Token);
+
+        long rows = 0;
+        try
+        {
+            await foreach (var batch in channel.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
+            {
+                await online.WriteBatchAsync(project, view, batch, cts.Token).ConfigureAwait(false);
+                rows += batch.Count;
+                progress?.Report(new MaterializationProgress(view.Name, request.Start, request.End, rows, total, time.GetElapsedTime(began), false));
+            }
+            await producer.ConfigureAwait(false);
+        }
+        catch when (!producer.IsCompleted || producer.IsFaulted)
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+            // The producer's own error is the one worth reporting (e.g. a bad source), not the channel's echo of it.
+            try
+            {
+                await producer.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            throw;
+        }
+        return rows;
+    }
+
+    private async Task<P.Registry> RecordAsync(string viewName, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    {
+        var now = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(time.GetUtcNow());
+        return await registry.UpdateAsync(proto =>
+        {
+            var meta = proto.FeatureViews.FirstOrDefault(v => v.Spec.Project == project && v.Spec.Name == viewName) is { } fv
+                ? fv.Meta ??= new P.FeatureViewMeta()
+                : proto.StreamFeatureViews.FirstOrDefault(v => v.Spec.Project == project && v.Spec.Name == viewName) is { } sfv
+                    ? sfv.Meta ??= new P.FeatureViewMeta()
+                    : throw new FeatureViewNotFoundException(viewName, project);
+            meta.MaterializationIntervals.Add(new P.MaterializationInterval
+            {
+                StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(start),
+                EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(end),
+            });
+            meta.LastUpdatedTimestamp = now;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Turns pulled Arrow batches into online rows: typed values, serialized keys, timestamps.</summary>
+    private sealed class BatchConverter(FeatureView view, int keyVersion)
+    {
+        private readonly string[] _joinKeys = [.. view.JoinKeys];
+        private readonly string[] _features = [.. view.Features.Select(f => f.Name)];
+        private readonly byte[] _dummyKey = EntityKeySerializer.Serialize(Entity.DummyJoinKey, new Value { StringVal = "" }, keyVersion);
+
+        public OnlineWriteBatch Convert(RecordBatch batch)
+        {
+            var keyReaders = view.EntityColumns.Select(c => ArrowValues.Reader(Column(batch, c.Name), c.Dtype.ValueType, c.Name)).ToArray();
+            var featureReaders = view.Features.Select(f => ArrowValues.Reader(Column(batch, f.Name), f.Dtype.ValueType, f.Name)).ToArray();
+            var eventTs = ArrowValues.TimestampReader(Column(batch, PullRequest.EventTimestampColumn), PullRequest.EventTimestampColumn);
+            var createdIndex = batch.Schema.GetFieldIndex(PullRequest.CreatedTimestampColumn);
+            var createdTs = createdIndex < 0 ? null : ArrowValues.TimestampReader(batch.Column(createdIndex), PullRequest.CreatedTimestampColumn);
+
+            var result = new OnlineWriteBatch(_features, batch.Length);
+            var values = new Value?[_features.Length];
+            var keyValues = new Value[_joinKeys.Length];
+            for (var row = 0; row < batch.Length; row++)
+            {
+                byte[] key;
+                if (_joinKeys.Length == 0) key = _dummyKey;
+                else if (_joinKeys.Length == 1) key = EntityKeySerializer.Serialize(_joinKeys[0], keyReaders[0](row), keyVersion);
+                else
+                {
+                    for (var k = 0; k < keyValues.Length; k++) keyValues[k] = keyReaders[k](row);
+                    key = EntityKeySerializer.Serialize(_joinKeys, keyValues, keyVersion);
+                }
+                for (var f = 0; f < values.Length; f++) values[f] = featureReaders[f](row);
+                var stamp = eventTs(row)
+                    ?? throw new FeastValidationException($"Feature view '{view.Name}': a row of its source has no event timestamp; every row needs one.");
+                result.Add(key, values, stamp, createdTs?.Invoke(row));
+            }
+            return result;
+        }
+
+        private IArrowArray Column(RecordBatch batch, string name)
+        {
+            var index = batch.Schema.GetFieldIndex(name);
+            return index >= 0
+                ? batch.Column(index)
+                : throw new FeastException($"Feature view '{view.Name}': the offline store returned no column '{name}'.");
+        }
+    }
+}
+
+internal static partial class MaterializerLog
+{
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Materialized {Rows} rows of {View} from {Start} to {End} in {Seconds:F2} s")]
+    public static partial void Materialized(ILogger logger, string view, long rows, DateTimeOffset start, DateTimeOffset end, double seconds);
+}

@@ -1,0 +1,161 @@
+using Apache.Arrow;
+using Feast.Offline;
+using Feast.Protos.Types;
+using Feast.Values;
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Online;
+
+/// <summary>
+/// Turns pushed rows into what the stores take (Feast's <c>write_to_online_store</c> and <c>write_to_offline_store</c>):
+/// columns found by their batch-source names (or the view's names), values typed by the view's schema, timestamps from
+/// the batch source's timestamp field. Every row is converted before anything is written, so a bad value leaves nothing
+/// half-written.
+/// </summary>
+internal sealed class FeatureWriter(int keyVersion, ILogger logger)
+{
+    /// <summary>The online rows of <paramref name="rows"/> for <paramref name="view"/>, or null when there is nothing to write.</summary>
+    public OnlineWriteBatch? ToOnlineBatch(FeatureView view, FeatureRows rows)
+    {
+        if (rows.Count == 0)
+        {
+            FeatureWriterLog.Skipped(logger, view.Name, "no rows");
+            return null;
+        }
+        var source = view.BatchSource;
+        var keyReaders = view.EntityColumns.Select(c => Typed(rows, view, source, c)).ToArray();
+        var featureReaders = view.Features.Select(f => Typed(rows, view, source, f)).ToArray();
+        var timestampColumn = TimestampColumn(view, source);
+        var eventTs = Timestamps(rows, view, timestampColumn, required: true)!;
+        var createdTs = source.CreatedTimestampColumn.Length > 0 && rows.HasColumn(source.CreatedTimestampColumn)
+            ? Timestamps(rows, view, source.CreatedTimestampColumn, required: false)
+            : null;
+
+        var joinKeys = view.EntityColumns.Select(c => c.Name).ToArray();
+        var dummy = view.IsEntityless ? EntityKeySerializer.Serialize(Entity.DummyJoinKey, new Value { StringVal = "" }, keyVersion) : null;
+        var batch = new OnlineWriteBatch([.. view.Features.Select(f => f.Name)], rows.Count);
+        var values = new Value?[featureReaders.Length];
+        var keyValues = new Value[keyReaders.Length];
+        var anyValue = false;
+        for (var row = 0; row < rows.Count; row++)
+        {
+            for (var k = 0; k < keyReaders.Length; k++)
+            {
+                keyValues[k] = keyReaders[k](row);
+                if (FeastValues.IsNull(keyValues[k]))
+                    throw new FeastValidationException($"Feature view '{view.Name}': row {row} has no value for join key '{joinKeys[k]}'. Every row needs its join keys.");
+            }
+            for (var f = 0; f < featureReaders.Length; f++)
+            {
+                values[f] = featureReaders[f](row);
+                anyValue |= !FeastValues.IsNull(values[f]);
+            }
+            var key = dummy ?? (keyValues.Length == 1
+                ? EntityKeySerializer.Serialize(joinKeys[0], keyValues[0], keyVersion)
+                : EntityKeySerializer.Serialize(joinKeys, keyValues, keyVersion));
+            var stamp = eventTs(row)
+                ?? throw new FeastValidationException($"Feature view '{view.Name}': row {row} has no value in timestamp column '{timestampColumn}'.");
+            batch.Add(key, values, stamp, createdTs?.Invoke(row));
+        }
+        if (!anyValue && featureReaders.Length > 0)
+        {
+            FeatureWriterLog.Skipped(logger, view.Name, "every feature value is null");
+            return null;
+        }
+        return batch;
+    }
+
+    /// <summary>Appends <paramref name="rows"/> to the batch source of <paramref name="view"/>; the columns must be the source's columns.</summary>
+    public async Task WriteOfflineAsync(IOfflineStore offline, FeatureView view, FeatureRows rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            FeatureWriterLog.Skipped(logger, view.Name, "no rows");
+            return;
+        }
+        var source = view.BatchSource;
+        var batch = rows.Arrow ?? ToArrow(view, source, rows);
+        await offline.WriteBatchAsync(view, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static RecordBatch ToArrow(FeatureView view, DataSource source, FeatureRows rows)
+    {
+        var typed = view.EntityColumns.Concat(view.Features).ToDictionary(f => SourceName(source, f.Name), f => f, StringComparer.Ordinal);
+        var timestampColumns = new[] { TimestampColumn(view, source), source.CreatedTimestampColumn }.Where(c => c.Length > 0).ToHashSet(StringComparer.Ordinal);
+        var columns = rows.ColumnNames;
+        var readers = columns.Select(c => rows.Column(c)).ToArray();
+        var records = new List<IReadOnlyDictionary<string, object?>>(rows.Count);
+        for (var row = 0; row < rows.Count; row++)
+        {
+            var record = new Dictionary<string, object?>(columns.Count, StringComparer.Ordinal);
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var name = columns[c];
+                var raw = readers[c](row);
+                record[name] = raw is null ? null
+                    : typed.TryGetValue(name, out var field) ? FeastValues.ToObject(FeastValues.FromObject(raw, field.Dtype.ValueType, name))
+                    : timestampColumns.Contains(name) ? ToTimestamp(view, name, raw)
+                    : raw is System.Text.Json.JsonElement json ? FeastValues.ToObject(FeastValues.Infer(json, name))
+                    : raw;
+            }
+            records.Add(record);
+        }
+        return EntityRows.ToRecordBatch(records);
+    }
+
+    private static string TimestampColumn(FeatureView view, DataSource source) =>
+        source.TimestampField.Length > 0 ? source.TimestampField
+            : throw new FeastValidationException($"Feature view '{view.Name}': its batch source '{source.Name}' has no timestampField, so pushed rows cannot be timestamped.");
+
+    /// <summary>The source column of view column <paramref name="name"/>: the field mapping's key that maps to it, or the name itself.</summary>
+    private static string SourceName(DataSource source, string name)
+    {
+        foreach (var (from, to) in source.FieldMapping)
+        {
+            if (to == name) return from;
+        }
+        return name;
+    }
+
+    private static Func<int, Value> Typed(FeatureRows rows, FeatureView view, DataSource source, Field field)
+    {
+        var sourceName = SourceName(source, field.Name);
+        var name = rows.HasColumn(sourceName) ? sourceName
+            : rows.HasColumn(field.Name) ? field.Name
+            : throw new FeastValidationException(
+                $"Feature view '{view.Name}' needs column '{sourceName}' but the rows have only: {string.Join(", ", rows.ColumnNames)}. Give every join key, feature and the timestamp column '{source.TimestampField}'.");
+        var column = rows.Column(name);
+        var type = field.Dtype.ValueType;
+        return row => FeastValues.FromObject(column(row), type, name);
+    }
+
+    private static Func<int, DateTimeOffset?>? Timestamps(FeatureRows rows, FeatureView view, string name, bool required)
+    {
+        if (!rows.HasColumn(name))
+        {
+            if (!required) return null;
+            throw new FeastValidationException(
+                $"Feature view '{view.Name}' needs timestamp column '{name}' but the rows have only: {string.Join(", ", rows.ColumnNames)}.");
+        }
+        var column = rows.Column(name);
+        return row => column(row) is { } value ? ToTimestamp(view, name, value) : null;
+    }
+
+    private static DateTimeOffset ToTimestamp(FeatureView view, string column, object value)
+    {
+        try
+        {
+            return FeastValues.ToTimestamp(value);
+        }
+        catch (FormatException)
+        {
+            throw new FeastValidationException($"Feature view '{view.Name}': column '{column}' holds {value}, which is not a timestamp. Use ISO-8601 text such as \"2024-05-13 10:59:42+00:00\" or DateTime values.");
+        }
+    }
+}
+
+internal static partial class FeatureWriterLog
+{
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Nothing written to {View}: {Reason}")]
+    public static partial void Skipped(ILogger logger, string view, string reason);
+}

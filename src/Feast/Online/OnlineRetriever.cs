@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using Feast.Protos.Serving;
+using Feast.Protos.Types;
+using Feast.Registry;
+using Feast.Retrieval;
+using Feast.Values;
+
+namespace Feast.Online;
+
+/// <summary>
+/// Serves online reads: resolves the request to a cached <see cref="OnlinePlan"/>, turns entity rows into keys, reads
+/// every view concurrently (one store call per view), and assembles Feast's column-major response, computing
+/// on-demand features last.
+/// </summary>
+internal sealed class OnlineRetriever(IOnlineStore store, string project, int keyVersion, bool enforceTtl, TimeProvider time)
+{
+    private PlanCache? _cache;
+
+    public async Task<OnlineFeaturesResponse> GetAsync(RegistrySnapshot registry, OnlineFeaturesRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var plan = PlanFor(registry, request);
+        var rows = RowCount(request.Entities);
+        var columns = new EntityColumns(request.Entities, plan);
+
+        // Keys per read; rows with the same key share one slot.
+        var reads = plan.Reads;
+        var slots = new int[reads.Length][];
+        var tasks = new Task<OnlineReadResult>[reads.Length];
+        for (var r = 0; r < reads.Length; r++)
+        {
+            var (keys, rowSlots) = KeysOf(reads[r], columns, rows);
+            slots[r] = rowSlots;
+            tasks[r] = store.ReadAsync(project, reads[r].View, keys, reads[r].Features, cancellationToken);
+        }
+        var results = reads.Length == 1 ? [await tasks[0].ConfigureAwait(false)] : await Task.WhenAll(tasks).ConfigureAwait(false);
+
+        var output = new List<FeatureColumn>(columns.Echoed.Count + plan.Outputs.Length + plan.OnDemand.Length);
+        foreach (var (name, values) in columns.Echoed)
+            output.Add(new FeatureColumn(name, values, Filled(rows, FieldStatus.Present), Filled(rows, DateTimeOffset.UnixEpoch), IsJoinKey: true));
+
+        var now = time.GetUtcNow();
+        foreach (var stored in plan.Outputs)
+        {
+            var readIndex = Array.IndexOf(reads, stored.Read);
+            output.Add(Column(stored.Name, stored.Read.View.Ttl, results[readIndex], slots[readIndex], stored.Feature, rows, now));
+        }
+        foreach (var step in plan.OnDemand)
+            AddOnDemand(step, reads, results, slots, columns, rows, now, output);
+        return new OnlineFeaturesResponse(output, rows);
+    }
+
+    private OnlinePlan PlanFor(RegistrySnapshot registry, OnlineFeaturesRequest request)
+    {
+        var cache = _cache;
+        if (cache is null || !ReferenceEquals(cache.Registry, registry))
+        {
+            cache = new PlanCache(registry);
+            _cache = cache;
+        }
+        var key = request.FeatureService is { } service
+            ? $"s{(request.FullFeatureNames ? '1' : '0')}{service}"
+            : $"f{(request.FullFeatureNames ? '1' : '0')}{string.Join('\u001f', request.Features ?? [])}";
+        if (cache.Plans.TryGetValue(key, out var plan)) return plan;
+
+        var resolved = request.FeatureService is { } name
+            ? FeatureResolver.Resolve(registry, registry.GetFeatureService(name), request.FullFeatureNames)
+            : FeatureResolver.Resolve(registry, request.Features ?? [], request.FullFeatureNames);
+        plan = OnlinePlan.Build(registry, resolved, request.FullFeatureNames, keyVersion);
+        // Bounded: a client sending ever-new feature lists must not grow memory without end.
+        if (cache.Plans.Count < 10_000) cache.Plans.TryAdd(key, plan);
+        return plan;
+    }
+
+    private static int RowCount(IReadOnlyDictionary<string, IReadOnlyList<object?>> entities)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
+        var rows = -1;
+        string? first = null;
+        foreach (var (name, values) in entities)
+        {
+            var count = values?.Count ?? 0;
+            if (rows < 0)
+            {
+                rows = count;
+                first = name;
+            }
+            else if (count != rows)
+                throw new FeastValidationException($"Entity column '{name}' has {count} values but '{first}' has {rows}; every entity column needs one value per row.");
+        }
+        return Math.Max(rows, 0);
+    }
+
+    private static (IReadOnlyList<byte[]> Keys, int[] Slots) KeysOf(ViewRead read, EntityColumns columns, int rows)
+    {
+        var slots = new int[rows];
+        if (read.Entityless) return ([read.DummyKey], slots);
+
+        var keyColumns = new Value[read.Keys.Length][];
+        for (var k = 0; k < read.Keys.Length; k++)
+            keyColumns[k] = columns.Typed(read.Keys[k], read.View.Name);
+
+        if (rows == 1)
+            return ([Serialize(read, keyColumns, 0)], slots);
+        var keys = new List<byte[]>(rows);
+        var seen = new Dictionary<byte[], int>(rows, ByteArrayComparer.Instance);
+        for (var row = 0; row < rows; row++)
+        {
+            var key = Serialize(read, keyColumns, row);
+            if (!seen.TryGetValue(key, out var slot))
+            {
+                slot = keys.Count;
+                seen.Add(key, slot);
+                keys.Add(key);
+            }
+            slots[row] = slot;
+        }
+        return (keys, slots);
+    }
+
+    private static byte[] Serialize(ViewRead read, Value[][] keyColumns, int row)
+    {
+        if (keyColumns.Length == 1) return EntityKeySerializer.Serialize(read.Keys[0].JoinKey, keyColumns[0][row], read.KeyVersion);
+        var names = new string[keyColumns.Length];
+        var values = new Value[keyColumns.Length];
+        for (var k = 0; k < keyColumns.Length; k++)
+        {
+            names[k] = read.Keys[k].JoinKey;
+            values[k] = keyColumns[k][row];
+        }
+        return EntityKeySerializer.Serialize(names, values, read.KeyVersion);
+    }
+
+    private FeatureColumn Column(string name, TimeSpan ttl, OnlineReadResult result, int[] slots, int feature, int rows, DateTimeOffset now)
+    {
+        var values = new Value[rows];
+        var statuses = new FieldStatus[rows];
+        var timestamps = new DateTimeOffset[rows];
+        var checkAge = enforceTtl && ttl > TimeSpan.Zero;
+        for (var row = 0; row < rows; row++)
+        {
+            var slot = slots[row];
+            var stamp = result.EventTimestamp(slot);
+            var value = stamp is null ? null : result.Value(slot, feature);
+            if (value is null)
+            {
+                values[row] = FeastValues.Null;
+                statuses[row] = FieldStatus.NotFound;
+                timestamps[row] = DateTimeOffset.UnixEpoch;
+            }
+            else if (checkAge && stamp!.Value < now - ttl)
+            {
+                values[row] = FeastValues.Null;
+                statuses[row] = FieldStatus.OutsideMaxAge;
+                timestamps[row] = stamp.Value;
+            }
+            else
+            {
+                values[row] = value;
+                statuses[row] = FieldStatus.Present;
+                timestamps[row] = stamp!.Value;
+            }
+        }
+        return new FeatureColumn(name, values, statuses, timestamps);
+    }
+
+    private static void AddOnDemand(OnDemandStep step, ViewRead[] reads, OnlineReadResult[] results, int[][] slots, EntityColumns columns, int rows,
+        DateTimeOffset now, List<FeatureColumn> output)
+    {
+        var requestColumns = new Value[step.RequestFields.Length][];
+        var missing = new List<string>();
+        for (var i = 0; i < step.RequestFields.Length; i++)
+        {
+            var field = step.RequestFields[i];
+            var column = columns.Request(field);
+            if (column is null) missing.Add(field.Name);
+            else requestColumns[i] = column;
+        }
+        if (missing.Count > 0)
+            throw new RequestDataNotFoundInEntityRowsException(step.Transform.View.Name, missing);
+
+        var inputReads = step.Inputs.Select(i => Array.IndexOf(reads, i.Read)).ToArray();
+        var outputs = step.Outputs.Select(_ => new Value[rows]).ToArray();
+        var inputs = new Dictionary<string, object?>(step.Inputs.Length * 2 + step.RequestFields.Length, StringComparer.Ordinal);
+        for (var row = 0; row < rows; row++)
+        {
+            inputs.Clear();
+            for (var i = 0; i < step.Inputs.Length; i++)
+            {
+                var input = step.Inputs[i];
+                var result = results[inputReads[i]];
+                var slot = slots[inputReads[i]][row];
+                var value = result.Found(slot) ? FeastValues.ToObject(result.Value(slot, input.Feature)) : null;
+                inputs[input.Name] = value;
+                inputs[input.FullName] = value;
+            }
+            for (var i = 0; i < step.RequestFields.Length; i++)
+                inputs[step.RequestFields[i].Name] = FeastValues.ToObject(requestColumns[i][row]);
+
+            var computed = step.Transform.Apply(inputs);
+            for (var o = 0; o < step.Outputs.Length; o++)
+            {
+                var (name, field) = step.Outputs[o];
+                computed.TryGetValue(field.Name, out var value);
+                outputs[o][row] = FeastValues.FromObject(value, field.Dtype.ValueType, name);
+            }
+        }
+        _ = now;
+        for (var o = 0; o < step.Outputs.Length; o++)
+            output.Add(new FeatureColumn(step.Outputs[o].Name, outputs[o], Filled(rows, FieldStatus.Present), Filled(rows, DateTimeOffset.UnixEpoch)));
+    }
+
+    private static T[] Filled<T>(int rows, T value)
+    {
+        var array = new T[rows];
+        Array.Fill(array, value);
+        return array;
+    }
+
+    private sealed class PlanCache(RegistrySnapshot registry)
+    {
+        public RegistrySnapshot Registry { get; } = registry;
+
+        public ConcurrentDictionary<string, OnlinePlan> Plans { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>The request's entity columns, converted to typed values on first use.</summary>
+    private sealed class EntityColumns
+    {
+        private readonly IReadOnlyDictionary<string, IReadOnlyList<object?>> _raw;
+        private readonly OnlinePlan _plan;
+        private readonly Dictionary<string, Value[]> _typed = new(StringComparer.Ordinal);
+
+        public EntityColumns(IReadOnlyDictionary<string, IReadOnlyList<object?>> raw, OnlinePlan plan)
+        {
+            _raw = raw;
+            _plan = plan;
+            // Join keys present in the request are echoed first, in request order, converted to their declared type.
+            foreach (var name in raw.Keys)
+            {
+                var joinKey = plan.JoinKeyTypes.ContainsKey(name) ? name : plan.EntityNames.GetValueOrDefault(name);
+                if (joinKey is null || Echoed.Any(e => e.Name == joinKey)) continue;
+                Echoed.Add((joinKey, Convert(name, raw[name], plan.JoinKeyTypes[joinKey])));
+                _typed[joinKey] = Echoed[^1].Values;
+            }
+        }
+
+        public List<(string Name, Value[] Values)> Echoed { get; } = [];
+
+        public Value[] Typed(KeyColumn key, string view)
+        {
+            if (_typed.TryGetValue(key.Column, out var values)) return values;
+            if (!_raw.TryGetValue(key.Column, out var raw))
+                throw new EntityKeyMissingException(view, key.Column, _raw.Keys);
+            values = Convert(key.Column, raw, key.Type);
+            _typed[key.Column] = values;
+            return values;
+        }
+
+        public Value[]? Request(Field field)
+        {
+            if (!_raw.TryGetValue(field.Name, out var raw)) return null;
+            return Convert(field.Name, raw, field.Dtype.ValueType);
+        }
+
+        private static Value[] Convert(string column, IReadOnlyList<object?> raw, ValueType type)
+        {
+            var values = new Value[raw.Count];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = FeastValues.FromObject(raw[i], type, column);
+            return values;
+        }
+    }
+}
+
+/// <summary>Compares byte arrays by content.</summary>
+internal sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+{
+    public static readonly ByteArrayComparer Instance = new();
+
+    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+    public int GetHashCode(byte[] obj)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(obj);
+        return hash.ToHashCode();
+    }
+}
