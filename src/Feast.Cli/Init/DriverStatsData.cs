@@ -18,15 +18,17 @@ internal static class DriverStatsData
     // A fixed seed: the same init time gives the same file, so tests (and bug reports) can reproduce it.
     private const int Seed = 20210407;
 
-    // The columns of Feast's generator. Timestamps are UTC instants in microseconds, which pyarrow, DuckDB and
-    // Feast's file offline store read as timestamp[us, tz=UTC]; Feast writes avg_daily_trips as int32, Feast.NET
-    // as int64 to match the feature's Int64 type.
-    private static readonly DateTimeDataField EventTimestamp = UtcMicros("event_timestamp");
+    // The columns of Feast's generator. Timestamps are UTC instants in milliseconds, which pyarrow, DuckDB and
+    // Feast's file offline store read as timestamp[ms, tz=UTC] (Feast writes microseconds, but Parquet.Net 6.1 writes
+    // the row-group statistics of a microsecond column in milliseconds, and DuckDB then skips every row group when
+    // it filters on the timestamp, so materialize would find nothing). Feast writes avg_daily_trips as int32,
+    // Feast.NET as int64 to match the feature's Int64 type.
+    private static readonly DateTimeDataField EventTimestamp = UtcMillis("event_timestamp");
     private static readonly DataField<long> DriverId = new("driver_id");
     private static readonly DataField<float> ConvRate = new("conv_rate");
     private static readonly DataField<float> AccRate = new("acc_rate");
     private static readonly DataField<long> AvgDailyTrips = new("avg_daily_trips");
-    private static readonly DateTimeDataField Created = UtcMicros("created");
+    private static readonly DateTimeDataField Created = UtcMillis("created");
 
     /// <summary>The file's schema, in column order.</summary>
     public static ParquetSchema Schema { get; } = new(EventTimestamp, DriverId, ConvRate, AccRate, AvgDailyTrips, Created);
@@ -83,15 +85,15 @@ internal static class DriverStatsData
         for (var i = 0; i < count; i++) trips[i] = random.NextInt64(0, 1000);
 
         // One generation time for every row, truncated to what the column stores so it reads back unchanged.
-        var created = new DateTime(utcNow.Ticks - (utcNow.Ticks % TimeSpan.TicksPerMicrosecond), DateTimeKind.Utc);
+        var created = new DateTime(utcNow.Ticks - (utcNow.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
         var createdColumn = new DateTime[count];
         Array.Fill(createdColumn, created);
 
         return new DriverStatsRows(eventTimestamps, driverIds, convRates, accRates, trips, createdColumn);
     }
 
-    private static DateTimeDataField UtcMicros(string name) =>
-        new(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
+    private static DateTimeDataField UtcMillis(string name) =>
+        new(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Millis, isNullable: false);
 }
 
 /// <summary>The sample data, one array per column, all of one length.</summary>

@@ -110,11 +110,11 @@ public class RepoTemplateTests
             var timestamp = Assert.IsType<DateTimeDataField>(reader.Schema.FindDataField(name));
             Assert.Equal(DateTimeFormat.Timestamp, timestamp.DateTimeFormat);
             Assert.True(timestamp.IsAdjustedToUTC);
-            Assert.Equal(DateTimeTimeUnit.Micros, timestamp.Unit);
+            Assert.Equal(DateTimeTimeUnit.Millis, timestamp.Unit);
         }
         Assert.Equal(1, reader.RowGroupCount);
 
-        // What other readers (pyarrow, DuckDB) see in the footer: INT64 timestamp[us, tz=UTC], int64, float32.
+        // What other readers (pyarrow, DuckDB) see in the footer: INT64 timestamp[ms, tz=UTC], int64, float32.
         var footer = reader.Metadata!.Schema.Skip(1).ToDictionary(e => e.Name);
         foreach (var name in new[] { "event_timestamp", "created" })
         {
@@ -122,7 +122,7 @@ public class RepoTemplateTests
             var timestampType = footer[name].LogicalType?.TIMESTAMP;
             Assert.NotNull(timestampType);
             Assert.True(timestampType.IsAdjustedToUTC);
-            Assert.NotNull(timestampType.Unit.MICROS);
+            Assert.NotNull(timestampType.Unit.MILLIS);
         }
         Assert.Equal(Parquet.Meta.Type.INT64, footer["driver_id"].Type);
         Assert.Equal(Parquet.Meta.Type.FLOAT, footer["conv_rate"].Type);
@@ -157,11 +157,30 @@ public class RepoTemplateTests
             Assert.InRange(r.AccRate, 0f, 1f);
             Assert.NotEqual(1f, r.AccRate);
             Assert.InRange(r.AvgDailyTrips, 0, 999);
-            // The generation time, to the microsecond the column keeps.
-            Assert.Equal(new DateTime(2025, 3, 14, 15, 9, 26, 535, DateTimeKind.Utc).AddTicks(1230), r.Created);
+            // The generation time, to the millisecond the column keeps.
+            Assert.Equal(new DateTime(2025, 3, 14, 15, 9, 26, 535, DateTimeKind.Utc), r.Created);
         });
         // Random data, not a constant.
         Assert.True(data.Rows.Select(r => r.AvgDailyTrips).Distinct().Count() > 100);
+    }
+
+    [Fact]
+    public async Task CreateAsync_SampleData_TimestampFilterFindsRows()
+    {
+        // Regression: with microsecond columns, Parquet.Net wrote the row-group statistics in milliseconds and DuckDB
+        // skipped the whole file for any timestamp filter, so materialize loaded nothing.
+        using var temp = new TempDir();
+        var repo = await RepoTemplate.CreateAsync(temp.File("my_project"), Clock(), CancellationToken.None);
+        var file = Path.Combine(repo, "data", "driver_stats.parquet").Replace("'", "''", StringComparison.Ordinal);
+
+        using var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM read_parquet('{file}') " +
+            "WHERE event_timestamp BETWEEN TIMESTAMPTZ '2025-03-14 00:00:00+00' AND TIMESTAMPTZ '2025-03-14 23:59:59+00'";
+
+        // 00:00 to 14:00 on the init day (the current hour, 15:00, is not in the data): 15 hours x 5 drivers.
+        Assert.Equal(75L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
