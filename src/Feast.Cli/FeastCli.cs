@@ -34,7 +34,8 @@ internal static class FeastCli
         var context = new CliContext(globals, stdout, stderr);
         foreach (var command in CommandCatalog.Build(context)) root.Subcommands.Add(command);
 
-        var parseResult = root.Parse(args);
+        // No response files: Feast's CLI has none, and "@file" is literal text (push --data @file.json reads it itself).
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors) await stderr.WriteLineAsync($"Error: {error.Message}").ConfigureAwait(false);
