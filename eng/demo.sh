@@ -1,31 +1,38 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: create Feast's driver example as a C# feature repo, register it,
-# show the plan is empty afterwards, and list what the registry holds. Needs only the .NET SDK.
+# The whole Feast loop on Feast's driver example, with no servers: create the repo, register it, build training
+# data, load the online store, read online features (with an on-demand transformation), push a fresh value and read
+# it back. Needs only the .NET SDK.
+#
+#   eng/demo.sh          # in a temp folder, removed afterwards
+#   eng/demo.sh DIR      # in DIR (kept, so you can carry on with DIR/demo/feature_repo)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 feast="$root/eng/feast"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+if [[ $# -ge 1 ]]; then
+  mkdir -p "$1"
+  work="$(cd "$1" && pwd)"
+else
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+fi
 cd "$work"
+repo=demo/feature_repo
 
-echo "\$ feast init demo"
-"$feast" init demo
-echo
-echo "\$ feast -c demo/feature_repo apply"
-"$feast" -c demo/feature_repo apply
-echo
-echo "\$ feast -c demo/feature_repo plan"
-"$feast" -c demo/feature_repo plan
-echo
-echo "\$ feast -c demo/feature_repo feature-views list"
-"$feast" -c demo/feature_repo feature-views list
-echo
-echo "\$ feast -c demo/feature_repo feature-services list"
-"$feast" -c demo/feature_repo feature-services list
-echo
-echo "\$ feast -c demo/feature_repo registry-dump | head -n 20"
-"$feast" -c demo/feature_repo registry-dump | head -n 20
-echo
+# Prints a step's header and the command, then runs it.
+step=0
+run() {
+  local title="$1"
+  shift
+  step=$((step + 1))
+  echo
+  echo "=== $step. $title"
+  echo "\$ feast $*"
+  "$feast" "$@"
+}
+
+run "Create a feature repo with Feast's driver example (C# definitions, 15 days of hourly sample data)" init demo
+run "Register the definitions in the registry" -c "$repo" apply
+run "What the registry now holds" -c "$repo" feature-views list
 
 # Training data: each driver as of a few points in time (the sample data covers the last 15 days, hourly).
 {
@@ -37,12 +44,32 @@ echo
   done
   echo "9999,$(date -u +%Y-%m-%dT%H:%M:%SZ),0"
 } > entities.csv
+echo
+echo "=== Entity rows for training (driver 9999 has no data)"
 echo "\$ cat entities.csv"
 cat entities.csv
-echo
-echo "\$ feast -c demo/feature_repo get-historical-features --entity-df entities.csv --features driver_hourly_stats:conv_rate,driver_hourly_stats:acc_rate,driver_hourly_stats:avg_daily_trips"
-"$feast" -c demo/feature_repo get-historical-features --entity-df entities.csv \
+run "Point-in-time correct training data" -c "$repo" get-historical-features --entity-df entities.csv \
   --features driver_hourly_stats:conv_rate,driver_hourly_stats:acc_rate,driver_hourly_stats:avg_daily_trips
+
+now="$(date -u +%Y-%m-%dT%H:%M:%S)"
+run "Load the latest values into the online store (the first run covers now minus each view's ttl)" \
+  -c "$repo" materialize-incremental "$now"
+
+# One -e per row for every key: two drivers, so two values of each request field too.
+run "Online features for drivers 1001 and 1002, with the on-demand transformation (conv_rate + val_to_add)" \
+  -c "$repo" get-online-features \
+  -f driver_hourly_stats:conv_rate -f driver_hourly_stats:acc_rate -f driver_hourly_stats:avg_daily_trips \
+  -f transformed_conv_rate:conv_rate_plus_val1 \
+  -e driver_id=1001 -e driver_id=1002 \
+  -e val_to_add=1000 -e val_to_add=1000 -e val_to_add_2=2000 -e val_to_add_2=2000
+
+run "Push a fresh value for driver 1001 (feast push is a Feast.NET addition; Feast pushes through its feature server)" \
+  -c "$repo" push driver_stats_push_source --data \
+  "{\"driver_id\": [1001], \"event_timestamp\": [\"$now\"], \"created\": [\"$now\"], \"conv_rate\": [1.0], \"acc_rate\": [1.0], \"avg_daily_trips\": [1000]}"
+
+run "Read it back from the view fed by the push source" -c "$repo" get-online-features \
+  -f driver_hourly_stats_fresh:conv_rate -f driver_hourly_stats_fresh:acc_rate -f driver_hourly_stats_fresh:avg_daily_trips \
+  -e driver_id=1001
+
 echo
-echo "\$ feast -c demo/feature_repo get-historical-features --entity-df entities.csv --features driver_hourly_stats:conv_rate --output training.parquet"
-"$feast" -c demo/feature_repo get-historical-features --entity-df entities.csv --features driver_hourly_stats:conv_rate --output training.parquet
+echo "Done. The repo was in $work/$repo."
