@@ -159,6 +159,13 @@ public sealed partial class FeatureStore
         {
             // Validate every view's rows before writing any, so a bad push leaves nothing half-written.
             var batches = views.Select(v => (v, writer.ToOnlineBatch(v, rows))).ToList();
+            // On-demand views stored at write time and fed by these views get their outputs computed from the same rows.
+            var pushed = views.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var onDemand in registry.OnDemandFeatureViews.Values.Where(o => o.WriteToOnlineStore && o.SourceProjections.Any(p => pushed.Contains(p.Name))))
+            {
+                var (storage, transformed) = TransformForWrite(registry, onDemand, rows, views[0].BatchSource.TimestampField);
+                batches.Add((storage, writer.ToOnlineBatch(storage, transformed)));
+            }
             foreach (var (view, batch) in batches)
             {
                 if (batch is not null)
@@ -179,6 +186,16 @@ public sealed partial class FeatureStore
     {
         ArgumentNullException.ThrowIfNull(rows);
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (registry.OnDemandFeatureViews.TryGetValue(featureViewName, out var onDemand))
+        {
+            if (!onDemand.WriteToOnlineStore)
+                throw new FeastValidationException($"On demand feature view '{featureViewName}' is computed at read time (write_to_online_store is false), so nothing can be written to it. Write to the feature views it reads instead.");
+            (var storage, rows) = TransformForWrite(registry, onDemand, rows, null);
+            var stored = Writer().ToOnlineBatch(storage, rows);
+            if (stored is not null)
+                await RequireOnlineStore().WriteBatchAsync(Project, storage, stored, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         var view = StoredView(registry, featureViewName);
         var batch = Writer().ToOnlineBatch(view, rows);
         if (batch is not null)
@@ -193,6 +210,21 @@ public sealed partial class FeatureStore
         ArgumentNullException.ThrowIfNull(rows);
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await Writer().WriteOfflineAsync(OfflineStore, StoredView(registry, featureViewName), rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An on-demand view's outputs for <paramref name="rows"/>, and the storage view to write them to.</summary>
+    private (FeatureView Storage, FeatureRows Rows) TransformForWrite(RegistrySnapshot registry, OnDemandFeatureView view, FeatureRows rows, string? timestampColumn)
+    {
+        var types = new Dictionary<string, ValueType>(StringComparer.Ordinal);
+        foreach (var source in view.SourceProjections)
+        {
+            var sourceView = registry.FeatureViews.TryGetValue(source.Name, out var v) ? (FeatureView?)v : registry.StreamFeatureViews.GetValueOrDefault(source.Name);
+            foreach (var field in sourceView?.Features ?? []) types.TryAdd(field.Name, field.Dtype.ValueType);
+            foreach (var field in sourceView?.EntityColumns ?? []) types.TryAdd(field.Name, field.Dtype.ValueType);
+        }
+        foreach (var field in view.RequestSources.SelectMany(r => r.Schema)) types.TryAdd(field.Name, field.Dtype.ValueType);
+        foreach (var field in view.EntityColumns) types.TryAdd(field.Name, field.Dtype.ValueType);
+        return (OnDemandStorage.ViewOf(view), FeatureWriter.TransformForWrite(view, types, rows, timestampColumn, _time.GetUtcNow()));
     }
 
     private static FeatureView StoredView(RegistrySnapshot registry, string name)

@@ -191,7 +191,9 @@ public sealed partial class FeatureStore : IAsyncDisposable
             return new RegistryPlan([]);
         if (OnlineStore is not null)
         {
-            var views = snapshot.FeatureViews.Values.Concat(snapshot.StreamFeatureViews.Values).ToList();
+            var views = snapshot.FeatureViews.Values.Concat(snapshot.StreamFeatureViews.Values)
+                .Concat(snapshot.OnDemandFeatureViews.Values.Where(v => v.WriteToOnlineStore).Select(OnDemandStorage.ViewOf))
+                .ToList();
             await OnlineStore.TeardownAsync(Project, views, cancellationToken).ConfigureAwait(false);
         }
 

@@ -65,6 +65,45 @@ internal sealed class FeatureWriter(int keyVersion, ILogger logger)
         return batch;
     }
 
+    /// <summary>
+    /// The rows to store for on-demand view <paramref name="view"/> (write_to_online_store): its transformation run on
+    /// each row of <paramref name="rows"/>, giving the join keys, the outputs and <c>event_timestamp</c> (taken from the
+    /// rows' <c>event_timestamp</c> or <paramref name="timestampColumn"/> column when present, else <paramref name="now"/>).
+    /// </summary>
+    public static FeatureRows TransformForWrite(OnDemandFeatureView view, IReadOnlyDictionary<string, ValueType> inputTypes, FeatureRows rows,
+        string? timestampColumn, DateTimeOffset now)
+    {
+        var transform = Transformations.OnDemandTransforms.Get(view);
+        var names = rows.ColumnNames;
+        var readers = names.Select(rows.Column).ToArray();
+        foreach (var key in view.EntityColumns)
+        {
+            if (!names.Contains(key.Name))
+                throw new FeastValidationException($"On demand feature view '{view.Name}' is keyed by '{key.Name}', but the rows have only: {string.Join(", ", names)}.");
+        }
+        var stampColumn = names.Contains("event_timestamp") ? "event_timestamp" : timestampColumn is not null && names.Contains(timestampColumn) ? timestampColumn : null;
+        var output = new Dictionary<string, List<object?>>(StringComparer.Ordinal);
+        foreach (var key in view.EntityColumns) output[key.Name] = new List<object?>(rows.Count);
+        foreach (var feature in view.Features) output[feature.Name] = new List<object?>(rows.Count);
+        output["event_timestamp"] = new List<object?>(rows.Count);
+
+        var inputs = new Dictionary<string, object?>(names.Count, StringComparer.Ordinal);
+        for (var row = 0; row < rows.Count; row++)
+        {
+            inputs.Clear();
+            for (var c = 0; c < names.Count; c++)
+            {
+                var raw = readers[c](row);
+                inputs[names[c]] = inputTypes.TryGetValue(names[c], out var type) ? FeastValues.ToObject(FeastValues.FromObject(raw, type, names[c])) : raw;
+            }
+            var computed = transform.Apply(inputs);
+            foreach (var key in view.EntityColumns) output[key.Name].Add(inputs[key.Name]);
+            foreach (var feature in view.Features) output[feature.Name].Add(computed.GetValueOrDefault(feature.Name));
+            output["event_timestamp"].Add(stampColumn is null ? now : inputs[stampColumn]);
+        }
+        return FeatureRows.FromColumns(output.ToDictionary(p => p.Key, p => (IReadOnlyList<object?>)p.Value, StringComparer.Ordinal));
+    }
+
     /// <summary>Appends <paramref name="rows"/> to the batch source of <paramref name="view"/>; the columns must be the source's columns.</summary>
     public async Task WriteOfflineAsync(IOfflineStore offline, FeatureView view, FeatureRows rows, CancellationToken cancellationToken)
     {

@@ -57,6 +57,8 @@ internal sealed class OnlinePlan
         var outputs = new List<StoredOutput>();
         foreach (var request in resolved.Views)
         {
+            // Implicit features are on-demand inputs; their reads are made below, only for views computed at read time.
+            if (request.Implicit) continue;
             var read = ReadFor(request.View, request.Projection);
             foreach (var feature in request.Features)
             {
@@ -67,8 +69,16 @@ internal sealed class OnlinePlan
         }
 
         var steps = new List<OnDemandStep>();
+        var storedOnDemand = new List<StoredOutput>();
         foreach (var request in resolved.OnDemand)
         {
+            if (request.View.WriteToOnlineStore)
+            {
+                // Computed when written: read the stored outputs like a feature view's.
+                var stored = ReadFor(OnDemandStorage.ViewOf(request.View), request.Projection);
+                storedOnDemand.AddRange(request.Features.Select(f => new StoredOutput(request.OutputName(f, fullFeatureNames), stored, stored.Feature(f.Name))));
+                continue;
+            }
             var inputs = new List<FeatureInput>();
             foreach (var source in request.View.SourceProjections)
             {
@@ -96,7 +106,7 @@ internal sealed class OnlinePlan
         var entityNames = registry.Entities.Values
             .Where(e => e.Name != e.JoinKey && joinKeyTypes.ContainsKey(e.JoinKey))
             .ToFrozenDictionary(e => e.Name, e => e.JoinKey, StringComparer.Ordinal);
-        return new OnlinePlan([.. reads], [.. outputs], [.. steps], joinKeyTypes.ToFrozenDictionary(StringComparer.Ordinal), entityNames);
+        return new OnlinePlan([.. reads], [.. outputs, .. storedOnDemand], [.. steps], joinKeyTypes.ToFrozenDictionary(StringComparer.Ordinal), entityNames);
     }
 }
 

@@ -79,7 +79,12 @@ internal static class RegistryPlanner
 
         Diff(changes, apply, "OnDemandFeatureView", registry.OnDemandFeatureViews, defs.OnDemandFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
             v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
-            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.OnDemandFeatureViewMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.OnDemandFeatureViewMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }),
+            onDelete: v =>
+            {
+                var deleted = ProtoConverter.FromProto(v);
+                if (deleted.WriteToOnlineStore) deletedViews.Add(Online.OnDemandStorage.ViewOf(deleted));
+            });
 
         Diff(changes, apply, "StreamFeatureView", registry.StreamFeatureViews, defs.StreamFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
             v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
@@ -98,6 +103,7 @@ internal static class RegistryPlanner
         var keep = OnlineViews(defs);
         var keepNames = keep.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         deletedViews.AddRange(defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => !v.Online));
+        deletedViews.AddRange(defs.OnDemandFeatureViews.Where(v => !v.WriteToOnlineStore).Select(Online.OnDemandStorage.ViewOf));
         return new RegistryPlan(changes)
         {
             ViewsToKeep = keep,
@@ -107,7 +113,8 @@ internal static class RegistryPlanner
 
     /// <summary>The views (batch and stream) whose online storage must exist once <paramref name="defs"/> are applied.</summary>
     public static IReadOnlyList<FeatureView> OnlineViews(RepoDefinitions defs) =>
-        [.. defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => v.Online)];
+        [.. defs.FeatureViews.Concat(defs.StreamFeatureViews).Where(v => v.Online),
+         .. defs.OnDemandFeatureViews.Where(v => v.WriteToOnlineStore).Select(Online.OnDemandStorage.ViewOf)];
 
     // A changed view keeps its creation time; like Python Feast, it starts over without materialization intervals.
     private static void StampView(P.FeatureViewMeta meta, P.FeatureViewMeta? old, Timestamp now)

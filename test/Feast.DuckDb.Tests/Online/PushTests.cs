@@ -167,6 +167,45 @@ public class PushTests
         await Assert.ThrowsAnyAsync<FeastException>(() => loop.Store.WriteToOfflineStoreAsync("driver_hourly_stats", rows));
     }
 
+    private static readonly OnDemandFeatureView Doubled = new("fresh_doubled", [Fresh], [new Field("conv_rate_doubled", FeastType.Float64)],
+        transform: (Func<IReadOnlyDictionary<string, object?>, IReadOnlyDictionary<string, object?>>)(inputs =>
+            new Dictionary<string, object?> { ["conv_rate_doubled"] = inputs["conv_rate"] is float f ? f * 2.0 : null }),
+        writeToOnlineStore: true, entities: [DriverEntity]);
+
+    [Fact]
+    public async Task Push_ComputesAndStoresWriteTimeOnDemandViews()
+    {
+        await using var loop = await CreateAsync("", Doubled);
+
+        await loop.Store.PushAsync("driver_stats_push_source", Row(1005, 0.25f, Now));
+
+        var response = await loop.ReadAsync(["fresh_doubled:conv_rate_doubled"], 1005, 1006);
+        Assert.Equal([0.5, null], response.ToDictionary()["conv_rate_doubled"]);
+        Assert.Equal([FieldStatus.Present, FieldStatus.NotFound], response["conv_rate_doubled"].Statuses);
+        Assert.Equal(Now, response["conv_rate_doubled"].EventTimestamps[0]);
+    }
+
+    [Fact]
+    public async Task WriteToOnlineStore_OnDemandView_TransformsOnWrite()
+    {
+        await using var loop = await CreateAsync("", Doubled);
+
+        await loop.Store.WriteToOnlineStoreAsync("fresh_doubled", Row(1009, 1.5f, Now));
+
+        var response = await loop.ReadAsync(["fresh_doubled:conv_rate_doubled"], 1009);
+        Assert.Equal([3.0], response.ToDictionary()["conv_rate_doubled"]);
+    }
+
+    [Fact]
+    public async Task WriteToOnlineStore_ReadTimeOnDemandView_IsRejected()
+    {
+        await using var loop = await CreateAsync();
+
+        var error = await Assert.ThrowsAsync<FeastValidationException>(() => loop.Store.WriteToOnlineStoreAsync("transformed_conv_rate", Row(1, 0.1f, Now)));
+
+        Assert.Contains("write_to_online_store is false", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed record Rec(long driver_id, DateTimeOffset event_timestamp, float conv_rate, float acc_rate, long avg_daily_trips);
 
     private static Apache.Arrow.RecordBatch EntityRowsFor(long driver, float conv) =>
