@@ -6,9 +6,10 @@ using Spectre.Console.Rendering;
 namespace Feast.Cli.Commands;
 
 /// <summary>
-/// Shows a materialization as it runs: on a terminal a live progress bar per view (rows written, rows/s, time left;
-/// a pulsing bar when the row count is unknown), elsewhere plain lines. Reports arrive synchronously from the SDK's
-/// thread (a <see cref="Progress{T}"/> would post them to the thread pool and reorder them).
+/// Shows a materialization as it runs, as Feast does: per view a line "VIEW from START to END:" and, on a terminal,
+/// a live progress bar under it (rows written, rows/s, time left; a pulsing bar when the row count is unknown);
+/// elsewhere plain lines. Reports arrive synchronously on the SDK's thread (a <see cref="Progress{T}"/> would post them
+/// to the thread pool, late and out of order).
 /// </summary>
 internal sealed class MaterializationReporter(CliContext context) : IProgress<MaterializationProgress>
 {
@@ -17,36 +18,21 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ViewState> _views = new(StringComparer.Ordinal);
-    private ProgressContext? _live;
+    private LiveBar? _bar;
 
     /// <summary>Runs <paramref name="materialize"/> with this reporter as its progress sink.</summary>
     public async Task<IReadOnlyList<ViewMaterialization>> RunAsync(
         Func<IProgress<MaterializationProgress>, Task<IReadOnlyList<ViewMaterialization>>> materialize)
     {
-        if (context.LiveConsole is not { } live) return await materialize(this);
-        return await live.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(
-                new SpinnerColumn(),
-                new TaskDescriptionColumn { Alignment = Justify.Left },
-                new ProgressBarColumn(),
-                new PercentageColumn(),
-                new RowsColumn(),
-                new RateColumn(),
-                new EtaColumn())
-            .StartAsync(async progress =>
-            {
-                _live = progress;
-                try
-                {
-                    return await materialize(this);
-                }
-                finally
-                {
-                    _live = null;
-                }
-            });
+        try
+        {
+            return await materialize(this);
+        }
+        finally
+        {
+            // A failed or cancelled view leaves its bar where it stopped.
+            lock (_gate) EndBar();
+        }
     }
 
     /// <inheritdoc/>
@@ -57,13 +43,21 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
         {
             if (!_views.TryGetValue(value.View, out var state))
             {
+                EndBar();
                 state = new ViewState(value);
                 _views.Add(value.View, state);
-                Announce(state);
+                Announce(value);
             }
             state.Latest = value;
-            if (_live is not null) UpdateBar(state);
-            else PrintLine(state);
+            if (_bar is { } bar)
+            {
+                bar.Update(value);
+                if (value.Completed) EndBar();
+            }
+            else
+            {
+                PrintLine(state);
+            }
         }
     }
 
@@ -96,37 +90,24 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
         }
     }
 
-    private void Announce(ViewState state)
+    private void Announce(MaterializationProgress first)
     {
-        var first = state.Latest;
-        var description = $"{first.View} from {TimestampArgument.Python(first.Start)} to {TimestampArgument.Python(first.End)}:";
-        if (_live is { } live)
+        var window = $"from {TimestampArgument.Python(first.Start)} to {TimestampArgument.Python(first.End)}:";
+        if (context.LiveConsole is { } live)
         {
-            state.Task = live.AddTask($"[green]{Markup.Escape(first.View)}[/] from {TimestampArgument.Python(first.Start)} to {TimestampArgument.Python(first.End)}",
-                autoStart: true, maxValue: Math.Max(1, first.TotalRows ?? 1));
+            live.MarkupLine($"[green]{Markup.Escape(first.View)}[/] {window}");
+            _bar = LiveBar.Start(live, first);
         }
         else
         {
-            context.Console.WriteLine(description);
+            context.Console.WriteLine($"{first.View} {window}");
         }
     }
 
-    private static void UpdateBar(ViewState state)
+    private void EndBar()
     {
-        var task = state.Task!;
-        var p = state.Latest;
-        task.Tag = p;
-        if (p.Completed)
-        {
-            task.IsIndeterminate = false;
-            task.MaxValue = Math.Max(1, p.RowsWritten);
-            task.Value = task.MaxValue;
-            task.StopTask();
-            return;
-        }
-        task.IsIndeterminate = p.TotalRows is null;
-        if (p.TotalRows is { } total) task.MaxValue = Math.Max(1, total);
-        task.Value = p.RowsWritten;
+        _bar?.End();
+        _bar = null;
     }
 
     private void PrintLine(ViewState state)
@@ -155,9 +136,71 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
     {
         public MaterializationProgress Latest { get; set; } = first;
 
-        public ProgressTask? Task { get; set; }
-
         public TimeSpan LastLine { get; set; }
+    }
+
+    /// <summary>One view's live bar: a Spectre progress display that runs until the view completes (or the run ends).</summary>
+    private sealed class LiveBar
+    {
+        private readonly ProgressTask _task;
+        private readonly TaskCompletionSource _done;
+        private readonly Task _display;
+
+        private LiveBar(ProgressTask task, TaskCompletionSource done, Task display)
+        {
+            _task = task;
+            _done = done;
+            _display = display;
+        }
+
+        public static LiveBar Start(IAnsiConsole console, MaterializationProgress first)
+        {
+            var started = new TaskCompletionSource<ProgressTask>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var display = console.Progress()
+                .AutoClear(false)
+                .HideCompleted(false)
+                .Columns(new SpinnerColumn(), new ProgressBarColumn(), new PercentageColumn(), new RowsColumn(), new RateColumn(), new EtaColumn())
+                .StartAsync(async progress =>
+                {
+                    started.SetResult(progress.AddTask(first.View, autoStart: true, maxValue: Math.Max(1, first.TotalRows ?? 1)));
+                    await done.Task;
+                });
+            // Reports come synchronously, so wait here until the display runs (or failed to start).
+            Task.WaitAny(started.Task, display);
+            if (!started.Task.IsCompleted)
+            {
+                display.GetAwaiter().GetResult();
+                throw new InvalidOperationException("The progress display ended before it started.");
+            }
+            var task = started.Task.GetAwaiter().GetResult();
+            var bar = new LiveBar(task, done, display);
+            bar.Update(first);
+            return bar;
+        }
+
+        public void Update(MaterializationProgress p)
+        {
+            _task.Tag = p;
+            if (p.Completed)
+            {
+                _task.IsIndeterminate = false;
+                _task.MaxValue = Math.Max(1, p.RowsWritten);
+                _task.Value = _task.MaxValue;
+                _task.StopTask();
+                return;
+            }
+            _task.IsIndeterminate = p.TotalRows is null;
+            if (p.TotalRows is { } total) _task.MaxValue = Math.Max(1, total);
+            _task.Value = p.RowsWritten;
+        }
+
+        /// <summary>Stops the display after its last refresh, so the next line prints below it.</summary>
+        public void End()
+        {
+            _done.TrySetResult();
+            _display.GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>Rows written, and of how many when known.</summary>

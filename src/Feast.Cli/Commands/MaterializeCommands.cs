@@ -110,10 +110,15 @@ internal static class MaterializeCommands
 
     private static void PrintSummary(CliContext context, IReadOnlyList<ViewMaterialization> done)
     {
+        // The window is in each view's line above; a narrow terminal gets the table without it rather than wrapped cells.
+        var window = context.Console.Profile.Width >= 110;
         var table = new Table().Border(TableBorder.Simple);
         table.AddColumn("VIEW");
-        table.AddColumn("START");
-        table.AddColumn("END");
+        if (window)
+        {
+            table.AddColumn("START");
+            table.AddColumn("END");
+        }
         table.AddColumn(new TableColumn("ROWS").RightAligned());
         table.AddColumn(new TableColumn("SECONDS").RightAligned());
         table.AddColumn(new TableColumn("ROWS/S").RightAligned());
@@ -121,13 +126,15 @@ internal static class MaterializeCommands
         foreach (var view in done)
         {
             total += view.Rows;
-            table.AddRow(
-                Markup.Escape(view.View),
-                TimestampArgument.Iso(view.Start),
-                TimestampArgument.Iso(view.End),
+            string[] numbers =
+            [
                 view.Rows.ToString(CultureInfo.InvariantCulture),
                 view.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture),
-                Rate(view.Rows, view.Elapsed));
+                Rate(view.Rows, view.Elapsed),
+            ];
+            table.AddRow(window
+                ? [Markup.Escape(view.View), TimestampArgument.Iso(view.Start), TimestampArgument.Iso(view.End), .. numbers]
+                : [Markup.Escape(view.View), .. numbers]);
         }
         context.Console.Write(table);
         context.Console.WriteLine($"Materialized {total.ToString(CultureInfo.InvariantCulture)} rows into {done.Count} feature views.");
