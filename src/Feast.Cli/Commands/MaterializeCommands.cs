@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Feast.Materialization;
-using Feast.Registry;
 using Spectre.Console;
 
 namespace Feast.Cli.Commands;
@@ -12,7 +11,7 @@ internal static class MaterializeCommands
     private static Option<string[]> ViewsOption() => new("--views", "-v")
     {
         Description = "Only these feature views (repeat the option: -v driver_hourly_stats -v driver_hourly_stats_fresh). " +
-            "Default: every view with online=true, and on-demand views that write to the online store.",
+            "Default: every feature view with online=true.",
         HelpName = "view",
         Arity = ArgumentArity.OneOrMore,
     };
@@ -64,7 +63,8 @@ internal static class MaterializeCommands
         await using var store = context.OpenStore(result, loggers);
         var registry = await store.GetRegistryAsync(allowCache: false, ct);
         var selected = viewNames is { Length: > 0 } ? viewNames.Distinct(StringComparer.Ordinal).ToArray() : null;
-        var count = selected is null ? CountOnlineViews(registry) : CheckViews(registry, selected);
+        // The SDK's own selection, so the count matches what runs and a bad name fails before anything is loaded.
+        var count = FeatureStore.ViewsToMaterialize(registry, selected).Count;
         var storeType = store.Config.OnlineStore?.Type ?? "none";
 
         var header = start is { } from
@@ -91,21 +91,6 @@ internal static class MaterializeCommands
         context.Console.WriteLine();
         PrintSummary(context, done);
         return ExitCodes.Ok;
-    }
-
-    private static int CountOnlineViews(RegistrySnapshot registry) =>
-        registry.FeatureViews.Values.Count(v => v.Online)
-        + registry.StreamFeatureViews.Values.Count(v => v.Online)
-        + registry.OnDemandFeatureViews.Values.Count(v => v.WriteToOnlineStore);
-
-    private static int CheckViews(RegistrySnapshot registry, string[] names)
-    {
-        foreach (var name in names)
-        {
-            if (!registry.FeatureViews.ContainsKey(name) && !registry.StreamFeatureViews.ContainsKey(name) && !registry.OnDemandFeatureViews.ContainsKey(name))
-                throw new FeatureViewNotFoundException(name, registry.Project);
-        }
-        return names.Length;
     }
 
     private static void PrintSummary(CliContext context, IReadOnlyList<ViewMaterialization> done)

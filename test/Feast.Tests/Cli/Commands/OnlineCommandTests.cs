@@ -158,6 +158,15 @@ public sealed class OnlineCommandTests(MaterializedRepoFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Materialize_OnDemandView_SaysItIsComputedAtRequestTime()
+    {
+        var result = (await Repo.RunAsync("materialize", "2024-01-01", "2024-01-02", "-v", "transformed_conv_rate")).Expect(ExitCodes.UserError);
+
+        Assert.Contains("'transformed_conv_rate' is an on demand feature view", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
     public async Task GetOnlineFeatures_AfterMaterialize_PrintsFeastJsonWithNotFoundForUnknownDriver()
     {
         fixture.Materialized.ExpectOk();
