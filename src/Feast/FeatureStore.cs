@@ -90,6 +90,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels reading the registry.</param>
     /// <exception cref="FeatureViewNotFoundException">A referenced view does not exist.</exception>
     /// <exception cref="FeatureNameCollisionException">Two features share an output name and <paramref name="fullFeatureNames"/> is false.</exception>
+    /// <exception cref="RequestDataNotFoundInEntityDfException">An on-demand view's request-data column is not in the entity rows.</exception>
     public async Task<RetrievalJob> GetHistoricalFeaturesAsync(EntityData entities, IEnumerable<string> features,
         bool fullFeatureNames = false, CancellationToken cancellationToken = default)
     {
@@ -114,9 +115,15 @@ public sealed partial class FeatureStore : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(entities);
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var resolved = resolve(registry);
-        if (resolved.OnDemand.Count > 0)
-            throw new FeastValidationException($"On demand feature view '{resolved.OnDemand[0].View.Name}' cannot be used in historical retrieval yet.");
-        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
+        if (resolved.OnDemand.Count == 0)
+            return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
+
+        // On-demand views: request data must come with in-memory entity rows (file and SQL rows are checked once read),
+        // their inputs are joined like any feature (resolved.Views includes them), and the outputs are computed per batch.
+        if (entities is ArrowEntityData arrow)
+            OnDemandRetrievalJob.CheckRequestColumns(resolved.OnDemand, [.. arrow.Schema.FieldsList.Select(f => f.Name)]);
+        var join = OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
+        return new OnDemandRetrievalJob(join, resolved, fullFeatureNames);
     }
 
     /// <summary>Training data for the features of the feature service called <paramref name="featureServiceName"/>.</summary>
