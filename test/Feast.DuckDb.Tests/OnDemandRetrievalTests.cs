@@ -343,6 +343,28 @@ public class OnDemandRetrievalTests
     }
 
     [Fact]
+    public async Task GetHistoricalFeatures_NoEntityRows_ReturnsNoRowsWithTheOutputColumns()
+    {
+        await using var s = await OnDemandStore.CreateAsync();
+        var timestamp = new TimestampType(TimeUnit.Microsecond, "UTC");
+        var empty = new RecordBatch(
+            new Schema([new Apache.Arrow.Field("driver_id", Int64Type.Default, true), new Apache.Arrow.Field("event_timestamp", timestamp, true),
+                new Apache.Arrow.Field("val_to_add", Int64Type.Default, true), new Apache.Arrow.Field("val_to_add_2", Int64Type.Default, true)], null),
+            [new Int64Array.Builder().Build(), new TimestampArray.Builder(timestamp).Build(), new Int64Array.Builder().Build(), new Int64Array.Builder().Build()], 0);
+        var job = await s.Store.GetHistoricalFeaturesAsync(EntityData.FromArrow(empty), ["transformed_conv_rate:conv_rate_plus_val1"]);
+        var path = s.Fixture.PathOf("empty.parquet");
+
+        var result = await OnDemandStore.RunAsync(job);
+        await job.ToParquetAsync(path);
+
+        Assert.Empty(result.Rows);
+        Assert.Equal(["driver_id", "event_timestamp", "val_to_add", "val_to_add_2", "conv_rate_plus_val1"], result.Columns);
+        Assert.Equal(0L, Duck.Query($"SELECT count(*) FROM '{path}'")[0][0]);
+        Assert.Equal(["driver_id", "event_timestamp", "val_to_add", "val_to_add_2", "conv_rate_plus_val1"],
+            Duck.Query($"SELECT column_name FROM (DESCRIBE SELECT * FROM '{path}')").Select(r => r[0]));
+    }
+
+    [Fact]
     public async Task ToParquetAsync_ListAndTimestampOutputs_RoundTripThroughDuckDb()
     {
         var lists = new OnDemandFeatureView("lists", [OnDemandStore.Stats, OnDemandStore.Request],
