@@ -284,6 +284,18 @@ public class OnDemandRetrievalTests
     }
 
     [Fact]
+    public async Task GetHistoricalFeatures_OutputOfAMapType_ThrowsBeforeRunning()
+    {
+        var mapped = new OnDemandFeatureView("mapped", [OnDemandStore.Request], [new Field("m", FeastType.Map)],
+            udf: new UserDefinedFunction("<lambda>", "inputs => new Dictionary<string, object?> { [\"m\"] = null }", []));
+        await using var s = await OnDemandStore.CreateAsync(mapped);
+
+        var e = await Assert.ThrowsAsync<FeastValidationException>(() => s.Store.GetHistoricalFeaturesAsync(OnDemandStore.Entities(), ["mapped:m"]));
+
+        Assert.Contains("type Map cannot be computed in historical retrieval", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ToSql_WithOnDemandView_IsTheJoinOfItsInputs()
     {
         await using var s = await OnDemandStore.CreateAsync();

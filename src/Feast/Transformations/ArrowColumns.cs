@@ -12,10 +12,6 @@ internal static class ArrowColumns
 {
     private static readonly TimestampType Timestamp = new(TimeUnit.Microsecond, "UTC");
 
-    /// <summary>Whether <paramref name="type"/> can be an output column.</summary>
-    public static bool Supports(FeastType type) =>
-        IsScalar(type.ValueType) || type.ElementType is { } element && IsScalar(element.ValueType);
-
     /// <summary>The Arrow type of <paramref name="type"/>.</summary>
     /// <exception cref="FeastValidationException">The type has no Arrow column type here (maps, structs).</exception>
     public static IArrowType TypeOf(FeastType type) => type.ValueType switch
