@@ -48,12 +48,12 @@ public class FeastObjectNotFoundException : FeastException
         Name = name;
     }
 
-    /// <summary>Creates the exception with a message of its own, for lookups that are not by name.</summary>
-    protected FeastObjectNotFoundException(string kind, string name, string message, Exception? innerException)
-        : base(message, innerException)
+    /// <summary>Creates the exception with a message of its own, for lookups that are not by registry name.</summary>
+    private protected FeastObjectNotFoundException(string message, (string Kind, string Name) lookedUp)
+        : base(message)
     {
-        Kind = kind;
-        Name = name;
+        Kind = lookedUp.Kind;
+        Name = lookedUp.Name;
     }
 
     /// <summary>The kind of object (entity, feature view, ...).</summary>
@@ -114,4 +114,50 @@ public sealed class RepoCompilationException : FeastException
 
     /// <summary>One line per error: <c>file:line: message</c>.</summary>
     public IReadOnlyList<string> Diagnostics { get; }
+}
+
+/// <summary>
+/// The entity rows of a historical retrieval lack a column that a requested on-demand feature view reads from its
+/// request source (Feast's <c>RequestDataNotFoundInEntityDfException</c>).
+/// </summary>
+public sealed class RequestDataNotFoundInEntityDfException : FeastObjectNotFoundException
+{
+    /// <summary>Creates the exception for the request-data <paramref name="columns"/> that <paramref name="featureViewName"/> needs.</summary>
+    public RequestDataNotFoundInEntityDfException(string featureViewName, IReadOnlyList<string> columns)
+        : base(Describe(featureViewName, columns), ("Request data column", string.Join(", ", columns ?? [])))
+    {
+        FeatureViewName = featureViewName;
+        Columns = columns ?? [];
+    }
+
+    /// <summary>The on-demand feature view that reads the columns.</summary>
+    public string FeatureViewName { get; }
+
+    /// <summary>The missing columns.</summary>
+    public IReadOnlyList<string> Columns { get; }
+
+    private static string Describe(string view, IReadOnlyList<string>? columns)
+    {
+        var list = columns ?? [];
+        return list.Count == 1
+            ? $"On demand feature view {view} requires the request data column {list[0]}, which the entity data does not have. Add a {list[0]} column to the entity rows."
+            : $"On demand feature view {view} requires the request data columns {string.Join(", ", list)}, which the entity data does not have. Add them as columns of the entity rows.";
+    }
+}
+
+/// <summary>
+/// An on-demand transformation failed on a row: user code threw, an output is missing, or an output does not fit its
+/// declared type. The message names the view (and the output); the inner exception is the user code's error, if any.
+/// </summary>
+public sealed class OnDemandTransformationException : FeastException
+{
+    /// <summary>Creates the exception for on-demand feature view <paramref name="featureViewName"/>.</summary>
+    public OnDemandTransformationException(string featureViewName, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        FeatureViewName = featureViewName;
+    }
+
+    /// <summary>The on-demand feature view whose transformation failed.</summary>
+    public string FeatureViewName { get; }
 }

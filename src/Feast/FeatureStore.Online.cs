@@ -49,7 +49,7 @@ public sealed partial class FeatureStore
         var store = RequireOnlineStore();
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var retriever = _onlineRetriever ??= new OnlineRetriever(store, Project, Config.EntityKeySerializationVersion,
-            Config.OnlineStore?.EnforceTtl ?? false, _time);
+            Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform);
         return await retriever.GetAsync(registry, request, cancellationToken).ConfigureAwait(false);
     }
 
@@ -224,7 +224,7 @@ public sealed partial class FeatureStore
         }
         foreach (var field in view.RequestSources.SelectMany(r => r.Schema)) types.TryAdd(field.Name, field.Dtype.ValueType);
         foreach (var field in view.EntityColumns) types.TryAdd(field.Name, field.Dtype.ValueType);
-        return (OnDemandStorage.ViewOf(view), FeatureWriter.TransformForWrite(view, types, rows, timestampColumn, _time.GetUtcNow()));
+        return (OnDemandStorage.ViewOf(view), FeatureWriter.TransformForWrite(WithLocalTransform(view), types, rows, timestampColumn, _time.GetUtcNow()));
     }
 
     private static FeatureView StoredView(RegistrySnapshot registry, string name)

@@ -45,6 +45,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Delegate> _localTransforms = new(StringComparer.Ordinal);
     private readonly Lazy<IOfflineStore> _offlineStore;
 
     /// <summary>Creates a feature store from a loaded configuration.</summary>
@@ -92,6 +93,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels reading the registry.</param>
     /// <exception cref="FeatureViewNotFoundException">A referenced view does not exist.</exception>
     /// <exception cref="FeatureNameCollisionException">Two features share an output name and <paramref name="fullFeatureNames"/> is false.</exception>
+    /// <exception cref="RequestDataNotFoundInEntityDfException">An on-demand view's request-data column is not in the entity rows.</exception>
     public async Task<RetrievalJob> GetHistoricalFeaturesAsync(EntityData entities, IEnumerable<string> features,
         bool fullFeatureNames = false, CancellationToken cancellationToken = default)
     {
@@ -117,8 +119,16 @@ public sealed partial class FeatureStore : IAsyncDisposable
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var resolved = resolve(registry);
         if (resolved.OnDemand.Count > 0)
-            throw new FeastValidationException($"On demand feature view '{resolved.OnDemand[0].View.Name}' cannot be used in historical retrieval yet.");
-        return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
+            resolved = resolved with { OnDemand = [.. resolved.OnDemand.Select(r => r with { View = WithLocalTransform(r.View) })] };
+        if (resolved.OnDemand.Count == 0)
+            return OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
+
+        // On-demand views: request data must come with in-memory entity rows (file and SQL rows are checked once read),
+        // their inputs are joined like any feature (resolved.Views includes them), and the outputs are computed per batch.
+        if (entities is ArrowEntityData arrow)
+            OnDemandRetrievalJob.CheckRequestColumns(resolved.OnDemand, [.. arrow.Schema.FieldsList.Select(f => f.Name)]);
+        var join = OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
+        return new OnDemandRetrievalJob(join, resolved, fullFeatureNames);
     }
 
     /// <summary>Training data for the features of the feature service called <paramref name="featureServiceName"/>.</summary>
@@ -130,6 +140,15 @@ public sealed partial class FeatureStore : IAsyncDisposable
         return await GetHistoricalFeaturesAsync(entities, registry.GetFeatureService(featureServiceName), fullFeatureNames, cancellationToken)
             .ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// <paramref name="view"/> with the C# delegate it was applied with from this process, when the registry holds no
+    /// source text for it (views applied from objects rather than from a compiled repo).
+    /// </summary>
+    internal OnDemandFeatureView WithLocalTransform(OnDemandFeatureView view) =>
+        view.Transform is null && string.IsNullOrWhiteSpace(view.Udf?.BodyText) && _localTransforms.TryGetValue(view.Name, out var transform)
+            ? view with { Transform = transform }
+            : view;
 
     /// <summary>
     /// The registry's current content for this project. With <paramref name="allowCache"/> a snapshot younger than
@@ -156,6 +175,10 @@ public sealed partial class FeatureStore : IAsyncDisposable
     public async Task<RegistryPlan> ApplyAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default)
     {
         var prepared = RepoValidator.Prepare(definitions, Project);
+        foreach (var view in prepared.OnDemandFeatureViews)
+        {
+            if (view.Transform is not null) _localTransforms[view.Name] = view.Transform;
+        }
 
         // Create online tables before the registry names them, so a reader never finds a view without storage.
         var online = RegistryPlanner.OnlineViews(prepared);

@@ -5,9 +5,8 @@ public sealed class RequestDataNotFoundInEntityRowsException : FeastObjectNotFou
 {
     /// <summary>Creates the exception for <paramref name="missing"/> fields of request sources used by <paramref name="view"/>.</summary>
     public RequestDataNotFoundInEntityRowsException(string view, IReadOnlyList<string> missing)
-        : base("Request data", string.Join(", ", missing ?? []),
-            $"On demand feature view '{view}' needs request data {string.Join(", ", (missing ?? []).Select(m => $"'{m}'"))}, which the entity rows do not have. Add {(missing?.Count == 1 ? "it" : "them")} to the entity rows (the 'entities' of the request).",
-            null)
+        : base($"On demand feature view '{view}' needs request data {string.Join(", ", (missing ?? []).Select(m => $"'{m}'"))}, which the entity rows do not have. Add {(missing?.Count == 1 ? "it" : "them")} to the entity rows (the 'entities' of the request).",
+            ("Request data", string.Join(", ", missing ?? [])))
     {
         View = view;
         Missing = missing ?? [];

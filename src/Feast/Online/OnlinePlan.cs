@@ -39,7 +39,8 @@ internal sealed class OnlinePlan
     /// <summary>Entity name → join key, for requests that name entities instead of join keys (deprecated in Feast, still accepted).</summary>
     public FrozenDictionary<string, string> EntityNames { get; }
 
-    public static OnlinePlan Build(RegistrySnapshot registry, ResolvedFeatures resolved, bool fullFeatureNames, int keyVersion)
+    public static OnlinePlan Build(RegistrySnapshot registry, ResolvedFeatures resolved, bool fullFeatureNames, int keyVersion,
+        Func<OnDemandFeatureView, OnDemandFeatureView> localTransform)
     {
         var reads = new List<ViewRead>();
         ViewRead ReadFor(FeatureView view, FeatureViewProjection projection)
@@ -92,7 +93,7 @@ internal sealed class OnlinePlan
             }
             var requestFields = request.View.RequestSources.SelectMany(s => s.Schema).ToArray();
             var outputsOf = request.Features.Select(f => (request.OutputName(f, fullFeatureNames), f)).ToArray();
-            steps.Add(new OnDemandStep(OnDemandTransforms.Get(request.View), [.. inputs], requestFields, outputsOf));
+            steps.Add(new OnDemandStep(OnDemandTransforms.Get(localTransform(request.View)), [.. inputs], requestFields, outputsOf));
         }
 
         var joinKeyTypes = new Dictionary<string, ValueType>(StringComparer.Ordinal);

@@ -12,7 +12,8 @@ namespace Feast.Online;
 /// every view concurrently (one store call per view), and assembles Feast's column-major response, computing
 /// on-demand features last.
 /// </summary>
-internal sealed class OnlineRetriever(IOnlineStore store, string project, int keyVersion, bool enforceTtl, TimeProvider time)
+internal sealed class OnlineRetriever(IOnlineStore store, string project, int keyVersion, bool enforceTtl, TimeProvider time,
+    Func<OnDemandFeatureView, OnDemandFeatureView> localTransform)
 {
     private PlanCache? _cache;
 
@@ -66,7 +67,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         var resolved = request.FeatureService is { } name
             ? FeatureResolver.Resolve(registry, registry.GetFeatureService(name), request.FullFeatureNames)
             : FeatureResolver.Resolve(registry, request.Features ?? [], request.FullFeatureNames);
-        plan = OnlinePlan.Build(registry, resolved, request.FullFeatureNames, keyVersion);
+        plan = OnlinePlan.Build(registry, resolved, request.FullFeatureNames, keyVersion, localTransform);
         // Bounded: a client sending ever-new feature lists must not grow memory without end.
         if (cache.Plans.Count < 10_000) cache.Plans.TryAdd(key, plan);
         return plan;

@@ -1,3 +1,5 @@
+using Feast.Transformations;
+
 namespace Feast.Planning;
 
 /// <summary>
@@ -42,6 +44,13 @@ internal static class RepoValidator
         {
             foreach (var projection in service.Projections)
                 CheckProjection(projection, viewsByName, $"Feature service '{service.Name}'");
+        }
+
+        // Last, as the slowest check: a C# transformation is stored as source text, so it must compile from that text alone.
+        foreach (var odfv in defs.OnDemandFeatureViews)
+        {
+            if (odfv.Mode == OnDemandFeatureView.CSharpMode && !string.IsNullOrWhiteSpace(odfv.Udf?.BodyText))
+                OnDemandTransforms.Validate(odfv);
         }
 
         return defs with { Entities = entities, FeatureViews = featureViews, StreamFeatureViews = streamViews };

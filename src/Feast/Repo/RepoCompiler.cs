@@ -40,9 +40,9 @@ internal static class RepoCompiler
     /// <summary>The name of every emitted repo assembly (each lives in its own load context, so the name may repeat).</summary>
     public const string AssemblyName = "Feast.RepoDefinitions";
 
-    private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
+    internal static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
 
-    private static readonly CSharpCompilationOptions CompilationOptions = new(
+    internal static readonly CSharpCompilationOptions CompilationOptions = new(
         OutputKind.DynamicallyLinkedLibrary,
         optimizationLevel: OptimizationLevel.Release,
         nullableContextOptions: NullableContextOptions.Enable);
@@ -53,7 +53,7 @@ internal static class RepoCompiler
     /// The reference set, built once per process: reading the reference assemblies' metadata is the slow part of a first
     /// compile, and the same <see cref="MetadataReference"/> objects let later compilations reuse it.
     /// </summary>
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(CreateReferences);
+    internal static readonly Lazy<ImmutableArray<MetadataReference>> References = new(CreateReferences);
 
     /// <summary>Compiles <paramref name="files"/> (full path and text) and loads the result into a new collectible load context.</summary>
     /// <exception cref="RepoCompilationException">The files do not compile; one line per error.</exception>

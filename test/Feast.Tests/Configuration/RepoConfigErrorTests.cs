@@ -48,7 +48,7 @@ public class RepoConfigErrorTests
 
         Assert.Equal(
             "feature_store.yaml:5:3: unknown key 'conection_string' in online_store (type redis). Valid keys: type, " +
-            "redis_type, connection_string, sentinel_master, key_ttl_seconds, full_scan_for_deletion, skip_dedup. " +
+            "redis_type, connection_string, sentinel_master, key_ttl_seconds, full_scan_for_deletion, skip_dedup, enforce_ttl. " +
             "Did you mean 'connection_string'?",
             error.Message);
         Assert.Equal(5, error.Line);
