@@ -26,7 +26,12 @@ run() {
   step=$((step + 1))
   echo
   echo "=== $step. $title"
-  echo "\$ feast $*"
+  # The command as you would type it: arguments with spaces or JSON in single quotes.
+  local shown="\$ feast" arg
+  for arg in "$@"; do
+    if [[ "$arg" =~ [[:space:]\"{}] ]]; then shown+=" '$arg'"; else shown+=" $arg"; fi
+  done
+  echo "$shown"
   "$feast" "$@"
 }
 
