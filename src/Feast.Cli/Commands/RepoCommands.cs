@@ -188,7 +188,14 @@ internal static class RepoCommands
         {
             foreach (var view in created)
                 context.Console.WriteLine($"{(applied ? "Created" : "Will create")} {online.DescribeStorage(store.Project, view)}");
-            foreach (var view in plan.ViewsToDelete)
+            // The plan drops the storage of every view that is not online, to be sure; only a view deleted or switched off
+            // here had storage to remove (an on-demand view without write_to_online_store never has any).
+            var removed = plan.Changes
+                .Where(c => c.Change == ChangeType.Delete
+                    || (c.Change == ChangeType.Update && c.ChangedFields.Any(f => f.StartsWith("online", StringComparison.Ordinal) || f.StartsWith("write_to_online_store", StringComparison.Ordinal))))
+                .Select(c => c.Name)
+                .ToHashSet(StringComparer.Ordinal);
+            foreach (var view in plan.ViewsToDelete.Where(v => removed.Contains(v.Name)))
                 context.Console.WriteLine($"{(applied ? "Removed" : "Will remove")} {online.DescribeStorage(store.Project, view)}");
         }
     }
