@@ -454,31 +454,27 @@ public sealed class SqliteOnlineStore : IOnlineStore
         return _writer = new WriteConnection(connection);
     }
 
+    // The generation changes (under the pool's lock) whenever the schema changes or the file goes away; a reader of an
+    // older generation is closed instead of being pooled again, so its prepared statements never outlive the schema.
     private ReadConnection RentReader()
     {
-        var generation = Volatile.Read(ref _generation);
+        int generation;
         lock (_idleReaders)
         {
-            while (_idleReaders.TryPop(out var idle))
-            {
-                if (idle.Generation == generation) return idle;
-                idle.Dispose();
-            }
+            generation = _generation;
+            if (_idleReaders.TryPop(out var idle)) return idle;
         }
         return new ReadConnection(Open(), generation);
     }
 
     private void ReturnReader(ReadConnection reader, bool healthy)
     {
-        if (healthy && !_disposed && reader.Generation == Volatile.Read(ref _generation))
+        lock (_idleReaders)
         {
-            lock (_idleReaders)
+            if (healthy && !_disposed && reader.Generation == _generation && _idleReaders.Count < _maxIdleReaders)
             {
-                if (_idleReaders.Count < _maxIdleReaders)
-                {
-                    _idleReaders.Push(reader);
-                    return;
-                }
+                _idleReaders.Push(reader);
+                return;
             }
         }
         reader.Dispose();
@@ -486,11 +482,14 @@ public sealed class SqliteOnlineStore : IOnlineStore
 
     private void InvalidateReaders()
     {
-        Interlocked.Increment(ref _generation);
+        List<ReadConnection> idle;
         lock (_idleReaders)
         {
-            while (_idleReaders.TryPop(out var idle)) idle.Dispose();
+            _generation++;
+            idle = [.. _idleReaders];
+            _idleReaders.Clear();
         }
+        foreach (var reader in idle) reader.Dispose();
     }
 
     private void CloseConnections()
