@@ -5,6 +5,7 @@ using Feast.Protos.Types;
 using Feast.Values;
 using Google.Protobuf;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Feast.Online;
 
@@ -15,11 +16,16 @@ namespace Feast.Online;
 /// <remarks>
 /// Connections are opened lazily and kept open: one writer (writes and schema changes take turns on it) and a small
 /// pool of readers, each with its prepared statements. The database runs in WAL mode so reads proceed while a batch is
-/// written. Microsoft.Data.Sqlite is synchronous underneath, so the work runs on the calling thread.
+/// written. Writes sort a batch by entity key and upsert all features of a row in one statement; the hot loops bind
+/// through SQLitePCL (the layer under Microsoft.Data.Sqlite, on the same connections) by index from reused buffers.
+/// SQLite is synchronous, so the work runs on the calling thread; cancellation is checked between chunks of rows.
 /// </remarks>
 public sealed class SqliteOnlineStore : IOnlineStore
 {
-    /// <summary>The most keys one SELECT binds. Parameters are bound by name, which costs O(n²) in SQLite, so chunks stay small.</summary>
+    /// <summary>
+    /// The most keys one SELECT binds. Larger key lists are read in chunks; key counts are rounded up to a power of two
+    /// (the last key repeated) so a handful of prepared statements per table serve every request size.
+    /// </summary>
     internal const int MaxKeysPerQuery = 256;
 
     /// <summary>The most features one INSERT writes (two parameters each).</summary>
@@ -195,36 +201,51 @@ public sealed class SqliteOnlineStore : IOnlineStore
         for (var start = 0; start < features.Count; start += MaxFeaturesPerInsert)
             inserts.Add(layout.Insert(writer.Connection, table, features, start, Math.Min(MaxFeaturesPerInsert, features.Count - start)));
 
+        var order = KeyOrder(batch);
         for (var chunk = 0; chunk < batch.Count; chunk += RowsPerTransaction)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var end = Math.Min(batch.Count, chunk + RowsPerTransaction);
             using var transaction = writer.Connection.BeginTransaction();
-            foreach (var insert in inserts) insert.Command.Transaction = transaction;
-            for (var row = chunk; row < end; row++)
+            for (var i = chunk; i < end; i++)
             {
-                if ((row & 1023) == 1023) cancellationToken.ThrowIfCancellationRequested();
+                if ((i & 1023) == 1023) cancellationToken.ThrowIfCancellationRequested();
+                var row = order is null ? i : order[i];
                 var key = batch.EntityKey(row);
                 var eventTs = EpochSeconds(batch.EventTimestamp(row));
-                object createdTs = batch.CreatedTimestamp(row) is { } created ? EpochSeconds(created) : DBNull.Value;
+                long? createdTs = batch.CreatedTimestamp(row) is { } created ? EpochSeconds(created) : null;
                 var values = batch.Values(row);
                 foreach (var insert in inserts)
-                {
-                    insert.Key.Value = key;
-                    insert.EventTs.Value = eventTs;
-                    insert.CreatedTs.Value = createdTs;
-                    for (var i = 0; i < insert.Values.Length; i++)
-                    {
-                        var value = values[insert.Start + i];
-                        // Feast's null is an empty Value: an empty blob, not SQL NULL.
-                        insert.Values[i].Value = value.ValCase == Value.ValOneofCase.None ? Array.Empty<byte>() : value.ToByteArray();
-                        insert.Texts[i].Value = (object?)FeastValues.ToValueText(value) ?? DBNull.Value;
-                    }
-                    insert.Command.ExecuteNonQuery();
-                }
+                    insert.Execute(key, eventTs, createdTs, values, ref writer.ValueBuffer, ref writer.TextBuffer);
             }
             transaction.Commit();
         }
+    }
+
+    /// <summary>
+    /// The batch's rows ordered by entity key (SQLite's blob order), or null when they already are. Both of Feast's
+    /// indexes lead with the entity key, so inserting in key order touches each B-tree page once instead of at random:
+    /// several times faster on large batches. The sort is stable, so a key written twice still ends with its last row.
+    /// </summary>
+    private static int[]? KeyOrder(OnlineWriteBatch batch)
+    {
+        var sorted = true;
+        for (var row = 1; row < batch.Count && sorted; row++)
+            sorted = batch.EntityKey(row - 1).AsSpan().SequenceCompareTo(batch.EntityKey(row)) <= 0;
+        if (sorted) return null;
+        var keys = new byte[batch.Count][];
+        var order = new int[batch.Count];
+        for (var row = 0; row < order.Length; row++)
+        {
+            keys[row] = batch.EntityKey(row);
+            order[row] = row;
+        }
+        Array.Sort(order, (a, b) =>
+        {
+            var byKey = keys[a].AsSpan().SequenceCompareTo(keys[b]);
+            return byKey != 0 ? byKey : a.CompareTo(b);
+        });
+        return order;
     }
 
     /// <inheritdoc/>
@@ -315,30 +336,40 @@ public sealed class SqliteOnlineStore : IOnlineStore
         OnlineReadResult result, RowMap? rowsOf)
     {
         var bucket = count <= 8 ? count : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count);
-        var command = reader.Select(table, bucket);
-        var parameters = command.Parameters;
-        for (var i = 0; i < bucket; i++)
-            parameters[i].Value = keys[start + Math.Min(i, count - 1)]; // padding repeats the last key
-
-        using var rows = command.ExecuteReader();
-        while (rows.Read())
+        var statement = reader.Select(table, bucket);
+        try
         {
-            var eventTs = ReadTimestamp(rows, 3);
-            var feature = features.IndexOf(rows.GetString(1));
-            Value? value = null;
-            if (feature >= 0 && !rows.IsDBNull(2))
-                value = Value.Parser.ParseFrom(rows.GetFieldValue<byte[]>(2));
-            else if (feature >= 0)
-                value = FeastValues.Null;
+            for (var i = 0; i < bucket; i++)
+                reader.Check(raw.sqlite3_bind_blob(statement, i + 1, keys[start + Math.Min(i, count - 1)])); // padding repeats the last key
 
-            if (rowsOf is null)
+            int rc;
+            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
             {
-                Apply(result, 0, feature, value, eventTs);
-                continue;
+                var eventTs = ReadTimestamp(statement, 3);
+                var feature = features.IndexOf(raw.sqlite3_column_blob(statement, 1));
+                Value? value = null;
+                if (feature >= 0)
+                {
+                    value = raw.sqlite3_column_type(statement, 2) == raw.SQLITE_NULL
+                        ? FeastValues.Null
+                        : Value.Parser.ParseFrom(raw.sqlite3_column_blob(statement, 2));
+                }
+
+                if (rowsOf is null)
+                {
+                    Apply(result, 0, feature, value, eventTs);
+                    continue;
+                }
+                for (var row = rowsOf.First(raw.sqlite3_column_blob(statement, 0)); row >= 0; row = rowsOf.Next(row))
+                    Apply(result, row, feature, value, eventTs);
             }
-            var key = rows.GetFieldValue<byte[]>(0);
-            for (var row = rowsOf.First(key); row >= 0; row = rowsOf.Next(row))
-                Apply(result, row, feature, value, eventTs);
+            if (rc != raw.SQLITE_DONE) reader.Check(rc);
+        }
+        finally
+        {
+            // A statement left un-reset keeps its read transaction open, which would stop WAL checkpoints.
+            raw.sqlite3_reset(statement);
+            raw.sqlite3_clear_bindings(statement);
         }
     }
 
@@ -349,17 +380,23 @@ public sealed class SqliteOnlineStore : IOnlineStore
         if (value is not null) result.SetValue(row, feature, value);
     }
 
-    private static DateTimeOffset ReadTimestamp(SqliteDataReader rows, int ordinal)
+    private static DateTimeOffset ReadTimestamp(sqlite3_stmt statement, int column)
     {
-        if (rows.IsDBNull(ordinal)) return DateTimeOffset.UnixEpoch;
-        var type = rows.GetFieldType(ordinal);
-        if (type == typeof(long)) return DateTimeOffset.FromUnixTimeSeconds(rows.GetInt64(ordinal));
-        if (type == typeof(double)) return DateTimeOffset.UnixEpoch.AddSeconds(rows.GetDouble(ordinal));
-        // Feast before 0.42 stored ISO text such as "2021-04-12 10:59:42.123456" (naive UTC).
-        var text = rows.GetString(ordinal);
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
-            ? parsed
-            : throw new FeastException($"An event_ts of the SQLite online store is '{text}', which is not a timestamp.");
+        switch (raw.sqlite3_column_type(statement, column))
+        {
+            case raw.SQLITE_INTEGER:
+                return DateTimeOffset.FromUnixTimeSeconds(raw.sqlite3_column_int64(statement, column));
+            case raw.SQLITE_FLOAT:
+                return DateTimeOffset.UnixEpoch.AddSeconds(raw.sqlite3_column_double(statement, column));
+            case raw.SQLITE_NULL:
+                return DateTimeOffset.UnixEpoch;
+            default:
+                // Feast before 0.42 stored ISO text such as "2021-04-12 10:59:42.123456" (naive UTC).
+                var text = raw.sqlite3_column_text(statement, column).utf8_to_string();
+                return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+                    ? parsed
+                    : throw new FeastException($"An event_ts of the SQLite online store is '{text}', which is not a timestamp.");
+        }
     }
 
     /// <summary>Python's <c>int(datetime.timestamp())</c>: whole seconds, truncated toward zero.</summary>
@@ -398,7 +435,7 @@ public sealed class SqliteOnlineStore : IOnlineStore
         {
             connection.Open();
             // WAL lets readers run while a batch is written; NORMAL syncs at checkpoints, not at every commit.
-            Execute(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+            Execute(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
             return connection;
         }
         catch (SqliteException e)
@@ -408,33 +445,36 @@ public sealed class SqliteOnlineStore : IOnlineStore
         }
     }
 
-    private WriteConnection GetWriter() => _writer ??= new WriteConnection(Open());
+    private WriteConnection GetWriter()
+    {
+        if (_writer is not null) return _writer;
+        var connection = Open();
+        // Up to 64 MiB of page cache for the writer (allocated as used): large batches then rarely spill pages mid-transaction.
+        Execute(connection, null, "PRAGMA cache_size=-65536;");
+        return _writer = new WriteConnection(connection);
+    }
 
+    // The generation changes (under the pool's lock) whenever the schema changes or the file goes away; a reader of an
+    // older generation is closed instead of being pooled again, so its prepared statements never outlive the schema.
     private ReadConnection RentReader()
     {
-        var generation = Volatile.Read(ref _generation);
+        int generation;
         lock (_idleReaders)
         {
-            while (_idleReaders.TryPop(out var idle))
-            {
-                if (idle.Generation == generation) return idle;
-                idle.Dispose();
-            }
+            generation = _generation;
+            if (_idleReaders.TryPop(out var idle)) return idle;
         }
         return new ReadConnection(Open(), generation);
     }
 
     private void ReturnReader(ReadConnection reader, bool healthy)
     {
-        if (healthy && !_disposed && reader.Generation == Volatile.Read(ref _generation))
+        lock (_idleReaders)
         {
-            lock (_idleReaders)
+            if (healthy && !_disposed && reader.Generation == _generation && _idleReaders.Count < _maxIdleReaders)
             {
-                if (_idleReaders.Count < _maxIdleReaders)
-                {
-                    _idleReaders.Push(reader);
-                    return;
-                }
+                _idleReaders.Push(reader);
+                return;
             }
         }
         reader.Dispose();
@@ -442,11 +482,14 @@ public sealed class SqliteOnlineStore : IOnlineStore
 
     private void InvalidateReaders()
     {
-        Interlocked.Increment(ref _generation);
+        List<ReadConnection> idle;
         lock (_idleReaders)
         {
-            while (_idleReaders.TryPop(out var idle)) idle.Dispose();
+            _generation++;
+            idle = [.. _idleReaders];
+            _idleReaders.Clear();
         }
+        foreach (var reader in idle) reader.Dispose();
     }
 
     private void CloseConnections()
@@ -477,6 +520,12 @@ public sealed class SqliteOnlineStore : IOnlineStore
     private sealed class WriteConnection(SqliteConnection connection) : IDisposable
     {
         private readonly Dictionary<string, TableWriter> _tables = new(StringComparer.Ordinal);
+
+        /// <summary>Reused for each serialized value.</summary>
+        public byte[] ValueBuffer = new byte[256];
+
+        /// <summary>Reused for each value text (UTF-8).</summary>
+        public byte[] TextBuffer = new byte[256];
 
         public SqliteConnection Connection { get; } = connection;
 
@@ -548,14 +597,22 @@ public sealed class SqliteOnlineStore : IOnlineStore
 
     /// <summary>
     /// One prepared multi-row upsert writing <c>count</c> features of one entity row: the feature names are literals,
-    /// the key and timestamps are bound once, each feature binds its value and value text.
+    /// the key and timestamps are bound once (?1..?3), feature i binds its value (?(4+2i)) and value text (?(5+2i)).
     /// </summary>
+    /// <remarks>
+    /// The statement is driven through SQLitePCL directly (the library under Microsoft.Data.Sqlite, on the same
+    /// connection handle): binding by index from reused buffers avoids a parameter-name lookup and several allocations
+    /// per value, which is most of the managed cost of a million-value batch.
+    /// </remarks>
     private sealed class InsertCommand : IDisposable
     {
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
+
         public InsertCommand(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool hasVectorValue)
         {
             Start = start;
-            Command = connection.CreateCommand();
+            Count = count;
             var sql = new StringBuilder();
             sql.Append("INSERT INTO ").Append(Quote(table))
                 .Append(" (entity_key, feature_name, value, value_text, ")
@@ -564,113 +621,140 @@ public sealed class SqliteOnlineStore : IOnlineStore
             for (var i = 0; i < count; i++)
             {
                 if (i > 0) sql.Append(", ");
-                sql.Append("($k, ").Append(Literal(features[start + i]))
-                    .Append(CultureInfo.InvariantCulture, $", $v{i}, $t{i}, ")
+                sql.Append("(?1, ").Append(Literal(features[start + i]))
+                    .Append(CultureInfo.InvariantCulture, $", ?{4 + 2 * i}, ?{5 + 2 * i}, ")
                     .Append(hasVectorValue ? "NULL, " : "")
-                    .Append("$e, $c)");
+                    .Append("?2, ?3)");
             }
             sql.Append(" ON CONFLICT(entity_key, feature_name) DO UPDATE SET value = excluded.value, value_text = excluded.value_text, ")
                 .Append(hasVectorValue ? "vector_value = excluded.vector_value, " : "")
                 .Append("event_ts = excluded.event_ts, created_ts = excluded.created_ts");
-            Command.CommandText = sql.ToString();
 
-            Key = Command.Parameters.Add("$k", SqliteType.Blob);
-            EventTs = Command.Parameters.Add("$e", SqliteType.Integer);
-            CreatedTs = Command.Parameters.Add("$c", SqliteType.Integer);
-            Values = new SqliteParameter[count];
-            Texts = new SqliteParameter[count];
-            for (var i = 0; i < count; i++)
+            _db = connection.Handle!;
+            var rc = raw.sqlite3_prepare_v3(_db, sql.ToString(), raw.SQLITE_PREPARE_PERSISTENT, out var statement);
+            if (rc != raw.SQLITE_OK)
             {
-                Values[i] = Command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$v{i}"), SqliteType.Blob);
-                Texts[i] = Command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$t{i}"), SqliteType.Text);
+                statement?.Dispose();
+                SqliteException.ThrowExceptionForRC(rc, _db);
             }
-            Command.Prepare();
+            _statement = statement!;
         }
 
-        public SqliteCommand Command { get; }
-
+        /// <summary>The index in the batch's features of this statement's first feature.</summary>
         public int Start { get; set; }
 
-        public SqliteParameter Key { get; }
+        public int Count { get; }
 
-        public SqliteParameter EventTs { get; }
+        /// <summary>Writes features Start..Start+Count of one row.</summary>
+        public void Execute(byte[] key, long eventTs, long? createdTs, ReadOnlySpan<Value> values, ref byte[] valueBuffer, ref byte[] textBuffer)
+        {
+            var statement = _statement;
+            Check(raw.sqlite3_bind_blob(statement, 1, key));
+            Check(raw.sqlite3_bind_int64(statement, 2, eventTs));
+            Check(createdTs is { } created ? raw.sqlite3_bind_int64(statement, 3, created) : raw.sqlite3_bind_null(statement, 3));
+            for (var i = 0; i < Count; i++)
+            {
+                var value = values[Start + i];
+                // Feast's null is an empty Value: an empty blob (zeroblob, so it is not bound as SQL NULL).
+                var size = value.CalculateSize();
+                if (size == 0)
+                {
+                    Check(raw.sqlite3_bind_zeroblob(statement, 4 + 2 * i, 0));
+                }
+                else
+                {
+                    if (size > valueBuffer.Length) valueBuffer = new byte[Math.Max(size, valueBuffer.Length * 2)];
+                    var bytes = valueBuffer.AsSpan(0, size);
+                    value.WriteTo(bytes);
+                    Check(raw.sqlite3_bind_blob(statement, 4 + 2 * i, bytes));
+                }
+                var length = FeastValues.WriteValueTextUtf8(value, ref textBuffer);
+                Check(length switch
+                {
+                    < 0 => raw.sqlite3_bind_null(statement, 5 + 2 * i),
+                    0 => raw.sqlite3_bind_text(statement, 5 + 2 * i, string.Empty),
+                    _ => raw.sqlite3_bind_text(statement, 5 + 2 * i, textBuffer.AsSpan(0, length)),
+                });
+            }
+            var rc = raw.sqlite3_step(statement);
+            raw.sqlite3_reset(statement);
+            if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, _db);
+        }
 
-        public SqliteParameter CreatedTs { get; }
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
+        }
 
-        public SqliteParameter[] Values { get; }
-
-        public SqliteParameter[] Texts { get; }
-
-        public void Dispose() => Command.Dispose();
+        public void Dispose() => _statement.Dispose();
     }
 
     /// <summary>A pooled reader connection with its prepared SELECTs per (table, number of keys).</summary>
     private sealed class ReadConnection(SqliteConnection connection, int generation) : IDisposable
     {
-        private readonly Dictionary<(string Table, int Keys), SqliteCommand> _selects = [];
+        private readonly Dictionary<(string Table, int Keys), sqlite3_stmt> _selects = [];
+        private readonly sqlite3 _db = connection.Handle!;
 
         public int Generation { get; } = generation;
 
-        public SqliteCommand Select(string table, int keyCount)
+        public sqlite3_stmt Select(string table, int keyCount)
         {
-            if (_selects.TryGetValue((table, keyCount), out var command)) return command;
-            if (_selects.Count >= MaxStatementsPerConnection)
-            {
-                foreach (var old in _selects.Values) old.Dispose();
-                _selects.Clear();
-            }
-            command = connection.CreateCommand();
+            if (_selects.TryGetValue((table, keyCount), out var statement)) return statement;
+            if (_selects.Count >= MaxStatementsPerConnection) DisposeStatements();
             var sql = new StringBuilder("SELECT entity_key, feature_name, value, event_ts FROM ").Append(Quote(table)).Append(" WHERE entity_key IN (");
-            for (var i = 0; i < keyCount; i++)
+            for (var i = 0; i < keyCount; i++) sql.Append(i > 0 ? ", ?" : "?");
+            var rc = raw.sqlite3_prepare_v3(_db, sql.Append(')').ToString(), raw.SQLITE_PREPARE_PERSISTENT, out statement);
+            if (rc != raw.SQLITE_OK)
             {
-                var name = string.Create(CultureInfo.InvariantCulture, $"$k{i}");
-                sql.Append(i > 0 ? ", " : "").Append(name);
-                command.Parameters.Add(name, SqliteType.Blob);
+                statement?.Dispose();
+                SqliteException.ThrowExceptionForRC(rc, _db);
             }
-            command.CommandText = sql.Append(')').ToString();
-            try
-            {
-                command.Prepare();
-            }
-            catch
-            {
-                command.Dispose();
-                throw;
-            }
-            _selects[(table, keyCount)] = command;
-            return command;
+            _selects[(table, keyCount)] = statement!;
+            return statement!;
+        }
+
+        public void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+
+        private void DisposeStatements()
+        {
+            foreach (var statement in _selects.Values) statement.Dispose();
+            _selects.Clear();
         }
 
         public void Dispose()
         {
-            foreach (var command in _selects.Values) command.Dispose();
-            _selects.Clear();
+            DisposeStatements();
             connection.Dispose();
         }
     }
 
-    /// <summary>Requested feature name → index; a linear scan for the usual handful of features.</summary>
+    /// <summary>Requested feature name (as the UTF-8 bytes SQLite returns) → index; a linear scan for the usual handful of features.</summary>
     private sealed class FeatureLookup
     {
-        private readonly IReadOnlyList<string> _names;
-        private readonly Dictionary<string, int>? _index;
+        private readonly byte[][] _names;
+        private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>>? _index;
 
         public FeatureLookup(IReadOnlyList<string> names)
         {
-            _names = names;
+            _names = new byte[names.Count][];
+            for (var i = 0; i < names.Count; i++) _names[i] = Encoding.UTF8.GetBytes(names[i]);
             if (names.Count > 16)
             {
-                _index = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
-                for (var i = names.Count - 1; i >= 0; i--) _index[names[i]] = i;
+                var index = new Dictionary<byte[], int>(names.Count, ByteArrayComparer.Instance);
+                for (var i = names.Count - 1; i >= 0; i--) index[_names[i]] = i; // the first of repeated names wins
+                _index = index.GetAlternateLookup<ReadOnlySpan<byte>>();
             }
         }
 
-        public int IndexOf(string name)
+        public int IndexOf(ReadOnlySpan<byte> name)
         {
-            if (_index is not null) return _index.TryGetValue(name, out var found) ? found : -1;
-            for (var i = 0; i < _names.Count; i++)
+            if (_index is { } index) return index.TryGetValue(name, out var found) ? found : -1;
+            for (var i = 0; i < _names.Length; i++)
             {
-                if (string.Equals(_names[i], name, StringComparison.Ordinal)) return i;
+                if (name.SequenceEqual(_names[i])) return i;
             }
             return -1;
         }
@@ -679,22 +763,30 @@ public sealed class SqliteOnlineStore : IOnlineStore
     /// <summary>Distinct key → the request rows that asked for it (a chain through <c>next</c>).</summary>
     private sealed class RowMap(Dictionary<byte[], int> first, int[] next)
     {
-        public int First(byte[] key) => first.TryGetValue(key, out var row) ? row : -1;
+        private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _first = first.GetAlternateLookup<ReadOnlySpan<byte>>();
+
+        public int First(ReadOnlySpan<byte> key) => _first.TryGetValue(key, out var row) ? row : -1;
 
         public int Next(int row) => next[row];
     }
 
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
     {
         public static ByteArrayComparer Instance { get; } = new();
 
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public int GetHashCode(byte[] obj)
+        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
         {
             var hash = new HashCode();
-            hash.AddBytes(obj);
+            hash.AddBytes(alternate);
             return hash.ToHashCode();
         }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -149,6 +149,58 @@ public static class FeastValues
         };
     }
 
+    /// <summary>
+    /// <see cref="ToValueText"/> as UTF-8 into <paramref name="buffer"/> (grown when too small), without allocating on
+    /// the common paths: the SQLite store's write loop. Returns the byte count, or -1 when the text is null.
+    /// </summary>
+    internal static int WriteValueTextUtf8(Value value, ref byte[] buffer)
+    {
+        if (buffer.Length < 64) buffer = new byte[64];
+        int written;
+        switch (value.ValCase)
+        {
+            case Value.ValOneofCase.StringVal:
+                var count = System.Text.Encoding.UTF8.GetByteCount(value.StringVal);
+                if (count > buffer.Length) buffer = new byte[Math.Max(count, buffer.Length * 2)];
+                return System.Text.Encoding.UTF8.GetBytes(value.StringVal, buffer);
+            case Value.ValOneofCase.Int64Val:
+                value.Int64Val.TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
+                return written;
+            case Value.ValOneofCase.Int32Val:
+                value.Int32Val.TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
+                return written;
+            case Value.ValOneofCase.BoolVal:
+                var text = value.BoolVal ? "True"u8 : "False"u8;
+                text.CopyTo(buffer);
+                return text.Length;
+            case Value.ValOneofCase.DoubleVal:
+                return WritePythonFloatUtf8(value.DoubleVal, buffer);
+            case Value.ValOneofCase.FloatVal:
+                return WritePythonFloatUtf8(value.FloatVal, buffer);
+            default:
+                return -1;
+        }
+    }
+
+    private static int WritePythonFloatUtf8(double value, Span<byte> buffer)
+    {
+        if (double.IsFinite(value) && value != 0 && value.TryFormat(buffer, out var written, "R", CultureInfo.InvariantCulture))
+        {
+            var text = buffer[..written];
+            if (text.IndexOf((byte)'E') < 0)
+            {
+                // The same fast path as PythonFloat.
+                if (text.IndexOf((byte)'.') >= 0) return written;
+                if (written - (text[0] == (byte)'-' ? 1 : 0) <= 16)
+                {
+                    ".0"u8.CopyTo(buffer[written..]);
+                    return written + 2;
+                }
+            }
+        }
+        return System.Text.Encoding.UTF8.GetBytes(PythonFloat(value), buffer);
+    }
+
     /// <summary>Python's <c>repr</c> of a float: the shortest round-trip digits, with <c>.0</c> on whole numbers.</summary>
     public static string PythonFloat(double value)
     {

@@ -202,6 +202,35 @@ public sealed class FeastValuesTests
     }
 
     [Fact]
+    public void WriteValueTextUtf8_AgreesWithToValueText()
+    {
+        var random = new Random(7);
+        var values = new List<Value>
+        {
+            new() { StringVal = "" }, new() { StringVal = "héllo ✓" }, new() { StringVal = new string('é', 700) }, new() { BoolVal = true },
+            new() { BoolVal = false }, new() { Int64Val = long.MinValue }, new() { Int32Val = int.MaxValue }, new() { DoubleVal = double.NaN },
+            new() { DoubleVal = -0.0 }, new() { DoubleVal = 1e15 }, new() { DoubleVal = 1e16 }, new() { DoubleVal = 123456789012345678 },
+            new() { FloatVal = float.PositiveInfinity }, new() { FloatVal = 3e-7f }, new(), new() { NullVal = Null.Null },
+            new() { Int64ListVal = new Int64List { Val = { 1 } } },
+        };
+        for (var i = 0; i < 2000; i++)
+        {
+            var magnitude = Math.Pow(10, random.Next(-30, 30));
+            values.Add(new Value { DoubleVal = (random.NextDouble() - 0.5) * magnitude });
+            values.Add(new Value { FloatVal = (float)((random.NextDouble() - 0.5) * magnitude) });
+            values.Add(new Value { DoubleVal = Math.Round(random.NextDouble() * magnitude) });
+            values.Add(new Value { Int64Val = random.NextInt64(long.MinValue, long.MaxValue) });
+        }
+        var buffer = System.Array.Empty<byte>();
+        foreach (var value in values)
+        {
+            var length = FeastValues.WriteValueTextUtf8(value, ref buffer);
+            var expected = FeastValues.ToValueText(value);
+            Assert.Equal(expected, length < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, length));
+        }
+    }
+
+    [Fact]
     public void ToObject_RoundTripsThroughFromObject()
     {
         var cases = new (object? Value, ValueType Type)[]

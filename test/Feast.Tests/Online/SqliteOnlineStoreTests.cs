@@ -113,6 +113,28 @@ public sealed class SqliteOnlineStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteBatchAsync_LongAndNonAsciiStrings_KeepTheirValueText()
+    {
+        var path = _dir.File("text.db");
+        await using var store = new SqliteOnlineStore(path);
+        var view = DriverHourlyStats(new Field("note", FeastType.String));
+        await store.UpdateAsync("p", [view], []);
+        var texts = new[] { new string('é', 700) + "✓", "", "plain", "a\0b" };
+        var batch = new OnlineWriteBatch(["note"]);
+        for (var i = 0; i < texts.Length; i++) batch.Add(DriverKey(i), [new Value { StringVal = texts[i] }], T0);
+
+        await store.WriteBatchAsync("p", view, batch);
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var row = Query(path, $"SELECT value_text, typeof(value_text) FROM p_driver_hourly_stats WHERE entity_key = x'{Convert.ToHexString(DriverKey(i))}'").Single();
+            Assert.Equal(texts[i], row[0]);
+            Assert.Equal("text", row[1]);
+            Assert.Equal(texts[i], (await store.ReadAsync("p", view, [DriverKey(i)], ["note"])).Value(0, 0)!.StringVal);
+        }
+    }
+
+    [Fact]
     public async Task WriteBatchAsync_SameRowsAsPythonFeast_WritesTheSameBytes()
     {
         // Rewrite the three drivers of the Python-written store into a fresh store and compare every column.

@@ -162,6 +162,18 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WriteBatchAsync_UnorderedKeysWithRepeats_LastRowOfEachKeyWins()
+    {
+        var view = await ApplyAsync();
+        await Store.WriteBatchAsync(Project, view, StatsBatch(
+            (5, 0.5f, 0.5f, 1, T0), (300, 0.5f, 0.5f, 2, T0), (1, 0.5f, 0.5f, 3, T0), (5, 0.5f, 0.5f, 4, T0), (300, 0.5f, 0.5f, 5, T0), (5, 0.5f, 0.5f, 6, T0)));
+
+        var result = await Store.ReadAsync(Project, view, [DriverKey(1), DriverKey(5), DriverKey(300)], ["avg_daily_trips"]);
+
+        Assert.Equal([3L, 6, 5], Enumerable.Range(0, 3).Select(i => result.Value(i, 0)!.Int64Val));
+    }
+
+    [Fact]
     public async Task ReadAsync_MissingAndFoundKeys_AnswersInRequestOrder()
     {
         var view = await ApplyAsync();
