@@ -192,8 +192,18 @@ public static class OnlineResponseJson
 
     private static void WriteDouble(Utf8JsonWriter writer, double value)
     {
-        if (double.IsFinite(value)) writer.WriteNumberValue(value);
-        else writer.WriteNullValue();
+        if (!double.IsFinite(value))
+        {
+            writer.WriteNullValue();
+            return;
+        }
+        // Python's json writes floats as repr() does: 1.0 (not 1, which a Python client would read as an int),
+        // 1e-05 and 1e+16. .NET's shortest form agrees everywhere else.
+        var magnitude = Math.Abs(value);
+        if (value == Math.Floor(value) || magnitude < 1e-4 || magnitude >= 1e15)
+            writer.WriteRawValue(Values.FeastValues.PythonFloat(value), skipInputValidation: true);
+        else
+            writer.WriteNumberValue(value);
     }
 
     private static void WriteInt64s(Utf8JsonWriter writer, RepeatedField<long> values)

@@ -111,7 +111,12 @@ public sealed class OnlineResponseJsonTests
         { "1700000000", new Value { UnixTimestampVal = 1_700_000_000 } },
         { "0.7037263512611389", new Value { FloatVal = (float)0.7037263512611389 } },
         { "0.1", new Value { DoubleVal = 0.1 } },
-        { "1E+300", new Value { DoubleVal = 1e300 } },
+        { "1e+300", new Value { DoubleVal = 1e300 } },
+        { "1.0", new Value { FloatVal = 1f } },
+        { "-3.0", new Value { DoubleVal = -3 } },
+        { "1e-05", new Value { DoubleVal = 0.00001 } },
+        { "1234567890123456.8", new Value { DoubleVal = 1234567890123456.8 } },
+        { "1e+16", new Value { DoubleVal = 1e16 } },
         { "null", new Value { DoubleVal = double.NaN } },
         { "null", new Value { FloatVal = float.PositiveInfinity } },
         { "true", new Value { BoolVal = true } },
@@ -151,7 +156,7 @@ public sealed class OnlineResponseJsonTests
         Assert.Equal("[0.5,0.25]", ValueJson(Make(v => v.DoubleListVal = new DoubleList { Val = { 0.5, 0.25 } })));
         Assert.Equal("[1.5]", ValueJson(Make(v => v.DoubleSetVal = new DoubleSet { Val = { 1.5 } })));
         Assert.Equal("[0.10000000149011612]", ValueJson(Make(v => v.FloatListVal = new FloatList { Val = { 0.1f } })));
-        Assert.Equal("[2]", ValueJson(Make(v => v.FloatSetVal = new FloatSet { Val = { 2f } })));
+        Assert.Equal("[2.0]", ValueJson(Make(v => v.FloatSetVal = new FloatSet { Val = { 2f } })));
         Assert.Equal("[true,false]", ValueJson(Make(v => v.BoolListVal = new BoolList { Val = { true, false } })));
         Assert.Equal("[true]", ValueJson(Make(v => v.BoolSetVal = new BoolSet { Val = { true } })));
         Assert.Equal("[\"a\",\"b\"]", ValueJson(Make(v => v.StringListVal = new StringList { Val = { "a", "b" } })));
