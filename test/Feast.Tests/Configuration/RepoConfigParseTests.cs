@@ -41,6 +41,19 @@ public class RepoConfigParseTests
         Assert.Empty(config.ExtraKeys);
     }
 
+    [Theory]
+    [InlineData("sqlite", "")]
+    [InlineData("redis", "")]
+    [InlineData("postgres", "  host: localhost\n  database: d\n  user: u\n  password: p\n")]
+    public void Parse_EnforceTtl_IsOptInPerOnlineStore(string type, string extra)
+    {
+        var on = Parse($"project: p\nregistry: r\nonline_store:\n  type: {type}\n{extra}  enforce_ttl: true\n");
+        var off = Parse($"project: p\nregistry: r\nonline_store:\n  type: {type}\n{extra}");
+
+        Assert.True(on.OnlineStore!.EnforceTtl);
+        Assert.False(off.OnlineStore!.EnforceTtl);
+    }
+
     [Fact]
     public void Parse_OnlyProjectAndRegistry_FillsFeastDefaults()
     {
