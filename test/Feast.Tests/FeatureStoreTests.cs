@@ -255,6 +255,25 @@ public class FeatureStoreTests
     }
 
     [Fact]
+    public async Task GetRegistryAsync_ReloadOfUnchangedRegistry_KeepsTheSnapshotObject()
+    {
+        using var dir = new TempDir();
+        var repo = WriteRepo(dir);
+        await using var writer = Open(repo);
+        await writer.ApplyAsync([Driver, Stats()]);
+        await using var reader = Open(repo);
+
+        var first = await reader.GetRegistryAsync(allowCache: false);
+        var second = await reader.GetRegistryAsync(allowCache: false);
+        await writer.ApplyAsync([Driver, Stats(new Field("trips", FeastType.Int64))]);
+        var third = await reader.GetRegistryAsync(allowCache: false);
+
+        Assert.Same(first, second);
+        Assert.NotSame(second, third);
+        Assert.Contains(third.FeatureViews["driver_hourly_stats"].Features, f => f.Name == "trips");
+    }
+
+    [Fact]
     public async Task GetRegistryAsync_CacheTtlZero_CachesForever()
     {
         using var dir = new TempDir();

@@ -53,6 +53,10 @@ internal sealed class RegistryCache : IDisposable
             var current = _current;
             if (current is not null && current.Snapshot.LastUpdated > snapshot.LastUpdated)
                 return current.Snapshot;
+            // An unchanged registry keeps its snapshot object, so what is cached per snapshot (online request plans) survives a reload.
+            if (current is not null && snapshot.VersionId.Length > 0 && current.Snapshot.VersionId == snapshot.VersionId
+                && current.Snapshot.LastUpdated == snapshot.LastUpdated)
+                snapshot = current.Snapshot;
             if (Interlocked.CompareExchange(ref _current, new Entry(snapshot, _time.GetUtcNow()), current) == current)
                 return snapshot;
         }
