@@ -1,0 +1,103 @@
+using Feast.Server.Grpc;
+using Feast.Server.Hosting;
+using Feast.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Feast.Server;
+
+/// <summary>Registers Feast's feature server in an ASP.NET Core application.</summary>
+public static class FeastServerExtensions
+{
+    /// <summary>
+    /// Adds the feature server's services: the feature store (opened from <see cref="FeastServerOptions.RepoPath"/> or
+    /// given as <see cref="FeastServerOptions.Store"/>), the background registry refresh, health checks (also served
+    /// as gRPC health), gRPC, the access log and metrics. Then call <see cref="MapFeast"/>.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configure">Sets the repo (or store) and the serving options.</param>
+    public static IServiceCollection AddFeast(this IServiceCollection services, Action<FeastServerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.Configure(configure);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<FeastServerState>();
+        services.TryAddSingleton<ServerMetrics>();
+        services.TryAddSingleton<FeastHttpEndpoints>();
+        services.TryAddSingleton<FeastServingService>();
+        services.AddHostedService<RegistryRefresher>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, RequestLoggingStartupFilter>());
+        services.AddRouting();
+        services.AddGrpc();
+        services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Map("", r => r.Tags.Contains(FeastHealthCheck.ReadyTag));
+            o.Services.Map(ServingServiceBinding.ServiceName, r => r.Tags.Contains(FeastHealthCheck.ReadyTag));
+        }).AddCheck<FeastHealthCheck>("feast", tags: [FeastHealthCheck.ReadyTag]);
+        return services;
+    }
+
+    /// <summary>
+    /// Maps Feast's endpoints: <c>POST /get-online-features</c>, <c>/push</c>, <c>/write-to-online-store</c>,
+    /// <c>/materialize</c>, <c>/materialize-incremental</c>; <c>GET /health</c>, <c>/healthz/live</c>,
+    /// <c>/healthz/ready</c>, <c>/metrics</c> (when metrics are on); and the gRPC services
+    /// <c>feast.serving.ServingService</c> and <c>grpc.health.v1.Health</c>.
+    /// </summary>
+    /// <param name="endpoints">The application's endpoint builder.</param>
+    /// <returns>A builder for conventions on every mapped endpoint (authorization, host filters, ...).</returns>
+    public static IEndpointConventionBuilder MapFeast(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var http = endpoints.ServiceProvider.GetRequiredService<FeastHttpEndpoints>();
+        var state = endpoints.ServiceProvider.GetRequiredService<FeastServerState>();
+        var group = endpoints.MapGroup("");
+        group.MapPost("/get-online-features", http.GetOnlineFeatures);
+        group.MapPost("/push", http.Push);
+        group.MapPost("/write-to-online-store", http.WriteToOnlineStore);
+        group.MapPost("/materialize", http.Materialize);
+        group.MapPost("/materialize-incremental", http.MaterializeIncremental);
+        group.MapGet("/health", http.Health);
+        group.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
+        group.MapHealthChecks("/healthz/ready", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(FeastHealthCheck.ReadyTag),
+            ResponseWriter = WriteHealthAsync,
+        });
+        if (state.Options.Metrics) group.MapGet("/metrics", http.Metrics);
+        var grpc = endpoints.MapGrpcService<FeastServingService>();
+        var grpcHealth = endpoints.MapGrpcHealthChecksService();
+        return new CompositeConventionBuilder([group, grpc, grpcHealth]);
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var entry = report.Entries.Values.FirstOrDefault();
+        var body = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string?>
+        {
+            ["status"] = report.Status.ToString(),
+            ["description"] = entry.Description,
+        });
+        return context.Response.WriteAsync(body, context.RequestAborted);
+    }
+
+    private sealed class CompositeConventionBuilder(IReadOnlyList<IEndpointConventionBuilder> builders) : IEndpointConventionBuilder
+    {
+        public void Add(Action<EndpointBuilder> convention)
+        {
+            foreach (var builder in builders) builder.Add(convention);
+        }
+
+        public void Finally(Action<EndpointBuilder> finallyConvention)
+        {
+            foreach (var builder in builders) builder.Finally(finallyConvention);
+        }
+    }
+}

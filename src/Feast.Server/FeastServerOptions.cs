@@ -1,0 +1,41 @@
+namespace Feast.Server;
+
+/// <summary>
+/// How the feature server finds its <see cref="FeatureStore"/> and how it serves it. Give either <see cref="RepoPath"/>
+/// (the server opens the repo and owns the store) or <see cref="Store"/> (a store you made and dispose yourself).
+/// </summary>
+public sealed class FeastServerOptions
+{
+    /// <summary>The feature repo: the folder with <c>feature_store.yaml</c>. Ignored when <see cref="Store"/> is set.</summary>
+    public string? RepoPath { get; set; }
+
+    /// <summary>A <c>feature_store.yaml</c> to read instead of <c>&lt;repo&gt;/feature_store.yaml</c>.</summary>
+    public string? FeatureStoreYamlPath { get; set; }
+
+    /// <summary>
+    /// A feature store to serve, created and disposed by the caller. Its registry cache should never expire
+    /// (<c>cache_ttl_seconds: 0</c>) so requests never wait for a reload; the server refreshes it in the background.
+    /// </summary>
+    public FeatureStore? Store { get; set; }
+
+    /// <summary>
+    /// Adjusts the options of the store the server opens from <see cref="RepoPath"/>: register offline store factories
+    /// here (e.g. <c>o =&gt; o.UseDuckDb()</c> from Feast.DuckDb, which the materialize endpoints need).
+    /// </summary>
+    public Func<FeatureStoreOptions, FeatureStoreOptions>? ConfigureStore { get; set; }
+
+    /// <summary>
+    /// How often the registry is re-read in the background (Feast's <c>--registry_ttl_sec</c>, 60 s by default).
+    /// <see cref="TimeSpan.Zero"/> reads it once at startup and never again.
+    /// </summary>
+    public TimeSpan RegistryRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The largest request body accepted, in bytes (32 MiB by default); a larger one gets 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Log one line per request (method, path, status, duration). On by default; <c>feast serve --no-access-log</c> turns it off.</summary>
+    public bool AccessLog { get; set; } = true;
+
+    /// <summary>Serve Prometheus metrics at <c>/metrics</c>. Off by default; <c>feast serve --metrics</c> turns it on.</summary>
+    public bool Metrics { get; set; }
+}

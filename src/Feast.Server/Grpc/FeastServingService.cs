@@ -1,0 +1,87 @@
+using System.Reflection;
+using Feast.Online;
+using Feast.Protos.Serving;
+using Feast.Protos.Types;
+using Feast.Server.Hosting;
+using Feast.Values;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Server.Grpc;
+
+/// <summary>
+/// Feast's gRPC <c>ServingService</c> (as Feast's Go feature server serves it): <c>GetFeastServingInfo</c> and
+/// <c>GetOnlineFeatures</c>, with errors mapped to status codes by the same table as the HTTP endpoints.
+/// </summary>
+internal sealed class FeastServingService(FeastServerState state, ServerMetrics metrics, ILogger<FeastServingService> logger) : ServingServiceBase
+{
+    /// <summary>The trailer that names the error class of a failed call (Feast's class name for Feast's errors).</summary>
+    public const string ErrorClassTrailer = "feast-error-class";
+
+    private static readonly string Version =
+        typeof(FeatureStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(FeatureStore).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public override Task<GetFeastServingInfoResponse> GetFeastServingInfo(GetFeastServingInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetFeastServingInfoResponse { Version = Version });
+
+    public override async Task<GetOnlineFeaturesResponse> GetOnlineFeatures(GetOnlineFeaturesRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var ct = context.CancellationToken;
+        try
+        {
+            var response = await state.Store.GetOnlineFeaturesAsync(ToRequest(request), ct).ConfigureAwait(false);
+            metrics.OnlineFeaturesServed(response.RowCount);
+            return response.ToProto();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled."));
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            var answer = ServerErrors.Answer(e);
+            var errorClass = answer.ErrorClass ?? e.GetType().Name;
+            if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, ServingServiceBinding.GetOnlineFeatures.FullName, e);
+            else LogMessages.RequestFailed(logger, ServingServiceBinding.GetOnlineFeatures.FullName, answer.HttpStatus, errorClass, answer.Message);
+            var trailers = new Metadata { { ErrorClassTrailer, errorClass } };
+            throw new RpcException(new Status(answer.GrpcStatus, answer.Message), trailers);
+        }
+    }
+
+    /// <summary>
+    /// The SDK's request from the proto: entity columns and request-context columns (request data of on-demand views)
+    /// in one map, each <see cref="Value"/> unwrapped so the store converts it to the declared type of its join key or
+    /// request field (an int32 1001 reads an Int64 key; "abc" for an Int64 key is an error naming the column).
+    /// </summary>
+    internal static OnlineFeaturesRequest ToRequest(GetOnlineFeaturesRequest request)
+    {
+        var columns = new Dictionary<string, IReadOnlyList<object?>>(request.Entities.Count + request.RequestContext.Count, StringComparer.Ordinal);
+        foreach (var (name, values) in request.Entities)
+            columns[name] = Column(values);
+        foreach (var (name, values) in request.RequestContext)
+        {
+            if (!columns.TryAdd(name, Column(values)))
+                throw new RequestBodyException($"'{name}' is both in entities and in request_context; give it once.");
+        }
+
+        return request.KindCase switch
+        {
+            GetOnlineFeaturesRequest.KindOneofCase.FeatureService when request.FeatureService.Length > 0 =>
+                new OnlineFeaturesRequest(columns) { FeatureService = request.FeatureService, FullFeatureNames = request.FullFeatureNames },
+            GetOnlineFeaturesRequest.KindOneofCase.Features when request.Features.Val.Count > 0 =>
+                new OnlineFeaturesRequest(columns) { Features = [.. request.Features.Val], FullFeatureNames = request.FullFeatureNames },
+            _ => throw new RequestBodyException("The request names no features: set features (a FeatureList of \"view:feature\" references) or feature_service."),
+        };
+    }
+
+    private static object?[] Column(RepeatedValue values)
+    {
+        var items = values.Val;
+        var column = new object?[items.Count];
+        for (var i = 0; i < column.Length; i++) column[i] = FeastValues.ToObject(items[i]);
+        return column;
+    }
+}

@@ -1,0 +1,55 @@
+using Feast.Protos.Serving;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Feast.Server.Grpc;
+
+/// <summary>
+/// <c>feast.serving.ServingService</c> bound by hand over the message classes compiled into Feast.dll, so the service's
+/// .proto is not compiled a second time (which would duplicate every message type). This is what protoc's C# plugin
+/// generates for the service, and nothing more.
+/// </summary>
+internal static class ServingServiceBinding
+{
+    public const string ServiceName = "feast.serving.ServingService";
+
+    public static readonly Method<GetFeastServingInfoRequest, GetFeastServingInfoResponse> GetFeastServingInfo = new(
+        MethodType.Unary, ServiceName, nameof(GetFeastServingInfo),
+        Marshaller(GetFeastServingInfoRequest.Parser), Marshaller(GetFeastServingInfoResponse.Parser));
+
+    public static readonly Method<GetOnlineFeaturesRequest, GetOnlineFeaturesResponse> GetOnlineFeatures = new(
+        MethodType.Unary, ServiceName, nameof(GetOnlineFeatures),
+        Marshaller(GetOnlineFeaturesRequest.Parser), Marshaller(GetOnlineFeaturesResponse.Parser));
+
+    /// <summary>Registers the service's methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
+    public static void BindService(ServiceBinderBase binder, ServingServiceBase? service)
+    {
+        ArgumentNullException.ThrowIfNull(binder);
+        binder.AddMethod(GetFeastServingInfo, service is null ? null : service.GetFeastServingInfo);
+        binder.AddMethod(GetOnlineFeatures, service is null ? null : service.GetOnlineFeatures);
+    }
+
+    private static Marshaller<T> Marshaller<T>(MessageParser<T> parser) where T : class, IMessage<T> =>
+        Marshallers.Create<T>(
+            (message, context) =>
+            {
+                context.SetPayloadLength(message.CalculateSize());
+                message.WriteTo(context.GetBufferWriter());
+                context.Complete();
+            },
+            context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+}
+
+/// <summary>
+/// The service's methods, as protoc's C# plugin declares them: ASP.NET Core's gRPC binds the overrides of these
+/// virtual methods by name.
+/// </summary>
+[BindServiceMethod(typeof(ServingServiceBinding), nameof(ServingServiceBinding.BindService))]
+internal abstract class ServingServiceBase
+{
+    /// <summary><c>GetFeastServingInfo</c>: the server's version.</summary>
+    public abstract Task<GetFeastServingInfoResponse> GetFeastServingInfo(GetFeastServingInfoRequest request, ServerCallContext context);
+
+    /// <summary><c>GetOnlineFeatures</c>: an online read.</summary>
+    public abstract Task<GetOnlineFeaturesResponse> GetOnlineFeatures(GetOnlineFeaturesRequest request, ServerCallContext context);
+}

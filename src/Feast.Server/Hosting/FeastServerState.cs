@@ -1,0 +1,88 @@
+using Feast.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Feast.Server.Hosting;
+
+/// <summary>
+/// The store a server serves and what the server knows about its registry: whether a snapshot has ever been read and
+/// how the last background refresh went. One per application.
+/// </summary>
+internal sealed class FeastServerState : IAsyncDisposable
+{
+    private readonly bool _ownsStore;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private int _loaded;
+    private Exception? _lastRefreshError;
+
+    public FeastServerState(IOptions<FeastServerOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value;
+        _logger = loggerFactory.CreateLogger("Feast.Server.Registry");
+        _time = time;
+        Options = settings;
+        if (settings.Store is { } store)
+        {
+            Store = store;
+        }
+        else
+        {
+            if (string.IsNullOrEmpty(settings.RepoPath))
+                throw new FeastConfigException("The feature server needs a feature repo: set FeastServerOptions.RepoPath (the folder with feature_store.yaml) or FeastServerOptions.Store.");
+            var config = RepoConfigLoader.Load(settings.RepoPath, settings.FeatureStoreYamlPath);
+            // Requests read the cached snapshot and never wait for a reload: the snapshot never expires on its own,
+            // and RegistryRefresher replaces it in the background.
+            config = config with { Registry = config.Registry with { CacheTtlSeconds = 0 } };
+            var storeOptions = new FeatureStoreOptions { TimeProvider = time, LoggerFactory = loggerFactory };
+            storeOptions = settings.ConfigureStore?.Invoke(storeOptions) ?? storeOptions;
+            Store = new FeatureStore(config, storeOptions);
+            _ownsStore = true;
+        }
+    }
+
+    public FeastServerOptions Options { get; }
+
+    public FeatureStore Store { get; }
+
+    /// <summary>Whether the registry has been read at least once.</summary>
+    public bool RegistryLoaded => Volatile.Read(ref _loaded) != 0;
+
+    /// <summary>The error of the last refresh, or null when it succeeded.</summary>
+    public Exception? LastRefreshError => Volatile.Read(ref _lastRefreshError);
+
+    /// <summary>When the registry was last read successfully.</summary>
+    public DateTimeOffset? LastRefreshed { get; private set; }
+
+    /// <summary>Reads the registry from its store and makes it the snapshot requests use. Never throws for a store error.</summary>
+    public async Task<bool> RefreshRegistryAsync(bool initial, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Store.GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+            var first = Interlocked.Exchange(ref _loaded, 1) == 0;
+            Volatile.Write(ref _lastRefreshError, null);
+            LastRefreshed = _time.GetUtcNow();
+            if (first) LogMessages.RegistryLoaded(_logger, Store.Project, Store.RegistryStore.Description);
+            else LogMessages.RegistryRefreshed(_logger, Store.Project);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Volatile.Write(ref _lastRefreshError, e);
+            if (initial) LogMessages.RegistryInitialLoadFailed(_logger, e.Message, e);
+            else LogMessages.RegistryRefreshFailed(_logger, e.Message, e);
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsStore) await Store.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Feast.Serialization;
+using Feast.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Server.Http;
+
+/// <summary>
+/// Feast's feature-server endpoints (FEAST-FORMATS §5): each reads its body, calls the SDK with the request's abort
+/// token, and answers as Feast's Python server does, errors included.
+/// </summary>
+internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, ILogger<FeastHttpEndpoints> logger)
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        // Python's JSONResponse keeps non-ASCII text as is; only what JSON requires is escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    private static readonly byte[] NullBody = "null"u8.ToArray();
+
+    private long Limit => state.Options.MaxRequestBodyBytes;
+
+    public Task GetOnlineFeatures(HttpContext context) => Guard(context, "/get-online-features", async (context, ct) =>
+    {
+        var request = await RequestBody.ReadAsync(context, Limit, ParseOnlineRequest, ct).ConfigureAwait(false);
+        var response = await state.Store.GetOnlineFeaturesAsync(request, ct).ConfigureAwait(false);
+        metrics.OnlineFeaturesServed(response.RowCount);
+
+        var http = context.Response;
+        http.StatusCode = StatusCodes.Status200OK;
+        http.ContentType = "application/json";
+        var body = http.BodyWriter;
+        using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        {
+            OnlineResponseJson.Write(writer, response);
+        }
+        await body.FlushAsync(ct).ConfigureAwait(false);
+    });
+
+    public Task Push(HttpContext context) => Guard(context, "/push", async (context, ct) =>
+    {
+        var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParsePush, ct).ConfigureAwait(false);
+        if (!request.AllowRegistryCache) await state.Store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
+        await state.Store.PushAsync(request.PushSourceName, request.Rows, request.To, ct).ConfigureAwait(false);
+        metrics.Pushed(request.PushSourceName, request.To);
+        // Feast answers a push with 200 and no body.
+        context.Response.StatusCode = StatusCodes.Status200OK;
+    });
+
+    public Task WriteToOnlineStore(HttpContext context) => Guard(context, "/write-to-online-store", async (context, ct) =>
+    {
+        var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseWrite, ct).ConfigureAwait(false);
+        if (!request.AllowRegistryCache) await state.Store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
+        await state.Store.WriteToOnlineStoreAsync(request.FeatureViewName, request.Rows, ct).ConfigureAwait(false);
+        await WriteNullAsync(context, ct).ConfigureAwait(false);
+    });
+
+    public Task Materialize(HttpContext context) => Guard(context, "/materialize", async (context, ct) =>
+    {
+        var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterialize, ct).ConfigureAwait(false);
+        await MaterializeAsync(request, () => state.Store.MaterializeAsync(request.Start!.Value, request.End, request.FeatureViews, cancellationToken: ct)).ConfigureAwait(false);
+        await WriteNullAsync(context, ct).ConfigureAwait(false);
+    });
+
+    public Task MaterializeIncremental(HttpContext context) => Guard(context, "/materialize-incremental", async (context, ct) =>
+    {
+        var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterializeIncremental, ct).ConfigureAwait(false);
+        await MaterializeAsync(request, () => state.Store.MaterializeIncrementalAsync(request.End, request.FeatureViews, cancellationToken: ct)).ConfigureAwait(false);
+        await WriteNullAsync(context, ct).ConfigureAwait(false);
+    });
+
+    /// <summary>Feast's <c>/health</c>: 200 with no body when the registry is loaded and the online store answers, else 503.</summary>
+    public async Task Health(HttpContext context)
+    {
+        var report = await health.CheckHealthAsync(r => r.Tags.Contains(FeastHealthCheck.ReadyTag), context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+    }
+
+    /// <summary>Feast's Prometheus metrics, as text (served at <c>/metrics</c> when metrics are on).</summary>
+    public async Task Metrics(HttpContext context)
+    {
+        var text = await metrics.RenderAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task MaterializeAsync(MaterializeRequest request, Func<Task<IReadOnlyList<Materialization.ViewMaterialization>>> run)
+    {
+        try
+        {
+            metrics.Materialized(await run().ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            metrics.MaterializationFailed(request.FeatureViews);
+            throw;
+        }
+    }
+
+    private static Online.OnlineFeaturesRequest ParseOnlineRequest(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return OnlineRequestJson.Parse(utf8);
+        }
+        catch (FeastValidationException e)
+        {
+            // Every error of the parser is about the body's syntax or shape.
+            throw new RequestBodyException(e.Message);
+        }
+    }
+
+    private static async Task WriteNullAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(NullBody, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs an endpoint and answers its errors as Feast does; an aborted request gets no answer.</summary>
+    private async Task Guard(HttpContext context, string endpoint, Func<HttpContext, CancellationToken, Task> handler)
+    {
+        var ct = context.RequestAborted;
+        try
+        {
+            await handler(context, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            LogMessages.ClientAborted(logger, endpoint);
+        }
+        catch (Exception e)
+        {
+            var answer = ServerErrors.Answer(e);
+            var errorClass = answer.ErrorClass ?? e.GetType().Name;
+            if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, endpoint, e);
+            else LogMessages.RequestFailed(logger, endpoint, answer.HttpStatus, errorClass, answer.Message);
+            await WriteErrorAsync(context, answer).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Feast's error body: a JSON string whose text is the error detail (so the JSON is encoded twice), or for an error
+    /// that is not Feast's, a JSON string of the message.
+    /// </summary>
+    internal static async Task WriteErrorAsync(HttpContext context, ErrorAnswer answer)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            // Part of the answer is already on the wire: the only honest signal left is to cut the connection.
+            context.Abort();
+            return;
+        }
+        response.Clear();
+        response.StatusCode = answer.HttpStatus;
+        response.ContentType = "application/json";
+        var text = answer.ErrorClass is null ? answer.Message : ServerErrors.Detail(answer.ErrorClass, answer.Message);
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions))
+        {
+            writer.WriteStringValue(text);
+        }
+        await response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Feast.Server.Http;
+
+/// <summary>Parses a whole request body given as UTF-8 bytes.</summary>
+internal delegate T BodyParser<out T>(ReadOnlySpan<byte> utf8);
+
+/// <summary>
+/// Reads request bodies: the whole body (whatever its Content-Type, as Feast's docs send JSON with curl's form type),
+/// at most <see cref="FeastServerOptions.MaxRequestBodyBytes"/>, parsed straight from the pipe's buffers.
+/// </summary>
+internal static class RequestBody
+{
+    public static async ValueTask<T> ReadAsync<T>(HttpContext context, long limit, BodyParser<T> parse, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        if (request.ContentLength is { } declared && declared > limit)
+            throw new RequestBodyTooLargeException(limit, declared);
+        // Let the server stop reading at the same limit (Kestrel answers 413 itself once it is passed).
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = limit;
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.Length > limit)
+            {
+                reader.AdvanceTo(buffer.End);
+                throw new RequestBodyTooLargeException(limit, request.ContentLength);
+            }
+            if (result.IsCanceled)
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                throw new OperationCanceledException("Reading the request body was cancelled.");
+            }
+            if (result.IsCompleted)
+            {
+                try
+                {
+                    return Parse(buffer, parse);
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.End);
+                }
+            }
+            // Nothing consumed, everything examined: the next read returns the whole body so far plus more.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static T Parse<T>(ReadOnlySequence<byte> body, BodyParser<T> parse)
+    {
+        if (body.IsSingleSegment) return parse(body.FirstSpan);
+        var length = checked((int)body.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            body.CopyTo(rented);
+            return parse(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Parses a body as one JSON value (comments and trailing commas allowed); the element outlives the bytes.</summary>
+    /// <exception cref="RequestBodyException">The body is empty or not valid JSON.</exception>
+    public static JsonElement ParseJson(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Trim(" \t\r\n"u8).IsEmpty)
+            throw new RequestBodyException("The request body is empty; send a JSON object.");
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var root = JsonElement.ParseValue(ref reader);
+            // Anything after the value is an error too.
+            reader.Read();
+            return root;
+        }
+        catch (JsonException e)
+        {
+            throw new RequestBodyException($"The request body is not valid JSON: {e.Message}");
+        }
+    }
+}

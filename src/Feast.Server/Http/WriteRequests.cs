@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Feast.Server.Http;
+
+/// <summary>The body of <c>POST /push</c>.</summary>
+internal sealed record PushRequest(string PushSourceName, FeatureRows Rows, PushMode To, bool AllowRegistryCache);
+
+/// <summary>The body of <c>POST /write-to-online-store</c>.</summary>
+internal sealed record WriteRequest(string FeatureViewName, FeatureRows Rows, bool AllowRegistryCache);
+
+/// <summary>The body of <c>POST /materialize</c> (with <see cref="Start"/>) or <c>POST /materialize-incremental</c> (without).</summary>
+internal sealed record MaterializeRequest(DateTimeOffset? Start, DateTimeOffset End, IReadOnlyList<string>? FeatureViews);
+
+/// <summary>
+/// Reads the bodies of the write endpoints as Feast's pydantic models do: required fields must be there with the right
+/// JSON type, optional ones take Feast's defaults, unknown fields are ignored. Every mistake is a
+/// <see cref="RequestBodyException"/> naming the field.
+/// </summary>
+internal static class WriteRequests
+{
+    public static PushRequest ParsePush(ReadOnlySpan<byte> utf8)
+    {
+        var root = Object(RequestBody.ParseJson(utf8), "{\"push_source_name\": \"...\", \"df\": {\"column\": [...]}, \"to\": \"online\"}");
+        var name = RequiredString(root, "push_source_name");
+        var rows = Rows(Required(root, "df"));
+        var to = OptionalString(root, "to") ?? "online";
+        var mode = to switch
+        {
+            "online" => PushMode.Online,
+            "offline" => PushMode.Offline,
+            "online_and_offline" => PushMode.OnlineAndOffline,
+            _ => throw new RequestBodyException($"\"to\": \"{to}\" is not a supported push mode; use one of \"online\", \"offline\", \"online_and_offline\"."),
+        };
+        _ = OptionalBool(root, "transform_on_write", true);
+        return new PushRequest(name, rows, mode, OptionalBool(root, "allow_registry_cache", true));
+    }
+
+    public static WriteRequest ParseWrite(ReadOnlySpan<byte> utf8)
+    {
+        var root = Object(RequestBody.ParseJson(utf8), "{\"feature_view_name\": \"...\", \"df\": {\"column\": [...]}}");
+        var name = RequiredString(root, "feature_view_name");
+        var rows = Rows(Required(root, "df"));
+        _ = OptionalBool(root, "transform_on_write", true);
+        return new WriteRequest(name, rows, OptionalBool(root, "allow_registry_cache", true));
+    }
+
+    public static MaterializeRequest ParseMaterialize(ReadOnlySpan<byte> utf8)
+    {
+        var root = Object(RequestBody.ParseJson(utf8), "{\"start_ts\": \"2024-01-01T00:00:00\", \"end_ts\": \"2024-01-02T00:00:00\", \"feature_views\": [...]}");
+        if (OptionalBool(root, "disable_event_timestamp", false))
+            throw new RequestBodyException("\"disable_event_timestamp\": true is not supported by Feast.NET yet; give \"start_ts\" and \"end_ts\".");
+        var start = Timestamp(root, "start_ts");
+        var end = Timestamp(root, "end_ts");
+        if (start >= end)
+            throw new FeastValidationException($"\"start_ts\" ({Iso(start)}) must be before \"end_ts\" ({Iso(end)}).");
+        return new MaterializeRequest(start, end, Views(root));
+    }
+
+    public static MaterializeRequest ParseMaterializeIncremental(ReadOnlySpan<byte> utf8)
+    {
+        var root = Object(RequestBody.ParseJson(utf8), "{\"end_ts\": \"2024-01-02T00:00:00\", \"feature_views\": [...]}");
+        return new MaterializeRequest(null, Timestamp(root, "end_ts"), Views(root));
+    }
+
+    /// <summary>
+    /// A timestamp as Feast's server reads it with <c>dateutil</c>: ISO-8601 with a <c>T</c> or a space, a date alone, or
+    /// other invariant-culture forms; no offset means UTC.
+    /// </summary>
+    public static bool TryParseTimestamp(string text, out DateTimeOffset value) =>
+        DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+
+    private static DateTimeOffset Timestamp(JsonElement root, string name)
+    {
+        var text = RequiredString(root, name);
+        if (TryParseTimestamp(text, out var value)) return value;
+        throw new RequestBodyException($"\"{name}\": \"{text}\" is not a timestamp; use ISO-8601, e.g. \"2024-01-01T00:00:00\" (UTC) or \"2024-01-01T02:00:00+02:00\".");
+    }
+
+    private static string Iso(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+
+    private static string[]? Views(JsonElement root)
+    {
+        if (!root.TryGetProperty("feature_views", out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.Array)
+            throw new RequestBodyException($"\"feature_views\" must be a list of feature view names, not {Kind(value)}.");
+        var views = new string[value.GetArrayLength()];
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+                throw new RequestBodyException($"\"feature_views\"[{i}] must be a feature view name, not {Kind(item)}.");
+            views[i++] = item.GetString()!;
+        }
+        return views;
+    }
+
+    /// <summary>
+    /// <c>df</c>: column name → one value per row. JSON values become .NET values (null, string, bool, long or double,
+    /// arrays); the store converts them to each column's declared type and parses timestamp text.
+    /// </summary>
+    private static FeatureRows Rows(JsonElement df)
+    {
+        if (df.ValueKind != JsonValueKind.Object)
+            throw new RequestBodyException($"\"df\" must be an object of columns, e.g. {{\"driver_id\": [1001], \"event_timestamp\": [\"2024-01-01T00:00:00\"], ...}}, not {Kind(df)}.");
+        var columns = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
+        string? first = null;
+        var rows = 0;
+        foreach (var column in df.EnumerateObject())
+        {
+            if (column.Value.ValueKind != JsonValueKind.Array)
+                throw new RequestBodyException($"\"df\".\"{column.Name}\" must be a list with one value per row, not {Kind(column.Value)}.");
+            var values = new object?[column.Value.GetArrayLength()];
+            var i = 0;
+            foreach (var item in column.Value.EnumerateArray()) values[i++] = ToObject(item);
+            if (first is null)
+            {
+                first = column.Name;
+                rows = values.Length;
+            }
+            else if (values.Length != rows)
+            {
+                throw new RequestBodyException($"\"df\".\"{column.Name}\" has {values.Length} values but \"{first}\" has {rows}; every column needs one value per row.");
+            }
+            if (!columns.TryAdd(column.Name, values))
+                throw new RequestBodyException($"\"df\" names column \"{column.Name}\" twice.");
+        }
+        return FeatureRows.FromColumns(columns);
+    }
+
+    private static object? ToObject(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => value.TryGetInt64(out var whole) ? whole : value.GetDouble(),
+        JsonValueKind.Array => ToArray(value),
+        // Objects stay JSON: a Json-typed feature keeps their text.
+        _ => value,
+    };
+
+    private static object?[] ToArray(JsonElement array)
+    {
+        var items = new object?[array.GetArrayLength()];
+        var i = 0;
+        foreach (var item in array.EnumerateArray()) items[i++] = ToObject(item);
+        return items;
+    }
+
+    private static JsonElement Object(JsonElement root, string example) =>
+        root.ValueKind == JsonValueKind.Object ? root : throw new RequestBodyException($"The request body must be a JSON object like {example}, not {Kind(root)}.");
+
+    private static JsonElement Required(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : throw new RequestBodyException($"The request body has no \"{name}\"; it is required.");
+
+    private static string RequiredString(JsonElement root, string name)
+    {
+        var value = Required(root, name);
+        return value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new RequestBodyException($"\"{name}\" must be a string, not {Kind(value)}.");
+    }
+
+    private static string? OptionalString(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new RequestBodyException($"\"{name}\" must be a string, not {Kind(value)}.");
+    }
+
+    private static bool OptionalBool(JsonElement root, string name, bool defaultValue)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return defaultValue;
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new RequestBodyException($"\"{name}\" must be true or false, not {Kind(value)}."),
+        };
+    }
+
+    internal static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => $"the string {Truncate(value.GetRawText())}",
+        JsonValueKind.Number => $"the number {Truncate(value.GetRawText())}",
+        JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Truncate(string text) => text.Length > 40 ? text[..40] + "…" : text;
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Server;
+
+/// <summary>Every log line the server writes, in one place.</summary>
+internal static partial class LogMessages
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Registry of project {Project} loaded from {Registry}")]
+    public static partial void RegistryLoaded(ILogger logger, string project, string registry);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Registry of project {Project} refreshed")]
+    public static partial void RegistryRefreshed(ILogger logger, string project);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Registry refresh failed; serving the last registry read ({Reason})")]
+    public static partial void RegistryRefreshFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "The registry could not be read at startup; requests fail and /health answers 503 until it can ({Reason})")]
+    public static partial void RegistryInitialLoadFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "{RemoteAddress} \"{Method} {Path} {Protocol}\" {StatusCode} {ElapsedMs:0.###} ms")]
+    public static partial void Request(ILogger logger, System.Net.IPAddress? remoteAddress, string method, string path, string protocol, int statusCode, double elapsedMs);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "{Endpoint} failed with {StatusCode} {ErrorClass}: {Message}")]
+    public static partial void RequestFailed(ILogger logger, string endpoint, int statusCode, string errorClass, string message);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Error, Message = "{Endpoint} failed with an unexpected error")]
+    public static partial void UnexpectedError(ILogger logger, string endpoint, Exception exception);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Debug, Message = "{Endpoint}: the client went away before the answer was written")]
+    public static partial void ClientAborted(ILogger logger, string endpoint);
+
+    [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Health check: the online store did not answer ({Reason})")]
+    public static partial void OnlineStoreUnhealthy(ILogger logger, string reason, Exception exception);
+}

@@ -1,0 +1,105 @@
+using Feast.Configuration;
+using Grpc.Core;
+
+namespace Feast.Server;
+
+/// <summary>
+/// A request body the server cannot read: not JSON, not the expected shape, or a field of the wrong type. HTTP 422,
+/// as FastAPI answers a body that fails validation in Feast's server.
+/// </summary>
+internal sealed class RequestBodyException : FeastValidationException
+{
+    /// <inheritdoc cref="FeastException(string)"/>
+    public RequestBodyException(string message) : base(message) { }
+}
+
+/// <summary>A request body larger than the server accepts (HTTP 413).</summary>
+internal sealed class RequestBodyTooLargeException : FeastValidationException
+{
+    /// <summary>Creates the exception for a limit of <paramref name="limit"/> bytes.</summary>
+    public RequestBodyTooLargeException(long limit, long? actual)
+        : base(actual is { } size
+            ? $"The request body has {size} bytes, more than the {limit} bytes this server accepts. Send fewer entity rows per request, or raise the limit."
+            : $"The request body is larger than the {limit} bytes this server accepts. Send fewer entity rows per request, or raise the limit.")
+    {
+        Limit = limit;
+    }
+
+    /// <summary>The limit, in bytes.</summary>
+    public long Limit { get; }
+}
+
+/// <summary>How an error is answered over HTTP and gRPC.</summary>
+/// <param name="HttpStatus">The HTTP status code.</param>
+/// <param name="GrpcStatus">The gRPC status code.</param>
+/// <param name="ErrorClass">The error class named in the body (Feast's class name for Feast's errors); null for errors that are not Feast's, whose body is only the message, as Feast's server answers them.</param>
+/// <param name="Message">The message for the client.</param>
+internal readonly record struct ErrorAnswer(int HttpStatus, StatusCode GrpcStatus, string? ErrorClass, string Message)
+{
+    public bool IsServerError => HttpStatus >= 500;
+}
+
+/// <summary>
+/// The one table from exceptions to answers (docs/server.md lists it). Feast's rules where Feast has them: its
+/// not-found errors are 404/NOT_FOUND, an unknown push source 422, a permission error 403/PERMISSION_DENIED, other
+/// Feast errors 500/INTERNAL. Where Python Feast answers a client's mistake with a FastAPI 422 or a bare 500
+/// (ValueError, KeyError), Feast.NET answers 422 for an unreadable body and 400 for a request that reads but is wrong.
+/// </summary>
+internal static class ServerErrors
+{
+    public static ErrorAnswer Answer(Exception exception) => exception switch
+    {
+        RequestBodyTooLargeException e => new(413, StatusCode.ResourceExhausted, e.FeastErrorClass, e.Message),
+        RequestBodyException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
+        FeastObjectNotFoundException e => new(404, StatusCode.NotFound, e.FeastErrorClass, e.Message),
+        PushSourceNotFoundException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
+        FeastValidationException e => new(400, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
+        FeastConfigException e => new(500, StatusCode.FailedPrecondition, e.FeastErrorClass, e.Message),
+        FeastException { FeastErrorClass: "FeastPermissionError" } e => new(403, StatusCode.PermissionDenied, e.FeastErrorClass, e.Message),
+        FeastException e => new(500, StatusCode.Internal, e.FeastErrorClass, e.Message),
+        Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: 413 } e => new(413, StatusCode.ResourceExhausted, nameof(RequestBodyTooLargeException), e.Message),
+        Microsoft.AspNetCore.Http.BadHttpRequestException e => new(e.StatusCode, StatusCode.InvalidArgument, nameof(RequestBodyException), e.Message),
+        _ => new(500, StatusCode.Internal, null, $"Internal server error ({exception.GetType().Name}): {exception.Message}"),
+    };
+
+    /// <summary>
+    /// The text of Feast's error detail: <c>{"module": "feast.errors", "class": "…", "message": "…"}</c>, written as
+    /// Python's <c>json.dumps</c> writes it (", " and ": " separators, non-ASCII as <c>\uXXXX</c>), so a Python client's
+    /// <c>FeastError.from_error_detail</c> reads it back.
+    /// </summary>
+    public static string Detail(string errorClass, string message)
+    {
+        var text = new System.Text.StringBuilder(message.Length + errorClass.Length + 64);
+        text.Append("{\"module\": \"feast.errors\", \"class\": ");
+        PythonString(text, errorClass);
+        text.Append(", \"message\": ");
+        PythonString(text, message);
+        text.Append('}');
+        return text.ToString();
+    }
+
+    private static void PythonString(System.Text.StringBuilder text, string value)
+    {
+        text.Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': text.Append("\\\""); break;
+                case '\\': text.Append("\\\\"); break;
+                case '\n': text.Append("\\n"); break;
+                case '\r': text.Append("\\r"); break;
+                case '\t': text.Append("\\t"); break;
+                case '\b': text.Append("\\b"); break;
+                case '\f': text.Append("\\f"); break;
+                default:
+                    if (c < 0x20 || c > 0x7E)
+                        text.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                    else
+                        text.Append(c);
+                    break;
+            }
+        }
+        text.Append('"');
+    }
+}
