@@ -39,12 +39,16 @@ internal sealed class ServerRepo : IAsyncDisposable
 
     public static FeastObject[] Objects => [new Project("loop"), Driver, Source, Push, Stats, Fresh, Request, Transformed, ServiceV1];
 
-    private ServerRepo(string root, FakeTimeProvider clock, FeatureStore store)
+    private ServerRepo(string root, FakeTimeProvider clock, FeatureStore store, ControlledOnlineStore? online)
     {
         Root = root;
         Clock = clock;
         Store = store;
+        Online = online;
     }
+
+    /// <summary>The store's online store when created with <c>controlled: true</c>: SQLite with a hook before reads.</summary>
+    public ControlledOnlineStore? Online { get; }
 
     public string Root { get; }
 
@@ -69,7 +73,7 @@ internal sealed class ServerRepo : IAsyncDisposable
     /// Creates the repo and applies the definitions. Sample rows (driver, hours after T0, conv_rate, acc_rate, trips):
     /// 1001 at 0h (0.1, 0.5, 10) and 2h (0.2, 0.6, 20); 1002 at 1h (0.4, 0.8, 40).
     /// </summary>
-    public static async Task<ServerRepo> CreateAsync(Func<FeatureStoreOptions, FeatureStoreOptions>? configure = null)
+    public static async Task<ServerRepo> CreateAsync(bool controlled = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "feast-server-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(root, "data"));
@@ -86,20 +90,20 @@ internal sealed class ServerRepo : IAsyncDisposable
             entity_key_serialization_version: 3
             """);
         var clock = new FakeTimeProvider(Now);
-        var store = Open(root, clock, configure);
+        var online = controlled ? new ControlledOnlineStore(Path.Combine(root, "data", "online.db")) : null;
+        var store = Open(root, clock, online);
         await store.ApplyAsync(Objects);
-        return new ServerRepo(root, clock, store);
+        return new ServerRepo(root, clock, store, online);
     }
 
     /// <summary>Another store on the same repo, as another process would open it.</summary>
     public FeatureStore OpenAnother() => Open(Root, Clock, null);
 
-    private static FeatureStore Open(string root, TimeProvider clock, Func<FeatureStoreOptions, FeatureStoreOptions>? configure)
+    private static FeatureStore Open(string root, TimeProvider clock, ControlledOnlineStore? online)
     {
         var config = RepoConfigLoader.Load(root);
         config = config with { Registry = config.Registry with { CacheTtlSeconds = 0 } };
-        var options = new FeatureStoreOptions { TimeProvider = clock }.UseDuckDb();
-        return new FeatureStore(config, configure?.Invoke(options) ?? options);
+        return new FeatureStore(config, new FeatureStoreOptions { TimeProvider = clock, OnlineStore = online }.UseDuckDb());
     }
 
     private static void WriteParquet(string path)

@@ -1,0 +1,169 @@
+using System.Net;
+
+namespace Feast.Server.Tests;
+
+/// <summary><c>/push</c>, <c>/write-to-online-store</c>, <c>/materialize</c> and <c>/materialize-incremental</c>.</summary>
+public sealed class WriteEndpointTests : IAsyncLifetime
+{
+    private const string FreshRow = """
+        {"driver_id": [1005], "event_timestamp": ["2021-04-12 13:00:00+00:00"], "created": ["2021-04-12T13:00:00"],
+         "conv_rate": [0.75], "acc_rate": [0.5], "avg_daily_trips": [7]}
+        """;
+
+    private ServerRepo _repo = null!;
+    private TestHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _repo = await ServerRepo.CreateAsync();
+        _host = await TestHost.StartAsync(_repo.Store);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _repo.DisposeAsync();
+    }
+
+    private async Task<Dictionary<string, System.Text.Json.JsonElement[]>> ReadAsync(string features, string drivers) =>
+        await Answers.ColumnsAsync(await _host.PostAsync("/get-online-features", $$$"""{"features": [{{{features}}}], "entities": {"driver_id": [{{{drivers}}}]}}"""));
+
+    [Fact]
+    public async Task Push_Online_Is200WithNoBody_AndIsReadBack()
+    {
+        var response = await _host.PostAsync("/push", $$"""{"push_source_name": "driver_stats_push_source", "df": {{FreshRow}}, "to": "online"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
+        var columns = await ReadAsync("\"driver_hourly_stats_fresh:conv_rate\", \"driver_hourly_stats_fresh:avg_daily_trips\"", "1005");
+        Assert.Equal(0.75, columns["conv_rate"][0].GetDouble());
+        Assert.Equal(7, columns["avg_daily_trips"][0].GetInt64());
+    }
+
+    [Fact]
+    public async Task Push_DefaultsToOnline_AndAcceptsNullsAndExtraFields()
+    {
+        var response = await _host.PostAsync("/push", """
+            {"push_source_name": "driver_stats_push_source", "allow_registry_cache": false, "transform_on_write": true, "extra": 1,
+             "df": {"driver_id": [1006, 1007], "event_timestamp": ["2021-04-12T13:00:00Z", "2021-04-12T13:00:00Z"], "created": [null, null],
+                    "conv_rate": [0.25, null], "acc_rate": [0.5, 0.5], "avg_daily_trips": [3, null]}}
+            """);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var columns = await ReadAsync("\"driver_hourly_stats_fresh:conv_rate\"", "1006, 1007");
+        Assert.Equal(0.25, columns["conv_rate"][0].GetDouble());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, columns["conv_rate"][1].ValueKind);
+    }
+
+    [Fact]
+    public async Task Push_UnknownSource_Is422PushSourceNotFound()
+    {
+        var response = await _host.PostAsync("/push", $$"""{"push_source_name": "nope", "df": {{FreshRow}}}""");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var (module, cls, message) = await Answers.ErrorAsync(response);
+        Assert.Equal(("feast.errors", "PushSourceNotFoundException", "Unable to find push source 'nope'."), (module, cls, message));
+    }
+
+    [Theory]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "to": "everywhere"}""", "\"to\"")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source"}""", "\"df\"")]
+    [InlineData("""{"df": {"driver_id": [1]}}""", "\"push_source_name\"")]
+    [InlineData("""{"push_source_name": 5, "df": {"driver_id": [1]}}""", "must be a string")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": [1]}""", "\"df\" must be an object")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "has 1 values")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "allow_registry_cache": "yes"}""", "true or false")]
+    public async Task Push_MalformedBody_Is422(string body, string says)
+    {
+        var response = await _host.PostAsync("/push", body);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains(says, (await Answers.ErrorAsync(response)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Push_MissingColumnOrBadValue_Is400AndWritesNothing()
+    {
+        var missing = await _host.PostAsync("/push", """{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1008], "event_timestamp": ["2021-04-12T13:00:00Z"], "conv_rate": [0.5]}}""");
+        var bad = await _host.PostAsync("/push", """
+            {"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1008], "event_timestamp": ["yesterday"],
+             "conv_rate": [0.5], "acc_rate": [0.5], "avg_daily_trips": [1]}}
+            """);
+
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("acc_rate", (await Answers.ErrorAsync(missing)).Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("yesterday", (await Answers.ErrorAsync(bad)).Message, StringComparison.Ordinal);
+        var columns = await ReadAsync("\"driver_hourly_stats_fresh:conv_rate\"", "1008");
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, columns["conv_rate"][0].ValueKind);
+    }
+
+    [Fact]
+    public async Task WriteToOnlineStore_Is200Null_AndIsReadBack()
+    {
+        // The body Python's remote online store sends (FEAST-FORMATS §3.5).
+        var response = await _host.PostAsync("/write-to-online-store", """
+            {"feature_view_name": "driver_hourly_stats", "allow_registry_cache": false,
+             "df": {"driver_id": [1009], "conv_rate": [0.5], "acc_rate": [0.25], "avg_daily_trips": [9],
+                    "event_timestamp": ["2021-04-12 12:30:00"], "created": [null]}}
+            """);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("null", await response.Content.ReadAsStringAsync());
+        var columns = await ReadAsync("\"driver_hourly_stats:avg_daily_trips\"", "1009");
+        Assert.Equal(9, columns["avg_daily_trips"][0].GetInt64());
+    }
+
+    [Fact]
+    public async Task WriteToOnlineStore_UnknownView_Is404()
+    {
+        var response = await _host.PostAsync("/write-to-online-store", """{"feature_view_name": "nope", "df": {"driver_id": [1]}}""");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("FeatureViewNotFoundException", (await Answers.ErrorAsync(response)).Class);
+    }
+
+    [Fact]
+    public async Task Materialize_LoadsTheWindow_Is200Null()
+    {
+        var response = await _host.PostAsync("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12 10:30:00", "feature_views": ["driver_hourly_stats"]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("null", await response.Content.ReadAsStringAsync());
+        // Only 1001's first row is inside the window.
+        var columns = await ReadAsync("\"driver_hourly_stats:avg_daily_trips\"", "1001, 1002");
+        Assert.Equal(10, columns["avg_daily_trips"][0].GetInt64());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, columns["avg_daily_trips"][1].ValueKind);
+    }
+
+    [Fact]
+    public async Task MaterializeIncremental_ContinuesFromTheLastInterval()
+    {
+        await _host.PostAsync("/materialize", """{"start_ts": "2021-04-11T00:00:00Z", "end_ts": "2021-04-12T10:30:00+00:00"}""");
+
+        var response = await _host.PostAsync("/materialize-incremental", """{"end_ts": "2021-04-12T13:00:00"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("null", await response.Content.ReadAsStringAsync());
+        var columns = await ReadAsync("\"driver_hourly_stats:avg_daily_trips\"", "1001, 1002");
+        Assert.Equal("[20,40]", "[" + string.Join(",", columns["avg_daily_trips"].Select(v => v.GetRawText())) + "]");
+    }
+
+    [Theory]
+    [InlineData("/materialize", """{"start_ts": "2021-04-12", "end_ts": "2021-04-12"}""", HttpStatusCode.BadRequest, "must be before")]
+    [InlineData("/materialize", """{"start_ts": "2021-04-13", "end_ts": "2021-04-12"}""", HttpStatusCode.BadRequest, "must be before")]
+    [InlineData("/materialize", """{"start_ts": "soon", "end_ts": "2021-04-12"}""", HttpStatusCode.UnprocessableEntity, "soon")]
+    [InlineData("/materialize", """{"end_ts": "2021-04-12"}""", HttpStatusCode.UnprocessableEntity, "start_ts")]
+    [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["nope"]}""", HttpStatusCode.NotFound, "nope")]
+    [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["transformed_conv_rate"]}""", HttpStatusCode.BadRequest, "on demand")]
+    [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": "driver_hourly_stats"}""", HttpStatusCode.UnprocessableEntity, "list")]
+    [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "disable_event_timestamp": true}""", HttpStatusCode.UnprocessableEntity, "disable_event_timestamp")]
+    [InlineData("/materialize-incremental", """{}""", HttpStatusCode.UnprocessableEntity, "end_ts")]
+    public async Task Materialize_BadRequest_SaysWhy(string path, string body, HttpStatusCode status, string says)
+    {
+        var response = await _host.PostAsync(path, body);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(says, (await Answers.ErrorAsync(response)).Message, StringComparison.Ordinal);
+    }
+}
