@@ -1,0 +1,171 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Server.Tests;
+
+/// <summary>Health endpoints, metrics, the access log, and errors that are nobody's fault but the server's.</summary>
+public sealed class OperationsTests
+{
+    private const string ReadBody = """{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}}""";
+
+    [Fact]
+    public async Task Health_RegistryLoadedAndStoreAnswering_Is200()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        await using var host = await TestHost.StartAsync(repo.Store);
+
+        var health = await host.Http.GetAsync("/health");
+        var live = await host.Http.GetAsync("/healthz/live");
+        var ready = await host.Http.GetAsync("/healthz/ready");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("", await health.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("\"status\":\"Healthy\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_OnlineStoreFailing_Is503_LiveStill200()
+    {
+        await using var repo = await ServerRepo.CreateAsync(controlled: true);
+        await using var host = await TestHost.StartAsync(repo.Store);
+        repo.Online!.BeforeRead = _ => throw new IOException("disk gone");
+
+        var health = await host.Http.GetAsync("/health");
+        var ready = await host.Http.GetAsync("/healthz/ready");
+        var live = await host.Http.GetAsync("/healthz/live");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("disk gone", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_RegistryUnreadable_Is503_AndRequestsSayWhy()
+    {
+        var dir = TestFiles.PythonWrittenRepo();
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "registry.db"), "not a registry");
+            await using var host = await TestHost.StartAsync(o => o.RepoPath = dir);
+
+            var health = await host.Http.GetAsync("/health");
+            var read = await host.PostAsync("/get-online-features", ReadBody);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            Assert.Equal(HttpStatusCode.InternalServerError, read.StatusCode);
+            var (_, cls, _) = await Answers.ErrorAsync(read);
+            Assert.Equal("RegistryException", cls);
+        }
+        finally
+        {
+            TestFiles.DeleteDirectory(dir);
+        }
+    }
+
+    [Fact]
+    public async Task UnexpectedError_Is500WithTheMessageOnly_NoStackTrace()
+    {
+        await using var repo = await ServerRepo.CreateAsync(controlled: true);
+        var logs = new ListLoggerProvider();
+        await using var host = await TestHost.StartAsync(repo.Store, logs: logs);
+        repo.Online!.BeforeRead = _ => throw new InvalidOperationException("the store broke");
+
+        var response = await host.PostAsync("/get-online-features", ReadBody);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal("\"Internal server error (InvalidOperationException): the store broke\"", body);
+        Assert.DoesNotContain(" at ", body, StringComparison.Ordinal);
+        // The stack trace goes to the server's log instead.
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Exception is InvalidOperationException);
+    }
+
+    [Fact]
+    public async Task AccessLog_OneLinePerRequest_OffWhenDisabled()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        var on = new ListLoggerProvider();
+        var off = new ListLoggerProvider();
+        await using (var host = await TestHost.StartAsync(repo.Store, logs: on))
+        {
+            await host.PostAsync("/get-online-features", ReadBody);
+        }
+        await using (var host = await TestHost.StartAsync(repo.Store, configure: o => o.AccessLog = false, logs: off))
+        {
+            await host.PostAsync("/get-online-features", ReadBody);
+        }
+
+        var line = Assert.Single(on.Entries, e => e.Category == "Feast.Server.AccessLog");
+        Assert.Contains("\"POST /get-online-features HTTP/1.1\" 200", line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(off.Entries, e => e.Category == "Feast.Server.AccessLog");
+    }
+
+    [Fact]
+    public async Task Metrics_FeastNames_CountRequestsAndRows()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        await repo.Store.MaterializeAsync(ServerRepo.T0.AddDays(-1), ServerRepo.Now);
+        await using var host = await TestHost.StartAsync(repo.Store, configure: o => o.Metrics = true);
+        await host.PostAsync("/get-online-features", """{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001, 1002]}}""");
+        await host.PostAsync("/get-online-features", """{"features": ["nope:conv_rate"], "entities": {"driver_id": [1001]}}""");
+        await host.PostAsync("/push", """{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1], "event_timestamp": ["2021-04-12T13:00:00Z"], "conv_rate": [1.0], "acc_rate": [1.0], "avg_daily_trips": [1]}}""");
+
+        var response = await host.Http.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Contains("feast_feature_server_request_total{endpoint=\"/get-online-features\",status=\"success\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_feature_server_request_total{endpoint=\"/get-online-features\",status=\"error\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_feature_server_request_latency_seconds_count{endpoint=\"/get-online-features\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_online_features_request_total 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_online_features_entity_count_bucket{le=\"1\"} 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_online_features_entity_count_bucket{le=\"5\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_push_request_total{push_source=\"driver_stats_push_source\",mode=\"online\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_feature_freshness_seconds{feature_view=\"driver_hourly_stats\",project=\"loop\"} ", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE feast_feature_server_cpu_usage gauge", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_OffByDefault_Is404()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        await using var host = await TestHost.StartAsync(repo.Store);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AddFeast_NeitherRepoNorStore_FailsAtStartupSayingWhat()
+    {
+        var error = await Assert.ThrowsAsync<Configuration.FeastConfigException>(() => TestHost.StartAsync(_ => { }));
+
+        Assert.Contains("RepoPath", error.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Collects log entries in memory.</summary>
+internal sealed class ListLoggerProvider : ILoggerProvider
+{
+    public System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message, Exception? Exception)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new ListLogger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class ListLogger(ListLoggerProvider provider, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            provider.Entries.Enqueue((category, logLevel, formatter(state, exception), exception));
+    }
+}
