@@ -177,9 +177,14 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
         return Path.GetFullPath(string.IsNullOrEmpty(dir) ? Directory.GetCurrentDirectory() : dir);
     }
 
-    public ILoggerFactory CreateLoggerFactory(ParseResult result)
+    /// <summary>
+    /// The logger factory of a command: --log-level (or <paramref name="defaultLevel"/> when it is not given) and
+    /// --log-format, on stderr; <paramref name="configure"/> adds filters of the command's own.
+    /// </summary>
+    public ILoggerFactory CreateLoggerFactory(ParseResult result, Microsoft.Extensions.Logging.LogLevel defaultLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Action<ILoggingBuilder>? configure = null)
     {
-        var level = result.GetValue(Globals.LogLevel)?.ToUpperInvariant() switch
+        var level = result.GetResult(Globals.LogLevel) is not { Implicit: false } ? defaultLevel : result.GetValue(Globals.LogLevel)?.ToUpperInvariant() switch
         {
             "TRACE" => Microsoft.Extensions.Logging.LogLevel.Trace,
             "DEBUG" => Microsoft.Extensions.Logging.LogLevel.Debug,
@@ -211,6 +216,7 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
             }
             // Logs never mix with command output on stdout.
             builder.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
+            configure?.Invoke(builder);
         });
     }
 

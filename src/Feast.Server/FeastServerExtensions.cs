@@ -76,6 +76,17 @@ public static class FeastServerExtensions
         return new CompositeConventionBuilder([group, grpc, grpcHealth]);
     }
 
+    /// <summary>
+    /// The feature store the server serves (to use the SDK from endpoints of your own). Opened on first use when the
+    /// server opens it from <see cref="FeastServerOptions.RepoPath"/>.
+    /// </summary>
+    /// <param name="services">The application's services (after <see cref="AddFeast"/>).</param>
+    public static FeatureStore GetFeastStore(this IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetRequiredService<FeastServerState>().Store;
+    }
+
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";

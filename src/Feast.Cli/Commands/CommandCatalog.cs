@@ -19,6 +19,7 @@ internal static class CommandCatalog
         yield return HistoricalCommands.GetHistoricalFeatures(context);
         yield return OnlineCommands.GetOnlineFeatures(context);
         yield return OnlineCommands.Push(context);
+        yield return ServeCommand.Create(context);
         foreach (var command in ObjectCommands.Build(context)) yield return command;
     }
 }

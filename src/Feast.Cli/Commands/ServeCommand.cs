@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Feast.DuckDb;
+using Feast.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Cli.Commands;
+
+/// <summary>
+/// <c>feast serve</c>: Feast's feature server (HTTP JSON, as Python's <c>feast serve</c>) plus Feast's gRPC
+/// <c>ServingService</c> on a second port, until Ctrl+C or SIGTERM, which drain the requests in flight.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        // -h and -c are taken (help, and the global --chdir), so --host and --cert have no short names here.
+        var host = new Option<string>("--host")
+        {
+            Description = "The address to listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every IPv4 interface), :: or a host name.",
+            HelpName = "address",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var port = new Option<int>("--port", "-p")
+        {
+            Description = "The HTTP port (Feast's JSON endpoints). 0 picks a free port.",
+            HelpName = "port",
+            DefaultValueFactory = _ => 6566,
+        };
+        var grpcPort = new Option<int>("--grpc-port")
+        {
+            Description = "The gRPC port (feast.serving.ServingService over HTTP/2; without TLS unless --key/--cert). 0 picks a free port.",
+            HelpName = "port",
+            DefaultValueFactory = _ => 6567,
+        };
+        var noGrpc = new Option<bool>("--no-grpc") { Description = "Serve HTTP only, as Python's feast serve does." };
+        var registryTtl = new Option<int>("--registry-ttl-sec", "--registry_ttl_sec", "-r")
+        {
+            Description = "Re-read the registry in the background every this many seconds; requests never wait for it. 0 reads it once.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => 60,
+        };
+        var noAccessLog = new Option<bool>("--no-access-log") { Description = "Do not log a line per request." };
+        var key = new Option<string?>("--key", "-k") { Description = "TLS private key (PEM file); needs --cert.", HelpName = "file" };
+        var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM file); needs --key.", HelpName = "file" };
+        var metrics = new Option<bool>("--metrics", "-m") { Description = "Serve Prometheus metrics at /metrics (Feast's metric names)." };
+        var maxBody = new Option<long>("--max-request-bytes")
+        {
+            Description = "The largest request body accepted; larger ones get 413.",
+            HelpName = "bytes",
+            DefaultValueFactory = _ => 32L * 1024 * 1024,
+        };
+        var shutdownTimeout = new Option<int>("--shutdown-timeout")
+        {
+            Description = "On Ctrl+C or SIGTERM, wait this many seconds for requests in flight to finish.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => 30,
+        };
+        var command = new Command("serve",
+            "Start a feature server for the repo: Feast's HTTP endpoints (/get-online-features, /push, /write-to-online-store, " +
+            "/materialize, /materialize-incremental, /health) and Feast's gRPC ServingService, until Ctrl+C.\n" +
+            "Example: feast serve --host 0.0.0.0 --port 6566 --grpc-port 6567")
+        {
+            host, port, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, maxBody, shutdownTimeout,
+        };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(key) is null) != (result.GetValue(cert) is null))
+                result.AddError("Give both --key and --cert for TLS, or neither.");
+        });
+        command.SetAction(async (result, ct) =>
+        {
+            // Checked here rather than in a validator, which sees options left at their defaults as 0.
+            foreach (var (option, name) in new[] { (port, "--port"), (grpcPort, "--grpc-port") })
+            {
+                if (result.GetValue(option) is < 0 or > 65535) throw new FeastValidationException($"{name} must be a port number from 0 to 65535.");
+            }
+            if (!result.GetValue(noGrpc) && result.GetValue(port) != 0 && result.GetValue(port) == result.GetValue(grpcPort))
+                throw new FeastValidationException("--port and --grpc-port must differ (or give --no-grpc).");
+            if (result.GetValue(registryTtl) < 0) throw new FeastValidationException("--registry-ttl-sec must be 0 or more.");
+            if (result.GetValue(maxBody) <= 0) throw new FeastValidationException("--max-request-bytes must be more than 0.");
+            if (result.GetValue(shutdownTimeout) < 0) throw new FeastValidationException("--shutdown-timeout must be 0 or more.");
+            var settings = new ServeSettings(
+                result.GetValue(host)!, result.GetValue(port), result.GetValue(noGrpc) ? null : result.GetValue(grpcPort),
+                TimeSpan.FromSeconds(result.GetValue(registryTtl)), !result.GetValue(noAccessLog), result.GetValue(metrics),
+                result.GetValue(key), result.GetValue(cert), result.GetValue(maxBody), TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)));
+            // The access log is information; ASP.NET Core's own per-request lines would repeat it.
+            var levelGiven = result.GetResult(context.Globals.LogLevel) is { Implicit: false };
+            using var loggers = context.CreateLoggerFactory(result, LogLevel.Information, b =>
+            {
+                if (levelGiven) return;
+                b.AddFilter("Microsoft", LogLevel.Warning);
+                // A failed start (a port in use) is reported as one line by the command, not as the host's stack trace.
+                b.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+            });
+            return await RunAsync(context, context.RepoPath(result), result.GetValue(context.Globals.FeatureStoreYaml), settings, loggers, ct);
+        });
+        return command;
+    }
+
+    private sealed record ServeSettings(string Host, int Port, int? GrpcPort, TimeSpan RegistryTtl, bool AccessLog, bool Metrics,
+        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout);
+
+    private static async Task<int> RunAsync(CliContext context, string repoPath, string? yamlPath, ServeSettings settings, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var address = await ResolveAsync(settings.Host, cancellationToken);
+        var certificate = settings.CertPath is null ? null : LoadCertificate(settings.CertPath, settings.KeyPath!);
+        try
+        {
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "feast", ContentRootPath = repoPath });
+            builder.Services.AddSingleton(loggers);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            ListenOptions? httpListen = null, grpcListen = null;
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
+                kestrel.Listen(address, settings.Port, listen =>
+                {
+                    // Without TLS there is no protocol negotiation, so the JSON port speaks HTTP/1.1 and gRPC has its own port.
+                    listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                    if (certificate is not null) listen.UseHttps(certificate);
+                    httpListen = listen;
+                });
+                if (settings.GrpcPort is { } grpc)
+                {
+                    kestrel.Listen(address, grpc, listen =>
+                    {
+                        listen.Protocols = HttpProtocols.Http2;
+                        if (certificate is not null) listen.UseHttps(certificate);
+                        grpcListen = listen;
+                    });
+                }
+            });
+            if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.Services.AddFeast(o =>
+            {
+                o.RepoPath = repoPath;
+                o.FeatureStoreYamlPath = yamlPath;
+                o.ConfigureStore = s => s.UseDuckDb();
+                o.RegistryRefreshInterval = settings.RegistryTtl;
+                o.AccessLog = settings.AccessLog;
+                o.Metrics = settings.Metrics;
+                o.MaxRequestBodyBytes = settings.MaxRequestBytes;
+            });
+
+            await using var app = builder.Build();
+            app.MapFeast();
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new FeastValidationException($"Cannot listen on {settings.Host}: {e.Message} Choose another --port/--grpc-port, or stop the process using it.");
+            }
+
+            var store = app.Services.GetFeastStore();
+            var scheme = certificate is null ? "http" : "https";
+            await context.Out.WriteLineAsync($"Serving project {store.Project} from {repoPath}");
+            await context.Out.WriteLineAsync($"  HTTP  {Url(scheme, httpListen!)}  POST /get-online-features /push /write-to-online-store /materialize /materialize-incremental, GET /health{(settings.Metrics ? " /metrics" : "")}");
+            if (grpcListen is not null)
+                await context.Out.WriteLineAsync($"  gRPC  {Url(scheme, grpcListen)}  feast.serving.ServingService, grpc.health.v1.Health (HTTP/2{(certificate is null ? " without TLS" : "")})");
+            await context.Out.WriteLineAsync(settings.RegistryTtl > TimeSpan.Zero
+                ? $"Registry re-read every {settings.RegistryTtl.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s. Press Ctrl+C to stop."
+                : "Registry read once. Press Ctrl+C to stop.");
+            await context.Out.FlushAsync(cancellationToken);
+
+            app.Lifetime.ApplicationStopping.Register(() =>
+                context.Out.WriteLine($"Stopping: finishing the requests in flight (at most {settings.ShutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)..."));
+            try
+            {
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // WaitForShutdownAsync stops the host when the token fires; Ctrl+C is the normal way to stop a server.
+            }
+            await context.Out.WriteLineAsync("Stopped.");
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            certificate?.Dispose();
+        }
+    }
+
+    private static string Url(string scheme, ListenOptions listen)
+    {
+        var endpoint = listen.IPEndPoint!;
+        var host = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any) ? "0.0.0.0"
+            : endpoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]"
+            : endpoint.Address.ToString();
+        return $"{scheme}://{host}:{endpoint.Port}";
+    }
+
+    private static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        if (host is "localhost") return IPAddress.Loopback;
+        if (host is "*" or "0.0.0.0") return IPAddress.Any;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var address)) return address;
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+            return addresses.Length > 0 ? addresses[0] : throw new FeastValidationException($"--host {host} has no address.");
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new FeastValidationException($"--host {host} is not an address this machine can listen on: {e.Message}");
+        }
+    }
+
+    private static X509Certificate2 LoadCertificate(string certPath, string keyPath)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(Path.GetFullPath(certPath), Path.GetFullPath(keyPath));
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new FeastValidationException($"--cert {certPath} with --key {keyPath} is not a PEM certificate and its private key: {e.Message}");
+        }
+    }
+}
