@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Feast.Server;
 
@@ -31,11 +32,15 @@ public static class FeastServerExtensions
         services.TryAddSingleton<FeastServerState>();
         services.TryAddSingleton<ServerMetrics>();
         services.TryAddSingleton<FeastHttpEndpoints>();
+        services.TryAddSingleton<MaterializationRunner>();
         services.TryAddSingleton<FeastServingService>();
         services.AddHostedService<RegistryRefresher>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, RequestLoggingStartupFilter>());
         services.AddRouting();
         services.AddGrpc();
+        // gRPC requests get the same size limit as HTTP bodies (gRPC's own default is 4 MiB).
+        services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions>().Configure<IOptions<FeastServerOptions>>((grpc, feast) =>
+            grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, feast.Value.MaxRequestBodyBytes));
         services.AddGrpcHealthChecks(o =>
         {
             o.Services.Map("", r => r.Tags.Contains(FeastHealthCheck.ReadyTag));

@@ -29,6 +29,15 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 122, Level = LogLevel.Debug, Message = "{Endpoint}: the client went away before the answer was written")]
     public static partial void ClientAborted(ILogger logger, string endpoint);
 
+    [LoggerMessage(EventId = 140, Level = LogLevel.Information, Message = "Background materialization of {Views} finished")]
+    public static partial void BackgroundMaterializationDone(ILogger logger, string views);
+
+    [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "Background materialization of {Views} stopped with the server; nothing was recorded for the views not finished")]
+    public static partial void BackgroundMaterializationStopped(ILogger logger, string views);
+
+    [LoggerMessage(EventId = 142, Level = LogLevel.Error, Message = "Background materialization of {Views} failed")]
+    public static partial void BackgroundMaterializationFailed(ILogger logger, string views, Exception exception);
+
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Health check: the online store did not answer ({Reason})")]
     public static partial void OnlineStoreUnhealthy(ILogger logger, string reason, Exception exception);
 }

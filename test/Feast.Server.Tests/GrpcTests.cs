@@ -159,4 +159,17 @@ public sealed class GrpcTests : IAsyncLifetime
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, overall.Status);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, serving.Status);
     }
+
+    [Fact]
+    public async Task GetOnlineFeatures_MessageOverTheLimit_IsResourceExhausted()
+    {
+        await using var host = await TestHost.StartAsync(_repo.Store, kestrel: true, configure: o => o.MaxRequestBodyBytes = 1024);
+        var request = Read("driver_hourly_stats:conv_rate");
+        request.Entities["driver_id"] = Longs([.. Enumerable.Range(1, 1000).Select(i => (long)i)]);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await host.Grpc.CreateCallInvoker().AsyncUnaryCall(ReadMethod, null, new CallOptions(), request));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+    }
 }

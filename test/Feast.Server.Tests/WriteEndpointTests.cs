@@ -166,4 +166,43 @@ public sealed class WriteEndpointTests : IAsyncLifetime
         Assert.Equal(status, response.StatusCode);
         Assert.Contains(says, (await Answers.ErrorAsync(response)).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Materialize_Async_Is202AtOnce_409WhileRunning_ThenDone()
+    {
+        await using var repo = await ServerRepo.CreateAsync(controlled: true);
+        await using var host = await TestHost.StartAsync(repo.Store);
+        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        repo.Online!.BeforeWrite = async _ =>
+        {
+            writing.TrySetResult();
+            await release.Task;
+        };
+        const string Window = """{"start_ts": "2021-04-11", "end_ts": "2021-04-13", "feature_views": ["driver_hourly_stats"]}""";
+
+        var accepted = await host.PostAsync("/materialize?async=true", Window);
+        await writing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var conflict = await host.PostAsync("/materialize", Window);
+        release.SetResult();
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal("""{"status":"accepted","feature_views":["driver_hourly_stats"]}""", await accepted.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await conflict.Content.ReadAsStringAsync())!;
+        Assert.Contains("already being materialized", body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("driver_hourly_stats", body["feature_views"]![0]!.GetValue<string>());
+
+        Dictionary<string, System.Text.Json.JsonElement[]> columns;
+        var attempts = 0;
+        do
+        {
+            await Task.Delay(20);
+            columns = await Answers.ColumnsAsync(await host.PostAsync("/get-online-features", """{"features": ["driver_hourly_stats:avg_daily_trips"], "entities": {"driver_id": [1002]}}"""));
+        }
+        while (columns["avg_daily_trips"][0].ValueKind == System.Text.Json.JsonValueKind.Null && ++attempts < 200);
+        Assert.Equal(40, columns["avg_daily_trips"][0].GetInt64());
+        // Done: the view can be materialized again.
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync("/materialize", Window)).StatusCode);
+    }
 }

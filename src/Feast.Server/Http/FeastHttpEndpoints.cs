@@ -12,7 +12,8 @@ namespace Feast.Server.Http;
 /// Feast's feature-server endpoints (FEAST-FORMATS §5): each reads its body, calls the SDK with the request's abort
 /// token, and answers as Feast's Python server does, errors included.
 /// </summary>
-internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, ILogger<FeastHttpEndpoints> logger)
+internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, MaterializationRunner materializations,
+    ILogger<FeastHttpEndpoints> logger)
 {
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -61,18 +62,66 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     });
 
     public Task Materialize(HttpContext context) => Guard(context, "/materialize", async (context, ct) =>
-    {
-        var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterialize, ct).ConfigureAwait(false);
-        await MaterializeAsync(request, () => state.Store.MaterializeAsync(request.Start!.Value, request.End, request.FeatureViews, cancellationToken: ct)).ConfigureAwait(false);
-        await WriteNullAsync(context, ct).ConfigureAwait(false);
-    });
+        await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterialize, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
 
     public Task MaterializeIncremental(HttpContext context) => Guard(context, "/materialize-incremental", async (context, ct) =>
+        await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterializeIncremental, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
+
+    /// <summary>
+    /// Feast's answers: 200 <c>null</c> once done; with <c>?async=true</c>, 202 <c>{"status": "accepted", "feature_views": [...]}</c>
+    /// at once; 409 <c>{"error": ..., "feature_views": [...]}</c> when a view is already being materialized (unless <c>?force=true</c>).
+    /// </summary>
+    private async Task MaterializeAsync(HttpContext context, MaterializeRequest request, CancellationToken ct)
     {
-        var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterializeIncremental, ct).ConfigureAwait(false);
-        await MaterializeAsync(request, () => state.Store.MaterializeIncrementalAsync(request.End, request.FeatureViews, cancellationToken: ct)).ConfigureAwait(false);
+        var query = context.Request.Query;
+        var background = IsTrue(query["async"]);
+        var (views, busy) = await materializations.ClaimAsync(request, IsTrue(query["force"]), ct).ConfigureAwait(false);
+        if (busy.Count > 0)
+        {
+            await WriteObjectAsync(context, StatusCodes.Status409Conflict, writer =>
+            {
+                writer.WriteString("error", $"Feature views {string.Join(", ", busy)} are already being materialized; try again when they finish, or add ?force=true.");
+                WriteNames(writer, busy);
+            }, ct).ConfigureAwait(false);
+            return;
+        }
+        if (background)
+        {
+            materializations.Start(request, views);
+            await WriteObjectAsync(context, StatusCodes.Status202Accepted, writer =>
+            {
+                writer.WriteString("status", "accepted");
+                WriteNames(writer, views);
+            }, ct).ConfigureAwait(false);
+            return;
+        }
+        await materializations.RunAsync(request, views, ct).ConfigureAwait(false);
         await WriteNullAsync(context, ct).ConfigureAwait(false);
-    });
+    }
+
+    private static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.Count > 0 && (string.Equals(value[0], "true", StringComparison.OrdinalIgnoreCase) || value[0] == "1");
+
+    private static void WriteNames(Utf8JsonWriter writer, IReadOnlyList<string> views)
+    {
+        writer.WriteStartArray("feature_views");
+        foreach (var view in views) writer.WriteStringValue(view);
+        writer.WriteEndArray();
+    }
+
+    private static async Task WriteObjectAsync(HttpContext context, int status, Action<Utf8JsonWriter> properties, CancellationToken cancellationToken)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions))
+        {
+            writer.WriteStartObject();
+            properties(writer);
+            writer.WriteEndObject();
+        }
+        await response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Feast's <c>/health</c>: 200 with no body when the registry is loaded and the online store answers, else 503.</summary>
     public async Task Health(HttpContext context)
@@ -87,19 +136,6 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
         var text = await metrics.RenderAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
-    }
-
-    private async Task MaterializeAsync(MaterializeRequest request, Func<Task<IReadOnlyList<Materialization.ViewMaterialization>>> run)
-    {
-        try
-        {
-            metrics.Materialized(await run().ConfigureAwait(false));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            metrics.MaterializationFailed(request.FeatureViews);
-            throw;
-        }
     }
 
     private static Online.OnlineFeaturesRequest ParseOnlineRequest(ReadOnlySpan<byte> utf8)

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Feast.Materialization;
+using Feast.Server.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Server.Http;
+
+/// <summary>
+/// Runs materializations for the HTTP endpoints: in the request (Feast's default) or in the background
+/// (<c>?async=true</c>), never two at once for the same view unless forced (<c>?force=true</c>), as Feast's server
+/// refuses a view that is already MATERIALIZING with 409. Background runs stop when the server stops.
+/// </summary>
+internal sealed class MaterializationRunner(FeastServerState state, ServerMetrics metrics, IHostApplicationLifetime lifetime, ILogger<MaterializationRunner> logger)
+{
+    private readonly ConcurrentDictionary<string, int> _running = new(StringComparer.Ordinal);
+
+    /// <summary>The views <paramref name="request"/> covers, or the ones of them already running (Busy).</summary>
+    public async Task<(IReadOnlyList<string> Views, IReadOnlyList<string> Busy)> ClaimAsync(MaterializeRequest request, bool force, CancellationToken cancellationToken)
+    {
+        var registry = await state.Store.GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+        var views = FeatureStore.ViewsToMaterialize(registry, request.FeatureViews).Select(v => v.Name).ToList();
+        lock (_running)
+        {
+            var busy = views.Where(_running.ContainsKey).ToList();
+            if (busy.Count > 0 && !force) return (views, busy);
+            foreach (var view in views) _running.AddOrUpdate(view, 1, static (_, count) => count + 1);
+        }
+        return (views, []);
+    }
+
+    /// <summary>Runs a claimed materialization to its end, then releases its views.</summary>
+    public async Task RunAsync(MaterializeRequest request, IReadOnlyList<string> views, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var results = request.Start is { } start
+                ? await state.Store.MaterializeAsync(start, request.End, views, cancellationToken: cancellationToken).ConfigureAwait(false)
+                : await state.Store.MaterializeIncrementalAsync(request.End, views, cancellationToken: cancellationToken).ConfigureAwait(false);
+            metrics.Materialized(results);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            metrics.MaterializationFailed(views);
+            throw;
+        }
+        finally
+        {
+            Release(views);
+        }
+    }
+
+    /// <summary>Starts a claimed materialization in the background; it stops when the server stops.</summary>
+    public void Start(MaterializeRequest request, IReadOnlyList<string> views) =>
+        _ = Task.Run(async () =>
+        {
+            var names = string.Join(", ", views);
+            try
+            {
+                await RunAsync(request, views, lifetime.ApplicationStopping).ConfigureAwait(false);
+                LogMessages.BackgroundMaterializationDone(logger, names);
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                LogMessages.BackgroundMaterializationStopped(logger, names);
+            }
+            catch (Exception e)
+            {
+                LogMessages.BackgroundMaterializationFailed(logger, names, e);
+            }
+        }, CancellationToken.None);
+
+    private void Release(IReadOnlyList<string> views)
+    {
+        lock (_running)
+        {
+            foreach (var view in views)
+            {
+                if (_running.TryGetValue(view, out var count) && count > 1) _running[view] = count - 1;
+                else _running.TryRemove(view, out _);
+            }
+        }
+    }
+}
