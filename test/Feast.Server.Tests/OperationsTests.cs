@@ -146,6 +146,28 @@ public sealed class OperationsTests
 
         Assert.Contains("RepoPath", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Traces_OneSpanPerRequest_WithTheErrorClass()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ServerTelemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var repo = await ServerRepo.CreateAsync();
+        await using var host = await TestHost.StartAsync(repo.Store);
+
+        await host.PostAsync("/get-online-features", """{"features": ["trace_me:conv_rate"], "entities": {"driver_id": [1001]}}""");
+
+        var span = Assert.Single(spans, s => s.Status == System.Diagnostics.ActivityStatusCode.Error && (s.StatusDescription ?? "").Contains("trace_me", StringComparison.Ordinal));
+        Assert.Equal("feast /get-online-features", span.DisplayName);
+        Assert.Equal("FeatureViewNotFoundException", span.GetTagItem("feast.error_class"));
+        Assert.Equal("loop", span.GetTagItem("feast.project"));
+    }
 }
 
 /// <summary>Collects log entries in memory.</summary>

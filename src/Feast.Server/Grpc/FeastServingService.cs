@@ -30,10 +30,12 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var ct = context.CancellationToken;
+        using var activity = ServerTelemetry.Start(nameof(GetOnlineFeatures), state.Store.Project);
         try
         {
             var response = await state.Store.GetOnlineFeaturesAsync(ToRequest(request), ct).ConfigureAwait(false);
             metrics.OnlineFeaturesServed(response.RowCount);
+            activity?.SetTag("feast.entity_rows", response.RowCount);
             return response.ToProto();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -46,6 +48,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
             var errorClass = answer.ErrorClass ?? e.GetType().Name;
             if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, ServingServiceBinding.GetOnlineFeatures.FullName, e);
             else LogMessages.RequestFailed(logger, ServingServiceBinding.GetOnlineFeatures.FullName, answer.HttpStatus, errorClass, answer.Message);
+            ServerTelemetry.Failed(activity, errorClass, answer.Message);
             var trailers = new Metadata { { ErrorClassTrailer, errorClass } };
             throw new RpcException(new Status(answer.GrpcStatus, answer.Message), trailers);
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Feast.Serialization;
@@ -31,6 +32,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
         var request = await RequestBody.ReadAsync(context, Limit, ParseOnlineRequest, ct).ConfigureAwait(false);
         var response = await state.Store.GetOnlineFeaturesAsync(request, ct).ConfigureAwait(false);
         metrics.OnlineFeaturesServed(response.RowCount);
+        Activity.Current?.SetTag("feast.entity_rows", response.RowCount);
 
         var http = context.Response;
         http.StatusCode = StatusCodes.Status200OK;
@@ -162,6 +164,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     private async Task Guard(HttpContext context, string endpoint, Func<HttpContext, CancellationToken, Task> handler)
     {
         var ct = context.RequestAborted;
+        using var activity = ServerTelemetry.Start(endpoint, state.Store.Project);
         try
         {
             await handler(context, ct).ConfigureAwait(false);
@@ -176,6 +179,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
             var errorClass = answer.ErrorClass ?? e.GetType().Name;
             if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, endpoint, e);
             else LogMessages.RequestFailed(logger, endpoint, answer.HttpStatus, errorClass, answer.Message);
+            ServerTelemetry.Failed(activity, errorClass, answer.Message);
             await WriteErrorAsync(context, answer).ConfigureAwait(false);
         }
     }
