@@ -172,4 +172,17 @@ public sealed class GrpcTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
     }
+
+    [Fact]
+    public async Task Metrics_CountAFailedCallAsAnError()
+    {
+        await using var host = await TestHost.StartAsync(_repo.Store, configure: o => o.Metrics = true);
+        var request = Read("no_such_view:conv_rate");
+        request.Entities["driver_id"] = Longs(1001);
+
+        await Assert.ThrowsAsync<RpcException>(async () => await host.Grpc.CreateCallInvoker().AsyncUnaryCall(ReadMethod, null, new CallOptions(), request));
+        var text = await host.Http.GetStringAsync("/metrics");
+
+        Assert.Contains("feast_feature_server_request_total{endpoint=\"/feast.serving.ServingService/GetOnlineFeatures\",status=\"error\"} 1\n", text, StringComparison.Ordinal);
+    }
 }

@@ -26,7 +26,7 @@ public sealed partial class ServeCommandTests
         var repo = TestFiles.PythonWrittenRepo();
         try
         {
-            await using var server = await CliServer.StartAsync("-c", repo, "serve", "--port", "0", "--grpc-port", "0", "--no-access-log");
+            await using var server = await CliServer.StartAsync("-c", repo, "serve", "-h", "127.0.0.1", "-t", "http", "--port", "0", "--grpc-port", "0", "--no-access-log");
             var fixture = JsonNode.Parse(await File.ReadAllTextAsync(TestFiles.FeastOnlineFixture))!;
             using var http = new HttpClient { BaseAddress = server.HttpUrl };
 

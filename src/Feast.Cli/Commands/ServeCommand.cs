@@ -21,8 +21,8 @@ internal static class ServeCommand
 {
     public static Command Create(CliContext context)
     {
-        // -h and -c are taken (help, and the global --chdir), so --host and --cert have no short names here.
-        var host = new Option<string>("--host")
+        // -c is the global --chdir, so --cert has no short name here.
+        var host = new Option<string>("--host", "-h")
         {
             Description = "The address to listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every IPv4 interface), :: or a host name.",
             HelpName = "address",
@@ -40,6 +40,13 @@ internal static class ServeCommand
             HelpName = "port",
             DefaultValueFactory = _ => 6567,
         };
+        var type = new Option<string>("--type", "-t")
+        {
+            Description = "The server type; only http (Python's only type too). gRPC is served alongside on --grpc-port.",
+            HelpName = "type",
+            DefaultValueFactory = _ => "http",
+        };
+        type.AcceptOnlyFromAmong("http");
         var noGrpc = new Option<bool>("--no-grpc") { Description = "Serve HTTP only, as Python's feast serve does." };
         var registryTtl = new Option<int>("--registry-ttl-sec", "--registry_ttl_sec", "-r")
         {
@@ -68,7 +75,7 @@ internal static class ServeCommand
             "/materialize, /materialize-incremental, /health) and Feast's gRPC ServingService, until Ctrl+C.\n" +
             "Example: feast serve --host 0.0.0.0 --port 6566 --grpc-port 6567")
         {
-            host, port, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, maxBody, shutdownTimeout,
+            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, maxBody, shutdownTimeout,
         };
         command.Validators.Add(result =>
         {

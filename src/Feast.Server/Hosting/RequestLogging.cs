@@ -40,10 +40,19 @@ internal sealed class RequestLogging(RequestDelegate next, FeastServerState stat
                     request.Protocol, status, elapsed.TotalMilliseconds);
             }
             // Only routed endpoints are counted, by their route, so unknown paths cannot grow the metrics without end.
-            if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
-                metrics.RequestCompleted(route, status, elapsed);
+            if (metrics.Enabled && context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
+                metrics.RequestCompleted(route, Failed(context, status) ? StatusCodes.Status500InternalServerError : status, elapsed);
         }
     }
+
+    // A failed gRPC call is still HTTP 200: its grpc-status says how it ended, in the trailers, or in the headers of a
+    // trailers-only answer (a call that fails before writing a message).
+    private static bool Failed(HttpContext context, int status) =>
+        status >= 400
+        || IsGrpcError(context.Response.Headers.GrpcStatus)
+        || (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()?.Trailers is { } trailers && IsGrpcError(trailers.GrpcStatus));
+
+    private static bool IsGrpcError(Microsoft.Extensions.Primitives.StringValues status) => status.Count > 0 && status[0] != "0";
 }
 
 /// <summary>Puts <see cref="RequestLogging"/> in front of whatever pipeline the application builds.</summary>
