@@ -12,7 +12,6 @@ internal sealed class FeastServerState : IAsyncDisposable
 {
     private readonly bool _ownsStore;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private int _loaded;
     private Exception? _lastRefreshError;
 
@@ -20,8 +19,9 @@ internal sealed class FeastServerState : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
+        if (settings.MaxRequestBodyBytes <= 0)
+            throw new FeastConfigException($"FeastServerOptions.MaxRequestBodyBytes must be more than 0, not {settings.MaxRequestBodyBytes}.");
         _logger = loggerFactory.CreateLogger("Feast.Server.Registry");
-        _time = time;
         Options = settings;
         if (settings.Store is { } store)
         {
@@ -52,9 +52,6 @@ internal sealed class FeastServerState : IAsyncDisposable
     /// <summary>The error of the last refresh, or null when it succeeded.</summary>
     public Exception? LastRefreshError => Volatile.Read(ref _lastRefreshError);
 
-    /// <summary>When the registry was last read successfully.</summary>
-    public DateTimeOffset? LastRefreshed { get; private set; }
-
     /// <summary>Reads the registry from its store and makes it the snapshot requests use. Never throws for a store error.</summary>
     public async Task<bool> RefreshRegistryAsync(bool initial, CancellationToken cancellationToken)
     {
@@ -63,7 +60,6 @@ internal sealed class FeastServerState : IAsyncDisposable
             await Store.GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
             var first = Interlocked.Exchange(ref _loaded, 1) == 0;
             Volatile.Write(ref _lastRefreshError, null);
-            LastRefreshed = _time.GetUtcNow();
             if (first) LogMessages.RegistryLoaded(_logger, Store.Project, Store.RegistryStore.Description);
             else LogMessages.RegistryRefreshed(_logger, Store.Project);
             return true;

@@ -12,8 +12,10 @@ namespace Feast.Server.Http;
 /// refuses a view that is already MATERIALIZING with 409. Background runs stop when the server stops.
 /// </summary>
 internal sealed class MaterializationRunner(FeastServerState state, ServerMetrics metrics, IHostApplicationLifetime lifetime, ILogger<MaterializationRunner> logger)
+    : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, int> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _background = new();
 
     /// <summary>The views <paramref name="request"/> covers, or the ones of them already running (Busy).</summary>
     public async Task<(IReadOnlyList<string> Views, IReadOnlyList<string> Busy)> ClaimAsync(MaterializeRequest request, bool force, CancellationToken cancellationToken)
@@ -51,8 +53,9 @@ internal sealed class MaterializationRunner(FeastServerState state, ServerMetric
     }
 
     /// <summary>Starts a claimed materialization in the background; it stops when the server stops.</summary>
-    public void Start(MaterializeRequest request, IReadOnlyList<string> views) =>
-        _ = Task.Run(async () =>
+    public void Start(MaterializeRequest request, IReadOnlyList<string> views)
+    {
+        var run = Task.Run(async () =>
         {
             var names = string.Join(", ", views);
             try
@@ -69,6 +72,22 @@ internal sealed class MaterializationRunner(FeastServerState state, ServerMetric
                 LogMessages.BackgroundMaterializationFailed(logger, names, e);
             }
         }, CancellationToken.None);
+        _background.TryAdd(run, 0);
+        run.ContinueWith(done => _background.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits (briefly) for background runs, cancelled by the server's stop, to unwind before the store is disposed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_background.Keys).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A store that ignores cancellation; the process is stopping anyway.
+        }
+    }
 
     private void Release(IReadOnlyList<string> views)
     {
