@@ -17,6 +17,9 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "The registry could not be read at startup; requests fail and /health answers 503 until it can ({Reason})")]
     public static partial void RegistryInitialLoadFailed(ILogger logger, string reason, Exception exception);
 
+    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Warm-up read failed (ignored): {Reason}")]
+    public static partial void WarmUpFailed(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "{RemoteAddress} \"{Method} {Path} {Protocol}\" {StatusCode} {ElapsedMs:0.###} ms")]
     public static partial void Request(ILogger logger, System.Net.IPAddress? remoteAddress, string method, string path, string protocol, int statusCode, double elapsedMs);
 

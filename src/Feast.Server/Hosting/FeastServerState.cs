@@ -77,6 +77,36 @@ internal sealed class FeastServerState : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Serves one throwaway read (a feature of the first online view, for a key no one has) and writes its JSON, so the
+    /// first client request does not pay for opening the store and compiling the read path. Failures are ignored.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var registry = await Store.GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var view = registry.FeatureViews.Values.FirstOrDefault(v => v.Online && v.Features.Count > 0);
+            if (view is null || Store.OnlineStore is null) return;
+            var entities = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
+            foreach (var column in view.EntityColumns)
+            {
+                entities[column.Name] = [column.Dtype.ValueType switch
+                {
+                    ValueType.Int64 or ValueType.Int32 => (object)0L,
+                    _ => "",
+                }];
+            }
+            var request = new Online.OnlineFeaturesRequest(entities) { Features = [$"{view.Name}:{view.Features[0].Name}"] };
+            var response = await Store.GetOnlineFeaturesAsync(request, cancellationToken).ConfigureAwait(false);
+            _ = Serialization.OnlineResponseJson.ToJson(response);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogMessages.WarmUpFailed(_logger, e.Message);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_ownsStore) await Store.DisposeAsync().ConfigureAwait(false);

@@ -6,12 +6,14 @@ namespace Feast.Server.Hosting;
 /// Reads the registry once before the server starts listening, then again every
 /// <see cref="FeastServerOptions.RegistryRefreshInterval"/>, so requests always find a snapshot in memory and never wait
 /// for a reload (Feast's feature server refreshes on a timer the same way). A failed refresh keeps the last snapshot.
+/// The first read is followed by a warm-up read, so the server is fast from its first request.
 /// </summary>
 internal sealed class RegistryRefresher(FeastServerState state, TimeProvider time) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await state.RefreshRegistryAsync(initial: true, cancellationToken).ConfigureAwait(false);
+        if (await state.RefreshRegistryAsync(initial: true, cancellationToken).ConfigureAwait(false))
+            await state.WarmUpAsync(cancellationToken).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
