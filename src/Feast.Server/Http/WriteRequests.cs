@@ -179,16 +179,5 @@ internal static class WriteRequests
         };
     }
 
-    internal static string Kind(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.String => $"the string {Truncate(value.GetRawText())}",
-        JsonValueKind.Number => $"the number {Truncate(value.GetRawText())}",
-        JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
-
-    private static string Truncate(string text) => text.Length > 40 ? text[..40] + "…" : text;
+    internal static string Kind(JsonElement value) => Feast.Serialization.OnlineRequestJson.Kind(value);
 }

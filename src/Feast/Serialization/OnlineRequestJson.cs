@@ -139,7 +139,8 @@ public static class OnlineRequestJson
         return features;
     }
 
-    private static string Kind(JsonElement value) => value.ValueKind switch
+    /// <summary>What a JSON value is, for error messages: "a list", "the string \"abc\"", "null", ...</summary>
+    public static string Kind(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "a list",
