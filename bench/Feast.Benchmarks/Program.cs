@@ -2,6 +2,7 @@ using System.Globalization;
 using Feast.Benchmarks.Harness;
 using Feast.Benchmarks.Historical;
 using Feast.Benchmarks.Materialize;
+using Feast.Benchmarks.OnlineRead;
 
 namespace Feast.Benchmarks;
 
@@ -21,6 +22,10 @@ internal static class Program
               FeatureStore.MaterializeAsync into SQLite against a raw batched SQLite insert of the same rows, at 1M and
               10M entity rows (100k with --quick, N with --rows); report: bench/results/materialize.md (full run) or
               bench/.data/materialize-*.md.
+          Feast.Benchmarks online [--quick] [--reps N] [--only 1x50,100x50,1x50-c2,100x50-c2] [--data DIR] [--out FILE]
+              In-process online reads through FeatureStore.GetOnlineFeaturesAsync against the raw SQLite reads of the
+              same requests: 5 views x 10 features materialized for 10k entities; latency percentiles and throughput;
+              report: bench/results/online.md (bench/.data/online-quick.md with --quick).
           Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
@@ -48,6 +53,8 @@ internal static class Program
                 return await HistoricalRunner.RunAsync(options);
             case "materialize":
                 return await MaterializeRunner.RunAsync(options);
+            case "online":
+                return await OnlineRunner.RunAsync(options);
             case "case" when options.Positional.Count == 1:
                 return await ChildProcess.HostAsync(FindCase(options.Positional[0]), options);
             case "profile" when options.Positional.Count == 1:
@@ -65,7 +72,7 @@ internal static class Program
     }
 
     private static IEnumerable<BenchCase> AllCases() =>
-        HistoricalCases.Scenarios.SelectMany(s => s.Cases).Concat(MaterializeCases.Cases);
+        HistoricalCases.Scenarios.SelectMany(s => s.Cases).Concat(MaterializeCases.Cases).Concat(OnlineCases.Cases);
 
     private static BenchCase FindCase(string id) =>
         AllCases().FirstOrDefault(c => c.Id == id) ?? throw new ArgumentException($"No case '{id}'. Run 'list' for the ids.");
