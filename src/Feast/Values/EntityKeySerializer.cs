@@ -20,7 +20,7 @@ public static class EntityKeySerializer
         ArgumentNullException.ThrowIfNull(value);
         CheckVersion(version);
         var keyLength = Encoding.UTF8.GetByteCount(joinKey);
-        var buffer = new byte[(version >= 3 ? 4 : 0) + 8 + keyLength + 8 + PayloadLength(joinKey, value, version)];
+        var buffer = new byte[(version >= 3 ? 4 : 0) + KeyHeaderLength(version) + keyLength + 8 + PayloadLength(joinKey, value, version)];
         var span = buffer.AsSpan();
         var at = 0;
         if (version >= 3) Write(span, ref at, 1);
@@ -46,7 +46,7 @@ public static class EntityKeySerializer
         var order = SortedOrder(joinKeys);
         var length = version >= 3 ? 4 : 0;
         foreach (var i in order)
-            length += 8 + Encoding.UTF8.GetByteCount(joinKeys[i]) + 8 + PayloadLength(joinKeys[i], values[i], version);
+            length += KeyHeaderLength(version) + Encoding.UTF8.GetByteCount(joinKeys[i]) + 8 + PayloadLength(joinKeys[i], values[i], version);
         var buffer = new byte[length];
         var span = buffer.AsSpan();
         var at = 0;
@@ -58,15 +58,44 @@ public static class EntityKeySerializer
         return buffer;
     }
 
-    /// <summary>The indexes of <paramref name="joinKeys"/> in serialization order (ordinal by name).</summary>
+    /// <summary>The indexes of <paramref name="joinKeys"/> in serialization order: by name, in Unicode code-point order as Python sorts.</summary>
+    /// <exception cref="FeastValidationException">A join key is listed twice.</exception>
     public static int[] SortedOrder(IReadOnlyList<string> joinKeys)
     {
         ArgumentNullException.ThrowIfNull(joinKeys);
         var order = new int[joinKeys.Count];
         for (var i = 0; i < order.Length; i++) order[i] = i;
         if (order.Length > 1)
-            Array.Sort(order, (a, b) => string.CompareOrdinal(joinKeys[a], joinKeys[b]));
+        {
+            Array.Sort(order, (a, b) => CompareCodePoints(joinKeys[a], joinKeys[b]));
+            for (var i = 1; i < order.Length; i++)
+            {
+                if (string.Equals(joinKeys[order[i - 1]], joinKeys[order[i]], StringComparison.Ordinal))
+                    throw new FeastValidationException($"Join key '{joinKeys[order[i]]}' appears twice in one entity key; each join key can be given once.");
+            }
+        }
         return order;
+    }
+
+    /// <summary>
+    /// Compares by Unicode code point (Python's string order). Ordinal UTF-16 order differs only where a surrogate pair
+    /// meets a character in U+E000..U+FFFF: the pair is the larger code point but the smaller UTF-16 unit.
+    /// </summary>
+    internal static int CompareCodePoints(string left, string right)
+    {
+        var length = Math.Min(left.Length, right.Length);
+        for (var i = 0; i < length; i++)
+        {
+            int x = left[i], y = right[i];
+            if (x == y) continue;
+            if (x >= 0xD800 && y >= 0xD800)
+            {
+                x = x >= 0xE000 ? x - 0x800 : x + 0x2000;
+                y = y >= 0xE000 ? y - 0x800 : y + 0x2000;
+            }
+            return x - y;
+        }
+        return left.Length - right.Length;
     }
 
     /// <summary>The key header without values (v3): what Redis scans by for a view's keys.</summary>
@@ -120,6 +149,9 @@ public static class EntityKeySerializer
 
     private static FeastException Malformed(string detail) =>
         new($"The bytes are not a version-3 Feast entity key: {detail}. Keys written with entity_key_serialization_version 1 or 2 cannot be decoded.");
+
+    /// <summary>Per join key: the STRING tag, and from version 3 the key's byte length.</summary>
+    private static int KeyHeaderLength(int version) => version >= 3 ? 8 : 4;
 
     private static void CheckVersion(int version)
     {
@@ -191,7 +223,8 @@ public static class EntityKeySerializer
 
     private static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> bytes, ref int at, int length)
     {
-        if (length < 0 || at + length > bytes.Length)
+        // Compared as a difference: a huge length read from bad bytes must not overflow at + length.
+        if (length < 0 || length > bytes.Length - at)
             throw Malformed($"it ends at byte {bytes.Length} but a field needs bytes {at}..{at + length}");
         var slice = bytes.Slice(at, length);
         at += length;

@@ -158,6 +158,13 @@ public static class FeastValues
 
         // Shortest round-trip digits from .NET, laid out the way Python's repr lays them out.
         var text = value.ToString("R", CultureInfo.InvariantCulture);
+        if (!text.Contains('E', StringComparison.Ordinal))
+        {
+            // Fixed notation from .NET means an exponent in [-4, 15), where Python is fixed too; this is the hot path of
+            // every SQLite write (value_text).
+            if (text.Contains('.', StringComparison.Ordinal)) return text;
+            if (text.Length - (text[0] == '-' ? 1 : 0) <= 16) return text + ".0";
+        }
         var sign = text.StartsWith('-') ? "-" : "";
         if (sign.Length > 0) text = text[1..];
         var e = text.IndexOf('E', StringComparison.Ordinal);
@@ -355,6 +362,7 @@ public static class FeastValues
     {
         null => "null",
         string s => $"\"{(s.Length > 40 ? s[..40] + "…" : s)}\"",
+        bool b => b ? "True (Boolean)" : "False (Boolean)",
         IFormattable f => $"{f.ToString(null, CultureInfo.InvariantCulture)} ({value.GetType().Name})",
         _ => value.GetType().Name,
     };
