@@ -30,6 +30,8 @@ internal static class OnlineCases
         };
         if (withRowApi)
         {
+            cases.Add(new($"o.store-{id}", "diagnostic: SqliteOnlineStore.ReadAsync per view only (keys serialized once per request)", CaseRole.Diagnostic, raw,
+                c => OnlineRuns.StoreReadAsync(c, shape)));
             cases.Add(new($"o.feast-{id}-rows", "diagnostic: GetOnlineFeaturesAsync(features, entity-row dictionaries)", CaseRole.Diagnostic, raw,
                 c => OnlineRuns.FeastAsync(c, shape, callers, rowApi: true)));
         }

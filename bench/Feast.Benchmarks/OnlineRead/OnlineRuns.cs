@@ -67,6 +67,52 @@ internal static class OnlineRuns
     }
 
     /// <summary>
+    /// Diagnostic: the store's own reads without the feature store around them: per request the keys serialized once and
+    /// <c>SqliteOnlineStore.ReadAsync</c> called per view with its ten features, as the retriever calls it.
+    /// </summary>
+    public static async Task StoreReadAsync(CaseContext context, Func<OnlineData, Shape> pick)
+    {
+        var data = OnlineData.Open(context.Options);
+        var shape = pick(data);
+        var ids = data.Requests(shape);
+        await using var featureStore = BenchRepo.Open(data.Repo);
+        var registry = await featureStore.GetRegistryAsync();
+        var online = featureStore.OnlineStore!;
+        var views = Enumerable.Range(0, OnlineData.Views).Select(v => registry.FeatureViews[OnlineData.ViewName(v)]).ToArray();
+        var features = views.Select(v => (IReadOnlyList<string>)[.. v.Features.Select(f => f.Name)]).ToArray();
+        async Task<OnlineReadResult[]> Read(int i)
+        {
+            var keys = ids[i].Select(id => EntityKeySerializer.Serialize(OnlineData.JoinKey, new Value { Int64Val = id }, 3)).ToArray();
+            var results = new OnlineReadResult[views.Length];
+            for (var v = 0; v < views.Length; v++)
+                results[v] = await online.ReadAsync(OnlineData.Project, views[v], keys, features[v]);
+            return results;
+        }
+
+        for (var i = 0; i < shape.Warmup; i++)
+            await Read(i);
+        await MeasureAsync(context, shape, 1, () => (Func<int, Task>)(i => Read(i)));
+
+        if (context.Verify)
+        {
+            var digest = new ResultDigest();
+            for (var r = 0; r < VerifiedRequests && r < ids.Length; r++)
+            {
+                var results = await Read(r);
+                for (var v = 0; v < views.Length; v++)
+                {
+                    for (var f = 0; f < RawReader.FeaturesPerView; f++)
+                    {
+                        for (var row = 0; row < shape.Entities; row++)
+                            digest.Add(r, row, (v * RawReader.FeaturesPerView) + f, results[v].Value(row, f));
+                    }
+                }
+            }
+            context.Digest = digest.ToString();
+        }
+    }
+
+    /// <summary>
     /// Raw baseline: per caller one open SQLite connection and per view one prepared
     /// <c>SELECT entity_key, feature_name, value, event_ts FROM t WHERE entity_key IN (…)</c>; keys serialized with the
     /// SDK's serializer, every value parsed into a <see cref="Value"/>, each placed at its (entity, feature).
