@@ -20,7 +20,7 @@ internal static class Program
               or bench/.data/historical-quick.md with --quick).
           Feast.Benchmarks materialize [--quick] [--rows N] [--reps N] [--data DIR] [--out FILE]
               FeatureStore.MaterializeAsync into SQLite against a raw batched SQLite insert of the same rows, at 1M and
-              10M entity rows (100k with --quick, N with --rows); report: bench/results/materialize.md (full run) or
+              3M entity rows (100k with --quick, N with --rows); report: bench/results/materialize.md (full run) or
               bench/.data/materialize-*.md.
           Feast.Benchmarks online [--quick] [--reps N] [--only 1x50,100x50,1x50-c2,100x50-c2] [--data DIR] [--out FILE]
               In-process online reads through FeatureStore.GetOnlineFeaturesAsync against the raw SQLite reads of the

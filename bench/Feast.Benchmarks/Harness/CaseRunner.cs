@@ -6,9 +6,12 @@ namespace Feast.Benchmarks.Harness;
 /// <summary>Runs a list of cases in child processes, repetitions interleaved across cases so a slow phase of the machine does not land on one case.</summary>
 internal static class CaseRunner
 {
-    /// <summary>Runs every case <paramref name="reps"/> times; the first run of each also checks its result.</summary>
+    /// <summary>
+    /// Runs every case <paramref name="reps"/> times (diagnostics <paramref name="diagnosticReps"/> times, when given);
+    /// the first run of each also checks its result.
+    /// </summary>
     public static async Task<Dictionary<string, List<Measurement>>> RunAsync(IReadOnlyList<BenchCase> cases, int reps, BenchOptions options,
-        IEnumerable<string>? extraArguments = null, Func<Measurement, string>? describe = null)
+        IEnumerable<string>? extraArguments = null, Func<Measurement, string>? describe = null, int? diagnosticReps = null)
     {
         var runs = cases.ToDictionary(c => c.Id, _ => new List<Measurement>());
         var extra = extraArguments?.ToList() ?? [];
@@ -16,6 +19,8 @@ internal static class CaseRunner
         {
             foreach (var benchCase in cases)
             {
+                if (benchCase.Role == CaseRole.Diagnostic && rep >= (diagnosticReps ?? reps))
+                    continue;
                 var measurement = await ChildProcess.RunAsync(benchCase.Id, options, verify: rep == 0, extra);
                 runs[benchCase.Id].Add(measurement);
                 var line = new StringBuilder(Stats.Invariant(
@@ -31,10 +36,11 @@ internal static class CaseRunner
     }
 
     /// <summary>The load-average line of a report section.</summary>
-    public static string LoadLine(IEnumerable<List<Measurement>> runs, int reps)
+    public static string LoadLine(IEnumerable<List<Measurement>> runs, int reps, int? diagnosticReps = null)
     {
         var loads = runs.SelectMany(r => r).Select(r => r.LoadAverage).ToList();
-        return Stats.Invariant($"{reps} runs per case; 1-minute load average when runs started: {loads.Min():F1} to {loads.Max():F1} ({Environment.ProcessorCount} cores).");
+        var count = diagnosticReps is { } d && d != reps ? Stats.Invariant($"{reps} runs per case ({d} per diagnostic)") : Stats.Invariant($"{reps} runs per case");
+        return Stats.Invariant($"{count}; 1-minute load average when runs started: {loads.Min():F1} to {loads.Max():F1} ({Environment.ProcessorCount} cores).");
     }
 
     /// <summary>"all N checked cases agree (digest)", or the list of disagreeing digests.</summary>

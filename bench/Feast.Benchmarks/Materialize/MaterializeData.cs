@@ -50,9 +50,12 @@ internal sealed class MaterializeData
     /// <summary>The feature columns: five float32 and five int64, interleaved (f0, i0, …).</summary>
     public static IReadOnlyList<FeatureColumn> Columns { get; } = DataSets.S1Columns;
 
-    /// <summary>The default sizes: 100k for --quick, else 1M and 10M; --rows N picks one.</summary>
+    /// <summary>
+    /// The default sizes: 100k for --quick, else 1M and 3M (10M takes over 10 minutes a run on two shared cores; run it
+    /// with --rows 10000000); --rows N picks one.
+    /// </summary>
     public static IReadOnlyList<long> Sizes(BenchOptions options) =>
-        options.Rows is { } rows ? [rows] : options.Quick ? [100_000] : [1_000_000, 10_000_000];
+        options.Rows is { } rows ? [rows] : options.Quick ? [100_000] : [1_000_000, 3_000_000];
 
     /// <summary>The data of one size: <c>--rows</c>, or 100k with <c>--quick</c>, or 1M.</summary>
     public static MaterializeData Open(BenchOptions options) =>
