@@ -1,12 +1,14 @@
 using System.Globalization;
 using Feast.Benchmarks.Harness;
 using Feast.Benchmarks.Historical;
+using Feast.Benchmarks.Materialize;
+using Feast.Benchmarks.OnlineRead;
 
 namespace Feast.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>historical [--quick]</c> generates (or reuses) the data sets, runs every case of every scenario
-/// in child processes and prints a markdown report; <c>case ID</c> is the child side, running one case once.
+/// Entry point. <c>historical</c>, <c>materialize</c> and <c>online</c> generate (or reuse) their data, run every
+/// case in child processes and write a markdown report; <c>case ID</c> is the child side, running one case once.
 /// </summary>
 internal static class Program
 {
@@ -16,8 +18,16 @@ internal static class Program
               Runs the historical-retrieval scenarios, each case in its own child process, N times (default 3;
               5 for the short scenario 3), and writes a markdown report (default: bench/results/historical.md,
               or bench/.data/historical-quick.md with --quick).
-          Feast.Benchmarks case ID [--quick] [--data DIR] [--verify]
-              Runs one case once in this process and prints its measurement (used by 'historical').
+          Feast.Benchmarks materialize [--quick] [--rows N] [--reps N] [--data DIR] [--out FILE]
+              FeatureStore.MaterializeAsync into SQLite against a raw batched SQLite insert of the same rows, at 1M and
+              3M entity rows (100k with --quick, N with --rows); report: bench/results/materialize.md (full run) or
+              bench/.data/materialize-*.md.
+          Feast.Benchmarks online [--quick] [--reps N] [--only 1x50,100x50,1x50-c2,100x50-c2] [--data DIR] [--out FILE]
+              In-process online reads through FeatureStore.GetOnlineFeaturesAsync against the raw SQLite reads of the
+              same requests: 5 views x 10 features materialized for 10k entities; latency percentiles and throughput;
+              report: bench/results/online.md (bench/.data/online-quick.md with --quick).
+          Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
+              Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
               Runs the store's SQL (from ToSql) and the raw baselines under EXPLAIN ANALYZE and writes the plans
               with operator timings to bench/.data/profile/.
@@ -41,20 +51,29 @@ internal static class Program
         {
             case "historical":
                 return await HistoricalRunner.RunAsync(options);
+            case "materialize":
+                return await MaterializeRunner.RunAsync(options);
+            case "online":
+                return await OnlineRunner.RunAsync(options);
             case "case" when options.Positional.Count == 1:
-                return await ChildProcess.HostAsync(HistoricalCases.Find(options.Positional[0]), options);
+                return await ChildProcess.HostAsync(FindCase(options.Positional[0]), options);
             case "profile" when options.Positional.Count == 1:
                 return await Profiler.ProfileAsync(options, options.Positional[0]);
             case "sql" when options.Positional.Count == 1:
                 return Profiler.RunSql(options, options.Positional[0]);
             case "list":
-                foreach (var scenario in HistoricalCases.Scenarios)
-                    foreach (var benchCase in scenario.Cases)
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{benchCase.Id,-28} {benchCase.Title}"));
+                foreach (var benchCase in AllCases())
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{benchCase.Id,-28} {benchCase.Title}"));
                 return 0;
             default:
                 Console.Error.WriteLine(Usage);
                 return 1;
         }
     }
+
+    private static IEnumerable<BenchCase> AllCases() =>
+        HistoricalCases.Scenarios.SelectMany(s => s.Cases).Concat(MaterializeCases.Cases).Concat(OnlineCases.Cases);
+
+    private static BenchCase FindCase(string id) =>
+        AllCases().FirstOrDefault(c => c.Id == id) ?? throw new ArgumentException($"No case '{id}'. Run 'list' for the ids.");
 }

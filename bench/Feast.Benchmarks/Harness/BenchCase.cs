@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Feast.Benchmarks.Harness;
 
-/// <summary>One measured case: a Feast.NET call or a raw DuckDB baseline, run once per child process.</summary>
+/// <summary>One measured case: a Feast.NET call or a raw baseline (DuckDB, SQLite), run once per child process.</summary>
 /// <param name="Id">The id the child process is started with (<c>s1.feast-parquet</c>).</param>
 /// <param name="Title">What it runs, for the report.</param>
 /// <param name="Role">Whether this is the measured Feast.NET call, its baseline, or a diagnostic.</param>
@@ -16,7 +16,7 @@ internal enum CaseRole
     /// <summary>The Feast.NET call under test (a ratio against its baseline is reported).</summary>
     Feast,
 
-    /// <summary>A raw DuckDB baseline.</summary>
+    /// <summary>A raw baseline: the same work written directly against DuckDB or SQLite.</summary>
     Baseline,
 
     /// <summary>A diagnostic that explains where time goes (also reported against the baseline).</summary>
@@ -37,13 +37,18 @@ internal sealed class CaseContext
     private double? _firstBatchMs;
     private long _peakRss;
 
-    public CaseContext(Historical.DataSets data, string scratchDirectory, bool verify)
+    public CaseContext(BenchOptions options, string scratchDirectory)
     {
-        Data = data;
+        Options = options;
+        Data = Historical.DataSets.Open(options);
         ScratchDirectory = scratchDirectory;
-        Verify = verify;
+        Verify = options.Verify;
     }
 
+    /// <summary>The options the child was started with (sizes, data folder).</summary>
+    public BenchOptions Options { get; }
+
+    /// <summary>The historical scenarios' data sets (paths only; nothing is read until a case does).</summary>
     public Historical.DataSets Data { get; }
 
     /// <summary>A folder for output files, private to this process.</summary>
@@ -55,6 +60,12 @@ internal sealed class CaseContext
     public long Rows { get; set; }
 
     public Checksum? Checksum { get; set; }
+
+    /// <summary>A description of the result that every case of a comparison must agree on (row counts and content hashes), when checked.</summary>
+    public string? Digest { get; set; }
+
+    /// <summary>Case-specific figures (latency percentiles, rows per second), reported next to the times.</summary>
+    public Dictionary<string, double> Metrics { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Starts the measured section; disposing the result ends it and records the peak RSS.</summary>
     public IDisposable Measure()
@@ -69,7 +80,7 @@ internal sealed class CaseContext
 
     public Measurement Result() => new(
         _elapsedMs ?? throw new InvalidOperationException("The case never ended its measured section."),
-        _cpuMs, _firstBatchMs, _peakRss, Rows, Checksum);
+        _cpuMs, _firstBatchMs, _peakRss, Rows, Checksum, Metrics: Metrics.Count == 0 ? null : Metrics, Digest: Digest);
 
     private sealed class Section(CaseContext context) : IDisposable
     {

@@ -12,6 +12,9 @@ internal sealed class BenchOptions
     /// <summary>Repetitions per case (child processes); null means the scenario's default.</summary>
     public int? Reps { get; private set; }
 
+    /// <summary>Row count for commands with one size (<c>materialize --rows N</c>); null means the command's defaults.</summary>
+    public long? Rows { get; private set; }
+
     /// <summary>Scenario ids to run (s1, s2, s3); empty means all.</summary>
     public IReadOnlyList<string> Only { get; private set; } = [];
 
@@ -36,6 +39,9 @@ internal sealed class BenchOptions
                     break;
                 case "--reps":
                     options.Reps = int.Parse(Next(args, ref i), CultureInfo.InvariantCulture);
+                    break;
+                case "--rows":
+                    options.Rows = long.Parse(Next(args, ref i), CultureInfo.InvariantCulture);
                     break;
                 case "--only":
                     options.Only = Next(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -63,6 +69,11 @@ internal sealed class BenchOptions
             yield return "--quick";
         yield return "--data";
         yield return DataDirectory;
+        if (Rows is { } rows)
+        {
+            yield return "--rows";
+            yield return rows.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>The repository root (the folder holding Feast.slnx), found from the executable's location.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Feast.Benchmarks.Historical;
 
 namespace Feast.Benchmarks.Harness;
 
@@ -15,7 +14,13 @@ internal static class ChildProcess
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     /// <summary>Parent side: runs <paramref name="caseId"/> in a child process and returns what it measured.</summary>
-    public static async Task<Measurement> RunAsync(string caseId, BenchOptions options, bool verify, CancellationToken cancellationToken = default)
+    /// <param name="caseId">The case to run.</param>
+    /// <param name="options">The parent's options; the child gets the ones that select the data.</param>
+    /// <param name="verify">Whether the child checks its result after the measured section.</param>
+    /// <param name="extraArguments">Arguments appended after the options (say, <c>--rows N</c> for one size of a sweep).</param>
+    /// <param name="cancellationToken">Stops waiting for the child.</param>
+    public static async Task<Measurement> RunAsync(string caseId, BenchOptions options, bool verify, IEnumerable<string>? extraArguments = null,
+        CancellationToken cancellationToken = default)
     {
         var start = new ProcessStartInfo
         {
@@ -32,6 +37,8 @@ internal static class ChildProcess
             start.ArgumentList.Add(argument);
         if (verify)
             start.ArgumentList.Add("--verify");
+        foreach (var argument in extraArguments ?? [])
+            start.ArgumentList.Add(argument);
 
         var load = ProcessMemory.LoadAverage();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{self}'.");
@@ -52,12 +59,11 @@ internal static class ChildProcess
     /// <summary>Child side: runs the case once and prints its measurement as one JSON line.</summary>
     public static async Task<int> HostAsync(BenchCase benchCase, BenchOptions options)
     {
-        var data = DataSets.Open(options);
         var scratch = Path.Combine(options.DataDirectory, "out", $"{benchCase.Id}-{Environment.ProcessId}");
         Directory.CreateDirectory(scratch);
         try
         {
-            var context = new CaseContext(data, scratch, options.Verify);
+            var context = new CaseContext(options, scratch);
             await benchCase.RunAsync(context);
             Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(context.Result(), Json));
             return 0;

@@ -12,8 +12,10 @@ namespace Feast.Benchmarks.Harness;
 /// <param name="Rows">Rows produced.</param>
 /// <param name="Checksum">Checksums of the result, when computed (streaming cases always, exports with --verify).</param>
 /// <param name="LoadAverage">The machine's 1-minute load average when the run started (set by the parent).</param>
+/// <param name="Metrics">Case-specific figures by name (latency percentiles in µs, requests per second), or null.</param>
+/// <param name="Digest">A description of the result that the cases of one comparison must agree on, when checked.</param>
 internal sealed record Measurement(double ElapsedMs, double CpuMs, double? FirstBatchMs, long PeakRssBytes, long Rows, Checksum? Checksum,
-    double LoadAverage = 0);
+    double LoadAverage = 0, Dictionary<string, double>? Metrics = null, string? Digest = null);
 
 /// <summary>
 /// Order-sensitive checksums of one int64 and one float32 feature column: non-null counts and Σ (row + 1) × value
