@@ -20,6 +20,8 @@ namespace Feast.Materialization;
 internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, IRegistryStore registry, string project, int keyVersion,
     TimeProvider time, ILogger logger)
 {
+    private const int SliceRows = 8192;
+
     /// <summary>Materializes <paramref name="view"/> over [<paramref name="start"/>, <paramref name="end"/>] and records the interval.</summary>
     public async Task<(ViewMaterialization Result, P.Registry Registry)> RunAsync(FeatureView view, DateTimeOffset start, DateTimeOffset end,
         IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken)
@@ -51,8 +53,13 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
                 {
                     using (batch)
                     {
-                        if (batch.Length == 0) continue;
-                        await channel.Writer.WriteAsync(converter.Convert(batch), cts.Token).ConfigureAwait(false);
+                        // Slices keep the rows in flight (as boxed protobuf values) few, whatever the engine's batch size.
+                        for (var offset = 0; offset < batch.Length; offset += SliceRows)
+                        {
+                            // A slice shares the batch's buffers: disposing the batch (above) releases them, not the slice.
+                            var slice = batch.Slice(offset, Math.Min(SliceRows, batch.Length - offset));
+                            await channel.Writer.WriteAsync(converter.Convert(slice), cts.Token).ConfigureAwait(false);
+                        }
                     }
                 }
                 channel.Writer.TryComplete();
