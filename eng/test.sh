@@ -12,8 +12,8 @@ trap 'rm -rf "$results"' EXIT
 
 # shellcheck source=eng/services.sh
 source eng/services.sh
-start_test_services
 trap 'stop_test_services; rm -rf "$results"' EXIT
+start_test_services
 
 dotnet build Feast.slnx -c Release -nologo -v quiet
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Feast.Cli.Commands;
 using Feast.DuckDb;
+using Feast.Postgres;
+using Feast.Redis;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -221,5 +223,5 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
     }
 
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
-        FeatureStore.Open(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb());
+        FeatureStore.Open(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb().UseRedis().UsePostgres());
 }

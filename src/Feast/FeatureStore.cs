@@ -33,6 +33,21 @@ public sealed class FeatureStoreOptions
     /// </summary>
     public IDictionary<string, Func<RepoConfig, IOfflineStore>> OfflineStoreFactories { get; } =
         new Dictionary<string, Func<RepoConfig, IOfflineStore>>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Online store factories by <c>online_store.type</c> (<c>redis</c>, <c>postgres</c>), registered by backend packages
+    /// (e.g. <c>options.UseRedis()</c> from Feast.Redis). SQLite is built in.
+    /// </summary>
+    public IDictionary<string, Func<RepoConfig, IOnlineStore>> OnlineStoreFactories { get; } =
+        new Dictionary<string, Func<RepoConfig, IOnlineStore>>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// SQL registry factories by the scheme of <c>registry.path</c> without its driver (<c>postgresql</c> for
+    /// <c>postgresql+psycopg://…</c>), registered by backend packages (e.g. <c>options.UsePostgres()</c>). SQLite
+    /// (<c>sqlite:///…</c>) is built in.
+    /// </summary>
+    public IDictionary<string, Func<RepoConfig, IRegistryStore>> SqlRegistryFactories { get; } =
+        new Dictionary<string, Func<RepoConfig, IRegistryStore>>(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>
@@ -57,8 +72,8 @@ public sealed partial class FeatureStore : IAsyncDisposable
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger("Feast.FeatureStore");
         _loggerFactory = options.LoggerFactory;
-        RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time);
-        OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config);
+        RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time, options.SqlRegistryFactories);
+        OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config, options.OnlineStoreFactories);
         _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time);
         _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? StoreFactory.CreateOfflineStore(config, options.OfflineStoreFactories));
     }

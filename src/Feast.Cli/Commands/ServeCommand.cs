@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Feast.DuckDb;
+using Feast.Postgres;
+using Feast.Redis;
 using Feast.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -153,7 +155,7 @@ internal static class ServeCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres();
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
                 o.Metrics = settings.Metrics;

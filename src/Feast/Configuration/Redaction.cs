@@ -11,6 +11,12 @@ internal static partial class Redaction
     public static string RedactConnectionString(string connectionString) =>
         PasswordOption().Replace(connectionString, "$1" + Mask);
 
+    /// <summary>Masks the password of a URL: <c>postgresql://user:secret@host/db</c> → <c>postgresql://user:***@host/db</c>.</summary>
+    public static string RedactUrl(string url) => UrlPassword().Replace(url, "$1" + Mask + "@");
+
+    [GeneratedRegex(@"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)[^@]*@", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlPassword();
+
     [GeneratedRegex(@"((?:^|,)\s*password\s*=)[^,]*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordOption();
 }
