@@ -49,7 +49,7 @@ public sealed partial class FeatureStore
         var store = RequireOnlineStore();
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var retriever = _onlineRetriever ??= new OnlineRetriever(store, Project, Config.EntityKeySerializationVersion,
-            Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform);
+            Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform, _instruments);
         return await retriever.GetAsync(registry, request, cancellationToken).ConfigureAwait(false);
     }
 
@@ -224,7 +224,14 @@ public sealed partial class FeatureStore
         }
         foreach (var field in view.RequestSources.SelectMany(r => r.Schema)) types.TryAdd(field.Name, field.Dtype.ValueType);
         foreach (var field in view.EntityColumns) types.TryAdd(field.Name, field.Dtype.ValueType);
-        return (OnDemandStorage.ViewOf(view), FeatureWriter.TransformForWrite(WithLocalTransform(view), types, rows, timestampColumn, _time.GetUtcNow()));
+        var started = _instruments.WriteTransformation.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var transformed = FeatureWriter.TransformForWrite(WithLocalTransform(view), types, rows, timestampColumn, _time.GetUtcNow());
+        if (started != 0)
+        {
+            _instruments.WriteTransformation.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("odfv_name", view.Name), new KeyValuePair<string, object?>("mode", OnlineRetriever.ModeOf(view)));
+        }
+        return (OnDemandStorage.ViewOf(view), transformed);
     }
 
     private static FeatureView StoredView(RegistrySnapshot registry, string name)

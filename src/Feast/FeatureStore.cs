@@ -62,6 +62,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Delegate> _localTransforms = new(StringComparer.Ordinal);
     private readonly Lazy<IOfflineStore> _offlineStore;
+    private readonly FeastInstruments _instruments;
 
     /// <summary>Creates a feature store from a loaded configuration.</summary>
     public FeatureStore(RepoConfig config, FeatureStoreOptions? options = null)
@@ -75,6 +76,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time, options.SqlRegistryFactories);
         OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config, options.OnlineStoreFactories);
         _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time);
+        _instruments = new FeastInstruments(config.Project);
         _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? StoreFactory.CreateOfflineStore(config, options.OfflineStoreFactories));
     }
 
@@ -84,6 +86,13 @@ public sealed partial class FeatureStore : IAsyncDisposable
 
     /// <summary>The configuration.</summary>
     public RepoConfig Config { get; }
+
+    /// <summary>
+    /// The meter this store reports its instruments on (named <see cref="FeastTelemetry.Name"/>; see
+    /// <see cref="FeastTelemetry"/> for the instruments). A <c>MeterListener</c> can tell this store's measurements
+    /// from other stores' in the same process by this reference.
+    /// </summary>
+    public System.Diagnostics.Metrics.Meter Meter => _instruments.Meter;
 
     /// <summary>The project this store serves.</summary>
     public string Project => Config.Project;
@@ -260,6 +269,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         await RegistryStore.DisposeAsync().ConfigureAwait(false);
         if (OnlineStore is not null) await OnlineStore.DisposeAsync().ConfigureAwait(false);
         if (_offlineStore.IsValueCreated) await _offlineStore.Value.DisposeAsync().ConfigureAwait(false);
+        _instruments.Dispose();
     }
 }
 

@@ -121,13 +121,55 @@ public sealed class OperationsTests
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
         Assert.Contains("feast_feature_server_request_total{endpoint=\"/get-online-features\",status=\"success\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("feast_feature_server_request_total{endpoint=\"/get-online-features\",status=\"error\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("feast_feature_server_request_latency_seconds_count{endpoint=\"/get-online-features\"} 2\n", text, StringComparison.Ordinal);
+        // Python Feast's labels: the served shape, empty when the request failed before it was known.
+        Assert.Contains("feast_feature_server_request_latency_seconds_count{endpoint=\"/get-online-features\",feature_count=\"1\",feature_view_count=\"1\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_feature_server_request_latency_seconds_count{endpoint=\"/get-online-features\",feature_count=\"\",feature_view_count=\"\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("feast_feature_server_online_store_read_duration_seconds_count ", text, StringComparison.Ordinal);
         Assert.Contains("feast_online_features_request_total 1\n", text, StringComparison.Ordinal);
         Assert.Contains("feast_online_features_entity_count_bucket{le=\"1\"} 0\n", text, StringComparison.Ordinal);
         Assert.Contains("feast_online_features_entity_count_bucket{le=\"5\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("feast_push_request_total{push_source=\"driver_stats_push_source\",mode=\"online\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("feast_feature_freshness_seconds{feature_view=\"driver_hourly_stats\",project=\"loop\"} ", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE feast_feature_server_cpu_usage gauge", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_StoreInstruments_StatusesAndTransformations()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        await repo.Store.MaterializeAsync(ServerRepo.T0.AddDays(-1), ServerRepo.Now);
+        await using var host = await TestHost.StartAsync(repo.Store, configure: o => o.Metrics = true);
+        // The server's warm-up read is a real read and is counted too: measure what the request adds.
+        var before = await host.Http.GetStringAsync("/metrics");
+        // 1001 is in the store, 9 is not: one present and one not-found value per feature.
+        var ok = await host.PostAsync("/get-online-features", """
+            {"features": ["driver_hourly_stats:conv_rate", "driver_hourly_stats:acc_rate", "transformed_conv_rate:conv_rate_plus_val1"],
+             "entities": {"driver_id": [1001, 9], "val_to_add": [1, 2], "val_to_add_2": [10, 20]}}
+            """);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        // Another store in the same process must not leak into this server's metrics.
+        await using var other = await ServerRepo.CreateAsync();
+        await other.Store.GetOnlineFeaturesAsync(["driver_hourly_stats:conv_rate"], [new Dictionary<string, object?> { ["driver_id"] = 1001L }]);
+
+        var after = await host.Http.GetStringAsync("/metrics");
+
+        long Added(string series) => Sample(after, series) - Sample(before, series);
+        Assert.Equal(2, Added("feast_online_features_status_total{feature_view=\"driver_hourly_stats\",status=\"present\"}"));
+        Assert.Equal(2, Added("feast_online_features_status_total{feature_view=\"driver_hourly_stats\",status=\"not_found\"}"));
+        Assert.Equal(1, Added("feast_feature_server_online_store_read_duration_seconds_count"));
+        Assert.Equal(1, Added("feast_feature_server_transformation_duration_seconds_count{odfv_name=\"transformed_conv_rate\",mode=\"csharp\"}"));
+        Assert.Equal(1, Added("feast_feature_server_request_latency_seconds_count{endpoint=\"/get-online-features\",feature_count=\"3\",feature_view_count=\"2\"}"));
+    }
+
+    /// <summary>The value of one series in Prometheus text, 0 when absent.</summary>
+    private static long Sample(string text, string series)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+                return long.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
     }
 
     [Fact]

@@ -35,6 +35,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
         {
             var response = await state.Store.GetOnlineFeaturesAsync(ToRequest(request), ct).ConfigureAwait(false);
             metrics.OnlineFeaturesServed(response.RowCount);
+            RequestShape.Set(context.GetHttpContext(), response);
             activity?.SetTag("feast.entity_rows", response.RowCount);
             return response.ToProto();
         }

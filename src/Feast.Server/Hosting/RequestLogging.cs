@@ -25,6 +25,12 @@ internal sealed class RequestLogging(RequestDelegate next, FeastServerState stat
 
         var started = time.GetTimestamp();
         var status = StatusCodes.Status500InternalServerError;
+        RequestShape? shape = null;
+        if (metrics.Enabled)
+        {
+            shape = new RequestShape();
+            context.Features.Set(shape);
+        }
         try
         {
             await next(context).ConfigureAwait(false);
@@ -41,7 +47,7 @@ internal sealed class RequestLogging(RequestDelegate next, FeastServerState stat
             }
             // Only routed endpoints are counted, by their route, so unknown paths cannot grow the metrics without end.
             if (metrics.Enabled && context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
-                metrics.RequestCompleted(route, Failed(context, status) ? StatusCodes.Status500InternalServerError : status, elapsed);
+                metrics.RequestCompleted(route, Failed(context, status) ? StatusCodes.Status500InternalServerError : status, elapsed, shape);
         }
     }
 

@@ -1,40 +1,136 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Feast.Materialization;
 
 namespace Feast.Server.Hosting;
 
+/// <summary>The labels of a request that are known only once it has been served (Python Feast's request latency labels).</summary>
+internal sealed class RequestShape
+{
+    public string FeatureCount { get; set; } = "";
+
+    public string FeatureViewCount { get; set; } = "";
+
+    /// <summary>Records the shape of an online read on <paramref name="context"/>'s request, when metrics asked for it.</summary>
+    public static void Set(Microsoft.AspNetCore.Http.HttpContext? context, Online.OnlineFeaturesResponse response)
+    {
+        if (context?.Features.Get<RequestShape>() is not { } shape) return;
+        shape.FeatureCount = response.FeatureCount.ToString(CultureInfo.InvariantCulture);
+        shape.FeatureViewCount = response.FeatureViewCount.ToString(CultureInfo.InvariantCulture);
+    }
+}
+
 /// <summary>
 /// The server's Prometheus metrics, named as Feast's feature server names them (<c>sdk/python/feast/metrics.py</c>):
 /// request counts and latency per endpoint, entity rows per online read, pushes, materialization runs, feature
 /// freshness, and the process's CPU and memory use. Recording is lock-free; nothing is recorded when metrics are off.
+/// The store's own instruments (<see cref="FeastTelemetry"/>: online-store read duration, transformation durations,
+/// value statuses) arrive through a <see cref="MeterListener"/> on the served store's <see cref="FeatureStore.Meter"/>.
 /// </summary>
-internal sealed class ServerMetrics(FeastServerState state, TimeProvider time)
+internal sealed class ServerMetrics : IDisposable
 {
     private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    private static readonly double[] ReadBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    private static readonly double[] TransformBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+    // Label sets that come from requests are capped, so clients sending ever-new shapes cannot grow memory without end.
+    private const int MaxLabelSets = 1000;
+
+    private readonly FeastServerState state;
+    private readonly TimeProvider time;
+    private readonly MeterListener? _listener;
+    private readonly Histogram _storeRead = new(ReadBuckets);
+    private readonly ConcurrentDictionary<(string View, string Mode), Histogram> _transformations = new();
+    private readonly ConcurrentDictionary<(string View, string Mode), Histogram> _writeTransformations = new();
+    private readonly ConcurrentDictionary<(string View, string Status), Counter> _statuses = new();
     private static readonly double[] EntityBuckets = [1, 5, 10, 25, 50, 100, 250, 500, 1000];
     private static readonly double[] MaterializationBuckets = [1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
 
     private readonly ConcurrentDictionary<(string Endpoint, string Status), Counter> _requests = new();
-    private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Endpoint, string Features, string Views), Histogram> _latency = new();
     private readonly Counter _onlineRequests = new();
     private readonly Histogram _entityCount = new(EntityBuckets);
     private readonly ConcurrentDictionary<(string Source, string Mode), Counter> _pushes = new();
     private readonly ConcurrentDictionary<(string View, string Status), Counter> _materializations = new();
     private readonly ConcurrentDictionary<string, Histogram> _materializationDuration = new(StringComparer.Ordinal);
     private readonly Lock _cpuLock = new();
-    private long _lastCpuTimestamp = time.GetTimestamp();
+    private long _lastCpuTimestamp;
     private TimeSpan _lastCpuTime = Process.GetCurrentProcess().TotalProcessorTime;
+
+    public ServerMetrics(FeastServerState state, TimeProvider time)
+    {
+        this.state = state;
+        this.time = time;
+        _lastCpuTimestamp = time.GetTimestamp();
+        if (!state.Options.Metrics) return;
+
+        var meter = state.Store.Meter;
+        _listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter)) listener.EnableMeasurementEvents(instrument, this);
+            },
+        };
+        _listener.SetMeasurementEventCallback<double>(static (instrument, value, tags, self) => ((ServerMetrics)self!).OnMeasurement(instrument.Name, value, tags));
+        _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, self) => ((ServerMetrics)self!).OnMeasurement(instrument.Name, value, tags));
+        _listener.Start();
+    }
 
     public bool Enabled => state.Options.Metrics;
 
-    public void RequestCompleted(string endpoint, int statusCode, TimeSpan elapsed)
+    public void RequestCompleted(string endpoint, int statusCode, TimeSpan elapsed, RequestShape? shape = null)
     {
         if (!Enabled) return;
         _requests.GetOrAdd((endpoint, statusCode < 400 ? "success" : "error"), static _ => new Counter()).Increment();
-        _latency.GetOrAdd(endpoint, static _ => new Histogram(LatencyBuckets)).Observe(elapsed.TotalSeconds);
+        var key = (endpoint, shape?.FeatureCount ?? "", shape?.FeatureViewCount ?? "");
+        if (!_latency.TryGetValue(key, out var histogram))
+        {
+            histogram = _latency.GetOrAdd(_latency.Count < MaxLabelSets ? key : (endpoint, "other", "other"), static _ => new Histogram(LatencyBuckets));
+        }
+        histogram.Observe(elapsed.TotalSeconds);
+    }
+
+    public void Dispose() => _listener?.Dispose();
+
+    private void OnMeasurement(string instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        switch (instrument)
+        {
+            case FeastTelemetry.OnlineStoreReadDuration:
+                _storeRead.Observe(value);
+                break;
+            case FeastTelemetry.TransformationDuration:
+                Labelled(_transformations, Tag(tags, "odfv_name"), Tag(tags, "mode"), static _ => new Histogram(TransformBuckets)).Observe(value);
+                break;
+            case FeastTelemetry.WriteTransformationDuration:
+                Labelled(_writeTransformations, Tag(tags, "odfv_name"), Tag(tags, "mode"), static _ => new Histogram(TransformBuckets)).Observe(value);
+                break;
+        }
+    }
+
+    private void OnMeasurement(string instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (instrument == FeastTelemetry.OnlineFeatureStatuses)
+            Labelled(_statuses, Tag(tags, "feature_view"), Tag(tags, "status"), static _ => new Counter()).Add(value);
+    }
+
+    private static TValue Labelled<TValue>(ConcurrentDictionary<(string, string), TValue> metrics, string a, string b, Func<(string, string), TValue> create)
+    {
+        if (metrics.TryGetValue((a, b), out var metric)) return metric;
+        return metrics.GetOrAdd(metrics.Count < MaxLabelSets ? (a, b) : ("other", "other"), create);
+    }
+
+    private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
+    {
+        foreach (var (key, value) in tags)
+        {
+            if (key == name) return value as string ?? "";
+        }
+        return "";
     }
 
     public void OnlineFeaturesServed(int entityRows)
@@ -81,13 +177,30 @@ internal sealed class ServerMetrics(FeastServerState state, TimeProvider time)
             text.Append("feast_feature_server_request_total{endpoint=\"").Append(Escape(endpoint)).Append("\",status=\"").Append(status).Append("\"} ").Append(counter.Value).Append('\n');
 
         Header(text, "feast_feature_server_request_latency_seconds", "Latency of requests to the Feast feature server in seconds", "histogram");
-        foreach (var (endpoint, histogram) in Sorted(_latency))
-            histogram.Write(text, "feast_feature_server_request_latency_seconds", $"endpoint=\"{Escape(endpoint)}\"");
+        foreach (var ((endpoint, features, views), histogram) in Sorted(_latency))
+        {
+            histogram.Write(text, "feast_feature_server_request_latency_seconds",
+                $"endpoint=\"{Escape(endpoint)}\",feature_count=\"{Escape(features)}\",feature_view_count=\"{Escape(views)}\"");
+        }
 
         Header(text, "feast_online_features_request_total", "Total online feature retrieval requests", "counter");
         text.Append("feast_online_features_request_total ").Append(_onlineRequests.Value).Append('\n');
         Header(text, "feast_online_features_entity_count", "Number of entity rows per online feature request", "histogram");
         _entityCount.Write(text, "feast_online_features_entity_count", null);
+
+        Header(text, "feast_online_features_status_total", "Count of individual feature values by retrieval status per feature view", "counter");
+        foreach (var ((view, status), counter) in Sorted(_statuses))
+            text.Append("feast_online_features_status_total{feature_view=\"").Append(Escape(view)).Append("\",status=\"").Append(status).Append("\"} ").Append(counter.Value).Append('\n');
+
+        Header(text, "feast_feature_server_online_store_read_duration_seconds",
+            "Duration of the online store read phase in seconds (covers all table reads including parallel async)", "histogram");
+        _storeRead.Write(text, "feast_feature_server_online_store_read_duration_seconds", null);
+        Header(text, "feast_feature_server_transformation_duration_seconds", "Duration of on-demand feature view transformations on read in seconds", "histogram");
+        foreach (var ((view, mode), histogram) in Sorted(_transformations))
+            histogram.Write(text, "feast_feature_server_transformation_duration_seconds", $"odfv_name=\"{Escape(view)}\",mode=\"{Escape(mode)}\"");
+        Header(text, "feast_feature_server_write_transformation_duration_seconds", "Duration of on-demand feature view transformations on write in seconds", "histogram");
+        foreach (var ((view, mode), histogram) in Sorted(_writeTransformations))
+            histogram.Write(text, "feast_feature_server_write_transformation_duration_seconds", $"odfv_name=\"{Escape(view)}\",mode=\"{Escape(mode)}\"");
 
         Header(text, "feast_push_request_total", "Total push requests to the feature store", "counter");
         foreach (var ((source, mode), counter) in Sorted(_pushes))
@@ -160,6 +273,8 @@ internal sealed class ServerMetrics(FeastServerState state, TimeProvider time)
         public long Value => Interlocked.Read(ref _value);
 
         public void Increment() => Interlocked.Increment(ref _value);
+
+        public void Add(long value) => Interlocked.Add(ref _value, value);
     }
 
     private sealed class Histogram(double[] bounds)

@@ -32,6 +32,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
         var request = await RequestBody.ReadAsync(context, Limit, ParseOnlineRequest, ct).ConfigureAwait(false);
         var response = await state.Store.GetOnlineFeaturesAsync(request, ct).ConfigureAwait(false);
         metrics.OnlineFeaturesServed(response.RowCount);
+        RequestShape.Set(context, response);
         Activity.Current?.SetTag("feast.entity_rows", response.RowCount);
 
         var http = context.Response;

@@ -41,6 +41,12 @@ public sealed class OnlineFeaturesResponse
     /// <summary>The number of entity rows.</summary>
     public int RowCount { get; }
 
+    /// <summary>The number of feature columns (all but the join keys echoed from the request).</summary>
+    public int FeatureCount => Columns.Count(c => !c.IsJoinKey);
+
+    /// <summary>How many feature views (on-demand ones included) the answer was read from; 0 when not known.</summary>
+    public int FeatureViewCount { get; init; }
+
     /// <summary>The column named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">No column has that name; the message lists the names.</exception>
     public FeatureColumn this[string name] =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Feast.Protos.Serving;
 using Feast.Protos.Types;
 using Feast.Registry;
@@ -13,7 +14,7 @@ namespace Feast.Online;
 /// on-demand features last.
 /// </summary>
 internal sealed class OnlineRetriever(IOnlineStore store, string project, int keyVersion, bool enforceTtl, TimeProvider time,
-    Func<OnDemandFeatureView, OnDemandFeatureView> localTransform)
+    Func<OnDemandFeatureView, OnDemandFeatureView> localTransform, FeastInstruments instruments)
 {
     private PlanCache? _cache;
 
@@ -28,13 +29,23 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         var reads = plan.Reads;
         var slots = new int[reads.Length][];
         var tasks = new Task<OnlineReadResult>[reads.Length];
-        for (var r = 0; r < reads.Length; r++)
+        var timed = instruments.OnlineStoreRead.Enabled;
+        var started = timed ? Stopwatch.GetTimestamp() : 0;
+        OnlineReadResult[] results;
+        using (var activity = FeastTelemetry.Source.StartActivity("feast online_store.read"))
         {
-            var (keys, rowSlots) = KeysOf(reads[r], columns, rows);
-            slots[r] = rowSlots;
-            tasks[r] = store.ReadAsync(project, reads[r].View, keys, reads[r].Features, cancellationToken);
+            activity?.SetTag("feast.project", project);
+            activity?.SetTag("feast.feature_views", reads.Length);
+            activity?.SetTag("feast.entity_rows", rows);
+            for (var r = 0; r < reads.Length; r++)
+            {
+                var (keys, rowSlots) = KeysOf(reads[r], columns, rows);
+                slots[r] = rowSlots;
+                tasks[r] = store.ReadAsync(project, reads[r].View, keys, reads[r].Features, cancellationToken);
+            }
+            results = reads.Length == 1 ? [await tasks[0].ConfigureAwait(false)] : await Task.WhenAll(tasks).ConfigureAwait(false);
         }
-        var results = reads.Length == 1 ? [await tasks[0].ConfigureAwait(false)] : await Task.WhenAll(tasks).ConfigureAwait(false);
+        if (timed) instruments.OnlineStoreRead.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
         var output = new List<FeatureColumn>(columns.Echoed.Count + plan.Outputs.Length + plan.OnDemand.Length);
         foreach (var (name, values) in columns.Echoed)
@@ -44,11 +55,39 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         foreach (var stored in plan.Outputs)
         {
             var readIndex = Array.IndexOf(reads, stored.Read);
-            output.Add(Column(stored.Name, stored.Read.View.Ttl, results[readIndex], slots[readIndex], stored.Feature, rows, now));
+            var column = Column(stored.Name, stored.Read.View.Ttl, results[readIndex], slots[readIndex], stored.Feature, rows, now);
+            output.Add(column);
+            if (instruments.Statuses.Enabled) CountStatuses(stored.Read.View.Name, column);
         }
         foreach (var step in plan.OnDemand)
+        {
+            var stepStarted = instruments.Transformation.Enabled ? Stopwatch.GetTimestamp() : 0;
             AddOnDemand(step, reads, results, slots, columns, rows, now, output);
-        return new OnlineFeaturesResponse(output, rows);
+            if (stepStarted != 0)
+            {
+                var view = step.Transform.View;
+                instruments.Transformation.Record(Stopwatch.GetElapsedTime(stepStarted).TotalSeconds,
+                    new KeyValuePair<string, object?>("odfv_name", view.Name), new KeyValuePair<string, object?>("mode", ModeOf(view)));
+            }
+        }
+        return new OnlineFeaturesResponse(output, rows) { FeatureViewCount = plan.Reads.Length + plan.OnDemand.Length };
+    }
+
+    internal static string ModeOf(OnDemandFeatureView view) => view.Mode is { Length: > 0 } mode ? mode : "csharp";
+
+    private void CountStatuses(string view, FeatureColumn column)
+    {
+        long present = 0, notFound = 0, outside = 0;
+        foreach (var status in column.Statuses)
+        {
+            if (status == FieldStatus.Present) present++;
+            else if (status == FieldStatus.OutsideMaxAge) outside++;
+            else notFound++;
+        }
+        var name = new KeyValuePair<string, object?>("feature_view", view);
+        if (present > 0) instruments.Statuses.Add(present, name, new KeyValuePair<string, object?>("status", "present"));
+        if (notFound > 0) instruments.Statuses.Add(notFound, name, new KeyValuePair<string, object?>("status", "not_found"));
+        if (outside > 0) instruments.Statuses.Add(outside, name, new KeyValuePair<string, object?>("status", "outside_max_age"));
     }
 
     private OnlinePlan PlanFor(RegistrySnapshot registry, OnlineFeaturesRequest request)
