@@ -9,6 +9,10 @@ using Feast.Cli;
 using Feast.Protos.Serving;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Feast.Server.Tests;
 
@@ -50,6 +54,58 @@ public sealed partial class ServeCommandTests
         {
             TestFiles.DeleteDirectory(repo);
         }
+    }
+
+    [Fact]
+    public async Task Serve_OtlpEndpoint_ExportsTheRequestSpansToTheCollector()
+    {
+        // A stand-in OTLP/HTTP collector on loopback: it keeps the bodies posted to /v1/traces.
+        var traces = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        await using var collector = builder.Build();
+        collector.MapPost("/v1/{signal}", async (string signal, Microsoft.AspNetCore.Http.HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            if (signal == "traces") traces.Enqueue(body.ToArray());
+            return Microsoft.AspNetCore.Http.Results.Ok();
+        });
+        await collector.StartAsync();
+        var collectorUrl = collector.Urls.Single();
+
+        var repo = TestFiles.PythonWrittenRepo();
+        try
+        {
+            await using (var server = await CliServer.StartAsync("-c", repo, "serve", "--port", "0", "--no-grpc", "--no-access-log", "--otlp-endpoint", collectorUrl))
+            {
+                Assert.Contains("OTLP  traces and metrics to " + collectorUrl, server.Output, StringComparison.Ordinal);
+                using var http = new HttpClient { BaseAddress = server.HttpUrl };
+                var fixture = JsonNode.Parse(await File.ReadAllTextAsync(TestFiles.FeastOnlineFixture))!;
+                Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/get-online-features", new StringContent(fixture["request"]!.ToJsonString()))).StatusCode);
+                // Stopping flushes the batch of spans.
+                Assert.Equal(0, await server.StopAsync());
+            }
+
+            var exported = traces.SelectMany(b => b).ToArray();
+            // OTLP protobuf carries span names as UTF-8: ASP.NET Core's request span, the server's and the store's.
+            Assert.Contains("feast /get-online-features", Encoding.UTF8.GetString(exported), StringComparison.Ordinal);
+            Assert.Contains("feast online_store.read", Encoding.UTF8.GetString(exported), StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestFiles.DeleteDirectory(repo);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_OtlpEndpointNotAUrl_IsAUsageError()
+    {
+        var (code, _, error) = await RunToEndAsync("serve", "--otlp-endpoint", "localhost:4318");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--otlp-endpoint 'localhost:4318' is not an http:// or https:// URL", error, StringComparison.Ordinal);
     }
 
     [Fact]

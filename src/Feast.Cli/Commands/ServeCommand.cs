@@ -12,6 +12,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Feast.Cli.Commands;
 
@@ -72,12 +75,21 @@ internal static class ServeCommand
             HelpName = "seconds",
             DefaultValueFactory = _ => 30,
         };
+        var otlp = new Option<Uri?>("--otlp-endpoint")
+        {
+            Description = "Export traces (a span per request, and the store's online reads) and metrics over OTLP/HTTP to this collector, " +
+                "e.g. http://localhost:4318. Default: the OTEL_EXPORTER_OTLP_ENDPOINT environment variable; no export when neither is set.",
+            HelpName = "url",
+            CustomParser = r => Uri.TryCreate(r.Tokens[0].Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : Fail(r, $"--otlp-endpoint '{r.Tokens[0].Value}' is not an http:// or https:// URL."),
+        };
         var command = new Command("serve",
             "Start a feature server for the repo: Feast's HTTP endpoints (/get-online-features, /push, /write-to-online-store, " +
             "/materialize, /materialize-incremental, /health) and Feast's gRPC ServingService, until Ctrl+C.\n" +
             "Example: feast serve --host 0.0.0.0 --port 6566 --grpc-port 6567")
         {
-            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, maxBody, shutdownTimeout,
+            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, maxBody, shutdownTimeout, otlp,
         };
         command.Validators.Add(result =>
         {
@@ -99,7 +111,8 @@ internal static class ServeCommand
             var settings = new ServeSettings(
                 result.GetValue(host)!, result.GetValue(port), result.GetValue(noGrpc) ? null : result.GetValue(grpcPort),
                 TimeSpan.FromSeconds(result.GetValue(registryTtl)), !result.GetValue(noAccessLog), result.GetValue(metrics),
-                result.GetValue(key), result.GetValue(cert), result.GetValue(maxBody), TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)));
+                result.GetValue(key), result.GetValue(cert), result.GetValue(maxBody), TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)),
+                result.GetValue(otlp) ?? OtlpFromEnvironment());
             // The access log is information; ASP.NET Core's own per-request lines would repeat it.
             var levelGiven = result.GetResult(context.Globals.LogLevel) is { Implicit: false };
             using var loggers = context.CreateLoggerFactory(result, LogLevel.Information, b =>
@@ -115,7 +128,48 @@ internal static class ServeCommand
     }
 
     private sealed record ServeSettings(string Host, int Port, int? GrpcPort, TimeSpan RegistryTtl, bool AccessLog, bool Metrics,
-        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout);
+        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout, Uri? OtlpEndpoint);
+
+    private static Uri? Fail(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return null;
+    }
+
+    private static Uri? OtlpFromEnvironment() =>
+        Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } value && Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri : null;
+
+    /// <summary>
+    /// Traces (the server's and the store's spans under ASP.NET Core's request spans) and metrics (the store's
+    /// instruments and ASP.NET Core's) exported over OTLP/HTTP protobuf to <paramref name="endpoint"/>.
+    /// </summary>
+    private static void AddOpenTelemetry(IServiceCollection services, Uri endpoint)
+    {
+        static void Target(OpenTelemetry.Exporter.OtlpExporterOptions o, Uri endpoint, string signal)
+        {
+            o.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+            // With HTTP, the base address is the collector's; each signal has its own path under it.
+            o.Endpoint = new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/" + signal);
+        }
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("feast", serviceVersion: typeof(ServeCommand).Assembly.GetName().Version?.ToString(3)))
+            .WithTracing(t => t
+                .AddSource(ServerTelemetry.Name, FeastTelemetry.Name)
+                .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal))
+                .AddOtlpExporter(o =>
+                {
+                    Target(o, endpoint, "traces");
+                    o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = 1000;
+                }))
+            .WithMetrics(m => m
+                .AddMeter(FeastTelemetry.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddOtlpExporter((o, reader) =>
+                {
+                    Target(o, endpoint, "metrics");
+                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 10_000;
+                }));
+    }
 
     private static async Task<int> RunAsync(CliContext context, string repoPath, string? yamlPath, ServeSettings settings, ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -162,6 +216,8 @@ internal static class ServeCommand
                 o.MaxRequestBodyBytes = settings.MaxRequestBytes;
             });
 
+            if (settings.OtlpEndpoint is { } otlpEndpoint) AddOpenTelemetry(builder.Services, otlpEndpoint);
+
             await using var app = builder.Build();
             app.MapFeast();
             try
@@ -177,6 +233,8 @@ internal static class ServeCommand
             var scheme = certificate is null ? "http" : "https";
             await context.Out.WriteLineAsync($"Serving project {store.Project} from {repoPath}");
             await context.Out.WriteLineAsync($"  HTTP  {Url(scheme, httpListen!)}  POST /get-online-features /push /write-to-online-store /materialize /materialize-incremental, GET /health{(settings.Metrics ? " /metrics" : "")}");
+            if (settings.OtlpEndpoint is { } exporting)
+                await context.Out.WriteLineAsync($"  OTLP  traces and metrics to {exporting}");
             if (grpcListen is not null)
                 await context.Out.WriteLineAsync($"  gRPC  {Url(scheme, grpcListen)}  feast.serving.ServingService, grpc.health.v1.Health (HTTP/2{(certificate is null ? " without TLS" : "")})");
             await context.Out.WriteLineAsync(settings.RegistryTtl > TimeSpan.Zero
