@@ -112,8 +112,25 @@ public sealed partial class FeatureStore
         return result;
     }
 
+    /// <summary>
+    /// Feast's <c>disable_event_timestamp</c>: materializes everything the sources hold (from the epoch to now) and stores
+    /// every row with the current time as its event timestamp, for sources whose timestamps do not mean "when the value
+    /// was true". The latest row per entity still wins by the source's timestamp column.
+    /// </summary>
+    /// <param name="views">The views to load; all online views when null.</param>
+    /// <param name="progress">Receives progress per view.</param>
+    /// <param name="cancellationToken">Cancels the run; a cancelled view records no interval.</param>
+    public async Task<IReadOnlyList<ViewMaterialization>> MaterializeAllAsync(IEnumerable<string>? views = null,
+        IProgress<MaterializationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var registry = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+        var targets = ViewsToMaterialize(registry, views).Select(v => (v, DateTimeOffset.UnixEpoch, now)).ToList();
+        return await MaterializeAllAsync(targets, progress, cancellationToken, stampWith: now).ConfigureAwait(false);
+    }
+
     private async Task<IReadOnlyList<ViewMaterialization>> MaterializeAllAsync(List<(FeatureView View, DateTimeOffset Start, DateTimeOffset End)> targets,
-        IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken)
+        IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken, DateTimeOffset? stampWith = null)
     {
         var materializer = new Materializer(OfflineStore, RequireOnlineStore(), RegistryStore, Project, Config.EntityKeySerializationVersion, _time,
             _loggerFactory.CreateLogger("Feast.Materialization"));
@@ -127,7 +144,7 @@ public sealed partial class FeatureStore
                 results.Add(new ViewMaterialization(view.Name, start, end, 0, TimeSpan.Zero));
                 continue;
             }
-            var (result, registry) = await materializer.RunAsync(view, start, end, progress, cancellationToken).ConfigureAwait(false);
+            var (result, registry) = await materializer.RunAsync(view, start, end, progress, cancellationToken, stampWith).ConfigureAwait(false);
             _registry.Set(registry);
             results.Add(result);
         }
@@ -139,9 +156,18 @@ public sealed partial class FeatureStore
     /// offline (appended once per batch source) or both. Rows carry the join keys, the features and the batch
     /// source's timestamp field, named as the batch source names them.
     /// </summary>
+    /// <param name="pushSourceName">The push source.</param>
+    /// <param name="rows">The rows to push.</param>
+    /// <param name="to">Online, offline, or both.</param>
+    /// <param name="transformOnWrite">
+    /// Compute the outputs of on-demand views stored at write time (<c>write_to_online_store</c>) that read the pushed
+    /// views (Feast's <c>transform_on_write</c>, true). False writes the pushed views only.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the writes.</param>
     /// <exception cref="PushSourceNotFoundException">No view is fed by that push source.</exception>
     /// <exception cref="FeastValidationException">A column is missing, or a value does not fit its declared type.</exception>
-    public async Task PushAsync(string pushSourceName, FeatureRows rows, PushMode to = PushMode.Online, CancellationToken cancellationToken = default)
+    public async Task PushAsync(string pushSourceName, FeatureRows rows, PushMode to = PushMode.Online, bool transformOnWrite = true,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(pushSourceName);
         ArgumentNullException.ThrowIfNull(rows);
@@ -161,7 +187,8 @@ public sealed partial class FeatureStore
             var batches = views.Select(v => (v, writer.ToOnlineBatch(v, rows))).ToList();
             // On-demand views stored at write time and fed by these views get their outputs computed from the same rows.
             var pushed = views.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var onDemand in registry.OnDemandFeatureViews.Values.Where(o => o.WriteToOnlineStore && o.SourceProjections.Any(p => pushed.Contains(p.Name))))
+            var stored = transformOnWrite ? registry.OnDemandFeatureViews.Values : [];
+            foreach (var onDemand in stored.Where(o => o.WriteToOnlineStore && o.SourceProjections.Any(p => pushed.Contains(p.Name))))
             {
                 var (storage, transformed) = TransformForWrite(registry, onDemand, rows, views[0].BatchSource.TimestampField);
                 batches.Add((storage, writer.ToOnlineBatch(storage, transformed)));
@@ -180,9 +207,16 @@ public sealed partial class FeatureStore
     }
 
     /// <summary>Writes <paramref name="rows"/> to the online storage of view <paramref name="featureViewName"/> (Feast's <c>write_to_online_store</c>).</summary>
+    /// <param name="featureViewName">A feature view, stream feature view, or on-demand view with <c>write_to_online_store</c>.</param>
+    /// <param name="rows">The rows to write.</param>
+    /// <param name="transformOnWrite">
+    /// For an on-demand view: run its transformation on the rows (Feast's <c>transform_on_write</c>, true), or, when
+    /// false, store the rows as they are — they must then carry the view's outputs.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the write.</param>
     /// <exception cref="FeatureViewNotFoundException">No such view.</exception>
     /// <exception cref="FeastValidationException">A column is missing, or a value does not fit its declared type.</exception>
-    public async Task WriteToOnlineStoreAsync(string featureViewName, FeatureRows rows, CancellationToken cancellationToken = default)
+    public async Task WriteToOnlineStoreAsync(string featureViewName, FeatureRows rows, bool transformOnWrite = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -190,7 +224,9 @@ public sealed partial class FeatureStore
         {
             if (!onDemand.WriteToOnlineStore)
                 throw new FeastValidationException($"On demand feature view '{featureViewName}' is computed at read time (write_to_online_store is false), so nothing can be written to it. Write to the feature views it reads instead.");
-            (var storage, rows) = TransformForWrite(registry, onDemand, rows, null);
+            (var storage, rows) = transformOnWrite
+                ? TransformForWrite(registry, onDemand, rows, null)
+                : (OnDemandStorage.ViewOf(onDemand), FeatureWriter.Pretransformed(onDemand, rows, _time.GetUtcNow()));
             var stored = Writer().ToOnlineBatch(storage, rows);
             if (stored is not null)
                 await RequireOnlineStore().WriteBatchAsync(Project, storage, stored, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Net;
+using Feast.Protos.Serving;
 
 namespace Feast.Server.Tests;
 
@@ -157,7 +158,6 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["nope"]}""", HttpStatusCode.NotFound, "nope")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["transformed_conv_rate"]}""", HttpStatusCode.BadRequest, "on demand")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": "driver_hourly_stats"}""", HttpStatusCode.UnprocessableEntity, "list")]
-    [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "disable_event_timestamp": true}""", HttpStatusCode.UnprocessableEntity, "disable_event_timestamp")]
     [InlineData("/materialize-incremental", """{}""", HttpStatusCode.UnprocessableEntity, "end_ts")]
     public async Task Materialize_BadRequest_SaysWhy(string path, string body, HttpStatusCode status, string says)
     {
@@ -165,6 +165,22 @@ public sealed class WriteEndpointTests : IAsyncLifetime
 
         Assert.Equal(status, response.StatusCode);
         Assert.Contains(says, (await Answers.ErrorAsync(response)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Materialize_DisableEventTimestamp_LoadsEverythingUpToNow()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        await using var host = await TestHost.StartAsync(repo.Store);
+
+        // No timestamps needed: from the epoch to the server's now, as Feast does.
+        var response = await host.PostAsync("/materialize", """{"disable_event_timestamp": true, "feature_views": ["driver_hourly_stats"]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var read = await repo.Store.GetOnlineFeaturesAsync(["driver_hourly_stats:conv_rate"], [new Dictionary<string, object?> { ["driver_id"] = 1001L }]);
+        Assert.Equal(FieldStatus.Present, read["conv_rate"].Statuses[0]);
+        // Stamped with the store's "now", not the source rows' timestamps (which are hours earlier).
+        Assert.Equal(ServerRepo.Now, read["conv_rate"].EventTimestamps[0]);
     }
 
     [Fact]

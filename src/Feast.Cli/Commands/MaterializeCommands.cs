@@ -20,16 +20,31 @@ internal static class MaterializeCommands
     {
         var start = TimestampArgument.Create("START_TS", "Start of the event-time window, inclusive. ISO-8601; no offset means UTC. Example: 2024-01-01 or 2024-01-01T00:00:00.");
         var end = TimestampArgument.Create("END_TS", "End of the event-time window, inclusive. ISO-8601; no offset means UTC. Example: 2024-01-02T00:00:00Z.");
+        start.Arity = ArgumentArity.ZeroOrOne;
+        end.Arity = ArgumentArity.ZeroOrOne;
         var views = ViewsOption();
+        var disable = new Option<bool>("--disable-event-timestamp")
+        {
+            Description = "Load everything the sources hold (from 1970 to now) and store every row with the current time as its event " +
+                "timestamp, for sources whose timestamps are not event times. No START_TS/END_TS then.",
+        };
         var command = new Command("materialize",
             "Load the latest row per entity with an event timestamp between START_TS and END_TS into the online store, " +
             "for every online feature view (or the --views given), and record the interval.\n" +
             "Example: feast materialize 2024-01-01 2024-01-02T00:00:00 -v driver_hourly_stats")
         {
-            start, end, views,
+            start, end, views, disable,
         };
         command.SetAction((result, ct) =>
         {
+            var given = result.GetResult(start) is { Tokens.Count: > 0 } || result.GetResult(end) is { Tokens.Count: > 0 };
+            if (result.GetValue(disable))
+            {
+                if (given) throw new FeastValidationException("--disable-event-timestamp loads everything up to now; give no START_TS or END_TS with it.");
+                return RunAsync(context, result, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue, result.GetValue(views), ct, disableEventTimestamp: true);
+            }
+            if (result.GetResult(end) is not { Tokens.Count: > 0 })
+                throw new FeastValidationException("Give START_TS and END_TS (e.g. feast materialize 2024-01-01 2024-01-02), or --disable-event-timestamp.");
             var from = result.GetValue(start);
             var to = result.GetValue(end);
             if (from > to)
@@ -57,7 +72,8 @@ internal static class MaterializeCommands
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, ParseResult result, DateTimeOffset? start, DateTimeOffset end, string[]? viewNames, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, ParseResult result, DateTimeOffset? start, DateTimeOffset end, string[]? viewNames, CancellationToken ct,
+        bool disableEventTimestamp = false)
     {
         using var loggers = context.CreateLoggerFactory(result);
         await using var store = context.OpenStore(result, loggers);
@@ -67,7 +83,9 @@ internal static class MaterializeCommands
         var count = FeatureStore.ViewsToMaterialize(registry, selected).Count;
         var storeType = store.Config.OnlineStore?.Type ?? "none";
 
-        var header = start is { } from
+        var header = disableEventTimestamp
+            ? $"Materializing {count} feature views from 1970-01-01 00:00:00+00:00 to now into the {storeType} online store, stamped with the current time."
+            : start is { } from
             ? $"Materializing {count} feature views from {TimestampArgument.Python(from)} to {TimestampArgument.Python(end)} into the {storeType} online store."
             : $"Materializing {count} feature views to {TimestampArgument.Python(end)} into the {storeType} online store.";
         context.Console.WriteLine(header);
@@ -77,7 +95,9 @@ internal static class MaterializeCommands
         IReadOnlyList<ViewMaterialization> done;
         try
         {
-            done = await reporter.RunAsync(progress => start is { } from
+            done = await reporter.RunAsync(progress => disableEventTimestamp
+                ? store.MaterializeAllAsync(selected, progress, ct)
+                : start is { } from
                 ? store.MaterializeAsync(from, end, selected, progress, ct)
                 : store.MaterializeIncrementalAsync(end, selected, progress, ct));
         }

@@ -111,7 +111,7 @@ internal static class OnlineCommands
                 ? new[] { push.BatchSource.TimestampField, push.BatchSource.CreatedTimestampColumn }.Where(c => c.Length > 0).ToHashSet(StringComparer.Ordinal)
                 : [];
             var rows = FeatureRows.FromColumns(ParseData(text, timestampColumns));
-            await store.PushAsync(name, rows, mode, ct);
+            await store.PushAsync(name, rows, mode, cancellationToken: ct);
             await context.Out.WriteLineAsync(
                 $"Pushed {rows.Count} row{(rows.Count == 1 ? "" : "s")} through push source {name} ({result.GetValue(to)}).");
             return ExitCodes.Ok;

@@ -14,7 +14,7 @@ namespace Feast.Server.Http;
 /// token, and answers as Feast's Python server does, errors included.
 /// </summary>
 internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, MaterializationRunner materializations,
-    ILogger<FeastHttpEndpoints> logger)
+    TimeProvider time, ILogger<FeastHttpEndpoints> logger)
 {
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -50,7 +50,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     {
         var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParsePush, ct).ConfigureAwait(false);
         if (!request.AllowRegistryCache) await state.Store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
-        await state.Store.PushAsync(request.PushSourceName, request.Rows, request.To, ct).ConfigureAwait(false);
+        await state.Store.PushAsync(request.PushSourceName, request.Rows, request.To, request.TransformOnWrite, ct).ConfigureAwait(false);
         metrics.Pushed(request.PushSourceName, request.To);
         // Feast answers a push with 200 and no body.
         context.Response.StatusCode = StatusCodes.Status200OK;
@@ -60,12 +60,12 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     {
         var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseWrite, ct).ConfigureAwait(false);
         if (!request.AllowRegistryCache) await state.Store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
-        await state.Store.WriteToOnlineStoreAsync(request.FeatureViewName, request.Rows, ct).ConfigureAwait(false);
+        await state.Store.WriteToOnlineStoreAsync(request.FeatureViewName, request.Rows, request.TransformOnWrite, ct).ConfigureAwait(false);
         await WriteNullAsync(context, ct).ConfigureAwait(false);
     });
 
     public Task Materialize(HttpContext context) => Guard(context, "/materialize", async (context, ct) =>
-        await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterialize, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
+        await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, (utf8) => WriteRequests.ParseMaterialize(utf8, time.GetUtcNow()), ct).ConfigureAwait(false), ct).ConfigureAwait(false));
 
     public Task MaterializeIncremental(HttpContext context) => Guard(context, "/materialize-incremental", async (context, ct) =>
         await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterializeIncremental, ct).ConfigureAwait(false), ct).ConfigureAwait(false));

@@ -4,13 +4,13 @@ using System.Text.Json;
 namespace Feast.Server.Http;
 
 /// <summary>The body of <c>POST /push</c>.</summary>
-internal sealed record PushRequest(string PushSourceName, FeatureRows Rows, PushMode To, bool AllowRegistryCache);
+internal sealed record PushRequest(string PushSourceName, FeatureRows Rows, PushMode To, bool AllowRegistryCache, bool TransformOnWrite = true);
 
 /// <summary>The body of <c>POST /write-to-online-store</c>.</summary>
-internal sealed record WriteRequest(string FeatureViewName, FeatureRows Rows, bool AllowRegistryCache);
+internal sealed record WriteRequest(string FeatureViewName, FeatureRows Rows, bool AllowRegistryCache, bool TransformOnWrite = true);
 
 /// <summary>The body of <c>POST /materialize</c> (with <see cref="Start"/>) or <c>POST /materialize-incremental</c> (without).</summary>
-internal sealed record MaterializeRequest(DateTimeOffset? Start, DateTimeOffset End, IReadOnlyList<string>? FeatureViews);
+internal sealed record MaterializeRequest(DateTimeOffset? Start, DateTimeOffset End, IReadOnlyList<string>? FeatureViews, bool DisableEventTimestamp = false);
 
 /// <summary>
 /// Reads the bodies of the write endpoints as Feast's pydantic models do: required fields must be there with the right
@@ -32,8 +32,7 @@ internal static class WriteRequests
             "online_and_offline" => PushMode.OnlineAndOffline,
             _ => throw new RequestBodyException($"\"to\": \"{to}\" is not a supported push mode; use one of \"online\", \"offline\", \"online_and_offline\"."),
         };
-        _ = OptionalBool(root, "transform_on_write", true);
-        return new PushRequest(name, rows, mode, OptionalBool(root, "allow_registry_cache", true));
+        return new PushRequest(name, rows, mode, OptionalBool(root, "allow_registry_cache", true), OptionalBool(root, "transform_on_write", true));
     }
 
     public static WriteRequest ParseWrite(ReadOnlySpan<byte> utf8)
@@ -41,15 +40,15 @@ internal static class WriteRequests
         var root = Object(RequestBody.ParseJson(utf8), "{\"feature_view_name\": \"...\", \"df\": {\"column\": [...]}}");
         var name = RequiredString(root, "feature_view_name");
         var rows = Rows(Required(root, "df"));
-        _ = OptionalBool(root, "transform_on_write", true);
-        return new WriteRequest(name, rows, OptionalBool(root, "allow_registry_cache", true));
+        return new WriteRequest(name, rows, OptionalBool(root, "allow_registry_cache", true), OptionalBool(root, "transform_on_write", true));
     }
 
-    public static MaterializeRequest ParseMaterialize(ReadOnlySpan<byte> utf8)
+    public static MaterializeRequest ParseMaterialize(ReadOnlySpan<byte> utf8, DateTimeOffset now)
     {
         var root = Object(RequestBody.ParseJson(utf8), "{\"start_ts\": \"2024-01-01T00:00:00\", \"end_ts\": \"2024-01-02T00:00:00\", \"feature_views\": [...]}");
+        // As Feast: everything from the epoch to now, whatever timestamps the body gives, stamped with the current time.
         if (OptionalBool(root, "disable_event_timestamp", false))
-            throw new RequestBodyException("\"disable_event_timestamp\": true is not supported by Feast.NET yet; give \"start_ts\" and \"end_ts\".");
+            return new MaterializeRequest(DateTimeOffset.UnixEpoch, now, Views(root), DisableEventTimestamp: true);
         var start = Timestamp(root, "start_ts");
         var end = Timestamp(root, "end_ts");
         if (start >= end)

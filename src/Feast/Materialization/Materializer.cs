@@ -23,15 +23,16 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
     private const int SliceRows = 8192;
 
     /// <summary>Materializes <paramref name="view"/> over [<paramref name="start"/>, <paramref name="end"/>] and records the interval.</summary>
+    /// <remarks>With <paramref name="stampWith"/>, every row is stored with that event timestamp instead of its own (Feast's disable_event_timestamp).</remarks>
     public async Task<(ViewMaterialization Result, P.Registry Registry)> RunAsync(FeatureView view, DateTimeOffset start, DateTimeOffset end,
-        IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken)
+        IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken, DateTimeOffset? stampWith = null)
     {
         var began = time.GetTimestamp();
         var request = new PullRequest(view.BatchSource, [.. view.JoinKeys], [.. view.Features.Select(f => f.Name)], start, end);
         var total = await offline.CountLatestAsync(request, cancellationToken).ConfigureAwait(false);
         progress?.Report(new MaterializationProgress(view.Name, start, end, 0, total, TimeSpan.Zero, false));
 
-        var rows = await CopyAsync(view, request, total, began, progress, cancellationToken).ConfigureAwait(false);
+        var rows = await CopyAsync(view, request, total, began, progress, stampWith, cancellationToken).ConfigureAwait(false);
         var written = await RecordAsync(view.Name, start, end, cancellationToken).ConfigureAwait(false);
         var elapsed = time.GetElapsedTime(began);
         progress?.Report(new MaterializationProgress(view.Name, start, end, rows, total ?? rows, elapsed, true));
@@ -40,11 +41,11 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
     }
 
     private async Task<long> CopyAsync(FeatureView view, PullRequest request, long? total, long began, IProgress<MaterializationProgress>? progress,
-        CancellationToken cancellationToken)
+        DateTimeOffset? stampWith, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<OnlineWriteBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var converter = new BatchConverter(view, keyVersion);
+        var converter = new BatchConverter(view, keyVersion, stampWith);
         var producer = Task.Run(async () =>
         {
             try
@@ -123,7 +124,7 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
     }
 
     /// <summary>Turns pulled Arrow batches into online rows: typed values, serialized keys, timestamps.</summary>
-    private sealed class BatchConverter(FeatureView view, int keyVersion)
+    private sealed class BatchConverter(FeatureView view, int keyVersion, DateTimeOffset? stampWith)
     {
         private readonly string[] _joinKeys = [.. view.JoinKeys];
         private readonly string[] _features = [.. view.Features.Select(f => f.Name)];
@@ -151,7 +152,7 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
                     key = EntityKeySerializer.Serialize(_joinKeys, keyValues, keyVersion);
                 }
                 for (var f = 0; f < values.Length; f++) values[f] = featureReaders[f](row);
-                var stamp = eventTs(row)
+                var stamp = stampWith ?? eventTs(row)
                     ?? throw new FeastValidationException($"Feature view '{view.Name}': a row of its source has no event timestamp; every row needs one.");
                 result.Add(key, values, stamp, createdTs?.Invoke(row));
             }

@@ -104,6 +104,31 @@ internal sealed class FeatureWriter(int keyVersion, ILogger logger)
         return FeatureRows.FromColumns(output.ToDictionary(p => p.Key, p => (IReadOnlyList<object?>)p.Value, StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// The rows to store for on-demand view <paramref name="view"/> when they already carry its outputs
+    /// (<c>transform_on_write: false</c>): the join keys and outputs as given, and <c>event_timestamp</c> from the rows
+    /// or <paramref name="now"/>.
+    /// </summary>
+    public static FeatureRows Pretransformed(OnDemandFeatureView view, FeatureRows rows, DateTimeOffset now)
+    {
+        var names = rows.ColumnNames;
+        var missing = view.EntityColumns.Concat(view.Features).Select(f => f.Name).Where(n => !names.Contains(n)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new FeastValidationException(
+                $"On demand feature view '{view.Name}' is written without its transformation (transform_on_write is false), so the rows must carry its "
+                + $"join keys and outputs, but {string.Join(", ", missing.Select(m => $"'{m}'"))} {(missing.Count == 1 ? "is" : "are")} missing. "
+                + "Add the columns, or write with transform_on_write true.");
+        }
+        var output = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
+        foreach (var field in view.EntityColumns.Concat(view.Features))
+            output[field.Name] = Enumerable.Range(0, rows.Count).Select(rows.Column(field.Name)).ToList();
+        output["event_timestamp"] = names.Contains("event_timestamp")
+            ? Enumerable.Range(0, rows.Count).Select(rows.Column("event_timestamp")).ToList()
+            : Enumerable.Repeat<object?>(now, rows.Count).ToList();
+        return FeatureRows.FromColumns(output);
+    }
+
     /// <summary>Appends <paramref name="rows"/> to the batch source of <paramref name="view"/>; the columns must be the source's columns.</summary>
     public async Task WriteOfflineAsync(IOfflineStore offline, FeatureView view, FeatureRows rows, CancellationToken cancellationToken)
     {

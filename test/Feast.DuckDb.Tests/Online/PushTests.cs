@@ -197,6 +197,37 @@ public class PushTests
     }
 
     [Fact]
+    public async Task TransformOnWriteFalse_StoresTheGivenOutputs_AndPushSkipsTheOnDemandView()
+    {
+        await using var loop = await CreateAsync("", Doubled);
+        var given = FeatureRows.FromColumns(new Dictionary<string, IReadOnlyList<object?>>
+        {
+            ["driver_id"] = [1011L], ["event_timestamp"] = [Now], ["conv_rate_doubled"] = [7.0],
+        });
+
+        await loop.Store.WriteToOnlineStoreAsync("fresh_doubled", given, transformOnWrite: false);
+        await loop.Store.PushAsync("driver_stats_push_source", Row(1012, 0.25f, Now), transformOnWrite: false);
+
+        var response = await loop.ReadAsync(["fresh_doubled:conv_rate_doubled", "driver_hourly_stats_fresh:conv_rate"], 1011, 1012);
+        Assert.Equal([7.0, null], response.ToDictionary()["conv_rate_doubled"]);
+        Assert.Equal([null, 0.25f], response.ToDictionary()["conv_rate"]);
+    }
+
+    [Fact]
+    public async Task TransformOnWriteFalse_WithoutTheOutputs_NamesThemAndWritesNothing()
+    {
+        await using var loop = await CreateAsync("", Doubled);
+
+        var error = await Assert.ThrowsAsync<FeastValidationException>(() =>
+            loop.Store.WriteToOnlineStoreAsync("fresh_doubled", Row(1013, 1.5f, Now), transformOnWrite: false));
+
+        Assert.Contains("'conv_rate_doubled' is missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("transform_on_write", error.Message, StringComparison.Ordinal);
+        var response = await loop.ReadAsync(["fresh_doubled:conv_rate_doubled"], 1013);
+        Assert.Equal(FieldStatus.NotFound, response["conv_rate_doubled"].Statuses[0]);
+    }
+
+    [Fact]
     public async Task WriteToOnlineStore_ReadTimeOnDemandView_IsRejected()
     {
         await using var loop = await CreateAsync();

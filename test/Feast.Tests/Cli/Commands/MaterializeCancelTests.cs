@@ -56,3 +56,46 @@ public sealed class MaterializeCancelTests : IAsyncLifetime
         Assert.Empty(registry.FeatureViews.Single(v => v.Spec.Name == "driver_hourly_stats_fresh").Meta?.MaterializationIntervals ?? []);
     }
 }
+
+/// <summary><c>feast materialize --disable-event-timestamp</c>: everything up to now, stamped with the current time.</summary>
+public sealed class MaterializeDisableEventTimestampTests : IAsyncLifetime
+{
+    private InitRepo _repo = null!;
+
+    public async Task InitializeAsync()
+    {
+        _repo = await InitRepo.CreateAsync("driver_stamp");
+        (await _repo.RunAsync("apply")).ExpectOk();
+    }
+
+    public Task DisposeAsync()
+    {
+        _repo.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task DisableEventTimestamp_LoadsEverything_StampedNow()
+    {
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var run = (await _repo.RunAsync("materialize", "--disable-event-timestamp", "-v", "driver_hourly_stats")).ExpectOk();
+        var read = (await _repo.RunAsync("get-online-features", "-f", "driver_hourly_stats:conv_rate", "-e", "driver_id=1001")).ExpectOk();
+
+        Assert.Contains("stamped with the current time", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"PRESENT\"", read.Stdout, StringComparison.Ordinal);
+        var stamp = System.Text.Json.JsonDocument.Parse(read.Stdout).RootElement.GetProperty("results")[1].GetProperty("event_timestamps")[0].GetString()!;
+        Assert.True(DateTimeOffset.Parse(stamp, System.Globalization.CultureInfo.InvariantCulture) >= before, stamp);
+    }
+
+    [Theory]
+    [InlineData("--disable-event-timestamp", "2024-01-01", "2024-01-02")]
+    [InlineData("2024-01-01")]
+    public async Task BadTimestampCombinations_SayWhatToGive(params string[] args)
+    {
+        var result = await _repo.RunAsync(["materialize", .. args]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("START_TS", result.Stderr, StringComparison.Ordinal);
+    }
+}
