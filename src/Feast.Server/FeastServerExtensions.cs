@@ -35,6 +35,8 @@ public static class FeastServerExtensions
         services.TryAddSingleton<MaterializationRunner>();
         services.TryAddSingleton<FeastServingService>();
         services.AddHostedService<RegistryRefresher>();
+        services.TryAddSingleton<OfflinePushBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OfflinePushBatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, RequestLoggingStartupFilter>());
         services.AddRouting();
         services.AddGrpc();

@@ -41,6 +41,12 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 142, Level = LogLevel.Error, Message = "Background materialization of {Views} failed")]
     public static partial void BackgroundMaterializationFailed(ILogger logger, string views, Exception exception);
 
+    [LoggerMessage(EventId = 150, Level = LogLevel.Debug, Message = "Offline push batch for {PushSource}: {Rows} rows written")]
+    public static partial void OfflinePushFlushed(ILogger logger, string pushSource, int rows);
+
+    [LoggerMessage(EventId = 151, Level = LogLevel.Error, Message = "Offline push batch for {PushSource} ({Rows} rows) could not be written: {Reason}")]
+    public static partial void OfflinePushFailed(ILogger logger, string pushSource, int rows, string reason, Exception exception);
+
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Health check: the online store did not answer ({Reason})")]
     public static partial void OnlineStoreUnhealthy(ILogger logger, string reason, Exception exception);
 }

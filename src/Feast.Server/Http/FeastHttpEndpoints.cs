@@ -14,7 +14,7 @@ namespace Feast.Server.Http;
 /// token, and answers as Feast's Python server does, errors included.
 /// </summary>
 internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, MaterializationRunner materializations,
-    TimeProvider time, ILogger<FeastHttpEndpoints> logger)
+    OfflinePushBatcher offlinePushes, TimeProvider time, ILogger<FeastHttpEndpoints> logger)
 {
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -50,6 +50,19 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     {
         var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParsePush, ct).ConfigureAwait(false);
         if (!request.AllowRegistryCache) await state.Store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
+        if (offlinePushes.Enabled && request.To is PushMode.Offline or PushMode.OnlineAndOffline)
+        {
+            // Batched offline writes (Feast's offline_push_batching): the online part now, the offline part buffered; 202.
+            var registry = await state.Store.GetRegistryAsync(cancellationToken: ct).ConfigureAwait(false);
+            if (!registry.FeatureViews.Values.Concat(registry.StreamFeatureViews.Values).Any(v => v.StreamSource is PushSource push && push.Name == request.PushSourceName))
+                throw new PushSourceNotFoundException(request.PushSourceName);
+            if (request.To == PushMode.OnlineAndOffline)
+                await state.Store.PushAsync(request.PushSourceName, request.Rows, PushMode.Online, request.TransformOnWrite, ct).ConfigureAwait(false);
+            offlinePushes.Enqueue(request.PushSourceName, request.Rows, request.AllowRegistryCache, request.TransformOnWrite);
+            metrics.Pushed(request.PushSourceName, request.To);
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
         await state.Store.PushAsync(request.PushSourceName, request.Rows, request.To, request.TransformOnWrite, ct).ConfigureAwait(false);
         metrics.Pushed(request.PushSourceName, request.To);
         // Feast answers a push with 200 and no body.
