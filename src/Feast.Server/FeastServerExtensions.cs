@@ -31,6 +31,7 @@ public static class FeastServerExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FeastServerState>();
         services.TryAddSingleton<ServerMetrics>();
+        services.TryAddSingleton<FeastAuthorization>();
         services.TryAddSingleton<FeastHttpEndpoints>();
         services.TryAddSingleton<MaterializationRunner>();
         services.TryAddSingleton<FeastServingService>();

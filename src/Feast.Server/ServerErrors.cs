@@ -51,6 +51,7 @@ internal static class ServerErrors
     {
         RequestBodyTooLargeException e => new(413, StatusCode.ResourceExhausted, e.FeastErrorClass, e.Message),
         RequestBodyException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
+        Hosting.UnauthenticatedException e => new(401, StatusCode.Unauthenticated, e.FeastErrorClass, e.Message),
         FeastObjectNotFoundException e => new(404, StatusCode.NotFound, e.FeastErrorClass, e.Message),
         PushSourceNotFoundException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
         FeastValidationException e => new(400, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),

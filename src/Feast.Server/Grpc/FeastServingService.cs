@@ -13,7 +13,7 @@ namespace Feast.Server.Grpc;
 /// Feast's gRPC <c>ServingService</c> (as Feast's Go feature server serves it): <c>GetFeastServingInfo</c> and
 /// <c>GetOnlineFeatures</c>, with errors mapped to status codes by the same table as the HTTP endpoints.
 /// </summary>
-internal sealed class FeastServingService(FeastServerState state, ServerMetrics metrics, ILogger<FeastServingService> logger) : ServingServiceBase
+internal sealed class FeastServingService(FeastServerState state, ServerMetrics metrics, FeastAuthorization auth, ILogger<FeastServingService> logger) : ServingServiceBase
 {
     /// <summary>The trailer that names the error class of a failed call (Feast's class name for Feast's errors).</summary>
     public const string ErrorClassTrailer = "feast-error-class";
@@ -33,7 +33,9 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
         using var activity = ServerTelemetry.Start(nameof(GetOnlineFeatures), state.Store.Project);
         try
         {
-            var response = await state.Store.GetOnlineFeaturesAsync(ToRequest(request), ct).ConfigureAwait(false);
+            var read = ToRequest(request);
+            await auth.AuthorizeAsync(context.GetHttpContext(), r => FeastAuthorization.OnlineRead(r, read), [AuthzedAction.ReadOnline], ct).ConfigureAwait(false);
+            var response = await state.Store.GetOnlineFeaturesAsync(read, ct).ConfigureAwait(false);
             metrics.OnlineFeaturesServed(response.RowCount);
             RequestShape.Set(context.GetHttpContext(), response);
             activity?.SetTag("feast.entity_rows", response.RowCount);
