@@ -25,6 +25,6 @@ internal sealed record LoadShape(string Id, int Entities, int Views, int Rate, i
         new("1x250", 1, 25, Rate: 100, Concurrency: 16, Pool: 1_000),
         new("100x50", 100, 5, Rate: 100, Concurrency: 16, Pool: 200),
         new("100x250", 100, 25, Rate: 30, Concurrency: 16, Pool: 200),
-        new("10kx50", ServerData.Entities, 5, Rate: 30, Concurrency: 4, Pool: 4),
+        new("10kx50", ServerData.Entities, 5, Rate: 30, Concurrency: 2, Pool: 4),
     ];
 }

@@ -97,6 +97,23 @@ internal sealed class ServerProcess : IAsyncDisposable
         return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
     }
 
+    /// <summary>
+    /// Waits until the process is idle (under 5% of a core over a quarter second), at most <paramref name="limit"/>:
+    /// a server still working through requests a timed-out run left behind would slow the next run.
+    /// </summary>
+    public async Task<TimeSpan> SettleAsync(TimeSpan limit)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start) < limit)
+        {
+            var before = CpuTime();
+            await Task.Delay(250);
+            if ((CpuTime() - before).TotalMilliseconds < 12.5)
+                break;
+        }
+        return Stopwatch.GetElapsedTime(start);
+    }
+
     /// <summary>Resident set size now and at its peak (VmRSS, VmHWM), in bytes.</summary>
     public (long Rss, long Peak) Memory()
     {

@@ -19,6 +19,20 @@ internal static class ServerRunner
 
     public static async Task<int> RunAsync(string[] args)
     {
+        try
+        {
+            return await RunCoreAsync(args);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // Setup problems (a store not registered, a service variable not set, a server that did not start) are messages, not stack traces.
+            await Console.Error.WriteLineAsync($"server: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunCoreAsync(string[] args)
+    {
         var settings = ServerLoadSettings.Parse(args);
         var options = settings.Bench;
         var root = BenchOptions.RepoRoot();
@@ -89,16 +103,16 @@ internal static class ServerRunner
             var servers = new[] { (Key: "feast", Server: feast, Path: "/get-online-features"), (Key: "bare", Server: bare, Path: "/bare/" + shape.Id) };
             foreach (var (key, server, path) in servers)
             {
-                runs[key + ".open"] = await LoadAsync(server, settings, data, shape, path, sizes[shape.Id], closed: false);
+                runs[key + ".open"] = await LoadAsync(server, [feast, bare], settings, data, shape, path, sizes[shape.Id], closed: false);
             }
             foreach (var (key, server, path) in servers)
             {
-                runs[key + ".closed"] = await LoadAsync(server, settings, data, shape, path, sizes[shape.Id], closed: true);
+                runs[key + ".closed"] = await LoadAsync(server, [feast, bare], settings, data, shape, path, sizes[shape.Id], closed: true);
             }
             if (settings.Wrk && shape.Entities == 1)
             {
                 foreach (var (key, server, path) in servers)
-                    runs[key + ".wrk"] = await WrkAsync(server, settings, data, shape, path, logs);
+                    runs[key + ".wrk"] = await WrkAsync(server, [feast, bare], settings, data, shape, path, logs);
             }
             results.Add(new ShapeResult(shape, sizes[shape.Id], runs));
         }
@@ -156,11 +170,11 @@ internal static class ServerRunner
         return body;
     }
 
-    private static async Task<Run> LoadAsync(ServerProcess server, ServerLoadSettings settings, ServerData data, LoadShape shape, string path, long size, bool closed)
+    private static async Task<Run> LoadAsync(ServerProcess server, ServerProcess[] servers, ServerLoadSettings settings, ServerData data, LoadShape shape, string path, long size, bool closed)
     {
         var quick = settings.Bench.Quick;
         var big = shape.Entities == ServerData.Entities;
-        var duration = closed ? (quick ? 3 : 10) : big ? (quick ? 5 : 15) : (quick ? 5 : 25);
+        var duration = closed ? big ? (quick ? 10 : 20) : (quick ? 3 : 10) : big ? (quick ? 5 : 10) : (quick ? 5 : 25);
         string[] args =
         [
             "--url", server.Url(path).ToString(), "--requests", data.RequestFile(shape), "--expect-bytes", size.ToString(CultureInfo.InvariantCulture),
@@ -169,6 +183,12 @@ internal static class ServerRunner
                 ? new[] { "--concurrency", (settings.Concurrency ?? shape.Concurrency).ToString(CultureInfo.InvariantCulture) }
                 : ["--rate", shape.Rate.ToString(CultureInfo.InvariantCulture), "--connections", settings.Connections.ToString(CultureInfo.InvariantCulture)],
         ];
+        foreach (var other in servers)
+        {
+            var waited = await other.SettleAsync(TimeSpan.FromSeconds(120));
+            if (waited > TimeSpan.FromSeconds(1))
+                Console.WriteLine(Invariant($"    (waited {waited.TotalSeconds:F1} s for {other.Name} to go idle)"));
+        }
         var load = ProcessMemory.LoadAverage();
         var cpu = TimeSpan.Zero;
         var result = await LoadGeneratorProcess.RunAsync(args, () => cpu = server.CpuTime());
@@ -183,8 +203,10 @@ internal static class ServerRunner
     }
 
     /// <summary>Cross-check of the closed loop with wrk (<c>wrk -t2 -c32 -d10s -s post.lua</c>); null when wrk is not installed.</summary>
-    private static async Task<Run> WrkAsync(ServerProcess server, ServerLoadSettings settings, ServerData data, LoadShape shape, string path, string logs)
+    private static async Task<Run> WrkAsync(ServerProcess server, ServerProcess[] servers, ServerLoadSettings settings, ServerData data, LoadShape shape, string path, string logs)
     {
+        foreach (var other in servers)
+            await other.SettleAsync(TimeSpan.FromSeconds(120));
         var script = Path.Combine(logs, $"post-{shape.Id}.lua");
         var body = File.ReadLines(data.RequestFile(shape)).First();
         await File.WriteAllTextAsync(script, $"""
@@ -252,7 +274,9 @@ internal static class ServerRunner
                 + Invariant($"**Open loop**: requests due at a fixed rate over {settings.Connections} connections; latency is measured from each request's *due* time, ")
                 + "so a stall is charged to every request it delays (no coordinated omission); `late p99` is how late the generator itself handed requests to HttpClient. "
                 + "**Closed loop**: N requests in flight, each loop sending the next when its answer is in; max rps = successful answers per second. "
-                + Invariant($"Each run starts with {(options.Quick ? 1 : 2)} s of unmeasured warm-up; open loops run {(options.Quick ? 5 : 25)} s ({(options.Quick ? 5 : 15)} s for all entities), closed loops {(options.Quick ? 3 : 10)} s."))
+                + Invariant($"Each run starts with {(options.Quick ? 1 : 2)} s of unmeasured warm-up (closed loop over the same connections); open loops run {(options.Quick ? 5 : 25)} s ({(options.Quick ? 5 : 10)} s for all entities), ")
+                + Invariant($"closed loops {(options.Quick ? 3 : 10)} s ({(options.Quick ? 10 : 20)} s for all entities); only answers that arrive inside the window count. Requests time out after 10 s (30 s for all entities). ")
+                + "Before each run the runner waits until both servers are idle, so requests a timed-out run left behind do not slow the next one.")
             .AppendLine("- **CPU**: server CPU per request is the server process's user + system time (from /proc) over the measured window divided by the requests sent in it; "
                 + "it is less sensitive to other load on the machine than the latencies. Cores = CPU time / window. "
                 + "**The machine has 2 cores: the load generator runs on the same cores as the server and takes a share of them in the closed loop** (its CPU is in the tables).");
@@ -261,15 +285,40 @@ internal static class ServerRunner
         md.AppendLine().AppendLine(Invariant($"feast serve's resident set at the end: {MiB(memory.Rss)} (peak {MiB(memory.Peak)})."));
 
         md.AppendLine().AppendLine("## Summary").AppendLine();
-        md.AppendLine("| shape | answer | fixed rate | feast p50 | feast p99 | feast p99.9 | feast ok | bare p99 | max rps feast | max rps bare | feast / bare |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("Fixed rate: open loop, latency from each request's due time. Max rps: closed loop with the .NET generator "
+            + "(wrk's figure in brackets where run). CPU/req: the server process's CPU time per answer in the closed loop.").AppendLine();
+        md.AppendLine("| shape | answer | fixed rate | feast p50 | feast p99 | feast p99.9 | feast ok | bare p99 | max rps feast | max rps bare | feast / bare | CPU/req feast | CPU/req bare |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var fo = r.Runs["feast.open"].Result;
             var bo = r.Runs["bare.open"].Result;
             var fc = r.Runs["feast.closed"].Result;
             var bc = r.Runs["bare.closed"].Result;
-            md.AppendLine(Invariant($"| {r.Shape.Id} | {r.Bytes:N0} B | {r.Shape.Rate} rps | {Ms(fo.P50)} | **{Ms(fo.P99)}** | {Ms(fo.P999)} | {fo.SuccessPercent:F2}% | {Ms(bo.P99)} | **{fc.Rps:N0}** | {bc.Rps:N0} | **{100 * fc.Rps / bc.Rps:F0}%** |"));
+            string Wrk(string key) => r.Runs.TryGetValue(key, out var w) ? Invariant($" ({w.Result.Rps:N0})") : "";
+            md.AppendLine(Invariant($"| {r.Shape.Id} | {r.Bytes:N0} B | {r.Shape.Rate} rps | {Ms(fo.P50)} | **{Ms(fo.P99)}** | {Ms(fo.P999)} | {fo.SuccessPercent:F2}% | {Ms(bo.P99)} | **{fc.Rps:N0}**{Wrk("feast.wrk")} | {bc.Rps:N0}{Wrk("bare.wrk")} | **{Ratio(fc.Rps, bc.Rps)}** | {CpuPerRequest(r.Runs["feast.closed"])} | {CpuPerRequest(r.Runs["bare.closed"])} |"));
+        }
+
+        md.AppendLine().AppendLine("## Goals of issue 5").AppendLine();
+        md.AppendLine("| goal | result | met |").AppendLine("|---|---|---|");
+        var byId = results.ToDictionary(r => r.Shape.Id, StringComparer.Ordinal);
+        if (byId.TryGetValue("1x50", out var one))
+        {
+            var p99 = one.Runs["feast.open"].Result.P99;
+            md.AppendLine(Invariant($"| p99 ≤ 1.78 ms for 1×50 at 100 rps | {Ms(p99)} | {Met(p99 <= 1_780)} |"));
+            var rps = one.Runs["feast.closed"].Result.Rps;
+            var wrk = one.Runs.TryGetValue("feast.wrk", out var w) ? w.Result.Rps : double.NaN;
+            md.AppendLine(Invariant($"| ≥ 5,000 rps closed loop for 1×50 on 2 cores | {rps:N0} rps (.NET generator){(double.IsNaN(wrk) ? "" : Invariant($", {wrk:N0} rps (wrk)"))} | {Met(Math.Max(rps, double.IsNaN(wrk) ? 0 : wrk) >= 5_000)} |"));
+        }
+        foreach (var r in results)
+        {
+            var ratio = r.Runs["feast.closed"].Result.Rps / r.Runs["bare.closed"].Result.Rps;
+            md.AppendLine(Invariant($"| ≥ 50% of the bare endpoint's throughput, {r.Shape.Id} | {Ratio(r.Runs["feast.closed"].Result.Rps, r.Runs["bare.closed"].Result.Rps)} | {Met(ratio >= 0.5)} |"));
+        }
+        if (byId.TryGetValue("100x250", out var big))
+        {
+            var ok = big.Runs["feast.open"].Result.SuccessPercent;
+            md.AppendLine(Invariant($"| 100% success for 100×250 at 30 rps | {ok:F2}% | {Met(ok >= 100)} |"));
         }
 
         foreach (var r in results)
@@ -288,11 +337,9 @@ internal static class ServerRunner
                     "closed" => Invariant($"closed, {settings.Concurrency ?? r.Shape.Concurrency} in flight"),
                     _ => "wrk -t2 -c32 (cross-check)",
                 };
-                var requests = x.Mode == "wrk" ? x.Rps * x.Seconds : x.Sent;
-                var cpuPerRequest = requests > 0 ? run.ServerCpuMs * 1000 / requests : double.NaN;
                 var seconds = x.Seconds;
                 md.AppendLine(Invariant(
-                    $"| {server} | {mode} | {(x.Mode == "wrk" ? "–" : x.Sent.ToString("N0", CultureInfo.InvariantCulture))} | {(x.Mode == "wrk" ? (x.Failed == 0 ? "no errors" : "errors") : $"{x.SuccessPercent:F2}%")} | {x.Rps:N0} | {Ms(x.P50)} | {Ms(x.P90)} | {Ms(x.P99)} | {Ms(x.P999)} | {Ms(x.Max)} | {Ms(x.LateP99)} | {cpuPerRequest:F0} µs | {run.ServerCpuMs / 1000 / seconds:F2} | {(double.IsNaN(x.CpuMs) ? "–" : (x.CpuMs / 1000 / seconds).ToString("F2", CultureInfo.InvariantCulture))} | {run.LoadAverage:F1} |"));
+                    $"| {server} | {mode} | {(x.Mode == "wrk" ? "–" : x.Sent.ToString("N0", CultureInfo.InvariantCulture))} | {(x.Mode == "wrk" ? (x.Failed == 0 ? "no errors" : "errors") : $"{x.SuccessPercent:F2}%")} | {x.Rps:N0} | {Ms(x.P50)} | {Ms(x.P90)} | {Ms(x.P99)} | {Ms(x.P999)} | {Ms(x.Max)} | {Ms(x.LateP99)} | {CpuPerRequest(run)} | {run.ServerCpuMs / 1000 / seconds:F2} | {(double.IsNaN(x.CpuMs) ? "–" : (x.CpuMs / 1000 / seconds).ToString("F2", CultureInfo.InvariantCulture))} | {run.LoadAverage:F1} |"));
             }
             var failures = r.Runs.Where(p => p.Value.Result.FirstError is not null && p.Value.Result.Mode != "wrk").ToList();
             foreach (var (key, run) in failures)
@@ -301,6 +348,21 @@ internal static class ServerRunner
                 md.AppendLine();
         }
         return md.ToString();
+    }
+
+    private static string Met(bool met) => met ? "yes" : "**no**";
+
+    private static string Ratio(double feast, double bare) => bare > 0 ? Invariant($"{100 * feast / bare:F0}%") : "–";
+
+    /// <summary>The server's CPU time per request answered in the window.</summary>
+    private static string CpuPerRequest(Run run)
+    {
+        var x = run.Result;
+        var requests = x.Mode == "wrk" ? x.Rps * x.Seconds : x.Sent;
+        if (requests <= 0)
+            return "–";
+        var us = run.ServerCpuMs * 1000 / requests;
+        return us >= 10_000 ? Invariant($"{us / 1000:F0} ms") : Invariant($"{us:F0} µs");
     }
 
     private sealed record Run(LoadResult Result, double LoadAverage, double ServerCpuMs);
