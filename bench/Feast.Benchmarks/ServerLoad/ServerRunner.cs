@@ -196,7 +196,7 @@ internal static class ServerRunner
         var serverCpu = (server.CpuTime() - cpu).TotalMilliseconds;
         var run = new Run(result, load, serverCpu);
         Console.WriteLine(Invariant(
-            $"  {server.Name,-12} {(closed ? $"closed c={settings.Concurrency ?? shape.Concurrency}" : $"open {shape.Rate} rps"),-14} {result.Rps,8:F0} rps  ok {result.SuccessPercent,6:F2}%  p50 {Ms(result.P50)}  p99 {Ms(result.P99)}  p99.9 {Ms(result.P999)}  max {Ms(result.Max)}  late p99 {Ms(result.LateP99)}  server cpu {serverCpu / 1000:F1} s  loadgen cpu {result.CpuMs / 1000:F1} s  load {load:F1}"));
+            $"  {server.Name,-12} {(closed ? $"closed c={settings.Concurrency ?? shape.Concurrency}" : $"open {shape.Rate} rps"),-14} {Rps(result.Rps),8} rps  ok {result.SuccessPercent,6:F2}%  p50 {Ms(result.P50)}  p99 {Ms(result.P99)}  p99.9 {Ms(result.P999)}  max {Ms(result.Max)}  late p99 {Ms(result.LateP99)}  server cpu {serverCpu / 1000:F1} s  loadgen cpu {result.CpuMs / 1000:F1} s  load {load:F1}"));
         if (result.FirstError is not null)
             Console.WriteLine($"    first failure: {result.FirstError}");
         return run;
@@ -295,8 +295,9 @@ internal static class ServerRunner
             var bo = r.Runs["bare.open"].Result;
             var fc = r.Runs["feast.closed"].Result;
             var bc = r.Runs["bare.closed"].Result;
-            string Wrk(string key) => r.Runs.TryGetValue(key, out var w) ? Invariant($" ({w.Result.Rps:N0})") : "";
-            md.AppendLine(Invariant($"| {r.Shape.Id} | {r.Bytes:N0} B | {r.Shape.Rate} rps | {Ms(fo.P50)} | **{Ms(fo.P99)}** | {Ms(fo.P999)} | {fo.SuccessPercent:F2}% | {Ms(bo.P99)} | **{fc.Rps:N0}**{Wrk("feast.wrk")} | {bc.Rps:N0}{Wrk("bare.wrk")} | **{Ratio(fc.Rps, bc.Rps)}** | {CpuPerRequest(r.Runs["feast.closed"])} | {CpuPerRequest(r.Runs["bare.closed"])} |"));
+            string Wrk(string key) => r.Runs.TryGetValue(key, out var w) ? Invariant($" ({Rps(w.Result.Rps)})") : "";
+            string WrkRatio() => r.Runs.TryGetValue("feast.wrk", out var f) && r.Runs.TryGetValue("bare.wrk", out var b) ? $" ({Ratio(f.Result.Rps, b.Result.Rps)})" : "";
+            md.AppendLine(Invariant($"| {r.Shape.Id} | {r.Bytes:N0} B | {r.Shape.Rate} rps | {Ms(fo.P50)} | **{Ms(fo.P99)}** | {Ms(fo.P999)} | {fo.SuccessPercent:F2}% | {Ms(bo.P99)} | **{Rps(fc.Rps)}**{Wrk("feast.wrk")} | {Rps(bc.Rps)}{Wrk("bare.wrk")} | **{Ratio(fc.Rps, bc.Rps)}**{WrkRatio()} | {CpuPerRequest(r.Runs["feast.closed"])} | {CpuPerRequest(r.Runs["bare.closed"])} |"));
         }
 
         md.AppendLine().AppendLine("## Goals of issue 5").AppendLine();
@@ -308,7 +309,7 @@ internal static class ServerRunner
             md.AppendLine(Invariant($"| p99 ≤ 1.78 ms for 1×50 at 100 rps | {Ms(p99)} | {Met(p99 <= 1_780)} |"));
             var rps = one.Runs["feast.closed"].Result.Rps;
             var wrk = one.Runs.TryGetValue("feast.wrk", out var w) ? w.Result.Rps : double.NaN;
-            md.AppendLine(Invariant($"| ≥ 5,000 rps closed loop for 1×50 on 2 cores | {rps:N0} rps (.NET generator){(double.IsNaN(wrk) ? "" : Invariant($", {wrk:N0} rps (wrk)"))} | {Met(Math.Max(rps, double.IsNaN(wrk) ? 0 : wrk) >= 5_000)} |"));
+            md.AppendLine(Invariant($"| ≥ 5,000 rps closed loop for 1×50 on 2 cores | {rps:N0} rps (.NET generator){(double.IsNaN(wrk) ? "" : Invariant($", {wrk:N0} rps (wrk)"))} | {(rps >= 5_000 ? "yes" : wrk >= 5_000 ? "with wrk only (the .NET generator takes more of the 2 cores)" : "**no**")} |"));
         }
         foreach (var r in results)
         {
@@ -339,7 +340,7 @@ internal static class ServerRunner
                 };
                 var seconds = x.Seconds;
                 md.AppendLine(Invariant(
-                    $"| {server} | {mode} | {(x.Mode == "wrk" ? "–" : x.Sent.ToString("N0", CultureInfo.InvariantCulture))} | {(x.Mode == "wrk" ? (x.Failed == 0 ? "no errors" : "errors") : $"{x.SuccessPercent:F2}%")} | {x.Rps:N0} | {Ms(x.P50)} | {Ms(x.P90)} | {Ms(x.P99)} | {Ms(x.P999)} | {Ms(x.Max)} | {Ms(x.LateP99)} | {CpuPerRequest(run)} | {run.ServerCpuMs / 1000 / seconds:F2} | {(double.IsNaN(x.CpuMs) ? "–" : (x.CpuMs / 1000 / seconds).ToString("F2", CultureInfo.InvariantCulture))} | {run.LoadAverage:F1} |"));
+                    $"| {server} | {mode} | {(x.Mode == "wrk" ? "–" : x.Sent.ToString("N0", CultureInfo.InvariantCulture))} | {(x.Mode == "wrk" ? (x.Failed == 0 ? "no errors" : "errors") : $"{x.SuccessPercent:F2}%")} | {Rps(x.Rps)} | {Ms(x.P50)} | {Ms(x.P90)} | {Ms(x.P99)} | {Ms(x.P999)} | {Ms(x.Max)} | {Ms(x.LateP99)} | {CpuPerRequest(run)} | {run.ServerCpuMs / 1000 / seconds:F2} | {(double.IsNaN(x.CpuMs) ? "–" : (x.CpuMs / 1000 / seconds).ToString("F2", CultureInfo.InvariantCulture))} | {run.LoadAverage:F1} |"));
             }
             var failures = r.Runs.Where(p => p.Value.Result.FirstError is not null && p.Value.Result.Mode != "wrk").ToList();
             foreach (var (key, run) in failures)
@@ -349,6 +350,8 @@ internal static class ServerRunner
         }
         return md.ToString();
     }
+
+    private static string Rps(double rps) => rps >= 100 ? rps.ToString("N0", CultureInfo.InvariantCulture) : rps.ToString("F1", CultureInfo.InvariantCulture);
 
     private static string Met(bool met) => met ? "yes" : "**no**";
 
