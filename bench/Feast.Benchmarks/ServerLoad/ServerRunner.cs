@@ -118,6 +118,8 @@ internal static class ServerRunner
         }
         var memory = feast.Memory();
 
+        await File.WriteAllTextAsync(Path.Combine(data.Directory, $"last-run-{settings.OnlineStore}{(options.Quick ? "-quick" : "")}.json"),
+            JsonSerializer.Serialize(results, LoadGenerator.Json));
         var report = Report(settings, machine, data, results, Stopwatch.GetElapsedTime(started), startedAt, loadAtStart, ProcessMemory.LoadAverage(), memory);
         var output = options.OutputFile ?? (options.Quick || settings.OnlineStore != "sqlite"
             ? Path.Combine(options.DataDirectory, $"server-{settings.OnlineStore}{(options.Quick ? "-quick" : "")}.md")
@@ -286,9 +288,11 @@ internal static class ServerRunner
 
         md.AppendLine().AppendLine("## Summary").AppendLine();
         md.AppendLine("Fixed rate: open loop, latency from each request's due time. Max rps: closed loop with the .NET generator "
-            + "(wrk's figure in brackets where run). CPU/req: the server process's CPU time per answer in the closed loop.").AppendLine();
-        md.AppendLine("| shape | answer | fixed rate | feast p50 | feast p99 | feast p99.9 | feast ok | bare p99 | max rps feast | max rps bare | feast / bare | CPU/req feast | CPU/req bare |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            + "(wrk's figure in brackets where run). CPU/req: the server process's CPU time per answer in the closed loop. "
+            + Invariant($"Ceiling: what the closed loop would reach if server and generator had the {Environment.ProcessorCount} cores to themselves, ")
+            + "cores ÷ (server + generator CPU per answer) — an estimate, useful when other processes take most of the machine.").AppendLine();
+        md.AppendLine("| shape | answer | fixed rate | feast p50 | feast p99 | feast p99.9 | feast ok | bare p99 | max rps feast | max rps bare | feast / bare | CPU/req feast | CPU/req bare | ceiling feast | ceiling bare |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var fo = r.Runs["feast.open"].Result;
@@ -297,7 +301,7 @@ internal static class ServerRunner
             var bc = r.Runs["bare.closed"].Result;
             string Wrk(string key) => r.Runs.TryGetValue(key, out var w) ? Invariant($" ({Rps(w.Result.Rps)})") : "";
             string WrkRatio() => r.Runs.TryGetValue("feast.wrk", out var f) && r.Runs.TryGetValue("bare.wrk", out var b) ? $" ({Ratio(f.Result.Rps, b.Result.Rps)})" : "";
-            md.AppendLine(Invariant($"| {r.Shape.Id} | {r.Bytes:N0} B | {r.Shape.Rate} rps | {Ms(fo.P50)} | **{Ms(fo.P99)}** | {Ms(fo.P999)} | {fo.SuccessPercent:F2}% | {Ms(bo.P99)} | **{Rps(fc.Rps)}**{Wrk("feast.wrk")} | {Rps(bc.Rps)}{Wrk("bare.wrk")} | **{Ratio(fc.Rps, bc.Rps)}**{WrkRatio()} | {CpuPerRequest(r.Runs["feast.closed"])} | {CpuPerRequest(r.Runs["bare.closed"])} |"));
+            md.AppendLine(Invariant($"| {r.Shape.Id} | {r.Bytes:N0} B | {r.Shape.Rate} rps | {Ms(fo.P50)} | **{Ms(fo.P99)}** | {Ms(fo.P999)} | {fo.SuccessPercent:F2}% | {Ms(bo.P99)} | **{Rps(fc.Rps)}**{Wrk("feast.wrk")} | {Rps(bc.Rps)}{Wrk("bare.wrk")} | **{Ratio(fc.Rps, bc.Rps)}**{WrkRatio()} | {CpuPerRequest(r.Runs["feast.closed"])} | {CpuPerRequest(r.Runs["bare.closed"])} | {Ceiling(r.Runs["feast.closed"])} | {Ceiling(r.Runs["bare.closed"])} |"));
         }
 
         md.AppendLine().AppendLine("## Goals of issue 5").AppendLine();
@@ -366,6 +370,16 @@ internal static class ServerRunner
             return "–";
         var us = run.ServerCpuMs * 1000 / requests;
         return us >= 10_000 ? Invariant($"{us / 1000:F0} ms") : Invariant($"{us:F0} µs");
+    }
+
+    /// <summary>Cores ÷ (server + load generator CPU per answer): the closed loop's rate on otherwise idle cores, estimated.</summary>
+    private static string Ceiling(Run run)
+    {
+        var x = run.Result;
+        if (x.Sent <= 0 || double.IsNaN(x.CpuMs))
+            return "–";
+        var perAnswerMs = (run.ServerCpuMs + x.CpuMs) / x.Sent;
+        return Rps(Environment.ProcessorCount * 1000 / perAnswerMs);
     }
 
     private sealed record Run(LoadResult Result, double LoadAverage, double ServerCpuMs);
