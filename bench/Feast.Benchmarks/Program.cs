@@ -3,6 +3,7 @@ using Feast.Benchmarks.Harness;
 using Feast.Benchmarks.Historical;
 using Feast.Benchmarks.Materialize;
 using Feast.Benchmarks.OnlineRead;
+using Feast.Benchmarks.ServerLoad;
 
 namespace Feast.Benchmarks;
 
@@ -26,6 +27,14 @@ internal static class Program
               In-process online reads through FeatureStore.GetOnlineFeaturesAsync against the raw SQLite reads of the
               same requests: 5 views x 10 features materialized for 10k entities; latency percentiles and throughput;
               report: bench/results/online.md (bench/.data/online-quick.md with --quick).
+          Feast.Benchmarks server [--quick] [--only 1x50,1x250,100x50,100x250,10kx50] [--online-store sqlite|redis|redis-cluster|postgres]
+                  [--concurrency N] [--connections C] [--server-gc] [--no-wrk] [--no-build] [--note TEXT] [--data DIR] [--out FILE]
+              feast serve (the built CLI, own process) against a bare Kestrel endpoint returning the same bytes, under a separate .NET
+              load generator: 25 views x 10 Int64 features, 10k entities; p50/p99/p99.9 at a fixed rate (open loop) and max rps
+              (closed loop); report: bench/results/server.md (bench/.data/server-*-quick.md with --quick). Redis and Postgres read
+              FEAST_TEST_REDIS, FEAST_TEST_REDIS_CLUSTER, FEAST_TEST_POSTGRES (source eng/services.sh && start_test_services).
+          Feast.Benchmarks bare --port P --bodies DIR | loadgen --url U --requests FILE (--rate R | --concurrency N) ...
+              The server command's child processes: the bare endpoint and the load generator.
           Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
@@ -45,6 +54,10 @@ internal static class Program
             Console.WriteLine(Usage);
             return args.Length == 0 ? 1 : 0;
         }
+
+        // The server benchmark's commands parse their own options.
+        if (args[0] is "server" or "bare" or "loadgen")
+            return await (args[0] switch { "server" => ServerRunner.RunAsync(args[1..]), "bare" => BareServer.RunAsync(args[1..]), _ => LoadGenerator.RunAsync(args[1..]) });
 
         var options = BenchOptions.Parse(args.Skip(1).ToArray());
         switch (args[0])
