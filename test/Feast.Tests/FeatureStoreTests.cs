@@ -323,8 +323,10 @@ public class FeatureStoreTests
         using var dir = new TempDir();
         File.WriteAllText(dir.File("feature_store.yaml"), "project: p\nregistry: data/registry.db\nonline_store:\n  type: redis\n");
         var e = Assert.Throws<Feast.Configuration.FeastConfigException>(() => Open(dir.Path));
+        // Without UseRedis() the store type is known but not registered: say which package and call serve it.
         Assert.Contains("redis", e.Message, StringComparison.Ordinal);
-        Assert.Contains("sqlite", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Feast.Redis", e.Message, StringComparison.Ordinal);
+        Assert.Contains("UseRedis()", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
