@@ -212,6 +212,17 @@ public sealed class PostgresOnlineStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Open_DatabaseMissing_ErrorNamesTheDatabase()
+    {
+        var options = PgTest.Connection(_schema) with { Database = "no_such_db_here" };
+        await using var store = new PostgresOnlineStore(new PostgresOnlineStoreOptions { Connection = options });
+
+        var error = await Assert.ThrowsAsync<FeastException>(() => store.ReadAsync(_project, Stats(), [Key(1)], ["conv_rate"]));
+
+        Assert.Contains("database 'no_such_db_here' does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Open_NothingListening_ErrorSaysServerUnreachable()
     {
         var options = PgTest.Connection(_schema) with { Host = "127.0.0.1", Port = 1 };
