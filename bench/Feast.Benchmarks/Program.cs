@@ -4,6 +4,7 @@ using Feast.Benchmarks.Historical;
 using Feast.Benchmarks.Materialize;
 using Feast.Benchmarks.OnlineRead;
 using Feast.Benchmarks.ServerLoad;
+using Feast.Benchmarks.Postgres;
 
 namespace Feast.Benchmarks;
 
@@ -35,6 +36,9 @@ internal static class Program
               FEAST_TEST_REDIS, FEAST_TEST_REDIS_CLUSTER, FEAST_TEST_POSTGRES (source eng/services.sh && start_test_services).
           Feast.Benchmarks bare --port P --bodies DIR | loadgen --url U --requests FILE (--rate R | --concurrency N) ...
               The server command's child processes: the bare endpoint and the load generator.
+          Feast.Benchmarks postgres-online [--quick] [--rows N] [--out FILE]
+              PostgreSQL online store (server from FEAST_TEST_POSTGRES) against raw Npgsql: writes vs binary COPY, reads
+              p50/p99 vs the raw prepared SELECTs; report: bench/results/postgres-online.md.
           Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
@@ -68,6 +72,8 @@ internal static class Program
                 return await MaterializeRunner.RunAsync(options);
             case "online":
                 return await OnlineRunner.RunAsync(options);
+            case "postgres-online":
+                return await PostgresOnlineBench.RunAsync(options);
             case "case" when options.Positional.Count == 1:
                 return await ChildProcess.HostAsync(FindCase(options.Positional[0]), options);
             case "profile" when options.Positional.Count == 1:

@@ -1,3 +1,7 @@
+using Feast.Configuration;
+using Feast.Postgres.Online;
+using Feast.Postgres.Registry;
+
 namespace Feast.Postgres;
 
 /// <summary>Registers the PostgreSQL stores with a <see cref="FeatureStore"/>.</summary>
@@ -9,6 +13,17 @@ public static class PostgresFeatureStoreOptionsExtensions
     public static FeatureStoreOptions UsePostgres(this FeatureStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.OnlineStoreFactories["postgres"] = config => config switch
+        {
+            { Registry.EnableOnlineFeatureViewVersioning: true } => throw new FeastConfigException(
+                "feature_store.yaml: registry.enable_online_feature_view_versioning is not supported by Feast.NET yet (its versioned table names). Remove it or set it to false."),
+            { OnlineStore: PostgresOnlineStoreOptions postgres } => new PostgresOnlineStore(postgres),
+            _ => throw new FeastConfigException($"feature_store.yaml: online_store type '{config.OnlineStore?.Type}' is not postgres."),
+        };
+        // registry.path is a SQLAlchemy URL; the factory key is its scheme without the driver (postgresql+psycopg → postgresql).
+        // The clock is read when the store is built, so options given after UsePostgres() still count.
+        options.SqlRegistryFactories["postgresql"] = config => new PostgresRegistryStore(config.Registry.Path, options.TimeProvider);
+        options.SqlRegistryFactories["postgres"] = config => new PostgresRegistryStore(config.Registry.Path, options.TimeProvider);
         return options;
     }
 }

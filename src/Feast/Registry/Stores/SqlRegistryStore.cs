@@ -21,20 +21,6 @@ using RegistryProto = Feast.Protos.Core.Registry;
 /// </remarks>
 public sealed class SqlRegistryStore : IRegistryStore
 {
-    private const string MetadataTable = "feast_metadata";
-    private const string LastUpdatedKey = "last_updated_timestamp";
-    private const string ProjectUuidKey = "project_uuid";
-
-    private const string MetadataCreateSql =
-        """
-        CREATE TABLE IF NOT EXISTS feast_metadata (
-            project_id TEXT NOT NULL,
-            metadata_key TEXT NOT NULL,
-            metadata_value TEXT NOT NULL,
-            last_updated_timestamp BIGINT NOT NULL,
-            PRIMARY KEY (project_id, metadata_key))
-        """;
-
     private readonly string _url;
     private readonly TimeProvider _timeProvider;
 
@@ -76,7 +62,7 @@ public sealed class SqlRegistryStore : IRegistryStore
             {
                 // One read transaction, so all tables come from the same committed state.
                 using var transaction = connection.BeginTransaction(deferred: true);
-                var snapshot = await ReadSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
                 return snapshot.IsEmpty ? null : snapshot.ToRegistry();
             }
         }
@@ -99,9 +85,8 @@ public sealed class SqlRegistryStore : IRegistryStore
                 // Not deferred: BEGIN IMMEDIATE takes the write lock before reading, so two writers
                 // cannot both read the old state and then overwrite each other.
                 using var transaction = connection.BeginTransaction(deferred: false);
-                foreach (var sql in SqlRegistryTable.All.Select(t => t.CreateSql).Append(MetadataCreateSql))
-                    await SqlRegistryTable.ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
-                var snapshot = await ReadSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                await SqlRegistryRows.CreateTablesAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
+                var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
                 var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
                 if (!mutate(registry))
                 {
@@ -109,7 +94,7 @@ public sealed class SqlRegistryStore : IRegistryStore
                     return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
                 }
                 RegistryStamp.Stamp(registry, _timeProvider);
-                await WriteChangesAsync(connection, transaction, snapshot, registry, registry.LastUpdated.Seconds, cancellationToken).ConfigureAwait(false);
+                await SqlRegistryRows.WriteChangesAsync(connection, transaction, snapshot, registry, registry.LastUpdated.Seconds, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return registry;
             }
@@ -135,9 +120,7 @@ public sealed class SqlRegistryStore : IRegistryStore
             await using (connection.ConfigureAwait(false))
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
-                var existing = await ExistingTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                foreach (var table in SqlRegistryTable.All.Select(t => t.Name).Append(MetadataTable).Where(existing.Contains))
-                    await SqlRegistryTable.ExecuteAsync(connection, transaction, $"DELETE FROM {table}", cancellationToken).ConfigureAwait(false);
+                await SqlRegistryRows.DeleteAllAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -158,12 +141,10 @@ public sealed class SqlRegistryStore : IRegistryStore
             await using (connection.ConfigureAwait(false))
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
-                var snapshot = await ReadSnapshotAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
                 if (!snapshot.IsEmpty && !RegistryStamp.HoldsNothing(snapshot.ToRegistry()))
                     return false;
-                var existing = await ExistingTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                foreach (var table in SqlRegistryTable.All.Select(t => t.Name).Append(MetadataTable).Where(existing.Contains))
-                    await SqlRegistryTable.ExecuteAsync(connection, transaction, $"DELETE FROM {table}", cancellationToken).ConfigureAwait(false);
+                await SqlRegistryRows.DeleteAllAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             }
@@ -251,173 +232,4 @@ public sealed class SqlRegistryStore : IRegistryStore
         26 => new RegistryException($"The SQL registry {Description} is not a SQLite database ({e.Message}).", e),
         _ => new RegistryException($"The SQL registry {Description} failed: {e.Message}", e),
     };
-
-    private static async Task<HashSet<string>> ExistingTablesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
-    {
-        using var command = SqlRegistryTable.Command(connection, transaction, "SELECT name FROM sqlite_master WHERE type = 'table'");
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                names.Add(reader.GetString(0));
-            return names;
-        }
-    }
-
-    private static async Task<Snapshot> ReadSnapshotAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
-    {
-        var existing = await ExistingTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var snapshot = new Snapshot();
-        foreach (var table in SqlRegistryTable.All)
-        {
-            snapshot.Rows[table] = existing.Contains(table.Name)
-                ? await table.ReadAsync(connection, transaction, cancellationToken).ConfigureAwait(false)
-                : [];
-        }
-        if (existing.Contains(MetadataTable))
-        {
-            using var command = SqlRegistryTable.Command(connection, transaction,
-                "SELECT project_id, metadata_key, metadata_value, last_updated_timestamp FROM feast_metadata ORDER BY project_id, metadata_key");
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    snapshot.Metadata.Add(new MetadataRow(
-                        reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), reader.IsDBNull(3) ? 0 : reader.GetInt64(3)));
-                }
-            }
-        }
-        return snapshot;
-    }
-
-    private static async Task WriteChangesAsync(
-        SqliteConnection connection, SqliteTransaction transaction, Snapshot snapshot, RegistryProto registry, long now, CancellationToken cancellationToken)
-    {
-        var touched = new SortedSet<string>(StringComparer.Ordinal);
-        var projectsBefore = new HashSet<string>(StringComparer.Ordinal);
-        var projectsAfter = new HashSet<string>(StringComparer.Ordinal);
-
-        foreach (var table in SqlRegistryTable.All)
-        {
-            var old = snapshot.Rows[table].ToDictionary(r => r.Key, r => r.Value);
-            var fresh = new Dictionary<RowKey, byte[]>();
-            foreach (var (key, value) in table.Extract(registry))
-            {
-                if (!fresh.TryAdd(key, value))
-                {
-                    throw new RegistryException(
-                        $"The registry holds two {table.Kind} objects named '{key.Name}' in project '{key.Project}'; names must be unique within a project.");
-                }
-            }
-            foreach (var (key, value) in fresh)
-            {
-                projectsAfter.Add(key.Project);
-                if (!old.TryGetValue(key, out var previous))
-                    await table.InsertAsync(connection, transaction, key, value, now, cancellationToken).ConfigureAwait(false);
-                else if (!previous.AsSpan().SequenceEqual(value))
-                    await table.UpdateAsync(connection, transaction, key, value, now, cancellationToken).ConfigureAwait(false);
-                else
-                    continue;
-                touched.Add(key.Project);
-            }
-            foreach (var key in old.Keys)
-            {
-                projectsBefore.Add(key.Project);
-                if (fresh.ContainsKey(key))
-                    continue;
-                await table.DeleteAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
-                touched.Add(key.Project);
-            }
-        }
-
-        var oldUuids = snapshot.Metadata.Where(m => m.Key == ProjectUuidKey).ToDictionary(m => m.Project, m => m.Value, StringComparer.Ordinal);
-        var newUuids = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var metadata in RegistryStamp.ProjectMetadata(registry))
-        {
-            if (newUuids.TryGetValue(metadata.Project, out var other) && other != metadata.ProjectUuid)
-            {
-                throw new RegistryException(
-                    $"The registry holds two project_metadata entries for project '{metadata.Project}' with different uuids ({other}, {metadata.ProjectUuid}).");
-            }
-            newUuids[metadata.Project] = metadata.ProjectUuid;
-        }
-        projectsBefore.UnionWith(oldUuids.Keys);
-        projectsAfter.UnionWith(newUuids.Keys);
-        foreach (var (project, uuid) in newUuids)
-        {
-            if (oldUuids.TryGetValue(project, out var previous) && previous == uuid)
-                continue;
-            await SetMetadataAsync(connection, transaction, project, ProjectUuidKey, uuid, now, cancellationToken).ConfigureAwait(false);
-            touched.Add(project);
-        }
-        foreach (var project in oldUuids.Keys.Where(p => !newUuids.ContainsKey(p)))
-        {
-            await SqlRegistryTable.ExecuteAsync(connection, transaction,
-                "DELETE FROM feast_metadata WHERE project_id = $project AND metadata_key = $key",
-                cancellationToken, ("$project", project), ("$key", ProjectUuidKey)).ConfigureAwait(false);
-            touched.Add(project);
-        }
-
-        foreach (var project in touched.Where(projectsAfter.Contains))
-        {
-            await SetMetadataAsync(connection, transaction, project, LastUpdatedKey, now.ToString(CultureInfo.InvariantCulture), now, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        // A project with nothing left loses its metadata too, as Python's delete_project does.
-        foreach (var project in projectsBefore.Where(p => !projectsAfter.Contains(p)))
-        {
-            await SqlRegistryTable.ExecuteAsync(connection, transaction,
-                "DELETE FROM feast_metadata WHERE project_id = $project", cancellationToken, ("$project", project)).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task SetMetadataAsync(
-        SqliteConnection connection, SqliteTransaction transaction, string project, string key, string value, long now, CancellationToken cancellationToken)
-    {
-        // Update, then insert: works whether or not the table (perhaps created elsewhere) has its primary key.
-        using var update = SqlRegistryTable.Command(connection, transaction,
-            "UPDATE feast_metadata SET metadata_value = $value, last_updated_timestamp = $now WHERE project_id = $project AND metadata_key = $key",
-            ("$project", project), ("$key", key), ("$value", value), ("$now", now));
-        if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
-            return;
-        await SqlRegistryTable.ExecuteAsync(connection, transaction,
-            "INSERT INTO feast_metadata (project_id, metadata_key, metadata_value, last_updated_timestamp) VALUES ($project, $key, $value, $now)",
-            cancellationToken, ("$project", project), ("$key", key), ("$value", value), ("$now", now)).ConfigureAwait(false);
-    }
-
-    private sealed record MetadataRow(string Project, string Key, string Value, long LastUpdatedTimestamp);
-
-    /// <summary>All rows as read inside one transaction.</summary>
-    private sealed class Snapshot
-    {
-        public Dictionary<SqlRegistryTable, List<(RowKey Key, byte[] Value)>> Rows { get; } = [];
-
-        public List<MetadataRow> Metadata { get; } = [];
-
-        public bool IsEmpty => Metadata.Count == 0 && Rows.Values.All(r => r.Count == 0);
-
-        public RegistryProto ToRegistry()
-        {
-            var registry = RegistryStamp.Empty();
-            foreach (var table in SqlRegistryTable.All)
-            {
-                foreach (var (key, value) in Rows[table])
-                    table.Load(registry, key, value);
-                table.Finish(registry);
-            }
-            RegistryStamp.ProjectMetadata(registry).Add(Metadata
-                .Where(m => m.Key == ProjectUuidKey)
-                .Select(m => new ProjectMetadata { Project = m.Project, ProjectUuid = m.Value }));
-            var lastUpdated = Metadata
-                .Where(m => m.Key == LastUpdatedKey)
-                .Select(m => long.TryParse(m.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? seconds : m.LastUpdatedTimestamp)
-                .DefaultIfEmpty(-1)
-                .Max();
-            if (lastUpdated >= 0)
-                registry.LastUpdated = new Timestamp { Seconds = lastUpdated };
-            return registry;
-        }
-    }
 }

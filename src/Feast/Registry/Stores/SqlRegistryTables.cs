@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Feast.Registry;
 
@@ -28,13 +28,13 @@ internal abstract class SqlRegistryTable(string name, string kind, string create
 
     public abstract void Load(RegistryProto registry, RowKey key, byte[] value);
 
-    public abstract Task<List<(RowKey Key, byte[] Value)>> ReadAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken);
+    public abstract Task<List<(RowKey Key, byte[] Value)>> ReadAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken);
 
-    public abstract Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken);
+    public abstract Task InsertAsync(DbConnection connection, DbTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken);
 
-    public abstract Task UpdateAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken);
+    public abstract Task UpdateAsync(DbConnection connection, DbTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken);
 
-    public abstract Task DeleteAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, CancellationToken cancellationToken);
+    public abstract Task DeleteAsync(DbConnection connection, DbTransaction transaction, RowKey key, CancellationToken cancellationToken);
 
     /// <summary>Called once after all rows are loaded, to tidy what per-row loading cannot.</summary>
     public virtual void Finish(RegistryProto registry)
@@ -53,17 +53,28 @@ internal abstract class SqlRegistryTable(string name, string kind, string create
         }
     }
 
-    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         foreach (var (parameterName, value) in parameters)
-            command.Parameters.AddWithValue(parameterName, value ?? DBNull.Value);
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = parameterName;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
         return command;
     }
 
-    internal static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    /// <summary>
+    /// The <c>CREATE TABLE IF NOT EXISTS</c> statement for <paramref name="dialect"/>: the same columns everywhere, with
+    /// the dialect's type for the proto columns (SQLAlchemy's <c>LargeBinary</c>: BLOB on SQLite, BYTEA on PostgreSQL).
+    /// </summary>
+    public string CreateSqlFor(SqlRegistryDialect dialect) => CreateSql.Replace(" BLOB", " " + dialect.BinaryType, StringComparison.Ordinal);
+
+    internal static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         using var command = Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -163,9 +174,9 @@ internal class ProtoTable<T>(
 
     public override void Load(RegistryProto registry, RowKey key, byte[] value) => load(registry, ParseRow(parser, key, value));
 
-    public override async Task<List<(RowKey Key, byte[] Value)>> ReadAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    public override async Task<List<(RowKey Key, byte[] Value)>> ReadAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, transaction, $"SELECT {nameColumn}, project_id, {protoColumn} FROM {Name} ORDER BY project_id, {nameColumn}");
+        using var command = Command(connection, transaction, $"SELECT {nameColumn}, project_id, {protoColumn} FROM {Name} ORDER BY project_id{dialect.Collate}, {nameColumn}{dialect.Collate}");
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
@@ -176,22 +187,22 @@ internal class ProtoTable<T>(
         }
     }
 
-    public override Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken) =>
+    public override Task InsertAsync(DbConnection connection, DbTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction,
-            $"INSERT INTO {Name} ({nameColumn}, project_id, last_updated_timestamp, {protoColumn}) VALUES ($name, $project, $now, $proto)",
-            cancellationToken, ("$name", key.Name), ("$project", key.Project), ("$now", now), ("$proto", value));
+            $"INSERT INTO {Name} ({nameColumn}, project_id, last_updated_timestamp, {protoColumn}) VALUES (@name, @project, @now, @proto)",
+            cancellationToken, ("@name", key.Name), ("@project", key.Project), ("@now", now), ("@proto", value));
 
     // Only the proto and the timestamp change: columns Feast.NET does not manage (user_metadata,
     // materialized_intervals) keep what Python Feast put there.
-    public override Task UpdateAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken) =>
+    public override Task UpdateAsync(DbConnection connection, DbTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction,
-            $"UPDATE {Name} SET {protoColumn} = $proto, last_updated_timestamp = $now WHERE {nameColumn} = $name AND project_id = $project",
-            cancellationToken, ("$name", key.Name), ("$project", key.Project), ("$now", now), ("$proto", value));
+            $"UPDATE {Name} SET {protoColumn} = @proto, last_updated_timestamp = @now WHERE {nameColumn} = @name AND project_id = @project",
+            cancellationToken, ("@name", key.Name), ("@project", key.Project), ("@now", now), ("@proto", value));
 
-    public override Task DeleteAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, CancellationToken cancellationToken) =>
+    public override Task DeleteAsync(DbConnection connection, DbTransaction transaction, RowKey key, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction,
-            $"DELETE FROM {Name} WHERE {nameColumn} = $name AND project_id = $project",
-            cancellationToken, ("$name", key.Name), ("$project", key.Project));
+            $"DELETE FROM {Name} WHERE {nameColumn} = @name AND project_id = @project",
+            cancellationToken, ("@name", key.Name), ("@project", key.Project));
 }
 
 /// <summary>
@@ -283,10 +294,10 @@ internal sealed class VersionHistoryTable() : SqlRegistryTable("feature_view_ver
     public override void Load(RegistryProto registry, RowKey key, byte[] value) =>
         (registry.FeatureViewVersionHistory ??= new FeatureViewVersionHistory()).Records.Add(ParseRow(FeatureViewVersionRecord.Parser, key, value));
 
-    public override async Task<List<(RowKey Key, byte[] Value)>> ReadAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    public override async Task<List<(RowKey Key, byte[] Value)>> ReadAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
     {
         using var command = Command(connection, transaction,
-            $"SELECT feature_view_name, project_id, version_number, feature_view_type, feature_view_proto, created_timestamp, description, version_id FROM {Name} ORDER BY project_id, feature_view_name, version_number");
+            $"SELECT feature_view_name, project_id, version_number, feature_view_type, feature_view_proto, created_timestamp, description, version_id FROM {Name} ORDER BY project_id{dialect.Collate}, feature_view_name{dialect.Collate}, version_number");
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
@@ -310,32 +321,32 @@ internal sealed class VersionHistoryTable() : SqlRegistryTable("feature_view_ver
         }
     }
 
-    public override Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken)
+    public override Task InsertAsync(DbConnection connection, DbTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken)
     {
         var r = FeatureViewVersionRecord.Parser.ParseFrom(value);
         return ExecuteAsync(connection, transaction,
             $"""
             INSERT INTO {Name} (feature_view_name, project_id, version_number, feature_view_type, feature_view_proto, created_timestamp, description, version_id)
-            VALUES ($name, $project, $version, $type, $proto, $created, $description, $versionId)
+            VALUES (@name, @project, @version, @type, @proto, @created, @description, @versionId)
             """,
             cancellationToken, Parameters(r));
     }
 
-    public override Task UpdateAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken)
+    public override Task UpdateAsync(DbConnection connection, DbTransaction transaction, RowKey key, byte[] value, long now, CancellationToken cancellationToken)
     {
         var r = FeatureViewVersionRecord.Parser.ParseFrom(value);
         return ExecuteAsync(connection, transaction,
             $"""
-            UPDATE {Name} SET feature_view_type = $type, feature_view_proto = $proto, created_timestamp = $created, description = $description, version_id = $versionId
-            WHERE feature_view_name = $name AND project_id = $project AND version_number = $version
+            UPDATE {Name} SET feature_view_type = @type, feature_view_proto = @proto, created_timestamp = @created, description = @description, version_id = @versionId
+            WHERE feature_view_name = @name AND project_id = @project AND version_number = @version
             """,
             cancellationToken, Parameters(r));
     }
 
-    public override Task DeleteAsync(SqliteConnection connection, SqliteTransaction transaction, RowKey key, CancellationToken cancellationToken) =>
+    public override Task DeleteAsync(DbConnection connection, DbTransaction transaction, RowKey key, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction,
-            $"DELETE FROM {Name} WHERE feature_view_name = $name AND project_id = $project AND version_number = $version",
-            cancellationToken, ("$name", key.Name), ("$project", key.Project), ("$version", key.Version));
+            $"DELETE FROM {Name} WHERE feature_view_name = @name AND project_id = @project AND version_number = @version",
+            cancellationToken, ("@name", key.Name), ("@project", key.Project), ("@version", key.Version));
 
     private static RowKey Key(FeatureViewVersionRecord r) => new(r.FeatureViewName, r.ProjectId, r.VersionNumber);
 
@@ -359,8 +370,8 @@ internal sealed class VersionHistoryTable() : SqlRegistryTable("feature_view_ver
 
     private static (string, object?)[] Parameters(FeatureViewVersionRecord r) =>
     [
-        ("$name", r.FeatureViewName), ("$project", r.ProjectId), ("$version", r.VersionNumber),
-        ("$type", r.FeatureViewType), ("$proto", r.FeatureViewProto.ToByteArray()),
-        ("$created", r.CreatedTimestamp?.Seconds ?? 0), ("$description", r.Description), ("$versionId", r.VersionId),
+        ("@name", r.FeatureViewName), ("@project", r.ProjectId), ("@version", r.VersionNumber),
+        ("@type", r.FeatureViewType), ("@proto", r.FeatureViewProto.ToByteArray()),
+        ("@created", r.CreatedTimestamp?.Seconds ?? 0), ("@description", r.Description), ("@versionId", r.VersionId),
     ];
 }
