@@ -3,6 +3,7 @@ using Feast.Benchmarks.Harness;
 using Feast.Benchmarks.Historical;
 using Feast.Benchmarks.Materialize;
 using Feast.Benchmarks.OnlineRead;
+using Feast.Benchmarks.Redis;
 
 namespace Feast.Benchmarks;
 
@@ -26,6 +27,9 @@ internal static class Program
               In-process online reads through FeatureStore.GetOnlineFeaturesAsync against the raw SQLite reads of the
               same requests: 5 views x 10 features materialized for 10k entities; latency percentiles and throughput;
               report: bench/results/online.md (bench/.data/online-quick.md with --quick).
+          Feast.Benchmarks redis [--quick] [--rows N] [--reps N] [--data DIR] [--out FILE]
+              MaterializeAsync of 1M entity rows x 10 features (100k with --quick) into Redis and a Redis Cluster (from
+              FEAST_TEST_REDIS / FEAST_TEST_REDIS_CLUSTER) against redis-benchmark -P 16 HSET; report: bench/results/redis.md.
           Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
@@ -55,6 +59,8 @@ internal static class Program
                 return await MaterializeRunner.RunAsync(options);
             case "online":
                 return await OnlineRunner.RunAsync(options);
+            case "redis":
+                return await RedisRunner.RunAsync(options);
             case "case" when options.Positional.Count == 1:
                 return await ChildProcess.HostAsync(FindCase(options.Positional[0]), options);
             case "profile" when options.Positional.Count == 1:
