@@ -158,14 +158,17 @@ public sealed class RedisOnlineStore : IOnlineStore
         Dictionary<byte[], KeyState> seen, CancellationToken cancellationToken)
     {
         var reads = new List<(byte[] Key, Task<RedisValue> Read)>();
+        // A batch writes its commands to each node's socket in one go instead of taking the connection's lock per command.
+        var pipe = database.CreateBatch();
         for (var i = 0; i < keys.Length; i++)
         {
             var entityKey = batch.EntityKey(start + i);
             ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(seen, entityKey, out var exists);
             if (exists) continue;
             state = new KeyState { Stored = long.MinValue, Queued = long.MinValue };
-            reads.Add((entityKey, database.HashGetAsync(keys[i], fields.Timestamp)));
+            reads.Add((entityKey, pipe.HashGetAsync(keys[i], fields.Timestamp)));
         }
+        pipe.Execute();
         if (reads.Count > 0)
         {
             await Task.WhenAll(reads.Select(r => r.Read)).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -196,6 +199,7 @@ public sealed class RedisOnlineStore : IOnlineStore
         var arena = new Arena();
         var tasks = new List<Task>(keys.Length * (ttl is null ? 1 : 2));
         var features = fields.Features;
+        var pipe = database.CreateBatch();
         for (var i = 0; i < keys.Length; i++)
         {
             if (write is not null && !write[i]) continue;
@@ -208,16 +212,70 @@ public sealed class RedisOnlineStore : IOnlineStore
             var values = batch.Values(row);
             for (var f = 0; f < features.Length; f++)
             {
-                var value = values[f];
+                entries[f + 1] = new HashEntry(features[f], AsValue(Serialize(values[f], arena)));
+            }
+            tasks.Add(pipe.HashSetAsync(keys[i], entries));
+            if (ttl is { } expiry) tasks.Add(pipe.KeyExpireAsync(keys[i], expiry));
+        }
+        pipe.Execute();
+        return Task.WhenAll(tasks);
+    }
+
+    /// <summary>
+    /// A <c>Value</c>'s protobuf bytes in the arena. The scalar kinds features mostly are (int64, float, double, int32,
+    /// bool, unix timestamp) are encoded here directly, byte-identical to protobuf's writer, which is several times
+    /// slower per value; every other kind goes through protobuf.
+    /// </summary>
+    internal static Memory<byte> Serialize(Value value, Arena arena)
+    {
+        switch (value.ValCase)
+        {
+            case Value.ValOneofCase.Int64Val:
+                return Varint(arena, 0x20, (ulong)value.Int64Val);
+            case Value.ValOneofCase.UnixTimestampVal:
+                return Varint(arena, 0x40, (ulong)value.UnixTimestampVal);
+            case Value.ValOneofCase.Int32Val:
+                return Varint(arena, 0x18, (ulong)(long)value.Int32Val); // negative int32 is sign-extended to 10 bytes, as protobuf does
+            case Value.ValOneofCase.BoolVal:
+                return Varint(arena, 0x38, value.BoolVal ? 1UL : 0UL);
+            case Value.ValOneofCase.FloatVal:
+            {
+                var bytes = arena.Take(5);
+                bytes.Span[0] = 0x35;
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.Span[1..], value.FloatVal);
+                return bytes;
+            }
+            case Value.ValOneofCase.DoubleVal:
+            {
+                var bytes = arena.Take(9);
+                bytes.Span[0] = 0x29;
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes.Span[1..], value.DoubleVal);
+                return bytes;
+            }
+            default:
+            {
                 var size = value.CalculateSize();
                 var bytes = arena.Take(size);
                 if (size > 0) value.WriteTo(bytes.Span);
-                entries[f + 1] = new HashEntry(features[f], AsValue(bytes));
+                return bytes;
             }
-            tasks.Add(database.HashSetAsync(keys[i], entries));
-            if (ttl is { } expiry) tasks.Add(database.KeyExpireAsync(keys[i], expiry));
         }
-        return Task.WhenAll(tasks);
+    }
+
+    private static Memory<byte> Varint(Arena arena, byte tag, ulong number)
+    {
+        Span<byte> scratch = stackalloc byte[11];
+        scratch[0] = tag;
+        var length = 1;
+        while (number >= 0x80)
+        {
+            scratch[length++] = (byte)(number | 0x80);
+            number >>= 7;
+        }
+        scratch[length++] = (byte)number;
+        var bytes = arena.Take(length);
+        scratch[..length].CopyTo(bytes.Span);
+        return bytes;
     }
 
     // An empty Value (Feast's null) is stored as an empty string, never as a missing field.
@@ -246,10 +304,11 @@ public sealed class RedisOnlineStore : IOnlineStore
         var projectBytes = ProjectBytes(project);
         var reads = new Task<RedisValue[]>[entityKeys.Count];
         for (var row = 0; row < reads.Length; row++)
-        {
-            var entityKey = entityKeys[row] ?? throw new ArgumentNullException(nameof(entityKeys), $"Entity key {row} is null.");
-            reads[row] = database.HashGetAsync(Key(entityKey, projectBytes), fields.ReadFields);
-        }
+            ArgumentNullException.ThrowIfNull(entityKeys[row], nameof(entityKeys));
+        IDatabaseAsync pipe = reads.Length == 1 ? database : database.CreateBatch();
+        for (var row = 0; row < reads.Length; row++)
+            reads[row] = pipe.HashGetAsync(Key(entityKeys[row], projectBytes), fields.ReadFields);
+        (pipe as IBatch)?.Execute();
         try
         {
             await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -514,7 +573,7 @@ public sealed class RedisOnlineStore : IOnlineStore
     }
 
     /// <summary>Slices of large shared buffers for serialized values: a few allocations per chunk instead of one per value.</summary>
-    private sealed class Arena
+    internal sealed class Arena
     {
         private const int BlockSize = 64 * 1024;
         private byte[] _block = [];

@@ -148,3 +148,22 @@ public sealed class LayoutTests
         Assert.Equal(-1, RedisOnlineStore.EntityKeyLength(key.AsSpan(0, key.Length - 1)));
     }
 }
+
+/// <summary>The store's own encoder of common scalar values writes protobuf's bytes exactly.</summary>
+public sealed class ValueEncodingTests
+{
+    [Fact]
+    public void Serialize_EveryKindOfValue_MatchesProtobuf()
+    {
+        var values = Feast.Tests.Online.Conformance.OnlineStoreConformanceTests.AllValues().Select(v => v.Value).Concat(
+        [
+            new Value { Int64Val = long.MinValue }, new Value { Int64Val = -1 }, new Value { Int64Val = 127 }, new Value { Int64Val = 128 },
+            new Value { Int32Val = int.MaxValue }, new Value { Int32Val = int.MinValue }, new Value { Int32Val = 0 },
+            new Value { FloatVal = float.NaN }, new Value { FloatVal = -0f }, new Value { DoubleVal = double.NegativeInfinity }, new Value { DoubleVal = 0 },
+            new Value { UnixTimestampVal = -5 }, new Value { BoolVal = false },
+        ]);
+        var arena = new RedisOnlineStore.Arena();
+        foreach (var value in values)
+            Assert.Equal(Convert.ToHexString(value.ToByteArray()), Convert.ToHexString(RedisOnlineStore.Serialize(value, arena).Span));
+    }
+}
