@@ -121,15 +121,30 @@ public sealed class RedisOnlineStore : IOnlineStore
         var seen = _options.SkipDedup ? null : new Dictionary<byte[], KeyState>(Math.Min(batch.Count, ChunkRows * 4), ByteArrayComparer.Instance);
         var ttl = _options.KeyTtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         var inFlight = new Queue<Task>(MaxChunksInFlight);
+        RedisKey[] KeysOf(int start)
+        {
+            var keys = new RedisKey[Math.Min(ChunkRows, batch.Count - start)];
+            for (var i = 0; i < keys.Length; i++) keys[i] = Key(batch.EntityKey(start + i), projectBytes);
+            return keys;
+        }
+        var nextKeys = KeysOf(0);
+        List<(byte[] Key, Task<RedisValue> Read)>? nextReads = null;
         try
         {
+            if (seen is not null) nextReads = IssueReads(database, batch, 0, nextKeys, fields, seen);
             for (var start = 0; start < batch.Count; start += ChunkRows)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var count = Math.Min(ChunkRows, batch.Count - start);
-                var keys = new RedisKey[count];
-                for (var i = 0; i < count; i++) keys[i] = Key(batch.EntityKey(start + i), projectBytes);
-                var write = seen is null ? null : await DedupAsync(database, batch, start, keys, fields, seen, cancellationToken).ConfigureAwait(false);
+                var keys = nextKeys;
+                var write = nextReads is null ? null : await DecideAsync(nextReads, batch, start, keys.Length, seen!, cancellationToken).ConfigureAwait(false);
+                nextReads = null;
+                if (start + ChunkRows < batch.Count)
+                {
+                    // The next chunk's stored times are read while this chunk is written: a key first seen in the next
+                    // chunk is in no earlier chunk, so no write of this batch can reach it before its read.
+                    nextKeys = KeysOf(start + ChunkRows);
+                    if (seen is not null) nextReads = IssueReads(database, batch, start + ChunkRows, nextKeys, fields, seen);
+                }
                 inFlight.Enqueue(WriteChunk(database, batch, start, keys, write, fields, ttl));
                 while (inFlight.Count >= MaxChunksInFlight)
                     await inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -139,23 +154,23 @@ public sealed class RedisOnlineStore : IOnlineStore
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            Observe(inFlight);
+            Observe(inFlight, nextReads);
             throw Failure($"Writing feature view {view.Name} (project {project}) to", e,
                 " Part of the batch may be written; writing it again is safe (rows that are not newer are skipped).");
         }
         catch
         {
-            Observe(inFlight);
+            Observe(inFlight, nextReads);
             throw;
         }
     }
 
     /// <summary>
-    /// Reads the stored <c>_ts:{view}</c> of each key of the chunk not seen earlier in the batch, and decides per row
-    /// whether it is written. Rows of one key are decided in batch order.
+    /// Sends (pipelined, not awaited) an HGET of <c>_ts:{view}</c> for each key of the chunk not seen earlier in the
+    /// batch, and registers those keys.
     /// </summary>
-    private static async Task<bool[]> DedupAsync(IDatabase database, OnlineWriteBatch batch, int start, RedisKey[] keys, FieldSet fields,
-        Dictionary<byte[], KeyState> seen, CancellationToken cancellationToken)
+    private static List<(byte[] Key, Task<RedisValue> Read)> IssueReads(IDatabase database, OnlineWriteBatch batch, int start, RedisKey[] keys,
+        FieldSet fields, Dictionary<byte[], KeyState> seen)
     {
         var reads = new List<(byte[] Key, Task<RedisValue> Read)>();
         // A batch writes its commands to each node's socket in one go instead of taking the connection's lock per command.
@@ -169,6 +184,16 @@ public sealed class RedisOnlineStore : IOnlineStore
             reads.Add((entityKey, pipe.HashGetAsync(keys[i], fields.Timestamp)));
         }
         pipe.Execute();
+        return reads;
+    }
+
+    /// <summary>
+    /// Takes the chunk's stored times from <paramref name="reads"/> and decides per row whether it is written (Feast's
+    /// rule). Rows of one key are decided in batch order.
+    /// </summary>
+    private static async Task<bool[]> DecideAsync(List<(byte[] Key, Task<RedisValue> Read)> reads, OnlineWriteBatch batch, int start, int count,
+        Dictionary<byte[], KeyState> seen, CancellationToken cancellationToken)
+    {
         if (reads.Count > 0)
         {
             await Task.WhenAll(reads.Select(r => r.Read)).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -182,8 +207,8 @@ public sealed class RedisOnlineStore : IOnlineStore
             }
         }
 
-        var write = new bool[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
+        var write = new bool[count];
+        for (var i = 0; i < count; i++)
         {
             ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(seen, batch.EntityKey(start + i));
             var nanos = RedisLayout.ToNanos(batch.EventTimestamp(start + i));
@@ -305,12 +330,12 @@ public sealed class RedisOnlineStore : IOnlineStore
         var reads = new Task<RedisValue[]>[entityKeys.Count];
         for (var row = 0; row < reads.Length; row++)
             ArgumentNullException.ThrowIfNull(entityKeys[row], nameof(entityKeys));
-        IDatabaseAsync pipe = reads.Length == 1 ? database : database.CreateBatch();
-        for (var row = 0; row < reads.Length; row++)
-            reads[row] = pipe.HashGetAsync(Key(entityKeys[row], projectBytes), fields.ReadFields);
-        (pipe as IBatch)?.Execute();
         try
         {
+            IDatabaseAsync pipe = reads.Length == 1 ? database : database.CreateBatch();
+            for (var row = 0; row < reads.Length; row++)
+                reads[row] = pipe.HashGetAsync(Key(entityKeys[row], projectBytes), fields.ReadFields);
+            (pipe as IBatch)?.Execute();
             await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -518,9 +543,9 @@ public sealed class RedisOnlineStore : IOnlineStore
             Endpoints, e);
 
     // A failed chunk's siblings may fail too; their exceptions are observed here so they do not surface later.
-    private static void Observe(Queue<Task> tasks)
+    private static void Observe(Queue<Task> tasks, List<(byte[] Key, Task<RedisValue> Read)>? reads)
     {
-        foreach (var task in tasks)
+        foreach (var task in tasks.Concat(reads?.Select(r => (Task)r.Read) ?? []))
             _ = task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
