@@ -5,6 +5,7 @@ using Feast.Benchmarks.Materialize;
 using Feast.Benchmarks.OnlineRead;
 using Feast.Benchmarks.ServerLoad;
 using Feast.Benchmarks.Postgres;
+using Feast.Benchmarks.Redis;
 
 namespace Feast.Benchmarks;
 
@@ -39,6 +40,9 @@ internal static class Program
           Feast.Benchmarks postgres-online [--quick] [--rows N] [--out FILE]
               PostgreSQL online store (server from FEAST_TEST_POSTGRES) against raw Npgsql: writes vs binary COPY, reads
               p50/p99 vs the raw prepared SELECTs; report: bench/results/postgres-online.md.
+          Feast.Benchmarks redis [--quick] [--rows N] [--reps N] [--data DIR] [--out FILE]
+              MaterializeAsync of 1M entity rows x 10 features (100k with --quick) into Redis and a Redis Cluster (from
+              FEAST_TEST_REDIS / FEAST_TEST_REDIS_CLUSTER) against redis-benchmark -P 16 HSET; report: bench/results/redis.md.
           Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
@@ -74,6 +78,8 @@ internal static class Program
                 return await OnlineRunner.RunAsync(options);
             case "postgres-online":
                 return await PostgresOnlineBench.RunAsync(options);
+            case "redis":
+                return await RedisRunner.RunAsync(options);
             case "case" when options.Positional.Count == 1:
                 return await ChildProcess.HostAsync(FindCase(options.Positional[0]), options);
             case "profile" when options.Positional.Count == 1:

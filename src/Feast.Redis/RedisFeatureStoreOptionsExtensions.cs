@@ -1,3 +1,5 @@
+using Feast.Configuration;
+
 namespace Feast.Redis;
 
 /// <summary>Registers the Redis online store with a <see cref="FeatureStore"/>.</summary>
@@ -9,6 +11,9 @@ public static class RedisFeatureStoreOptionsExtensions
     public static FeatureStoreOptions UseRedis(this FeatureStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.OnlineStoreFactories["redis"] = config => config.OnlineStore is RedisOnlineStoreOptions redis
+            ? new RedisOnlineStore(redis, config.EntityKeySerializationVersion)
+            : throw new FeastConfigException($"feature_store.yaml: online_store type '{config.OnlineStore?.Type}' is not a Redis store.");
         return options;
     }
 }

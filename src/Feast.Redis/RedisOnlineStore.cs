@@ -1,0 +1,634 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using Feast.Configuration;
+using Feast.Online;
+using Feast.Protos.Types;
+using Google.Protobuf;
+using StackExchange.Redis;
+using RedisType = Feast.Configuration.RedisType;
+
+namespace Feast.Redis;
+
+/// <summary>
+/// The Redis and Redis Cluster online store in Python Feast's layout: one hash per (entity key, project), keyed by the
+/// serialized entity key followed by the project name; per feature a field named by the MurmurHash3 of
+/// <c>"{view}:{feature}"</c> holding the serialized <c>Value</c>; per view a field <c>_ts:{view}</c> holding the
+/// event time. A Redis written by Python Feast is served as is, and the other way round.
+/// </summary>
+/// <remarks>
+/// One StackExchange.Redis multiplexer per store, connected on first use. Reads issue one HMGET per key and await them
+/// together, so a request is one pipelined round trip per node; writes go in chunks of pipelined HSETs with a bounded
+/// number of chunks in flight. Unless <c>skip_dedup</c> is set, a write first reads each key's <c>_ts:{view}</c> and
+/// skips rows that are not newer, as Feast does.
+/// </remarks>
+public sealed class RedisOnlineStore : IOnlineStore
+{
+    /// <summary>Entity rows per pipelined chunk of a write.</summary>
+    internal const int ChunkRows = 2048;
+
+    /// <summary>Write chunks awaiting their replies at once: bounds memory on large batches while keeping the pipe full.</summary>
+    internal const int MaxChunksInFlight = 4;
+
+    /// <summary>Keys per pipelined step of a view deletion.</summary>
+    private const int DeletePageSize = 1000;
+
+    private const int MaxCachedFieldSets = 1024;
+
+    private readonly RedisOnlineStoreOptions _options;
+    private readonly ConfigurationOptions _configuration;
+    private readonly int _keyVersion;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, byte[]> _projects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string View, string Features), FieldSet> _fieldSets = new();
+    private ConnectionMultiplexer? _connection;
+    private volatile bool _disposed;
+
+    /// <summary>Creates the store for <paramref name="options"/>; nothing is connected until the first call.</summary>
+    /// <param name="options">The <c>online_store</c> section of <c>feature_store.yaml</c>.</param>
+    /// <param name="entityKeySerializationVersion">The configuration's <c>entity_key_serialization_version</c> (keys arrive serialized with it).</param>
+    /// <exception cref="FeastConfigException">The connection string is malformed, or <c>redis_type</c> is not supported.</exception>
+    public RedisOnlineStore(RedisOnlineStoreOptions options, int entityKeySerializationVersion = 3)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.RedisType == RedisType.RedisSentinel)
+            throw new FeastConfigException(
+                "feature_store.yaml: online_store.redis_type redis_sentinel is not supported by Feast.NET yet. Use redis_type: redis with the master's address, or redis_cluster.");
+        if (options.KeyTtlSeconds is <= 0)
+            throw new FeastConfigException($"feature_store.yaml: online_store.key_ttl_seconds must be a positive number of seconds, not {options.KeyTtlSeconds}.");
+        _options = options;
+        _configuration = RedisConnectionSettings.Parse(options);
+        _keyVersion = entityKeySerializationVersion;
+        Endpoints = RedisConnectionSettings.Describe(_configuration);
+    }
+
+    /// <summary>The configured servers (<c>host:port,…</c>, no credentials), as error messages name them.</summary>
+    public string Endpoints { get; }
+
+    private string Kind => _options.RedisType == RedisType.RedisCluster ? "Redis Cluster" : "Redis server";
+
+    /// <inheritdoc/>
+    public string DescribeStorage(string project, FeatureView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return $"Redis hashes (project {project}, fields {view.Name}:*)";
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Redis needs no tables: nothing is created. Deleted views lose their fields (a SCAN of the project's keys
+    /// on every master) when <c>full_scan_for_deletion</c> is on, as in Feast.</remarks>
+    public async Task UpdateAsync(string project, IReadOnlyList<FeatureView> viewsToKeep, IReadOnlyList<FeatureView> viewsToDelete,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(viewsToKeep);
+        ArgumentNullException.ThrowIfNull(viewsToDelete);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (viewsToDelete.Count == 0 || !_options.FullScanForDeletion) return;
+        await DeleteViewsAsync(project, viewsToDelete, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public Task TeardownAsync(string project, IReadOnlyList<FeatureView> views, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(views);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        return views.Count == 0 ? Task.CompletedTask : DeleteViewsAsync(project, views, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Unless <c>skip_dedup</c> is set, a row is skipped when its key already holds an event time for the view and the
+    /// row is not newer than both that time and any row of the same key queued earlier in the batch (nanoseconds),
+    /// which is Feast's rule. <c>key_ttl_seconds</c> adds an EXPIRE per written key.
+    /// </remarks>
+    public async Task WriteBatchAsync(string project, FeatureView view, OnlineWriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (batch.Count == 0) return;
+
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var fields = Fields(view.Name, batch.FeatureNames);
+        var projectBytes = ProjectBytes(project);
+        var seen = _options.SkipDedup ? null : new Dictionary<byte[], KeyState>(Math.Min(batch.Count, ChunkRows * 4), ByteArrayComparer.Instance);
+        var ttl = _options.KeyTtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var inFlight = new Queue<Task>(MaxChunksInFlight);
+        RedisKey[] KeysOf(int start)
+        {
+            var keys = new RedisKey[Math.Min(ChunkRows, batch.Count - start)];
+            for (var i = 0; i < keys.Length; i++) keys[i] = Key(batch.EntityKey(start + i), projectBytes);
+            return keys;
+        }
+        var nextKeys = KeysOf(0);
+        List<(byte[] Key, Task<RedisValue> Read)>? nextReads = null;
+        try
+        {
+            if (seen is not null) nextReads = IssueReads(database, batch, 0, nextKeys, fields, seen);
+            for (var start = 0; start < batch.Count; start += ChunkRows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var keys = nextKeys;
+                var write = nextReads is null ? null : await DecideAsync(nextReads, batch, start, keys.Length, seen!, cancellationToken).ConfigureAwait(false);
+                nextReads = null;
+                if (start + ChunkRows < batch.Count)
+                {
+                    // The next chunk's stored times are read while this chunk is written: a key first seen in the next
+                    // chunk is in no earlier chunk, so no write of this batch can reach it before its read.
+                    nextKeys = KeysOf(start + ChunkRows);
+                    if (seen is not null) nextReads = IssueReads(database, batch, start + ChunkRows, nextKeys, fields, seen);
+                }
+                inFlight.Enqueue(WriteChunk(database, batch, start, keys, write, fields, ttl));
+                while (inFlight.Count >= MaxChunksInFlight)
+                    await inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            while (inFlight.Count > 0)
+                await inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            Observe(inFlight, nextReads);
+            throw Failure($"Writing feature view {view.Name} (project {project}) to", e,
+                " Part of the batch may be written; writing it again is safe (rows that are not newer are skipped).");
+        }
+        catch
+        {
+            Observe(inFlight, nextReads);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends (pipelined, not awaited) an HGET of <c>_ts:{view}</c> for each key of the chunk not seen earlier in the
+    /// batch, and registers those keys.
+    /// </summary>
+    private static List<(byte[] Key, Task<RedisValue> Read)> IssueReads(IDatabase database, OnlineWriteBatch batch, int start, RedisKey[] keys,
+        FieldSet fields, Dictionary<byte[], KeyState> seen)
+    {
+        var reads = new List<(byte[] Key, Task<RedisValue> Read)>();
+        // A batch writes its commands to each node's socket in one go instead of taking the connection's lock per command.
+        var pipe = database.CreateBatch();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var entityKey = batch.EntityKey(start + i);
+            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(seen, entityKey, out var exists);
+            if (exists) continue;
+            state = new KeyState { Stored = long.MinValue, Queued = long.MinValue };
+            reads.Add((entityKey, pipe.HashGetAsync(keys[i], fields.Timestamp)));
+        }
+        pipe.Execute();
+        return reads;
+    }
+
+    /// <summary>
+    /// Takes the chunk's stored times from <paramref name="reads"/> and decides per row whether it is written (Feast's
+    /// rule). Rows of one key are decided in batch order.
+    /// </summary>
+    private static async Task<bool[]> DecideAsync(List<(byte[] Key, Task<RedisValue> Read)> reads, OnlineWriteBatch batch, int start, int count,
+        Dictionary<byte[], KeyState> seen, CancellationToken cancellationToken)
+    {
+        if (reads.Count > 0)
+        {
+            await Task.WhenAll(reads.Select(r => r.Read)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var (entityKey, read) in reads)
+            {
+                var stored = read.Result;
+                if (stored.IsNull) continue;
+                ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(seen, entityKey);
+                state.HasStored = true;
+                state.Stored = ReadTimestamp(stored);
+            }
+        }
+
+        var write = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(seen, batch.EntityKey(start + i));
+            var nanos = RedisLayout.ToNanos(batch.EventTimestamp(start + i));
+            if (state.HasStored && nanos <= Math.Max(state.Stored, state.Queued)) continue;
+            write[i] = true;
+            state.Queued = Math.Max(state.Queued, nanos);
+        }
+        return write;
+    }
+
+    private static Task WriteChunk(IDatabase database, OnlineWriteBatch batch, int start, RedisKey[] keys, bool[]? write, FieldSet fields, TimeSpan? ttl)
+    {
+        var arena = new Arena();
+        var tasks = new List<Task>(keys.Length * (ttl is null ? 1 : 2));
+        var features = fields.Features;
+        var pipe = database.CreateBatch();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (write is not null && !write[i]) continue;
+            var row = start + i;
+            var entries = new HashEntry[features.Length + 1];
+            var timestamp = batch.EventTimestamp(row);
+            var tsBytes = arena.Take(RedisLayout.TimestampSize(timestamp));
+            RedisLayout.WriteTimestamp(timestamp, tsBytes.Span);
+            entries[0] = new HashEntry(fields.Timestamp, AsValue(tsBytes));
+            var values = batch.Values(row);
+            for (var f = 0; f < features.Length; f++)
+            {
+                entries[f + 1] = new HashEntry(features[f], AsValue(Serialize(values[f], arena)));
+            }
+            tasks.Add(pipe.HashSetAsync(keys[i], entries));
+            if (ttl is { } expiry) tasks.Add(pipe.KeyExpireAsync(keys[i], expiry));
+        }
+        pipe.Execute();
+        return Task.WhenAll(tasks);
+    }
+
+    /// <summary>
+    /// A <c>Value</c>'s protobuf bytes in the arena. The scalar kinds features mostly are (int64, float, double, int32,
+    /// bool, unix timestamp) are encoded here directly, byte-identical to protobuf's writer, which is several times
+    /// slower per value; every other kind goes through protobuf.
+    /// </summary>
+    internal static Memory<byte> Serialize(Value value, Arena arena)
+    {
+        switch (value.ValCase)
+        {
+            case Value.ValOneofCase.Int64Val:
+                return Varint(arena, 0x20, (ulong)value.Int64Val);
+            case Value.ValOneofCase.UnixTimestampVal:
+                return Varint(arena, 0x40, (ulong)value.UnixTimestampVal);
+            case Value.ValOneofCase.Int32Val:
+                return Varint(arena, 0x18, (ulong)(long)value.Int32Val); // negative int32 is sign-extended to 10 bytes, as protobuf does
+            case Value.ValOneofCase.BoolVal:
+                return Varint(arena, 0x38, value.BoolVal ? 1UL : 0UL);
+            case Value.ValOneofCase.FloatVal:
+            {
+                var bytes = arena.Take(5);
+                bytes.Span[0] = 0x35;
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.Span[1..], value.FloatVal);
+                return bytes;
+            }
+            case Value.ValOneofCase.DoubleVal:
+            {
+                var bytes = arena.Take(9);
+                bytes.Span[0] = 0x29;
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes.Span[1..], value.DoubleVal);
+                return bytes;
+            }
+            default:
+            {
+                var size = value.CalculateSize();
+                var bytes = arena.Take(size);
+                if (size > 0) value.WriteTo(bytes.Span);
+                return bytes;
+            }
+        }
+    }
+
+    private static Memory<byte> Varint(Arena arena, byte tag, ulong number)
+    {
+        Span<byte> scratch = stackalloc byte[11];
+        scratch[0] = tag;
+        var length = 1;
+        while (number >= 0x80)
+        {
+            scratch[length++] = (byte)(number | 0x80);
+            number >>= 7;
+        }
+        scratch[length++] = (byte)number;
+        var bytes = arena.Take(length);
+        scratch[..length].CopyTo(bytes.Span);
+        return bytes;
+    }
+
+    // An empty Value (Feast's null) is stored as an empty string, never as a missing field.
+    private static RedisValue AsValue(Memory<byte> bytes) => bytes.Length == 0 ? RedisValue.EmptyString : (RedisValue)bytes;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One HMGET per key (the features' fields and <c>_ts:{view}</c>), all issued before any reply is awaited. A key
+    /// whose hash holds nothing for the view is not found (Feast's Python store reports it PRESENT with null values;
+    /// see docs/compatibility.md).
+    /// </remarks>
+    public async Task<OnlineReadResult> ReadAsync(string project, FeatureView view, IReadOnlyList<byte[]> entityKeys, IReadOnlyList<string> featureNames,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(entityKeys);
+        ArgumentNullException.ThrowIfNull(featureNames);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = new OnlineReadResult(entityKeys.Count, featureNames);
+        if (entityKeys.Count == 0) return result;
+
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var fields = Fields(view.Name, featureNames);
+        var projectBytes = ProjectBytes(project);
+        var reads = new Task<RedisValue[]>[entityKeys.Count];
+        for (var row = 0; row < reads.Length; row++)
+            ArgumentNullException.ThrowIfNull(entityKeys[row], nameof(entityKeys));
+        try
+        {
+            IDatabaseAsync pipe = reads.Length == 1 ? database : database.CreateBatch();
+            for (var row = 0; row < reads.Length; row++)
+                reads[row] = pipe.HashGetAsync(Key(entityKeys[row], projectBytes), fields.ReadFields);
+            (pipe as IBatch)?.Execute();
+            await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Failure($"Reading feature view {view.Name} (project {project}) from", e, "");
+        }
+
+        var featureCount = featureNames.Count;
+        for (var row = 0; row < reads.Length; row++)
+        {
+            var values = reads[row].Result;
+            var any = false;
+            for (var f = 0; f < featureCount; f++)
+            {
+                var stored = values[f];
+                if (stored.IsNull) continue;
+                any = true;
+                var bytes = (ReadOnlyMemory<byte>)stored;
+                result.SetValue(row, f, bytes.IsEmpty ? new Value() : Value.Parser.ParseFrom(bytes.Span));
+            }
+            var timestamp = values[featureCount];
+            if (!timestamp.IsNull)
+                result.SetFound(row, RedisLayout.FromNanos(ReadTimestamp(timestamp)));
+            else if (any)
+                result.SetFound(row, DateTimeOffset.UnixEpoch); // values without a _ts field: Feast reads epoch 0 too
+        }
+        return result;
+    }
+
+    private static long ReadTimestamp(RedisValue value)
+    {
+        var bytes = (ReadOnlyMemory<byte>)value;
+        try
+        {
+            return RedisLayout.ReadTimestampNanos(bytes.Span);
+        }
+        catch (FormatException e)
+        {
+            throw new FeastException($"A _ts field in Redis does not hold a protobuf Timestamp ({e.Message}); was the key written by something other than Feast?", e);
+        }
+    }
+
+    /// <summary>
+    /// Feast's <c>delete_table</c>: SCAN every master for the project's keys of the views' join keys; a hash whose only
+    /// view is the deleted one is deleted, otherwise the view's fields and <c>_ts:{view}</c> are removed.
+    /// </summary>
+    private async Task DeleteViewsAsync(string project, IReadOnlyList<FeatureView> views, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var database = connection.GetDatabase();
+        var projectBytes = ProjectBytes(project);
+        var current = "";
+        try
+        {
+            foreach (var view in views)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var joinKeys = view.JoinKeys.ToList();
+                if (joinKeys.Count == 0) joinKeys.Add(Entity.DummyJoinKey);
+                var pattern = RedisLayout.ScanPattern(joinKeys, project, _keyVersion);
+                var fields = Fields(view.Name, [.. view.Features.Select(f => f.Name)]);
+                foreach (var server in connection.GetServers())
+                {
+                    if (server.IsReplica) continue;
+                    current = RedisConnectionSettings.Format(server.EndPoint);
+                    if (!server.IsConnected)
+                        throw new FeastException($"The Redis node {current} is not connected, so feature view {view.Name} cannot be deleted from it. Check that the node is running, then run the command again.");
+                    var page = new List<RedisKey>(DeletePageSize);
+                    await foreach (var key in server.KeysAsync(database.Database, pattern, DeletePageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+                    {
+                        if (!IsKeyOf((byte[])key!, projectBytes)) continue;
+                        page.Add(key);
+                        if (page.Count < DeletePageSize) continue;
+                        await DeleteFieldsAsync(database, page, fields).WaitAsync(cancellationToken).ConfigureAwait(false);
+                        page.Clear();
+                    }
+                    if (page.Count > 0) await DeleteFieldsAsync(database, page, fields).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw Failure($"Deleting feature views of project {project} ({(current.Length > 0 ? "at node " + current + " " : "")}) from", e,
+                " Some keys may be cleaned already; running the command again is safe.");
+        }
+    }
+
+    private static async Task DeleteFieldsAsync(IDatabase database, List<RedisKey> keys, FieldSet fields)
+    {
+        var tsPrefix = "_ts:"u8.ToArray();
+        var names = keys.Select(k => database.HashKeysAsync(k)).ToArray();
+        await Task.WhenAll(names).ConfigureAwait(false);
+        var changes = new List<Task>(keys.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var views = 0;
+            var ours = false;
+            foreach (var name in names[i].Result)
+            {
+                var bytes = ((ReadOnlyMemory<byte>)name).Span;
+                if (!bytes.StartsWith(tsPrefix)) continue;
+                views++;
+                ours |= bytes.SequenceEqual(fields.TimestampBytes);
+            }
+            if (!ours) continue;
+            changes.Add(views == 1 ? database.KeyDeleteAsync(keys[i]) : database.HashDeleteAsync(keys[i], fields.ReadFields));
+        }
+        await Task.WhenAll(changes).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> is exactly an entity key followed by the project: the SCAN pattern
+    /// <c>prefix*project</c> also matches the keys of a project whose name ends with this one's.
+    /// </summary>
+    private bool IsKeyOf(byte[] key, byte[] project)
+    {
+        if (!key.AsSpan().EndsWith(project)) return false;
+        return _keyVersion < 3 || EntityKeyLength(key) == key.Length - project.Length;
+    }
+
+    /// <summary>The length of the version-3 entity key at the start of <paramref name="bytes"/>, or -1.</summary>
+    internal static int EntityKeyLength(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 4) return -1;
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+        if (count > 1024) return -1;
+        var at = 4;
+        // Per join key: type and length and name; then per value: type and length and payload.
+        for (var part = 0; part < 2 * count; part++)
+        {
+            if (bytes.Length - at < 8) return -1;
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(at + 4)..]);
+            at += 8;
+            if ((uint)(bytes.Length - at) < length) return -1;
+            at += (int)length;
+        }
+        return at;
+    }
+
+    private FieldSet Fields(string view, IReadOnlyList<string> features)
+    {
+        var signature = features.Count == 1 ? features[0] : string.Join('\0', features);
+        if (_fieldSets.TryGetValue((view, signature), out var cached)) return cached;
+        if (_fieldSets.Count >= MaxCachedFieldSets) _fieldSets.Clear();
+        return _fieldSets.GetOrAdd((view, signature), _ => new FieldSet(view, features));
+    }
+
+    private byte[] ProjectBytes(string project) => _projects.GetOrAdd(project, p => Encoding.UTF8.GetBytes(p));
+
+    private static RedisKey Key(byte[] entityKey, byte[] project)
+    {
+        var key = new byte[entityKey.Length + project.Length];
+        entityKey.CopyTo(key, 0);
+        project.CopyTo(key, entityKey.Length);
+        return key;
+    }
+
+    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
+        (await ConnectionAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+
+    private async Task<ConnectionMultiplexer> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { } connection) return connection;
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connection is not null) return _connection;
+            try
+            {
+                var connecting = ConnectionMultiplexer.ConnectAsync(_configuration.Clone());
+                try
+                {
+                    _connection = await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    _ = connecting.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                    throw;
+                }
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                throw new RedisOnlineStoreException(
+                    $"Could not connect to the {Kind} at {Endpoints}: {e.Message} Check that it is running and reachable, and online_store.connection_string in feature_store.yaml (host:port, password, ssl).",
+                    Endpoints, e);
+            }
+            if (_options.RedisType == RedisType.RedisCluster && !_connection.GetServers().Any(s => s.ServerType == ServerType.Cluster))
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
+                _connection = null;
+                throw new FeastConfigException(
+                    $"feature_store.yaml: online_store.redis_type is redis_cluster, but {Endpoints} is not a Redis Cluster (cluster_enabled is off). Use redis_type: redis, or point connection_string at the cluster's nodes.");
+            }
+            return _connection;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private RedisOnlineStoreException Failure(string what, Exception e, string advice) =>
+        new($"{what} the {Kind} at {Endpoints} failed: {e.Message} Check that the {(_options.RedisType == RedisType.RedisCluster ? "cluster's nodes are" : "server is")} running and reachable.{advice}",
+            Endpoints, e);
+
+    // A failed chunk's siblings may fail too; their exceptions are observed here so they do not surface later.
+    private static void Observe(Queue<Task> tasks, List<(byte[] Key, Task<RedisValue> Read)>? reads)
+    {
+        foreach (var task in tasks.Concat(reads?.Select(r => (Task)r.Read) ?? []))
+            _ = task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        await _connectLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_connection is { } connection) await connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    /// <summary>Per key of a batch being written: its stored event time and the newest row queued for it (nanoseconds).</summary>
+    private struct KeyState
+    {
+        public bool HasStored;
+        public long Stored;
+        public long Queued;
+    }
+
+    /// <summary>The hash fields of one view and feature list, computed once.</summary>
+    private sealed class FieldSet
+    {
+        public FieldSet(string view, IReadOnlyList<string> features)
+        {
+            Features = new RedisValue[features.Count];
+            ReadFields = new RedisValue[features.Count + 1];
+            for (var i = 0; i < features.Count; i++) Features[i] = ReadFields[i] = RedisLayout.FeatureField(view, features[i]);
+            TimestampBytes = RedisLayout.TimestampField(view);
+            Timestamp = ReadFields[features.Count] = TimestampBytes;
+        }
+
+        /// <summary>The feature fields, in feature order.</summary>
+        public RedisValue[] Features { get; }
+
+        /// <summary>The feature fields then <c>_ts:{view}</c>: what a read asks for and what a deletion removes.</summary>
+        public RedisValue[] ReadFields { get; }
+
+        public RedisValue Timestamp { get; }
+
+        public byte[] TimestampBytes { get; }
+    }
+
+    /// <summary>Slices of large shared buffers for serialized values: a few allocations per chunk instead of one per value.</summary>
+    internal sealed class Arena
+    {
+        private const int BlockSize = 64 * 1024;
+        private byte[] _block = [];
+        private int _used;
+
+        public Memory<byte> Take(int size)
+        {
+            if (size == 0) return Memory<byte>.Empty;
+            if (_block.Length - _used < size)
+            {
+                _block = new byte[Math.Max(BlockSize, size)];
+                _used = 0;
+            }
+            var memory = _block.AsMemory(_used, size);
+            _used += size;
+            return memory;
+        }
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static ByteArrayComparer Instance { get; } = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+}
