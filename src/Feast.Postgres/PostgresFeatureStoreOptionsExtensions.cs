@@ -9,6 +9,7 @@ public static class PostgresFeatureStoreOptionsExtensions
     public static FeatureStoreOptions UsePostgres(this FeatureStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.OfflineStoreFactories["postgres"] = config => new Offline.PostgresOfflineStore((Configuration.PostgresOfflineStoreOptions)config.OfflineStore);
         return options;
     }
 }
