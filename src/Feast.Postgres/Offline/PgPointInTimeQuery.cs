@@ -13,9 +13,10 @@ namespace Feast.Postgres.Offline;
 /// keys, then time, with source rows before entity rows at the same instant (the upper bound is inclusive) and, among
 /// source rows at one instant, by created time. A running count of source rows (<c>count(*) FILTER</c> as a window)
 /// gives every row the number of the latest source row at or before it on its keys: the "last observation carried
-/// forward". Each entity row then finds that one source row by an equality hash join on (keys, number); the TTL's
-/// lower bound (inclusive) is a condition of that join, so a stale row gives nulls. The entity rows, left-joined to
-/// each view's result on their row number, keep their order and all their columns.
+/// forward". A second window over (keys, number), whose input is already sorted by keys so PostgreSQL sorts only
+/// within each key (an incremental sort), hands that source row's values to the entity rows after it; the TTL's lower
+/// bound (inclusive) then blanks a stale one. No self-join and no per-row lookup. The entity rows, left-joined to each
+/// view's result on their row number, keep their order and all their columns.
 /// </remarks>
 internal static class PgPointInTimeQuery
 {
@@ -24,6 +25,7 @@ internal static class PgPointInTimeQuery
     private const string Kind = PgTypes.HelperPrefix + "kind";
     private const string Created = PgTypes.HelperPrefix + "created";
     private const string Group = PgTypes.HelperPrefix + "grp";
+    private const string PickedTime = PgTypes.HelperPrefix + "picked_ts";
     private static readonly string Row = PgEntityRelation.RowColumn;
     private static readonly string Time = PgEntityRelation.TimeColumn;
 
@@ -109,14 +111,17 @@ internal static class PgPointInTimeQuery
         var partition = keys.Count == 0 ? "" : "PARTITION BY " + string.Join(", ", Enumerable.Range(0, keys.Count).Select(k => Q(Key(k)))) + " ";
         var carried = $"{Q(CarriedCte(i))} AS (\n  SELECT *, count(*) FILTER (WHERE {Q(Kind)} = 0) OVER ({partition}ORDER BY {Q(Time)}, {Q(Kind)}, {Q(Created)} NULLS FIRST ROWS UNBOUNDED PRECEDING) AS {Q(Group)}\n  FROM {Q(UnionCte(i))}\n)";
 
-        var on = Enumerable.Range(0, keys.Count).Select(k => $"f.{Q(Key(k))} = x.{Q(Key(k))}")
-            .Append($"f.{Q(Group)} = x.{Q(Group)}")
-            .Append($"f.{Q(Kind)} = 0")
-            .Append($"f.{Q(Time)} <= x.{Q(Time)}");
-        if (ttl > TimeSpan.Zero)
-            on = on.Append($"f.{Q(Time)} >= x.{Q(Time)} - {ttlInterval}");
-        var features = string.Join("", Enumerable.Range(0, request.Features.Count).Select(f => $", f.{Q(Feature(f))}"));
-        var result = $"{Q(ResultCte(i))} AS (\n  SELECT x.{Q(Row)}{features}\n  FROM {Q(CarriedCte(i))} AS x\n  JOIN {Q(CarriedCte(i))} AS f ON {string.Join(" AND ", on)}\n  WHERE x.{Q(Kind)} = 1\n)";
+        // Each (keys, number) group holds the source row that starts it (first by kind) and the entity rows it is carried to.
+        var group = "PARTITION BY " + string.Join(", ", Enumerable.Range(0, keys.Count).Select(k => Q(Key(k))).Append(Q(Group)));
+        var picked = new List<string> { $"first_value(CASE WHEN {Q(Kind)} = 0 THEN {Q(Time)} END) OVER w AS {Q(PickedTime)}" };
+        picked.AddRange(Enumerable.Range(0, request.Features.Count).Select(f => $"first_value({Q(Feature(f))}) OVER w AS {Q(Feature(f))}"));
+        // The upper bound also keeps an entity row with no time (sorted last) from taking the last source row.
+        // A null join key matches nothing, though the window groups nulls together.
+        var fresh = string.Concat(Enumerable.Range(0, keys.Count).Select(k => $"{Q(Key(k))} IS NOT NULL AND "))
+            + $"{Q(PickedTime)} <= {Q(Time)}" + (ttl > TimeSpan.Zero ? $" AND {Q(PickedTime)} >= {Q(Time)} - {ttlInterval}" : "");
+        var features = string.Join("", Enumerable.Range(0, request.Features.Count).Select(f => $", CASE WHEN {fresh} THEN {Q(Feature(f))} END AS {Q(Feature(f))}"));
+        var result = $"{Q(ResultCte(i))} AS (\n  SELECT {Q(Row)}{features}\n  FROM (\n    SELECT {string.Concat(Enumerable.Range(0, keys.Count).Select(k => Q(Key(k)) + ", "))}{Q(Kind)}, {Q(Row)}, {Q(Time)}, {string.Join(", ", picked)}\n"
+            + $"    FROM {Q(CarriedCte(i))}\n    WINDOW w AS ({group} ORDER BY {Q(Kind)} ROWS UNBOUNDED PRECEDING)\n  ) AS p\n  WHERE {Q(Kind)} = 1\n)";
         return [union, carried, result];
     }
 
