@@ -134,6 +134,27 @@ public sealed class PostgresOfflineStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PullLatestAsync_TiesAndNoKeys_LatestCreatedWinsAndWindowIsInclusive()
+    {
+        var table = await DriverStatsAsync();
+        await using var store = new PostgresOfflineStore(_schema.Options());
+        var source = Source(table: table);
+        // Driver 1 has two rows at T0; the later-created backfill wins. The window starts exactly at T0 - 2h (inclusive).
+        var request = new PullRequest(source, ["driver_id"], ["conv_rate", "label"], T0.AddHours(-2), T0);
+
+        var batch = Assert.Single(await ReadAllAsync(store.PullLatestAsync(request)));
+
+        var byDriver = Enumerable.Range(0, batch.Length).ToDictionary(r => (long)Cell(batch, "driver_id", r)!, r => (string?)Cell(batch, "label", r));
+        Assert.Equal(new Dictionary<long, string?> { [1] = "backfill", [2] = "d2h2", [3] = "d3h2" }, byDriver);
+        Assert.Equal(3, await store.CountLatestAsync(request));
+        Assert.Equal(10, (await ReadAllAsync(store.PullAllAsync(request))).Sum(b => b.Length));
+        var global = Assert.Single(await ReadAllAsync(store.PullLatestAsync(request with { JoinKeys = [], End = T0.AddHours(-1) })));
+        Assert.Equal(1, global.Length);
+        Assert.Equal(T0.AddHours(-1), Cell(global, "event_timestamp", 0));
+        Assert.Equal(1, await store.CountLatestAsync(request with { JoinKeys = [] }));
+    }
+
+    [Fact]
     public async Task PullLatestAsync_CancelledAfterFirstBatch_ThrowsOperationCanceled()
     {
         var table = Table("big");
