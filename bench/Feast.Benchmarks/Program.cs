@@ -51,6 +51,9 @@ internal static class Program
           Feast.Benchmarks sql FILE [--quick] [--data DIR]
               Times each statement of FILE (statements end with ';' and a newline); {s1.features}, {s1.entities},
               {s2.entities} and {s3.features} stand for the generated files.
+          Feast.Benchmarks postgres-historical [--quick] [--reps N] [--rows N] [--out FILE]
+              Scenario s1 on the PostgreSQL offline store (FEAST_TEST_POSTGRES) against its SQL run raw; report:
+              bench/results/postgres-historical.md (bench/.data/postgres-historical-quick.md with --quick).
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -80,6 +83,8 @@ internal static class Program
                 return await PostgresOnlineBench.RunAsync(options);
             case "redis":
                 return await RedisRunner.RunAsync(options);
+            case "postgres-historical":
+                return await Postgres.OfflineHistorical.RunAsync(options);
             case "case" when options.Positional.Count == 1:
                 return await ChildProcess.HostAsync(FindCase(options.Positional[0]), options);
             case "profile" when options.Positional.Count == 1:

@@ -24,6 +24,7 @@ public static class PostgresFeatureStoreOptionsExtensions
         // The clock is read when the store is built, so options given after UsePostgres() still count.
         options.SqlRegistryFactories["postgresql"] = config => new PostgresRegistryStore(config.Registry.Path, options.TimeProvider);
         options.SqlRegistryFactories["postgres"] = config => new PostgresRegistryStore(config.Registry.Path, options.TimeProvider);
+        options.OfflineStoreFactories["postgres"] = config => new Offline.PostgresOfflineStore((Configuration.PostgresOfflineStoreOptions)config.OfflineStore);
         return options;
     }
 }

@@ -7,6 +7,6 @@ public sealed class DuckDbOfflineStoreConformanceTests : OfflineStoreConformance
 {
     protected override IOfflineStore CreateStore(string repoPath) => new DuckDbOfflineStore(repoPath);
 
-    protected override string? EntityQueryForParquetFile(string parquetPath) =>
-        $"SELECT * FROM read_parquet('{parquetPath.Replace("'", "''", StringComparison.Ordinal)}')";
+    protected override Task<string?> EntityQueryForParquetFileAsync(string parquetPath) =>
+        Task.FromResult<string?>($"SELECT * FROM read_parquet('{parquetPath.Replace("'", "''", StringComparison.Ordinal)}')");
 }

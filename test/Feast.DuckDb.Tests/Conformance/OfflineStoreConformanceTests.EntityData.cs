@@ -28,6 +28,12 @@ public abstract partial class OfflineStoreConformanceTests
         var (repo, data) = await UniversalFilesAsync();
         var views = UniversalViews(data);
         await using var store = CreateStore(repo);
+        if (entities is FileEntityData file && !ReadsEntityFiles)
+        {
+            var refused = await ThrowsFeastErrorAsync(store, new HistoricalRetrievalRequest(entities, [.. views.Select(v => v.Request)], FullFeatureNames: true));
+            TableAssert.Mentions(refused.Message, Path.GetFileName(file.Path));
+            return;
+        }
 
         var actual = await RunAsync(store, new HistoricalRetrievalRequest(entities, [.. views.Select(v => v.Request)], FullFeatureNames: true));
 
@@ -89,7 +95,7 @@ public abstract partial class OfflineStoreConformanceTests
         var entities = new UniversalDataset().EntityRows;
         var path = Path.Combine(NewRepo(), "entities.parquet");
         await ParquetFiles.WriteAsync(entities, path);
-        var query = EntityQueryForParquetFile(path);
+        var query = await EntityQueryForParquetFileAsync(path);
         if (query is null) return; // The backend takes no SQL entity data.
 
         await AssertUniversalAsync(EntityData.FromSql(query), entities, $"EntityData.FromSql({query})");

@@ -51,10 +51,12 @@ public abstract partial class OfflineStoreConformanceTests
         Assert.True(cases > 1000, Invariant($"Only {cases} (entity row, view) cases ran; the generator should make thousands."));
     }
 
-    private static async Task<EntityData> EntitiesAsync(RandomScenario scenario, string repo)
+    private async Task<EntityData> EntitiesAsync(RandomScenario scenario, string repo)
     {
         switch (scenario.Form)
         {
+            case EntityForm.ParquetFile or EntityForm.CsvFile when !ReadsEntityFiles:
+                return EntityData.FromArrow(ArrowTables.ToRecordBatch(scenario.Entities));
             case EntityForm.Arrow:
                 return EntityData.FromArrow(ArrowTables.ToRecordBatch(scenario.Entities));
             case EntityForm.ParquetFile:

@@ -33,9 +33,16 @@ public abstract partial class OfflineStoreConformanceTests : IDisposable
     /// <summary>
     /// A query the backend runs to read the entity rows stored in the Parquet file <paramref name="parquetPath"/>, for
     /// <see cref="EntityData.FromSql"/>; null (the default) when the backend takes no SQL entity data, which passes that test
-    /// without running it.
+    /// without running it. The backend may load the file into its own storage first.
     /// </summary>
-    protected virtual string? EntityQueryForParquetFile(string parquetPath) => null;
+    protected virtual Task<string?> EntityQueryForParquetFileAsync(string parquetPath) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// Whether the backend reads entity rows from Parquet and CSV files (<see cref="EntityData.FromFile"/>). A backend
+    /// that does not must refuse them with a Feast error naming the file; the file-entity tests then check that error,
+    /// and the randomized test hands the same rows over as Arrow instead.
+    /// </summary>
+    protected virtual bool ReadsEntityFiles => true;
 
     /// <summary>A new repo folder with a minimal <c>feature_store.yaml</c> and an empty <c>data/</c>; deleted when the test ends.</summary>
     private protected string NewRepo()

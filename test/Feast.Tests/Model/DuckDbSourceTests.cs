@@ -190,6 +190,25 @@ public class DuckDbSourceTests
     [Fact]
     public void FromProto_OtherCustomSourceClass_StaysOpaqueByteForByte()
     {
+        var custom = new P.DataSource
+        {
+            Name = "custom",
+            Project = "p",
+            Type = P.DataSource.Types.SourceType.CustomSource,
+            DataSourceClassType = "my_company.sources.LakehouseSource",
+            CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFromUtf8("""{"name": "custom", "path": "s3://x"}""") },
+            TimestampField = "ts",
+        };
+
+        var model = ProtoConverter.FromProto(custom);
+
+        Assert.IsType<OpaqueDataSource>(model);
+        Assert.Equal(custom, ProtoConverter.ToProto(model, "p"));
+    }
+
+    [Fact]
+    public void FromProto_PythonPostgreSQLSource_ReadsItAndWritesTheSameBytes()
+    {
         var postgres = new P.DataSource
         {
             Name = "pg",
@@ -202,7 +221,7 @@ public class DuckDbSourceTests
 
         var model = ProtoConverter.FromProto(postgres);
 
-        Assert.IsType<OpaqueDataSource>(model);
+        Assert.Equal("driver_stats", Assert.IsType<PostgreSQLSource>(model).Table);
         Assert.Equal(postgres, ProtoConverter.ToProto(model, "p"));
     }
 }

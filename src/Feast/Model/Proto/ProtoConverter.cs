@@ -28,6 +28,9 @@ internal static class ProtoConverter
     // cannot import this class path and fails on it; Feast.NET reads it back as a DuckDbSource.
     internal const string DuckDbSourceClass = "feast_dotnet.duckdb.DuckDbSource";
 
+    // Python Feast's PostgreSQLSource, stored as Python stores it so either side reads the other's registry.
+    internal const string PostgreSQLSourceClass = "feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source.PostgreSQLSource";
+
     // ---- fields and values ----
 
     public static P.FeatureSpecV2 ToProto(Field field)
@@ -178,6 +181,11 @@ internal static class ProtoConverter
                 proto.DataSourceClassType = DuckDbSourceClass;
                 proto.CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFrom(DuckDbConfiguration(duck)) };
                 break;
+            case PostgreSQLSource postgres:
+                proto.Type = P.DataSource.Types.SourceType.CustomSource;
+                proto.DataSourceClassType = PostgreSQLSourceClass;
+                proto.CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFrom(PostgresConfiguration(postgres)) };
+                break;
             default:
                 throw new FeastValidationException($"Data source '{source.Name}' is a {source.GetType().Name}, which cannot be stored in the registry.");
         }
@@ -211,6 +219,7 @@ internal static class ProtoConverter
                 FromDuration(proto.KafkaOptions.WatermarkDelayThreshold), proto.CreatedTimestampColumn, proto.FieldMapping,
                 proto.Description, proto.Tags, proto.Owner),
             P.DataSource.Types.SourceType.CustomSource when proto.DataSourceClassType == DuckDbSourceClass => DuckDbFromProto(proto),
+            P.DataSource.Types.SourceType.CustomSource when proto.DataSourceClassType == PostgreSQLSourceClass => PostgresFromProto(proto),
             _ => new OpaqueDataSource(proto.Name, proto.Type.ToString(), proto.ToByteArray(), proto.TimestampField,
                 proto.CreatedTimestampColumn, proto.FieldMapping, proto.Description, proto.Tags, proto.Owner),
         };
@@ -223,7 +232,19 @@ internal static class ProtoConverter
     /// (that key order, separators <c>", "</c> and <c>": "</c>, non-ASCII escaped), a missing value written as "",
     /// the way Feast's PostgreSQLSource writes its options.
     /// </summary>
-    internal static byte[] DuckDbConfiguration(DuckDbSource source)
+    internal static byte[] DuckDbConfiguration(DuckDbSource source) =>
+        PythonJsonObject(("name", source.Name), ("query", source.Query), ("table", source.Table), ("database", source.Database));
+
+    /// <summary>
+    /// The <c>custom_options.configuration</c> of a <see cref="PostgreSQLSource"/>, as Python's
+    /// <c>PostgreSQLOptions.to_proto</c> writes it: <c>json.dumps({"name": n, "query": q, "table": t})</c>, a missing
+    /// value written as "".
+    /// </summary>
+    internal static byte[] PostgresConfiguration(PostgreSQLSource source) =>
+        PythonJsonObject(("name", source.Name), ("query", source.Query), ("table", source.Table));
+
+    /// <summary>A flat JSON object of strings as Python's <c>json.dumps</c> writes it (key order kept, <c>", "</c> and <c>": "</c>).</summary>
+    private static byte[] PythonJsonObject(params (string Key, string? Value)[] entries)
     {
         var json = new StringBuilder("{");
         void Add(string key, string? value)
@@ -233,10 +254,8 @@ internal static class ProtoConverter
             json.Append(": ");
             PythonJsonString(json, value ?? "");
         }
-        Add("name", source.Name);
-        Add("query", source.Query);
-        Add("table", source.Table);
-        Add("database", source.Database);
+        foreach (var (key, value) in entries)
+            Add(key, value);
         json.Append('}');
         return Encoding.UTF8.GetBytes(json.ToString());
     }
@@ -261,6 +280,42 @@ internal static class ProtoConverter
             }
         }
         json.Append('"');
+    }
+
+    private static PostgreSQLSource PostgresFromProto(P.DataSource proto)
+    {
+        var options = CustomJson(proto, "PostgreSQL", "name", "query", "table");
+        return new PostgreSQLSource(proto.Name, options["table"], options["query"], proto.TimestampField, proto.CreatedTimestampColumn,
+            proto.FieldMapping, proto.Description, proto.Tags, proto.Owner)
+        {
+            DatePartitionColumn = proto.DatePartitionColumn,
+        };
+    }
+
+    /// <summary>The string values of <paramref name="keys"/> in a custom source's JSON configuration (null when absent or null).</summary>
+    private static Dictionary<string, string?> CustomJson(P.DataSource proto, string kind, params string[] keys)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(proto.CustomOptions?.Configuration.Memory ?? ReadOnlyMemory<byte>.Empty);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new RegistryException($"{kind} source '{proto.Name}' in the registry has a configuration that is not a JSON object.");
+            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var key in keys)
+            {
+                values[key] = document.RootElement.TryGetProperty(key, out var value) ? value.ValueKind switch
+                {
+                    JsonValueKind.String => value.GetString(),
+                    JsonValueKind.Null => null,
+                    _ => throw new RegistryException($"{kind} source '{proto.Name}' in the registry has a non-string \"{key}\" in its configuration."),
+                } : null;
+            }
+            return values;
+        }
+        catch (JsonException e)
+        {
+            throw new RegistryException($"{kind} source '{proto.Name}' in the registry has a configuration that is not valid JSON: {e.Message}", e);
+        }
     }
 
     private static DuckDbSource DuckDbFromProto(P.DataSource proto)

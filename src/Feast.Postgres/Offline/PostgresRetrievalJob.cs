@@ -1,0 +1,61 @@
+using System.Runtime.CompilerServices;
+using Apache.Arrow;
+using Feast.Offline;
+using Feast.Transformations;
+using Npgsql;
+
+namespace Feast.Postgres.Offline;
+
+/// <summary>
+/// A historical retrieval on PostgreSQL. Each read takes a connection, uploads the entity rows (or runs the entity
+/// query), runs the one point-in-time statement and streams its rows as Arrow batches.
+/// </summary>
+internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, HistoricalRetrievalRequest request) : RetrievalJob
+{
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<RecordBatch> ToArrowAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var sql = await PrepareAsync(connection, load: true, cancellationToken).ConfigureAwait(false);
+            using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            await foreach (var batch in PostgresOfflineStore.Stream(command, "run the point-in-time join", cancellationToken).ConfigureAwait(false))
+                yield return batch;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Opens a connection to read the schemas of the sources and entity data; Arrow entity rows are not uploaded, and the
+    /// statement reads them from the temp table <c>__feast_entity_rows</c> that a run creates.
+    /// </remarks>
+    public override string ToSql() =>
+        Task.Run(async () =>
+        {
+            var connection = await store.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+                return await PrepareAsync(connection, load: false, CancellationToken.None).ConfigureAwait(false);
+        }).GetAwaiter().GetResult();
+
+    /// <inheritdoc/>
+    public override Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
+        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Parquet, cancellationToken);
+
+    /// <inheritdoc/>
+    public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
+        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Csv, cancellationToken);
+
+    private async Task<string> PrepareAsync(NpgsqlConnection connection, bool load, CancellationToken cancellationToken)
+    {
+        // Sources first: a missing table or column is reported before any entity row is uploaded.
+        var views = new List<PgPointInTimeQuery.ViewInput>(request.Views.Count);
+        foreach (var view in request.Views)
+        {
+            var owner = view.NameToUse == view.View.Name ? $"Feature view '{view.View.Name}'" : $"Feature view '{view.View.Name}' (as '{view.NameToUse}')";
+            views.Add(new(view, await PgSourceRelation.OpenAsync(connection, view.View.BatchSource, owner, cancellationToken).ConfigureAwait(false)));
+        }
+        var entity = await PgEntityRelation.OpenAsync(connection, request.Entities, store.EmbedQuery, load, cancellationToken).ConfigureAwait(false);
+        return PgPointInTimeQuery.Build(entity, views, request.FullFeatureNames);
+    }
+}
