@@ -21,7 +21,7 @@ internal static class PointInTimeQuery
     /// <summary>Checks the request against the entity columns and builds the query.</summary>
     public static string Build(EntityRelation entity, IReadOnlyList<ViewInput> views, bool fullFeatureNames)
     {
-        Validate(entity, views, fullFeatureNames);
+        EntityColumnRules.Check([.. entity.Columns.Select(c => c.Name)], views.Select(v => v.Request), fullFeatureNames);
 
         var sql = new StringBuilder();
         // A file or query is read once and numbered once; an ingested temp table is already both.
@@ -150,33 +150,6 @@ internal static class PointInTimeQuery
     internal static SqlColumn? CreatedColumn(SourceRelation source) =>
         source.Source.CreatedTimestampColumn.Length == 0 ? null
         : source.Stored(source.Source.CreatedTimestampColumn, "created timestamp");
-
-    private static void Validate(EntityRelation entity, IReadOnlyList<ViewInput> views, bool fullFeatureNames)
-    {
-        var entityColumns = entity.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (request, _) in views)
-        {
-            foreach (var (joinKey, entityColumn) in JoinColumns(request))
-            {
-                if (!entityColumns.Contains(entityColumn))
-                {
-                    var via = joinKey == entityColumn ? "" : $" (its join key '{joinKey}' mapped by join_key_map)";
-                    throw new FeastValidationException(
-                        $"Feature view '{request.NameToUse}' joins on entity column '{entityColumn}'{via}, but the entity data has no such column. "
-                        + $"Its columns are: {string.Join(", ", entity.Columns.Select(c => c.Name))}. Add the column to the entity data, or map the join key with WithJoinKeyMap.");
-                }
-            }
-            foreach (var feature in request.Features)
-            {
-                var name = request.OutputName(feature, fullFeatureNames);
-                if (entityColumns.Contains(name))
-                    throw new FeatureNameCollisionException($"Feature '{feature.Name}' of view '{request.NameToUse}' would be output as '{name}', which is already a column of the entity data. Rename the entity column or use full feature names.");
-                if (!outputs.TryAdd(name, request.NameToUse))
-                    throw new FeatureNameCollisionException($"Output column '{name}' is produced by both '{outputs[name]}' and '{request.NameToUse}'. Use full feature names, or WithName(...) to give one projection another name.");
-            }
-        }
-    }
 
     private static string ViewCte(int i) => Sql.HelperPrefix + "view_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -617,18 +617,4 @@ public sealed class RedisOnlineStore : IOnlineStore
             return memory;
         }
     }
-
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
-    {
-        public static ByteArrayComparer Instance { get; } = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
-        }
-    }
 }

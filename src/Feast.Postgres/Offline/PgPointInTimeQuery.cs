@@ -34,7 +34,7 @@ internal static class PgPointInTimeQuery
 
     public static string Build(PgEntityRelation entity, IReadOnlyList<ViewInput> views, bool fullFeatureNames)
     {
-        Validate(entity, views, fullFeatureNames);
+        EntityColumnRules.Check([.. entity.Columns.Select(c => c.Name)], views.Select(v => v.Request), fullFeatureNames);
         var sql = new StringBuilder();
         var ctes = new List<string>();
         for (var i = 0; i < views.Count; i++)
@@ -134,33 +134,6 @@ internal static class PgPointInTimeQuery
     /// <summary>The view's join columns; an entity-less view has none and matches every entity row.</summary>
     private static IReadOnlyList<(string JoinKey, string EntityColumn)> JoinColumns(FeatureViewRequest request) =>
         request.View.IsEntityless ? [] : request.JoinColumns;
-
-    private static void Validate(PgEntityRelation entity, IReadOnlyList<ViewInput> views, bool fullFeatureNames)
-    {
-        var entityColumns = entity.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (request, _) in views)
-        {
-            foreach (var (joinKey, entityColumn) in JoinColumns(request))
-            {
-                if (!entityColumns.Contains(entityColumn))
-                {
-                    var via = joinKey == entityColumn ? "" : $" (its join key '{joinKey}' mapped by join_key_map)";
-                    throw new FeastValidationException(
-                        $"Feature view '{request.NameToUse}' joins on entity column '{entityColumn}'{via}, but the entity data has no such column. "
-                        + $"Its columns are: {string.Join(", ", entity.Columns.Select(c => c.Name))}. Add the column to the entity data, or map the join key with WithJoinKeyMap.");
-                }
-            }
-            foreach (var feature in request.Features)
-            {
-                var name = request.OutputName(feature, fullFeatureNames);
-                if (entityColumns.Contains(name))
-                    throw new FeatureNameCollisionException($"Feature '{feature.Name}' of view '{request.NameToUse}' would be output as '{name}', which is already a column of the entity data. Rename the entity column or use full feature names.");
-                if (!outputs.TryAdd(name, request.NameToUse))
-                    throw new FeatureNameCollisionException($"Output column '{name}' is produced by both '{outputs[name]}' and '{request.NameToUse}'. Use full feature names, or WithName(...) to give one projection another name.");
-            }
-        }
-    }
 
     private static string N(int i) => i.ToString(CultureInfo.InvariantCulture);
 

@@ -242,27 +242,8 @@ public sealed class PostgresOnlineStore : IOnlineStore
         if (entityKeys.Count == 0) return result;
 
         // Each distinct key is asked for once; request rows that repeat a key share its answer.
-        var firstRow = new Dictionary<byte[], int>(entityKeys.Count, ByteArrayComparer.Instance);
-        var nextRow = new int[entityKeys.Count];
-        var lastRow = new int[entityKeys.Count];
-        var unique = new List<byte[]>(entityKeys.Count);
-        for (var row = 0; row < entityKeys.Count; row++)
-        {
-            var key = entityKeys[row] ?? throw new ArgumentNullException(nameof(entityKeys), $"Entity key {row} is null.");
-            nextRow[row] = -1;
-            ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(firstRow, key, out var exists);
-            if (exists)
-            {
-                nextRow[lastRow[first]] = row;
-                lastRow[first] = row;
-            }
-            else
-            {
-                first = row;
-                lastRow[row] = row;
-                unique.Add(key);
-            }
-        }
+        var rows = new EntityKeyRows(entityKeys);
+        var unique = rows.Unique;
         var featureIndex = new Dictionary<string, int>(featureNames.Count, StringComparer.Ordinal);
         for (var i = featureNames.Count - 1; i >= 0; i--) featureIndex[featureNames[i]] = i; // the first of repeated names wins
 
@@ -289,8 +270,7 @@ public sealed class PostgresOnlineStore : IOnlineStore
                         var value = reader.IsDBNull(2) ? FeastValues.Null : Value.Parser.ParseFrom(reader.GetFieldValue<byte[]>(2));
                         var eventTs = reader.IsDBNull(3) ? DateTimeOffset.UnixEpoch : new DateTimeOffset(reader.GetFieldValue<DateTime>(3), TimeSpan.Zero);
                         var feature = featureIndex.TryGetValue(name, out var index) ? index : -1;
-                        if (!firstRow.TryGetValue(key, out var row)) continue;
-                        for (; row >= 0; row = nextRow[row])
+                        for (var row = rows.First(key); row >= 0; row = rows.Next(row))
                         {
                             // Feast reports one timestamp per key; with rows written at different times the newest one is reported.
                             if (result.EventTimestamp(row) is not { } seen || eventTs > seen) result.SetFound(row, eventTs);
@@ -348,17 +328,4 @@ public sealed class PostgresOnlineStore : IOnlineStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
-    {
-        public static ByteArrayComparer Instance { get; } = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
-        }
-    }
 }

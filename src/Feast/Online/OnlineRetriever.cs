@@ -312,18 +312,3 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         }
     }
 }
-
-/// <summary>Compares byte arrays by content.</summary>
-internal sealed class ByteArrayComparer : IEqualityComparer<byte[]>
-{
-    public static readonly ByteArrayComparer Instance = new();
-
-    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-    public int GetHashCode(byte[] obj)
-    {
-        var hash = new HashCode();
-        hash.AddBytes(obj);
-        return hash.ToHashCode();
-    }
-}

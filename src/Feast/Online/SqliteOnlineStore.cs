@@ -290,28 +290,8 @@ public sealed class SqliteOnlineStore : IOnlineStore
             else
             {
                 // Each distinct key is asked for once; requests that repeat a key share its answer.
-                var firstRow = new Dictionary<byte[], int>(keys.Count, ByteArrayComparer.Instance);
-                var nextRow = new int[keys.Count];
-                var lastRow = new int[keys.Count];
-                var unique = new List<byte[]>(keys.Count);
-                for (var row = 0; row < keys.Count; row++)
-                {
-                    var key = keys[row] ?? throw new ArgumentNullException(nameof(keys), $"Entity key {row} is null.");
-                    nextRow[row] = -1;
-                    ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(firstRow, key, out var exists);
-                    if (exists)
-                    {
-                        nextRow[lastRow[first]] = row;
-                        lastRow[first] = row;
-                    }
-                    else
-                    {
-                        first = row;
-                        lastRow[row] = row;
-                        unique.Add(key);
-                    }
-                }
-                var rowsOf = new RowMap(firstRow, nextRow);
+                var rowsOf = new EntityKeyRows(keys);
+                var unique = rowsOf.Unique;
                 for (var start = 0; start < unique.Count; start += MaxKeysPerQuery)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -333,7 +313,7 @@ public sealed class SqliteOnlineStore : IOnlineStore
     }
 
     private static void ReadChunk(ReadConnection reader, string table, List<byte[]> keys, int start, int count, FeatureLookup features,
-        OnlineReadResult result, RowMap? rowsOf)
+        OnlineReadResult result, EntityKeyRows? rowsOf)
     {
         var bucket = count <= 8 ? count : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count);
         var statement = reader.Select(table, bucket);
@@ -758,35 +738,5 @@ public sealed class SqliteOnlineStore : IOnlineStore
             }
             return -1;
         }
-    }
-
-    /// <summary>Distinct key → the request rows that asked for it (a chain through <c>next</c>).</summary>
-    private sealed class RowMap(Dictionary<byte[], int> first, int[] next)
-    {
-        private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _first = first.GetAlternateLookup<ReadOnlySpan<byte>>();
-
-        public int First(ReadOnlySpan<byte> key) => _first.TryGetValue(key, out var row) ? row : -1;
-
-        public int Next(int row) => next[row];
-    }
-
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static ByteArrayComparer Instance { get; } = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> alternate)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(alternate);
-            return hash.ToHashCode();
-        }
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }
