@@ -75,7 +75,7 @@ public sealed class DuckDbOfflineStore : IOfflineStore
         return Task.Run(() =>
         {
             using var session = OpenSession();
-            var source = BatchSourceOf(request.Source);
+            var source = request.Source.BatchSourceOrSelf();
             var relation = SourceRelation.Open(session, source, RepoPath, $"Source '{source.Name}'", cancellationToken);
             try
             {
@@ -192,21 +192,13 @@ public sealed class DuckDbOfflineStore : IOfflineStore
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var session = OpenSession();
-        var source = BatchSourceOf(request.Source);
+        var source = request.Source.BatchSourceOrSelf();
         var relation = SourceRelation.Open(session, source, RepoPath, $"Source '{source.Name}'", cancellationToken);
         var sql = PullQuery.Build(request, relation, latest);
         Logger.Pulling(source.Name, sql);
         await foreach (var batch in Stream(session, sql, $"pull rows of source '{source.Name}'", cancellationToken).ConfigureAwait(false))
             yield return batch;
     }
-
-    /// <summary>The source rows are read from: a push or Kafka source's batch source, else the source itself.</summary>
-    private static DataSource BatchSourceOf(DataSource source) => source switch
-    {
-        PushSource push => push.BatchSource,
-        KafkaSource { BatchSource: { } batch } => batch,
-        var other => other,
-    };
 
     /// <summary>Streams <paramref name="sql"/>, turning DuckDB errors into <see cref="FeastException"/>s that say what failed.</summary>
     internal static async IAsyncEnumerable<RecordBatch> Stream(DuckDbSession session, string sql, string what,

@@ -174,10 +174,7 @@ public sealed partial class FeatureStore
         if (!Enum.IsDefined(to))
             throw new FeastValidationException($"Push mode {to} is not one of Online, Offline, OnlineAndOffline.");
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var views = registry.FeatureViews.Values.Concat(registry.StreamFeatureViews.Values)
-            .Where(v => v.StreamSource is PushSource push && push.Name == pushSourceName)
-            .OrderBy(v => v.Name, StringComparer.Ordinal)
-            .ToList();
+        var views = registry.ViewsFedBy(pushSourceName);
         if (views.Count == 0) throw new PushSourceNotFoundException(pushSourceName);
 
         var writer = Writer();

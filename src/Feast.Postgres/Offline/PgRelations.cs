@@ -34,14 +34,6 @@ internal sealed class PgSourceRelation
 
     public IReadOnlyList<PgColumn> Columns { get; }
 
-    /// <summary>The source rows are read from: a push or Kafka source's batch source, else the source itself.</summary>
-    public static DataSource BatchSourceOf(DataSource source) => source switch
-    {
-        PushSource push => push.BatchSource,
-        KafkaSource { BatchSource: { } batch } => batch,
-        var other => other,
-    };
-
     /// <summary>The FROM-able text of a source: its table as written, or its query in parentheses on their own lines.</summary>
     public static string ScanOf(PostgreSQLSource source) =>
         source.Table is { } table ? table : "(\n" + source.Query!.Trim().TrimEnd(';').Trim() + "\n)";
@@ -52,7 +44,7 @@ internal sealed class PgSourceRelation
     /// <summary>Checks the source kind, reads its columns, and turns a missing table or a failing query into a clear error.</summary>
     public static async Task<PgSourceRelation> OpenAsync(NpgsqlConnection connection, DataSource source, string owner, CancellationToken cancellationToken)
     {
-        var batch = BatchSourceOf(source);
+        var batch = source.BatchSourceOrSelf();
         if (batch is not PostgreSQLSource postgres)
             throw new FeastException($"{owner}: its batch source '{batch.Name}' is a {batch.SourceTypeName}; the PostgreSQL offline store reads PostgreSQLSource sources only (a table or a query on the offline store's server).");
         var scan = ScanOf(postgres);

@@ -81,7 +81,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var owner = $"Feature view '{view.Name}'";
-        var source = PgSourceRelation.BatchSourceOf(view.BatchSource);
+        var source = view.BatchSource.BatchSourceOrSelf();
         if (source is not PostgreSQLSource { Table: { } table })
             throw new FeastException($"{owner}: its batch source '{source.Name}' is not a PostgreSQL table source; the PostgreSQL offline store writes pushed rows to a PostgreSQLSource with a table only.");
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

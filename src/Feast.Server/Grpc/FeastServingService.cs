@@ -34,7 +34,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
         try
         {
             var read = ToRequest(request);
-            await auth.AuthorizeAsync(context.GetHttpContext(), r => FeastAuthorization.OnlineRead(r, read), [AuthzedAction.ReadOnline], ct).ConfigureAwait(false);
+            await auth.AuthorizeAsync(context.GetHttpContext(), read, FeastAuthorization.OnlineRead, FeastAuthorization.ReadOnline, ct).ConfigureAwait(false);
             var response = await state.Store.GetOnlineFeaturesAsync(read, ct).ConfigureAwait(false);
             metrics.OnlineFeaturesServed(response.RowCount);
             RequestShape.Set(context.GetHttpContext(), response);

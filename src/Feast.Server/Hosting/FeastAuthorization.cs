@@ -63,11 +63,29 @@ internal sealed class FeastAuthorization : IDisposable
     /// <summary>Whether requests must carry a bearer token.</summary>
     public bool Required => _oidc is not null;
 
+    /// <summary>The action an online read needs.</summary>
+    public static readonly AuthzedAction[] ReadOnline = [AuthzedAction.ReadOnline];
+
+    /// <summary>The action an online write or a materialization needs.</summary>
+    public static readonly AuthzedAction[] WriteOnline = [AuthzedAction.WriteOnline];
+
+    private static readonly AuthzedAction[] WriteOffline = [AuthzedAction.WriteOffline];
+    private static readonly AuthzedAction[] WriteBoth = [AuthzedAction.WriteOnline, AuthzedAction.WriteOffline];
+
+    /// <summary>The actions a push to <paramref name="to"/> needs.</summary>
+    public static AuthzedAction[] WriteFor(PushMode to) => to switch
+    {
+        PushMode.Offline => WriteOffline,
+        PushMode.OnlineAndOffline => WriteBoth,
+        _ => WriteOnline,
+    };
+
     /// <summary>
     /// Throws unless the caller of <paramref name="context"/> may do <paramref name="actions"/> on every resource
-    /// <paramref name="resources"/> names in the current registry. Nothing is checked under <c>no_auth</c>.
+    /// <paramref name="resources"/> finds for <paramref name="request"/> in the current registry. Nothing is checked
+    /// (and nothing allocated) under <c>no_auth</c>.
     /// </summary>
-    public async ValueTask AuthorizeAsync(HttpContext? context, Func<RegistrySnapshot, IEnumerable<SecuredResource>> resources,
+    public async ValueTask AuthorizeAsync<TRequest>(HttpContext? context, TRequest request, Func<RegistrySnapshot, TRequest, IEnumerable<SecuredResource>> resources,
         AuthzedAction[] actions, CancellationToken cancellationToken)
     {
         if (!Required) return;
@@ -76,7 +94,7 @@ internal sealed class FeastAuthorization : IDisposable
         var registry = await _state.Store.GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(project) && project != registry.Project)
             throw new FeastPermissionException($"Permission denied: this server serves project '{registry.Project}', not '{project}'.");
-        PermissionEnforcer.Enforce(registry, user, resources(registry), actions);
+        PermissionEnforcer.Enforce(registry, user, resources(registry, request), actions);
     }
 
     /// <summary>The user a bearer token names, once its signature, expiry, audience and issuer check out.</summary>
@@ -218,19 +236,22 @@ internal sealed class FeastAuthorization : IDisposable
 
     /// <summary>Every feature view fed by the push source.</summary>
     public static IEnumerable<SecuredResource> Pushed(RegistrySnapshot registry, string pushSource) =>
-        registry.FeatureViews.Values.Where(v => v.StreamSource is PushSource p && p.Name == pushSource).Select(v => new SecuredResource(PermissionResourceType.FeatureView, v))
-            .Concat(registry.StreamFeatureViews.Values.Where(v => v.StreamSource is PushSource p && p.Name == pushSource).Select(v => new SecuredResource(PermissionResourceType.StreamFeatureView, v)));
+        registry.ViewsFedBy(pushSource).Select(Secured);
 
-    /// <summary>The named views (all online views when none are named).</summary>
-    public static IEnumerable<SecuredResource> Views(RegistrySnapshot registry, IEnumerable<string>? names) =>
-        names is null
-            ? registry.FeatureViews.Values.Where(v => v.Online).Select(v => new SecuredResource(PermissionResourceType.FeatureView, (FeastObject)v))
-                .Concat(registry.StreamFeatureViews.Values.Where(v => v.Online).Select(v => new SecuredResource(PermissionResourceType.StreamFeatureView, v)))
-            : names.Select(n => View(registry, n)).OfType<SecuredResource>();
+    /// <summary>The view written to (a feature view, stream feature view or on-demand view).</summary>
+    public static IEnumerable<SecuredResource> Written(RegistrySnapshot registry, string name) =>
+        View(registry, name) is { } view ? [view] : [];
+
+    /// <summary>The views a materialization loads, chosen as the SDK chooses them (all online views when none are named).</summary>
+    public static IEnumerable<SecuredResource> Materialized(RegistrySnapshot registry, IReadOnlyList<string>? names) =>
+        FeatureStore.ViewsToMaterialize(registry, names).Select(Secured);
+
+    private static SecuredResource Secured(FeatureView view) =>
+        new(view is StreamFeatureView ? PermissionResourceType.StreamFeatureView : PermissionResourceType.FeatureView, view);
 
     private static SecuredResource? View(RegistrySnapshot registry, string name) =>
-        registry.FeatureViews.TryGetValue(name, out var fv) ? new SecuredResource(PermissionResourceType.FeatureView, fv)
-        : registry.StreamFeatureViews.TryGetValue(name, out var sfv) ? new SecuredResource(PermissionResourceType.StreamFeatureView, sfv)
+        registry.FeatureViews.TryGetValue(name, out var fv) ? Secured(fv)
+        : registry.StreamFeatureViews.TryGetValue(name, out var sfv) ? Secured(sfv)
         : registry.OnDemandFeatureViews.TryGetValue(name, out var odfv) ? new SecuredResource(PermissionResourceType.OnDemandFeatureView, odfv)
         : null;
 }

@@ -14,7 +14,7 @@ namespace Feast.Server.Http;
 /// token, and answers as Feast's Python server does, errors included.
 /// </summary>
 internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, MaterializationRunner materializations,
-    OfflinePushBatcher offlinePushes, FeastAuthorization auth, TimeProvider time, ILogger<FeastHttpEndpoints> logger)
+    OfflinePushBatcher offlinePushes, FeastAuthorization auth, ILogger<FeastHttpEndpoints> logger)
 {
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -30,7 +30,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     public Task GetOnlineFeatures(HttpContext context) => Guard(context, "/get-online-features", async (context, ct) =>
     {
         var request = await RequestBody.ReadAsync(context, Limit, ParseOnlineRequest, ct).ConfigureAwait(false);
-        await auth.AuthorizeAsync(context, r => FeastAuthorization.OnlineRead(r, request), [AuthzedAction.ReadOnline], ct).ConfigureAwait(false);
+        await auth.AuthorizeAsync(context, request, FeastAuthorization.OnlineRead, FeastAuthorization.ReadOnline, ct).ConfigureAwait(false);
         var response = await state.Store.GetOnlineFeaturesAsync(request, ct).ConfigureAwait(false);
         metrics.OnlineFeaturesServed(response.RowCount);
         RequestShape.Set(context, response);
@@ -50,20 +50,13 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     public Task Push(HttpContext context) => Guard(context, "/push", async (context, ct) =>
     {
         var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParsePush, ct).ConfigureAwait(false);
-        AuthzedAction[] pushActions = request.To switch
-        {
-            PushMode.Offline => [AuthzedAction.WriteOffline],
-            PushMode.OnlineAndOffline => [AuthzedAction.WriteOnline, AuthzedAction.WriteOffline],
-            _ => [AuthzedAction.WriteOnline],
-        };
-        await auth.AuthorizeAsync(context, r => FeastAuthorization.Pushed(r, request.PushSourceName), pushActions, ct).ConfigureAwait(false);
+        await auth.AuthorizeAsync(context, request.PushSourceName, FeastAuthorization.Pushed, FeastAuthorization.WriteFor(request.To), ct).ConfigureAwait(false);
         if (!request.AllowRegistryCache) await state.Store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
         if (offlinePushes.Enabled && request.To is PushMode.Offline or PushMode.OnlineAndOffline)
         {
             // Batched offline writes (Feast's offline_push_batching): the online part now, the offline part buffered; 202.
             var registry = await state.Store.GetRegistryAsync(cancellationToken: ct).ConfigureAwait(false);
-            if (!registry.FeatureViews.Values.Concat(registry.StreamFeatureViews.Values).Any(v => v.StreamSource is PushSource push && push.Name == request.PushSourceName))
-                throw new PushSourceNotFoundException(request.PushSourceName);
+            if (registry.ViewsFedBy(request.PushSourceName).Count == 0) throw new PushSourceNotFoundException(request.PushSourceName);
             if (request.To == PushMode.OnlineAndOffline)
                 await state.Store.PushAsync(request.PushSourceName, request.Rows, PushMode.Online, request.TransformOnWrite, ct).ConfigureAwait(false);
             offlinePushes.Enqueue(request.PushSourceName, request.Rows, request.AllowRegistryCache, request.TransformOnWrite);
@@ -80,14 +73,14 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     public Task WriteToOnlineStore(HttpContext context) => Guard(context, "/write-to-online-store", async (context, ct) =>
     {
         var request = await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseWrite, ct).ConfigureAwait(false);
-        await auth.AuthorizeAsync(context, r => FeastAuthorization.Views(r, [request.FeatureViewName]), [AuthzedAction.WriteOnline], ct).ConfigureAwait(false);
+        await auth.AuthorizeAsync(context, request.FeatureViewName, FeastAuthorization.Written, FeastAuthorization.WriteOnline, ct).ConfigureAwait(false);
         if (!request.AllowRegistryCache) await state.Store.GetRegistryAsync(allowCache: false, ct).ConfigureAwait(false);
         await state.Store.WriteToOnlineStoreAsync(request.FeatureViewName, request.Rows, request.TransformOnWrite, ct).ConfigureAwait(false);
         await WriteNullAsync(context, ct).ConfigureAwait(false);
     });
 
     public Task Materialize(HttpContext context) => Guard(context, "/materialize", async (context, ct) =>
-        await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, (utf8) => WriteRequests.ParseMaterialize(utf8, time.GetUtcNow()), ct).ConfigureAwait(false), ct).ConfigureAwait(false));
+        await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterialize, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
 
     public Task MaterializeIncremental(HttpContext context) => Guard(context, "/materialize-incremental", async (context, ct) =>
         await MaterializeAsync(context, await RequestBody.ReadAsync(context, Limit, WriteRequests.ParseMaterializeIncremental, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
@@ -98,7 +91,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     /// </summary>
     private async Task MaterializeAsync(HttpContext context, MaterializeRequest request, CancellationToken ct)
     {
-        await auth.AuthorizeAsync(context, r => FeastAuthorization.Views(r, request.FeatureViews), [AuthzedAction.WriteOnline], ct).ConfigureAwait(false);
+        await auth.AuthorizeAsync(context, request.FeatureViews, FeastAuthorization.Materialized, FeastAuthorization.WriteOnline, ct).ConfigureAwait(false);
         var query = context.Request.Query;
         var background = IsTrue(query["async"]);
         var (views, busy) = await materializations.ClaimAsync(request, IsTrue(query["force"]), ct).ConfigureAwait(false);

@@ -43,12 +43,13 @@ internal static class WriteRequests
         return new WriteRequest(name, rows, OptionalBool(root, "allow_registry_cache", true), OptionalBool(root, "transform_on_write", true));
     }
 
-    public static MaterializeRequest ParseMaterialize(ReadOnlySpan<byte> utf8, DateTimeOffset now)
+    public static MaterializeRequest ParseMaterialize(ReadOnlySpan<byte> utf8)
     {
         var root = Object(RequestBody.ParseJson(utf8), "{\"start_ts\": \"2024-01-01T00:00:00\", \"end_ts\": \"2024-01-02T00:00:00\", \"feature_views\": [...]}");
-        // As Feast: everything from the epoch to now, whatever timestamps the body gives, stamped with the current time.
+        // As Feast: everything from the epoch to the store's now, whatever timestamps the body gives, stamped with the
+        // current time (FeatureStore.MaterializeAllAsync picks the window).
         if (OptionalBool(root, "disable_event_timestamp", false))
-            return new MaterializeRequest(DateTimeOffset.UnixEpoch, now, Views(root), DisableEventTimestamp: true);
+            return new MaterializeRequest(null, DateTimeOffset.MaxValue, Views(root), DisableEventTimestamp: true);
         var start = Timestamp(root, "start_ts");
         var end = Timestamp(root, "end_ts");
         if (start >= end)

@@ -3,6 +3,17 @@ namespace Feast;
 /// <summary>Where raw feature rows live. Subclasses mirror Feast's source classes.</summary>
 public abstract record DataSource : FeastObject
 {
+    /// <summary>
+    /// The source whose rows hold this source's data offline: a push source's (or Kafka source's) batch source, else
+    /// this source itself.
+    /// </summary>
+    public DataSource BatchSourceOrSelf() => this switch
+    {
+        PushSource push => push.BatchSource,
+        KafkaSource { BatchSource: { } batch } => batch,
+        _ => this,
+    };
+
     private protected DataSource(string name, string timestampField, string createdTimestampColumn,
         IReadOnlyDictionary<string, string>? fieldMapping, string datePartitionColumn,
         string description, IReadOnlyDictionary<string, string>? tags, string owner)

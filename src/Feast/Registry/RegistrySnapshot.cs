@@ -68,6 +68,15 @@ public sealed class RegistrySnapshot
     /// <summary>Every project in the registry, not just <see cref="Project"/>.</summary>
     public IReadOnlyDictionary<string, Project> Projects { get; }
 
+    /// <summary>
+    /// The feature views and stream feature views fed by push source <paramref name="pushSourceName"/> (their stream
+    /// source), by name; empty when none is.
+    /// </summary>
+    public IReadOnlyList<FeatureView> ViewsFedBy(string pushSourceName) =>
+        [.. FeatureViews.Values.Concat(StreamFeatureViews.Values)
+            .Where(v => v.StreamSource is PushSource push && push.Name == pushSourceName)
+            .OrderBy(v => v.Name, StringComparer.Ordinal)];
+
     /// <summary>Whether the registry holds anything for this project.</summary>
     public bool IsEmpty => Entities.Count == 0 && DataSources.Count == 0 && FeatureViews.Count == 0 && StreamFeatureViews.Count == 0
         && OnDemandFeatureViews.Count == 0 && FeatureServices.Count == 0 && Permissions.Count == 0;
