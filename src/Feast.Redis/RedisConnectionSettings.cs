@@ -15,9 +15,16 @@ internal static class RedisConnectionSettings
     /// <summary>The redis-py arguments understood here, for the error message.</summary>
     private const string Supported = "ssl, password, username, db, ssl_cert_reqs, socket_timeout, socket_connect_timeout, client_name";
 
-    public static ConfigurationOptions Parse(RedisOnlineStoreOptions options)
+    public static ConfigurationOptions Parse(RedisOnlineStoreOptions options) => Parse(options, out _);
+
+    /// <summary>
+    /// The multiplexer's options, and what the direct write connections need (<see cref="Direct"/>):
+    /// <paramref name="trustAnyCertificate"/> is set by <c>ssl_cert_reqs=none</c>.
+    /// </summary>
+    public static ConfigurationOptions Parse(RedisOnlineStoreOptions options, out bool trustAnyCertificate)
     {
         ArgumentNullException.ThrowIfNull(options);
+        trustAnyCertificate = false;
         var configuration = new ConfigurationOptions
         {
             // A node that is down fails the command at once with a connection error instead of queueing it until a
@@ -56,7 +63,10 @@ internal static class RedisConnectionSettings
                     // The user turned certificate checks off explicitly (redis-py's ssl_cert_reqs=none); honour it.
 #pragma warning disable CA5359
                     if (value.Equals("none", StringComparison.OrdinalIgnoreCase))
+                    {
                         configuration.CertificateValidation += (_, _, _, _) => true;
+                        trustAnyCertificate = true;
+                    }
 #pragma warning restore CA5359
                     break;
                 case "socket_timeout":
@@ -79,6 +89,18 @@ internal static class RedisConnectionSettings
             throw new FeastConfigException("feature_store.yaml: online_store.connection_string sets db, but a Redis Cluster has only database 0.");
         return configuration;
     }
+
+    /// <summary>The settings of the direct connections that writes use, from the same options as the multiplexer's.</summary>
+    public static Resp.RespSettings Direct(ConfigurationOptions configuration, bool trustAnyCertificate) => new(
+        configuration.Ssl,
+        configuration.SslHost,
+        trustAnyCertificate,
+        configuration.User,
+        configuration.Password,
+        configuration.DefaultDatabase ?? 0,
+        TimeSpan.FromMilliseconds(configuration.ConnectTimeout),
+        TimeSpan.FromMilliseconds(configuration.AsyncTimeout),
+        configuration.ClientName);
 
     /// <summary>The servers of <paramref name="options"/>, for messages (never the password).</summary>
     public static string Describe(ConfigurationOptions options) =>

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Feast.Configuration;
 using Feast.Online;
+using Feast.Redis.Resp;
 using Feast.Protos.Types;
 using Google.Protobuf;
 using StackExchange.Redis;
@@ -18,10 +19,12 @@ namespace Feast.Redis;
 /// event time. A Redis written by Python Feast is served as is, and the other way round.
 /// </summary>
 /// <remarks>
-/// One StackExchange.Redis multiplexer per store, connected on first use. Reads issue one HMGET per key and await them
-/// together, so a request is one pipelined round trip per node; writes go in chunks of pipelined HSETs with a bounded
-/// number of chunks in flight. Unless <c>skip_dedup</c> is set, a write first reads each key's <c>_ts:{view}</c> and
-/// skips rows that are not newer, as Feast does.
+/// One StackExchange.Redis multiplexer per store, connected on first use, for reads, deletions and the cluster's slot
+/// map. Reads issue one HMGET per key and await them together, so a request is one pipelined round trip per node.
+/// Writes go over the store's own RESP connections (a small pool per node): each node gets its share of the batch as
+/// blocks of pipelined HSETs, with a bounded number of blocks in flight, written straight from the rows without a
+/// per-command object. Unless <c>skip_dedup</c> is set, a write first reads each key's <c>_ts:{view}</c> and skips
+/// rows that are not newer, as Feast does.
 /// </remarks>
 public sealed class RedisOnlineStore : IOnlineStore
 {
@@ -42,7 +45,9 @@ public sealed class RedisOnlineStore : IOnlineStore
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly ConcurrentDictionary<string, byte[]> _projects = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string View, string Features), FieldSet> _fieldSets = new();
+    private readonly RespConnectionPool _pool;
     private ConnectionMultiplexer? _connection;
+    private volatile RedisNodes? _nodes;
     private volatile bool _disposed;
 
     /// <summary>Creates the store for <paramref name="options"/>; nothing is connected until the first call.</summary>
@@ -58,7 +63,8 @@ public sealed class RedisOnlineStore : IOnlineStore
         if (options.KeyTtlSeconds is <= 0)
             throw new FeastConfigException($"feature_store.yaml: online_store.key_ttl_seconds must be a positive number of seconds, not {options.KeyTtlSeconds}.");
         _options = options;
-        _configuration = RedisConnectionSettings.Parse(options);
+        _configuration = RedisConnectionSettings.Parse(options, out var trustAnyCertificate);
+        _pool = new RespConnectionPool(RedisConnectionSettings.Direct(_configuration, trustAnyCertificate));
         _keyVersion = entityKeySerializationVersion;
         Endpoints = RedisConnectionSettings.Describe(_configuration);
     }
@@ -104,7 +110,9 @@ public sealed class RedisOnlineStore : IOnlineStore
     /// <remarks>
     /// Unless <c>skip_dedup</c> is set, a row is skipped when its key already holds an event time for the view and the
     /// row is not newer than both that time and any row of the same key queued earlier in the batch (nanoseconds),
-    /// which is Feast's rule. <c>key_ttl_seconds</c> adds an EXPIRE per written key.
+    /// which is Feast's rule. <c>key_ttl_seconds</c> adds an EXPIRE per written key. Rows go over the store's own
+    /// connections, one pipeline per node (<see cref="RedisBatchWriter"/>); rows whose cluster slot has moved go
+    /// through the multiplexer, which follows the redirection.
     /// </remarks>
     public async Task WriteBatchAsync(string project, FeatureView view, OnlineWriteBatch batch, CancellationToken cancellationToken = default)
     {
@@ -115,196 +123,85 @@ public sealed class RedisOnlineStore : IOnlineStore
         cancellationToken.ThrowIfCancellationRequested();
         if (batch.Count == 0) return;
 
-        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
         var fields = Fields(view.Name, batch.FeatureNames);
         var projectBytes = ProjectBytes(project);
-        var seen = _options.SkipDedup ? null : new Dictionary<byte[], KeyState>(Math.Min(batch.Count, ChunkRows * 4), ByteArrayComparer.Instance);
-        var ttl = _options.KeyTtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-        var inFlight = new Queue<Task>(MaxChunksInFlight);
-        RedisKey[] KeysOf(int start)
-        {
-            var keys = new RedisKey[Math.Min(ChunkRows, batch.Count - start)];
-            for (var i = 0; i < keys.Length; i++) keys[i] = Key(batch.EntityKey(start + i), projectBytes);
-            return keys;
-        }
-        var nextKeys = KeysOf(0);
-        List<(byte[] Key, Task<RedisValue> Read)>? nextReads = null;
+        const string Again = " Part of the batch may be written; writing it again is safe (rows that are not newer are skipped).";
+        var what = $"Writing feature view {view.Name} (project {project}) to";
         try
         {
-            if (seen is not null) nextReads = IssueReads(database, batch, 0, nextKeys, fields, seen);
-            for (var start = 0; start < batch.Count; start += ChunkRows)
+            var writer = new RedisBatchWriter(_pool, Nodes(connection), batch, fields, projectBytes, _options.KeyTtlSeconds, !_options.SkipDedup);
+            var redirected = await writer.WriteAsync(cancellationToken).ConfigureAwait(false);
+            if (redirected.Count > 0)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var keys = nextKeys;
-                var write = nextReads is null ? null : await DecideAsync(nextReads, batch, start, keys.Length, seen!, cancellationToken).ConfigureAwait(false);
-                nextReads = null;
-                if (start + ChunkRows < batch.Count)
-                {
-                    // The next chunk's stored times are read while this chunk is written: a key first seen in the next
-                    // chunk is in no earlier chunk, so no write of this batch can reach it before its read.
-                    nextKeys = KeysOf(start + ChunkRows);
-                    if (seen is not null) nextReads = IssueReads(database, batch, start + ChunkRows, nextKeys, fields, seen);
-                }
-                inFlight.Enqueue(WriteChunk(database, batch, start, keys, write, fields, ttl));
-                while (inFlight.Count >= MaxChunksInFlight)
-                    await inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+                _nodes = null; // the slot map is stale: read it again next time
+                await WriteRedirectedAsync(connection.GetDatabase(), batch, redirected, fields, projectBytes, cancellationToken).ConfigureAwait(false);
             }
-            while (inFlight.Count > 0)
-                await inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (RedisCommandException e)
         {
-            Observe(inFlight, nextReads);
-            throw Failure($"Writing feature view {view.Name} (project {project}) to", e,
-                " Part of the batch may be written; writing it again is safe (rows that are not newer are skipped).");
+            throw new RedisOnlineStoreException($"{what} the {Kind} at {Endpoints} failed: the server answered \"{e.Message}\".{Again}", Endpoints, e);
         }
-        catch
+        catch (Exception e) when (e is RedisException or TimeoutException or RespConnectionException or InvalidOperationException)
         {
-            Observe(inFlight, nextReads);
-            throw;
+            throw Failure(what, e, Again);
         }
     }
 
     /// <summary>
-    /// Sends (pipelined, not awaited) an HGET of <c>_ts:{view}</c> for each key of the chunk not seen earlier in the
-    /// batch, and registers those keys.
+    /// The rows whose slot moved during a write, written through the multiplexer (which follows MOVED and ASK) with
+    /// the same dedup rule; only seen while a cluster is resharded, so simple rather than fast.
     /// </summary>
-    private static List<(byte[] Key, Task<RedisValue> Read)> IssueReads(IDatabase database, OnlineWriteBatch batch, int start, RedisKey[] keys,
-        FieldSet fields, Dictionary<byte[], KeyState> seen)
+    private async Task WriteRedirectedAsync(IDatabase database, OnlineWriteBatch batch, List<int> rows, FieldSet fields, byte[] project,
+        CancellationToken cancellationToken)
     {
-        var reads = new List<(byte[] Key, Task<RedisValue> Read)>();
-        // A batch writes its commands to each node's socket in one go instead of taking the connection's lock per command.
-        var pipe = database.CreateBatch();
-        for (var i = 0; i < keys.Length; i++)
+        Dictionary<byte[], KeyState>? seen = null;
+        if (!_options.SkipDedup)
         {
-            var entityKey = batch.EntityKey(start + i);
-            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(seen, entityKey, out var exists);
-            if (exists) continue;
-            state = new KeyState { Stored = long.MinValue, Queued = long.MinValue };
-            reads.Add((entityKey, pipe.HashGetAsync(keys[i], fields.Timestamp)));
-        }
-        pipe.Execute();
-        return reads;
-    }
-
-    /// <summary>
-    /// Takes the chunk's stored times from <paramref name="reads"/> and decides per row whether it is written (Feast's
-    /// rule). Rows of one key are decided in batch order.
-    /// </summary>
-    private static async Task<bool[]> DecideAsync(List<(byte[] Key, Task<RedisValue> Read)> reads, OnlineWriteBatch batch, int start, int count,
-        Dictionary<byte[], KeyState> seen, CancellationToken cancellationToken)
-    {
-        if (reads.Count > 0)
-        {
+            seen = new Dictionary<byte[], KeyState>(ByteArrayComparer.Instance);
+            var reads = new List<(byte[] EntityKey, Task<RedisValue> Read)>();
+            foreach (var row in rows)
+            {
+                var entityKey = batch.EntityKey(row);
+                if (seen.TryAdd(entityKey, new KeyState { Stored = long.MinValue, Queued = long.MinValue }))
+                    reads.Add((entityKey, database.HashGetAsync(Key(entityKey, project), fields.Timestamp)));
+            }
             await Task.WhenAll(reads.Select(r => r.Read)).WaitAsync(cancellationToken).ConfigureAwait(false);
             foreach (var (entityKey, read) in reads)
             {
-                var stored = read.Result;
-                if (stored.IsNull) continue;
+                if (read.Result.IsNull) continue;
                 ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(seen, entityKey);
                 state.HasStored = true;
-                state.Stored = ReadTimestamp(stored);
+                state.Stored = ReadTimestamp((byte[])read.Result!);
             }
         }
-
-        var write = new bool[count];
-        for (var i = 0; i < count; i++)
+        var writes = new List<Task>();
+        foreach (var row in rows)
         {
-            ref var state = ref CollectionsMarshal.GetValueRefOrNullRef(seen, batch.EntityKey(start + i));
-            var nanos = RedisLayout.ToNanos(batch.EventTimestamp(start + i));
-            if (state.HasStored && nanos <= Math.Max(state.Stored, state.Queued)) continue;
-            write[i] = true;
-            state.Queued = Math.Max(state.Queued, nanos);
-        }
-        return write;
-    }
-
-    private static Task WriteChunk(IDatabase database, OnlineWriteBatch batch, int start, RedisKey[] keys, bool[]? write, FieldSet fields, TimeSpan? ttl)
-    {
-        var arena = new Arena();
-        var tasks = new List<Task>(keys.Length * (ttl is null ? 1 : 2));
-        var features = fields.Features;
-        var pipe = database.CreateBatch();
-        for (var i = 0; i < keys.Length; i++)
-        {
-            if (write is not null && !write[i]) continue;
-            var row = start + i;
-            var entries = new HashEntry[features.Length + 1];
+            var entityKey = batch.EntityKey(row);
             var timestamp = batch.EventTimestamp(row);
-            var tsBytes = arena.Take(RedisLayout.TimestampSize(timestamp));
-            RedisLayout.WriteTimestamp(timestamp, tsBytes.Span);
-            entries[0] = new HashEntry(fields.Timestamp, AsValue(tsBytes));
+            if (seen is not null && !CollectionsMarshal.GetValueRefOrNullRef(seen, entityKey).Admit(RedisLayout.ToNanos(timestamp))) continue;
             var values = batch.Values(row);
-            for (var f = 0; f < features.Length; f++)
-            {
-                entries[f + 1] = new HashEntry(features[f], AsValue(Serialize(values[f], arena)));
-            }
-            tasks.Add(pipe.HashSetAsync(keys[i], entries));
-            if (ttl is { } expiry) tasks.Add(pipe.KeyExpireAsync(keys[i], expiry));
+            var entries = new HashEntry[values.Length + 1];
+            entries[0] = new HashEntry(fields.Timestamp, RedisLayout.SerializeTimestamp(timestamp));
+            for (var f = 0; f < values.Length; f++) entries[f + 1] = new HashEntry(fields.Features[f], values[f].ToByteArray());
+            var key = Key(entityKey, project);
+            writes.Add(database.HashSetAsync(key, entries));
+            if (_options.KeyTtlSeconds is { } seconds) writes.Add(database.KeyExpireAsync(key, TimeSpan.FromSeconds(seconds)));
         }
-        pipe.Execute();
-        return Task.WhenAll(tasks);
+        await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// A <c>Value</c>'s protobuf bytes in the arena. The scalar kinds features mostly are (int64, float, double, int32,
-    /// bool, unix timestamp) are encoded here directly, byte-identical to protobuf's writer, which is several times
-    /// slower per value; every other kind goes through protobuf.
-    /// </summary>
-    internal static Memory<byte> Serialize(Value value, Arena arena)
+    /// <summary>Where each key goes: the server, or the cluster's slot map as the multiplexer last saw it.</summary>
+    private RedisNodes Nodes(ConnectionMultiplexer connection)
     {
-        switch (value.ValCase)
-        {
-            case Value.ValOneofCase.Int64Val:
-                return Varint(arena, 0x20, (ulong)value.Int64Val);
-            case Value.ValOneofCase.UnixTimestampVal:
-                return Varint(arena, 0x40, (ulong)value.UnixTimestampVal);
-            case Value.ValOneofCase.Int32Val:
-                return Varint(arena, 0x18, (ulong)(long)value.Int32Val); // negative int32 is sign-extended to 10 bytes, as protobuf does
-            case Value.ValOneofCase.BoolVal:
-                return Varint(arena, 0x38, value.BoolVal ? 1UL : 0UL);
-            case Value.ValOneofCase.FloatVal:
-            {
-                var bytes = arena.Take(5);
-                bytes.Span[0] = 0x35;
-                BinaryPrimitives.WriteSingleLittleEndian(bytes.Span[1..], value.FloatVal);
-                return bytes;
-            }
-            case Value.ValOneofCase.DoubleVal:
-            {
-                var bytes = arena.Take(9);
-                bytes.Span[0] = 0x29;
-                BinaryPrimitives.WriteDoubleLittleEndian(bytes.Span[1..], value.DoubleVal);
-                return bytes;
-            }
-            default:
-            {
-                var size = value.CalculateSize();
-                var bytes = arena.Take(size);
-                if (size > 0) value.WriteTo(bytes.Span);
-                return bytes;
-            }
-        }
+        if (NodesOverride is { } forced) return forced;
+        if (_nodes is { } known) return known;
+        return _nodes = _options.RedisType == RedisType.RedisCluster ? RedisNodes.Cluster(connection) : RedisNodes.Single(connection);
     }
 
-    private static Memory<byte> Varint(Arena arena, byte tag, ulong number)
-    {
-        Span<byte> scratch = stackalloc byte[11];
-        scratch[0] = tag;
-        var length = 1;
-        while (number >= 0x80)
-        {
-            scratch[length++] = (byte)(number | 0x80);
-            number >>= 7;
-        }
-        scratch[length++] = (byte)number;
-        var bytes = arena.Take(length);
-        scratch[..length].CopyTo(bytes.Span);
-        return bytes;
-    }
-
-    // An empty Value (Feast's null) is stored as an empty string, never as a missing field.
-    private static RedisValue AsValue(Memory<byte> bytes) => bytes.Length == 0 ? RedisValue.EmptyString : (RedisValue)bytes;
+    /// <summary>Tests: a slot map to write with instead of the cluster's (e.g. a stale one, to exercise redirections).</summary>
+    internal RedisNodes? NodesOverride { get; set; }
 
     /// <inheritdoc/>
     /// <remarks>
@@ -358,19 +255,18 @@ public sealed class RedisOnlineStore : IOnlineStore
             }
             var timestamp = values[featureCount];
             if (!timestamp.IsNull)
-                result.SetFound(row, RedisLayout.FromNanos(ReadTimestamp(timestamp)));
+                result.SetFound(row, RedisLayout.FromNanos(ReadTimestamp(((ReadOnlyMemory<byte>)timestamp).Span)));
             else if (any)
                 result.SetFound(row, DateTimeOffset.UnixEpoch); // values without a _ts field: Feast reads epoch 0 too
         }
         return result;
     }
 
-    private static long ReadTimestamp(RedisValue value)
+    internal static long ReadTimestamp(ReadOnlySpan<byte> bytes)
     {
-        var bytes = (ReadOnlyMemory<byte>)value;
         try
         {
-            return RedisLayout.ReadTimestampNanos(bytes.Span);
+            return RedisLayout.ReadTimestampNanos(bytes);
         }
         catch (FormatException e)
         {
@@ -510,6 +406,9 @@ public sealed class RedisOnlineStore : IOnlineStore
                 try
                 {
                     _connection = await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // The writers' slot map is read again after the multiplexer sees the cluster change.
+                    _connection.HashSlotMoved += (_, _) => _nodes = null;
+                    _connection.ConfigurationChanged += (_, _) => _nodes = null;
                 }
                 catch (OperationCanceledException)
                 {
@@ -559,6 +458,7 @@ public sealed class RedisOnlineStore : IOnlineStore
         {
             if (_connection is { } connection) await connection.DisposeAsync().ConfigureAwait(false);
             _connection = null;
+            await _pool.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -566,22 +466,15 @@ public sealed class RedisOnlineStore : IOnlineStore
         }
     }
 
-    /// <summary>Per key of a batch being written: its stored event time and the newest row queued for it (nanoseconds).</summary>
-    private struct KeyState
-    {
-        public bool HasStored;
-        public long Stored;
-        public long Queued;
-    }
-
     /// <summary>The hash fields of one view and feature list, computed once.</summary>
-    private sealed class FieldSet
+    internal sealed class FieldSet
     {
         public FieldSet(string view, IReadOnlyList<string> features)
         {
             Features = new RedisValue[features.Count];
+            FeatureBytes = new byte[features.Count][];
             ReadFields = new RedisValue[features.Count + 1];
-            for (var i = 0; i < features.Count; i++) Features[i] = ReadFields[i] = RedisLayout.FeatureField(view, features[i]);
+            for (var i = 0; i < features.Count; i++) Features[i] = ReadFields[i] = FeatureBytes[i] = RedisLayout.FeatureField(view, features[i]);
             TimestampBytes = RedisLayout.TimestampField(view);
             Timestamp = ReadFields[features.Count] = TimestampBytes;
         }
@@ -589,32 +482,14 @@ public sealed class RedisOnlineStore : IOnlineStore
         /// <summary>The feature fields, in feature order.</summary>
         public RedisValue[] Features { get; }
 
+        /// <summary>The feature fields as bytes, in feature order.</summary>
+        public byte[][] FeatureBytes { get; }
+
         /// <summary>The feature fields then <c>_ts:{view}</c>: what a read asks for and what a deletion removes.</summary>
         public RedisValue[] ReadFields { get; }
 
         public RedisValue Timestamp { get; }
 
         public byte[] TimestampBytes { get; }
-    }
-
-    /// <summary>Slices of large shared buffers for serialized values: a few allocations per chunk instead of one per value.</summary>
-    internal sealed class Arena
-    {
-        private const int BlockSize = 64 * 1024;
-        private byte[] _block = [];
-        private int _used;
-
-        public Memory<byte> Take(int size)
-        {
-            if (size == 0) return Memory<byte>.Empty;
-            if (_block.Length - _used < size)
-            {
-                _block = new byte[Math.Max(BlockSize, size)];
-                _used = 0;
-            }
-            var memory = _block.AsMemory(_used, size);
-            _used += size;
-            return memory;
-        }
     }
 }

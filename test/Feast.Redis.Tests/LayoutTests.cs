@@ -162,8 +162,30 @@ public sealed class ValueEncodingTests
             new Value { FloatVal = float.NaN }, new Value { FloatVal = -0f }, new Value { DoubleVal = double.NegativeInfinity }, new Value { DoubleVal = 0 },
             new Value { UnixTimestampVal = -5 }, new Value { BoolVal = false },
         ]);
-        var arena = new RedisOnlineStore.Arena();
+        var buffer = new Resp.RespCommandBuffer();
         foreach (var value in values)
-            Assert.Equal(Convert.ToHexString(value.ToByteArray()), Convert.ToHexString(RedisOnlineStore.Serialize(value, arena).Span));
+        {
+            buffer.Clear();
+            buffer.ValueArgument(value);
+            var expected = value.ToByteArray();
+            // One RESP bulk argument: $len CRLF bytes CRLF.
+            Assert.Equal(Convert.ToHexString([.. System.Text.Encoding.ASCII.GetBytes($"${expected.Length}\r\n"), .. expected, .. "\r\n"u8]),
+                Convert.ToHexString(buffer.Written.Span));
+        }
+    }
+
+    [Fact]
+    public void CommandBuffer_WritesRespMultiBulkRequests()
+    {
+        var buffer = new Resp.RespCommandBuffer(256);
+        buffer.Command(4);
+        buffer.Argument("HSET"u8);
+        buffer.Argument("k"u8, "ey"u8);
+        buffer.Argument(new byte[300]);
+        buffer.Argument(-12);
+
+        Assert.Equal(1, buffer.Commands);
+        var text = System.Text.Encoding.ASCII.GetString(buffer.Written.Span);
+        Assert.Equal("*4\r\n$4\r\nHSET\r\n$3\r\nkey\r\n$300\r\n" + new string('\0', 300) + "\r\n$3\r\n-12\r\n", text);
     }
 }

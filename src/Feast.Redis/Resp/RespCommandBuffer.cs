@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using Feast.Protos.Types;
+using Google.Protobuf;
+
+namespace Feast.Redis.Resp;
+
+/// <summary>
+/// Commands in the Redis protocol (RESP2 multi-bulk requests), appended to one growing buffer that is written to the
+/// socket in one go: <c>*N\r\n</c> then per argument <c>$len\r\n bytes \r\n</c>.
+/// </summary>
+internal sealed class RespCommandBuffer
+{
+    private byte[] _buffer;
+    private int _length;
+
+    public RespCommandBuffer(int capacity = 64 * 1024) => _buffer = new byte[Math.Max(capacity, 256)];
+
+    /// <summary>The commands written so far.</summary>
+    public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+
+    /// <summary>The number of commands written so far.</summary>
+    public int Commands { get; private set; }
+
+    public void Clear()
+    {
+        _length = 0;
+        Commands = 0;
+    }
+
+    /// <summary>Starts a command of <paramref name="arguments"/> arguments (the command name included).</summary>
+    public void Command(int arguments)
+    {
+        Header((byte)'*', arguments);
+        Commands++;
+    }
+
+    /// <summary>An argument.</summary>
+    public void Argument(ReadOnlySpan<byte> bytes)
+    {
+        Header((byte)'$', bytes.Length);
+        Ensure(bytes.Length + 2);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+        Crlf();
+    }
+
+    /// <summary>An argument made of two parts (a Redis key: entity key then project).</summary>
+    public void Argument(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        Header((byte)'$', first.Length + second.Length);
+        Ensure(first.Length + second.Length + 2);
+        first.CopyTo(_buffer.AsSpan(_length));
+        _length += first.Length;
+        second.CopyTo(_buffer.AsSpan(_length));
+        _length += second.Length;
+        Crlf();
+    }
+
+    /// <summary>A decimal number argument (SELECT's database, EXPIRE's seconds).</summary>
+    public void Argument(long number)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        number.TryFormat(digits, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+        Argument(digits[..length]);
+    }
+
+    /// <summary>A serialized <c>google.protobuf.Timestamp</c> argument.</summary>
+    public void TimestampArgument(DateTimeOffset timestamp)
+    {
+        var size = RedisLayout.TimestampSize(timestamp);
+        RedisLayout.WriteTimestamp(timestamp, Reserve(size));
+        Crlf();
+    }
+
+    /// <summary>
+    /// A serialized <c>Value</c> argument. The scalar kinds features mostly are (int64, float, double, int32, bool, unix
+    /// timestamp) are encoded here directly, byte-identical to protobuf's writer, which is several times slower per
+    /// value; every other kind goes through protobuf. An empty Value (Feast's null) is an empty string.
+    /// </summary>
+    public void ValueArgument(Value value)
+    {
+        switch (value.ValCase)
+        {
+            case Value.ValOneofCase.Int64Val:
+                Varint(0x20, (ulong)value.Int64Val);
+                return;
+            case Value.ValOneofCase.UnixTimestampVal:
+                Varint(0x40, (ulong)value.UnixTimestampVal);
+                return;
+            case Value.ValOneofCase.Int32Val:
+                Varint(0x18, (ulong)(long)value.Int32Val); // negative int32 is sign-extended to 10 bytes, as protobuf does
+                return;
+            case Value.ValOneofCase.BoolVal:
+                Varint(0x38, value.BoolVal ? 1UL : 0UL);
+                return;
+            case Value.ValOneofCase.FloatVal:
+            {
+                var bytes = Reserve(5);
+                bytes[0] = 0x35;
+                BinaryPrimitives.WriteSingleLittleEndian(bytes[1..], value.FloatVal);
+                break;
+            }
+            case Value.ValOneofCase.DoubleVal:
+            {
+                var bytes = Reserve(9);
+                bytes[0] = 0x29;
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes[1..], value.DoubleVal);
+                break;
+            }
+            default:
+            {
+                var size = value.CalculateSize();
+                var bytes = Reserve(size);
+                if (size > 0) value.WriteTo(bytes);
+                break;
+            }
+        }
+        Crlf();
+    }
+
+    private void Varint(byte tag, ulong number)
+    {
+        Span<byte> scratch = stackalloc byte[11];
+        scratch[0] = tag;
+        var length = 1;
+        while (number >= 0x80)
+        {
+            scratch[length++] = (byte)(number | 0x80);
+            number >>= 7;
+        }
+        scratch[length++] = (byte)number;
+        Argument(scratch[..length]);
+    }
+
+    /// <summary>Writes an argument header for <paramref name="size"/> bytes and returns the space for them.</summary>
+    private Span<byte> Reserve(int size)
+    {
+        Header((byte)'$', size);
+        Ensure(size + 2);
+        var span = _buffer.AsSpan(_length, size);
+        _length += size;
+        return span;
+    }
+
+    private void Header(byte marker, int number)
+    {
+        Ensure(16);
+        var span = _buffer.AsSpan(_length);
+        span[0] = marker;
+        // Small numbers are by far the most common (argument lengths): one or two digits without a formatter.
+        int at;
+        if (number < 10)
+        {
+            span[1] = (byte)('0' + number);
+            at = 2;
+        }
+        else if (number < 100)
+        {
+            span[1] = (byte)('0' + number / 10);
+            span[2] = (byte)('0' + number % 10);
+            at = 3;
+        }
+        else
+        {
+            number.TryFormat(span[1..], out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+            at = 1 + written;
+        }
+        span[at] = (byte)'\r';
+        span[at + 1] = (byte)'\n';
+        _length += at + 2;
+    }
+
+    private void Crlf()
+    {
+        _buffer[_length] = (byte)'\r';
+        _buffer[_length + 1] = (byte)'\n';
+        _length += 2;
+    }
+
+    private void Ensure(int more)
+    {
+        if (_buffer.Length - _length >= more) return;
+        Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
+    }
+}

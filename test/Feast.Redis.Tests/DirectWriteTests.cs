@@ -1,0 +1,204 @@
+using System.Net;
+using Feast.Online;
+using Feast.Protos.Types;
+using Feast.Redis.Resp;
+using StackExchange.Redis;
+using static Feast.Redis.Tests.R;
+
+namespace Feast.Redis.Tests;
+
+/// <summary>
+/// The write path's own connections: slot routing, redirections, server errors, cancellation and concurrent writers,
+/// against the real servers.
+/// </summary>
+public sealed class DirectWriteTests
+{
+    [Fact]
+    public async Task Slot_MatchesTheClusterClientForAnyKey_HashTagsIncluded()
+    {
+        await using var raw = await RawAsync(Shape.Cluster);
+        var random = new Random(7);
+        var braces = "{}ab"u8.ToArray();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var key = new byte[random.Next(0, 24)];
+            // Mostly braces and a few letters, so hash tags of every shape (empty, unclosed, across the split) come up.
+            for (var b = 0; b < key.Length; b++) key[b] = random.Next(3) == 0 ? (byte)random.Next(256) : braces[random.Next(braces.Length)];
+            var split = random.Next(0, key.Length + 1);
+
+            Assert.Equal(raw.HashSlot(key), RedisNodes.Slot(key.AsSpan(0, split), key.AsSpan(split)));
+        }
+    }
+
+    [Fact]
+    public async Task Cluster_StaleSlotMap_RedirectedRowsAreWrittenThroughTheMultiplexer_WithDedup()
+    {
+        var project = UniqueProject();
+        var view = View("stats", "trips", "rides");
+        await using var store = Store(Shape.Cluster, o => o with { KeyTtlSeconds = 600 });
+        await using var raw = await RawAsync(Shape.Cluster);
+        var first = raw.GetServers().First(s => !s.IsReplica).EndPoint;
+        var ids = Enumerable.Range(0, 5_000).Select(i => (long)i).ToArray();
+        try
+        {
+            // Every slot mapped to one node: about two thirds of the keys get MOVED.
+            store.NodesOverride = RedisNodes.AllSlotsOn(first);
+            await store.WriteBatchAsync(project, view, Batch(view, T0, ids));
+
+            var result = await store.ReadAsync(project, view, [.. ids.Select(DriverKey)], ["trips", "rides"]);
+            Assert.All(ids, id => Assert.Equal(id * 10 + 1, result.Value((int)id, 1)!.Int64Val));
+            Assert.True(await raw.GetDatabase().KeyTimeToLiveAsync(RedisKey(4_999, project)) > TimeSpan.Zero);
+
+            // Older rows for redirected keys are still skipped (dedup on that path too).
+            var older = new OnlineWriteBatch(["trips", "rides"]);
+            foreach (var id in ids) older.Add(DriverKey(id), [new Value { Int64Val = -1 }, new Value { Int64Val = -1 }], T0.AddSeconds(-1));
+            await store.WriteBatchAsync(project, view, older);
+            result = await store.ReadAsync(project, view, [.. ids.Select(DriverKey)], ["trips", "rides"]);
+            Assert.All(ids, id => Assert.Equal(id * 10, result.Value((int)id, 0)!.Int64Val));
+        }
+        finally
+        {
+            store.NodesOverride = null;
+            await store.TeardownAsync(project, [view]);
+        }
+    }
+
+    [Theory]
+    [InlineData(Shape.Single)]
+    [InlineData(Shape.Cluster)]
+    public async Task KeyHoldingAnotherType_WriteFailsNamingTheServersAnswer(Shape shape)
+    {
+        var project = UniqueProject();
+        var view = View("stats", "trips");
+        await using var store = Store(shape);
+        await using var raw = await RawAsync(shape);
+        try
+        {
+            await raw.GetDatabase().StringSetAsync(RedisKey(3, project), "not a hash");
+
+            var error = await Assert.ThrowsAsync<RedisOnlineStoreException>(() => store.WriteBatchAsync(project, view, Batch(view, T0, 1, 2, 3)));
+
+            Assert.Contains("WRONGTYPE", error.Message, StringComparison.Ordinal);
+            Assert.Contains("stats", error.Message, StringComparison.Ordinal);
+            Assert.Contains("writing it again is safe", error.Message, StringComparison.Ordinal);
+            // The store's connections are still good for the next write.
+            await raw.GetDatabase().KeyDeleteAsync(RedisKey(3, project));
+            await store.WriteBatchAsync(project, view, Batch(view, T0, 1, 2, 3));
+            Assert.Equal(30, (await store.ReadAsync(project, view, [DriverKey(3)], ["trips"])).Value(0, 0)!.Int64Val);
+        }
+        finally
+        {
+            await raw.GetDatabase().KeyDeleteAsync(RedisKey(3, project));
+            await store.TeardownAsync(project, [view]);
+        }
+    }
+
+    [Theory]
+    [InlineData(Shape.Single)]
+    [InlineData(Shape.Cluster)]
+    public async Task Cancelled_Write_StopsAndTheNextWriteCompletes(Shape shape)
+    {
+        var project = UniqueProject();
+        var view = View("wide", [.. Enumerable.Range(0, 10).Select(i => $"f{i}")]);
+        await using var store = Store(shape);
+        var ids = Enumerable.Range(0, 100_000).Select(i => (long)i).ToArray();
+        var batch = Batch(view, T0, ids);
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteBatchAsync(project, view, batch, cancel.Token));
+
+            await store.WriteBatchAsync(project, view, batch);
+            var result = await store.ReadAsync(project, view, [DriverKey(0), DriverKey(99_999)], ["f9"]);
+            Assert.Equal(9, result.Value(0, 0)!.Int64Val);
+            Assert.Equal(999_999, result.Value(1, 0)!.Int64Val);
+        }
+        finally
+        {
+            await store.TeardownAsync(project, [view]);
+        }
+    }
+
+    [Theory]
+    [InlineData(Shape.Single)]
+    [InlineData(Shape.Cluster)]
+    public async Task ConcurrentWriters_EachGetTheirOwnConnections_AllRowsLand(Shape shape)
+    {
+        var project = UniqueProject();
+        var view = View("stats", "trips");
+        await using var store = Store(shape);
+        try
+        {
+            var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                for (var round = 0; round < 5; round++)
+                {
+                    var ids = Enumerable.Range(0, 500).Select(i => (long)(w * 100_000 + round * 1_000 + i)).ToArray();
+                    await store.WriteBatchAsync(project, view, Batch(view, T0, ids));
+                }
+            })).ToArray();
+            await Task.WhenAll(writers);
+
+            var all = Enumerable.Range(0, 8).SelectMany(w => Enumerable.Range(0, 5).SelectMany(r => Enumerable.Range(0, 500).Select(i => (long)(w * 100_000 + r * 1_000 + i)))).ToArray();
+            var result = await store.ReadAsync(project, view, [.. all.Select(DriverKey)], ["trips"]);
+            for (var i = 0; i < all.Length; i++) Assert.Equal(all[i] * 10, result.Value(i, 0)!.Int64Val);
+        }
+        finally
+        {
+            await store.TeardownAsync(project, [view]);
+        }
+    }
+
+    [Fact]
+    public async Task Connection_NothingListening_FailsNamingTheNode()
+    {
+        var port = ConfigurationTests.FreePort();
+        var settings = new RespSettings(false, null, false, null, "pw", 0, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), null);
+
+        var error = await Assert.ThrowsAsync<RespConnectionException>(() => RespConnection.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), settings, default));
+
+        Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connection_PipelinedBlocks_RepliesComeBackInOrder_NilAndErrorsIncluded()
+    {
+        var endpoint = (await RawAsync(Shape.Single)).GetServers()[0].EndPoint;
+        var settings = new RespSettings(false, null, false, null, null, 0, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), "feast-test");
+        await using var connection = await RespConnection.ConnectAsync(endpoint, settings, default);
+        var key = "resp-test-" + Guid.NewGuid().ToString("N");
+
+        var first = new RespCommandBuffer();
+        first.Command(3);
+        first.Argument("SET"u8);
+        first.Argument(System.Text.Encoding.UTF8.GetBytes(key));
+        first.Argument(new byte[100_000]);
+        first.Command(2);
+        first.Argument("GET"u8);
+        first.Argument(System.Text.Encoding.UTF8.GetBytes(key));
+        var second = new RespCommandBuffer();
+        second.Command(2);
+        second.Argument("GET"u8);
+        second.Argument(System.Text.Encoding.UTF8.GetBytes(key + "-missing"));
+        second.Command(3);
+        second.Argument("HGET"u8);
+        second.Argument(System.Text.Encoding.UTF8.GetBytes(key));
+        second.Argument("f"u8);
+        second.Command(2);
+        second.Argument("DEL"u8);
+        second.Argument(System.Text.Encoding.UTF8.GetBytes(key));
+
+        var a = connection.Send(first.Written, first.Commands, keepBulks: true);
+        var b = connection.Send(second.Written, second.Commands, keepBulks: true);
+        var (ra, rb) = (await a, await b);
+
+        Assert.Empty(ra.Errors);
+        Assert.Equal(100_000, ra.Bulk(1)!.Length);
+        Assert.Null(rb.Bulk(0));
+        Assert.True(rb.IsError(1));
+        Assert.StartsWith("WRONGTYPE", rb.Errors[0].Message, StringComparison.Ordinal);
+        Assert.False(rb.IsError(2));
+        Assert.True(connection.IsUsable);
+    }
+}
