@@ -42,7 +42,8 @@ internal static class Program
               p50/p99 vs the raw prepared SELECTs; report: bench/results/postgres-online.md.
           Feast.Benchmarks redis [--quick] [--rows N] [--reps N] [--data DIR] [--out FILE]
               MaterializeAsync of 1M entity rows x 10 features (100k with --quick) into Redis and a Redis Cluster (from
-              FEAST_TEST_REDIS / FEAST_TEST_REDIS_CLUSTER) against redis-benchmark -P 16 HSET; report: bench/results/redis.md.
+              FEAST_TEST_REDIS / FEAST_TEST_REDIS_CLUSTER) against redis-benchmark -P 16 HSET, single-field and of our row's
+              shape (11 fields), with client and redis-server CPU per row; report: bench/results/redis.md.
           Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]
