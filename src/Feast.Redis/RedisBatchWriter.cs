@@ -184,11 +184,23 @@ internal sealed class RedisBatchWriter(
             buffer.Argument(entityKey, project);
             buffer.Argument(fields.TimestampBytes);
             buffer.TimestampArgument(timestamp);
-            var values = batch.Values(row);
-            for (var f = 0; f < features.Length; f++)
+            if (batch.HasSerializedValues)
             {
-                buffer.Argument(features[f]);
-                buffer.ValueArgument(values[f]);
+                for (var f = 0; f < features.Length; f++)
+                {
+                    buffer.Argument(features[f]);
+                    batch.TryGetSerializedValue(row, f, out var bytes);
+                    buffer.Argument(bytes);
+                }
+            }
+            else
+            {
+                var values = batch.Values(row);
+                for (var f = 0; f < features.Length; f++)
+                {
+                    buffer.Argument(features[f]);
+                    buffer.ValueArgument(values[f]);
+                }
             }
             block.Add(row);
             if (ttlSeconds is { } seconds)

@@ -69,6 +69,15 @@ public sealed class RedisOnlineStore : IOnlineStore
         Endpoints = RedisConnectionSettings.Describe(_configuration);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Two: each write has its own connection per node, so the next batch is built and sent while the previous
+    /// one's replies come back.</remarks>
+    public int MaterializationWritesInFlight => 2;
+
+    /// <inheritdoc/>
+    /// <remarks>Yes: serialized values are the hash fields' bytes, copied to the socket as they are.</remarks>
+    public bool AcceptsSerializedValues => true;
+
     /// <summary>The configured servers (<c>host:port,…</c>, no credentials), as error messages name them.</summary>
     public string Endpoints { get; }
 

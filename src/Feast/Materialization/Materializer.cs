@@ -45,7 +45,7 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<OnlineWriteBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var converter = new BatchConverter(view, keyVersion, stampWith);
+        var converter = new BatchConverter(view, keyVersion, stampWith, online.AcceptsSerializedValues);
         var producer = Task.Run(async () =>
         {
             try
@@ -73,19 +73,42 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
         }, cts.Token);
 
         long rows = 0;
+        // Batches never share an entity key (one latest row per entity), so a store that allows it gets the next batch
+        // while the previous one is still being written.
+        var writesInFlight = Math.Max(1, online.MaterializationWritesInFlight);
+        var writing = new Queue<(Task Write, int Rows)>(writesInFlight);
+        async Task CompleteOldestAsync()
+        {
+            var (write, count) = writing.Dequeue();
+            await write.ConfigureAwait(false);
+            rows += count;
+            progress?.Report(new MaterializationProgress(view.Name, request.Start, request.End, rows, total, time.GetElapsedTime(began), false));
+        }
         try
         {
             await foreach (var batch in channel.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
             {
-                await online.WriteBatchAsync(project, view, batch, cts.Token).ConfigureAwait(false);
-                rows += batch.Count;
-                progress?.Report(new MaterializationProgress(view.Name, request.Start, request.End, rows, total, time.GetElapsedTime(began), false));
+                writing.Enqueue((online.WriteBatchAsync(project, view, batch, cts.Token), batch.Count));
+                while (writing.Count >= writesInFlight) await CompleteOldestAsync().ConfigureAwait(false);
             }
+            while (writing.Count > 0) await CompleteOldestAsync().ConfigureAwait(false);
             await producer.ConfigureAwait(false);
         }
-        catch when (!producer.IsCompleted || producer.IsFaulted)
+        catch when (writing.Count > 0 || !producer.IsCompleted || producer.IsFaulted)
         {
+            // Stop the producer and the other writes and wait for them, so nothing is still writing when the error is
+            // reported; their own errors are echoes of the first.
             await cts.CancelAsync().ConfigureAwait(false);
+            foreach (var (write, _) in writing)
+            {
+                try
+                {
+                    await write.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                }
+            }
             // The producer's own error is the one worth reporting (e.g. a bad source), not the channel's echo of it.
             try
             {
@@ -124,7 +147,7 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
     }
 
     /// <summary>Turns pulled Arrow batches into online rows: typed values, serialized keys, timestamps.</summary>
-    private sealed class BatchConverter(FeatureView view, int keyVersion, DateTimeOffset? stampWith)
+    private sealed class BatchConverter(FeatureView view, int keyVersion, DateTimeOffset? stampWith, bool serialized)
     {
         private readonly string[] _joinKeys = [.. view.JoinKeys];
         private readonly string[] _features = [.. view.Features.Select(f => f.Name)];
@@ -133,31 +156,45 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
         public OnlineWriteBatch Convert(RecordBatch batch)
         {
             var keyReaders = view.EntityColumns.Select(c => ArrowValues.Reader(Column(batch, c.Name), c.Dtype.ValueType, c.Name)).ToArray();
-            var featureReaders = view.Features.Select(f => ArrowValues.Reader(Column(batch, f.Name), f.Dtype.ValueType, f.Name)).ToArray();
             var eventTs = ArrowValues.TimestampReader(Column(batch, PullRequest.EventTimestampColumn), PullRequest.EventTimestampColumn);
             var createdIndex = batch.Schema.GetFieldIndex(PullRequest.CreatedTimestampColumn);
             var createdTs = createdIndex < 0 ? null : ArrowValues.TimestampReader(batch.Column(createdIndex), PullRequest.CreatedTimestampColumn);
-
-            var result = new OnlineWriteBatch(_features, batch.Length);
-            var values = new Value?[_features.Length];
             var keyValues = new Value[_joinKeys.Length];
+            OnlineWriteBatch result;
+            if (serialized)
+            {
+                // Keys and timestamps row by row, then each feature column straight into protobuf bytes.
+                result = OnlineWriteBatch.Serialized(_features, batch.Length);
+                for (var row = 0; row < batch.Length; row++)
+                    result.AddRow(Key(keyReaders, keyValues, row), Stamp(eventTs, row), createdTs?.Invoke(row));
+                var features = view.Features;
+                for (var f = 0; f < features.Count; f++)
+                    ArrowValueBytes.WriteColumn(result, f, Column(batch, features[f].Name), features[f].Dtype.ValueType, features[f].Name);
+                return result;
+            }
+
+            var featureReaders = view.Features.Select(f => ArrowValues.Reader(Column(batch, f.Name), f.Dtype.ValueType, f.Name)).ToArray();
+            result = new OnlineWriteBatch(_features, batch.Length);
+            var values = new Value?[_features.Length];
             for (var row = 0; row < batch.Length; row++)
             {
-                byte[] key;
-                if (_joinKeys.Length == 0) key = _dummyKey;
-                else if (_joinKeys.Length == 1) key = EntityKeySerializer.Serialize(_joinKeys[0], keyReaders[0](row), keyVersion);
-                else
-                {
-                    for (var k = 0; k < keyValues.Length; k++) keyValues[k] = keyReaders[k](row);
-                    key = EntityKeySerializer.Serialize(_joinKeys, keyValues, keyVersion);
-                }
                 for (var f = 0; f < values.Length; f++) values[f] = featureReaders[f](row);
-                var stamp = stampWith ?? eventTs(row)
-                    ?? throw new FeastValidationException($"Feature view '{view.Name}': a row of its source has no event timestamp; every row needs one.");
-                result.Add(key, values, stamp, createdTs?.Invoke(row));
+                result.Add(Key(keyReaders, keyValues, row), values, Stamp(eventTs, row), createdTs?.Invoke(row));
             }
             return result;
         }
+
+        private byte[] Key(Func<int, Value>[] keyReaders, Value[] keyValues, int row)
+        {
+            if (_joinKeys.Length == 0) return _dummyKey;
+            if (_joinKeys.Length == 1) return EntityKeySerializer.Serialize(_joinKeys[0], keyReaders[0](row), keyVersion);
+            for (var k = 0; k < keyValues.Length; k++) keyValues[k] = keyReaders[k](row);
+            return EntityKeySerializer.Serialize(_joinKeys, keyValues, keyVersion);
+        }
+
+        private DateTimeOffset Stamp(Func<int, DateTimeOffset?> eventTs, int row) =>
+            stampWith ?? eventTs(row)
+            ?? throw new FeastValidationException($"Feature view '{view.Name}': a row of its source has no event timestamp; every row needs one.");
 
         private IArrowArray Column(RecordBatch batch, string name)
         {

@@ -24,6 +24,21 @@ public interface IOnlineStore : IAsyncDisposable
     Task WriteBatchAsync(string project, FeatureView view, OnlineWriteBatch batch, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// How many <see cref="WriteBatchAsync"/> calls materialization may have running at once for one view. Its batches
+    /// never share an entity key (one latest row per entity), so a store whose writes of different keys are
+    /// independent can take the next batch while the previous one is still on the wire. 1 (the default): one after
+    /// the other.
+    /// </summary>
+    int MaterializationWritesInFlight => 1;
+
+    /// <summary>
+    /// Whether materialization may hand this store batches whose values are protobuf bytes written straight from the
+    /// offline columns (<see cref="OnlineWriteBatch.TryGetSerializedValue"/>) rather than Value objects. Such a batch
+    /// still answers <see cref="OnlineWriteBatch.Values"/>, by parsing; false (the default) gives Value objects.
+    /// </summary>
+    bool AcceptsSerializedValues => false;
+
+    /// <summary>
     /// Reads <paramref name="featureNames"/> of <paramref name="view"/> for each of <paramref name="entityKeys"/>
     /// (serialized as the configuration says), in one round trip where the backend allows.
     /// </summary>
