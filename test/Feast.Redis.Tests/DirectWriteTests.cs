@@ -202,3 +202,51 @@ public sealed class DirectWriteTests
         Assert.True(connection.IsUsable);
     }
 }
+
+/// <summary>Several views of the same entities read with one HMGET per key.</summary>
+public sealed class ReadManyTests
+{
+    [Theory]
+    [InlineData(Shape.Single)]
+    [InlineData(Shape.Cluster)]
+    public async Task ViewsSharingKeys_ReadTogether_EachViewGetsItsOwnValuesAndStatuses(Shape shape)
+    {
+        var project = UniqueProject();
+        var a = View("a", "x", "y");
+        var b = View("b", "x", "z");
+        await using var store = Store(shape);
+        try
+        {
+            await store.WriteBatchAsync(project, a, Batch(a, T0, 1, 2));
+            await store.WriteBatchAsync(project, b, Batch(b, T0.AddHours(1), 2, 3));
+            IReadOnlyList<byte[]> keys = [DriverKey(1), DriverKey(2), DriverKey(3), DriverKey(4)];
+            IReadOnlyList<byte[]> otherKeys = [DriverKey(3)];
+
+            var results = await store.ReadManyAsync(project,
+            [
+                new OnlineViewRead(a, keys, ["y", "x"]),
+                new OnlineViewRead(b, keys, ["z"]),
+                new OnlineViewRead(a, keys, ["x"]), // the same view twice (two projections)
+                new OnlineViewRead(b, otherKeys, ["x", "z"]),
+                new OnlineViewRead(a, [], ["x"]),
+            ]);
+
+            Assert.Equal(5, results.Length);
+            Assert.Equal([true, true, false, false], Enumerable.Range(0, 4).Select(results[0].Found));
+            Assert.Equal(21, results[0].Value(1, 0)!.Int64Val); // y of driver 2
+            Assert.Equal(20, results[0].Value(1, 1)!.Int64Val);
+            Assert.Equal(T0, results[0].EventTimestamp(0));
+            Assert.Equal([false, true, true, false], Enumerable.Range(0, 4).Select(results[1].Found));
+            Assert.Equal(31, results[1].Value(2, 0)!.Int64Val);
+            Assert.Equal(T0.AddHours(1), results[1].EventTimestamp(2));
+            Assert.Null(results[1].Value(0, 0));
+            Assert.Equal(10, results[2].Value(0, 0)!.Int64Val);
+            Assert.Equal([30L, 31L], new[] { results[3].Value(0, 0)!.Int64Val, results[3].Value(0, 1)!.Int64Val });
+            Assert.Equal(0, results[4].KeyCount);
+        }
+        finally
+        {
+            await store.TeardownAsync(project, [a, b]);
+        }
+    }
+}

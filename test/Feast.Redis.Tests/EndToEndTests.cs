@@ -56,6 +56,14 @@ public sealed class EndToEndTests
         Assert.Equal([7L, null], pushed.ToDictionary()["avg_daily_trips"]);
         Assert.Equal(Now, pushed["conv_rate"].EventTimestamps[0]);
 
+        // Both views of driver 1001/1005 in one request: one HMGET per driver, each view with its own values and statuses.
+        var both = await store.GetOnlineFeaturesAsync(["driver_hourly_stats:conv_rate", "driver_hourly_stats_fresh:conv_rate"],
+            new long[] { 1001, 1005 }.Select(d => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?> { ["driver_id"] = d }), fullFeatureNames: true);
+        Assert.Equal([0.2f, null], both.ToDictionary()["driver_hourly_stats__conv_rate"]);
+        Assert.Equal([null, 0.75f], both.ToDictionary()["driver_hourly_stats_fresh__conv_rate"]);
+        Assert.Equal([FieldStatus.Present, FieldStatus.NotFound], both["driver_hourly_stats__conv_rate"].Statuses);
+        Assert.Equal([FieldStatus.NotFound, FieldStatus.Present], both["driver_hourly_stats_fresh__conv_rate"].Statuses);
+
         // Both views share driver 1001's hash; re-materializing is idempotent.
         await store.MaterializeAsync(T0.AddDays(-3), Now, ["driver_hourly_stats"]);
         Assert.Equal([0.2f], (await repo.ReadAsync(StatsFeatures, 1001)).ToDictionary()["conv_rate"]);

@@ -45,6 +45,32 @@ public interface IOnlineStore : IAsyncDisposable
     Task<OnlineReadResult> ReadAsync(string project, FeatureView view, IReadOnlyList<byte[]> entityKeys, IReadOnlyList<string> featureNames,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads several views for one request. Reads given the same <see cref="OnlineViewRead.EntityKeys"/> instance are
+    /// for the same entity keys (views of the same entities), which a store keeping all views of an entity together can
+    /// fetch at once. The default reads each view with <see cref="ReadAsync"/>, all at the same time.
+    /// </summary>
+    /// <returns>One result per read, in order.</returns>
+    Task<OnlineReadResult[]> ReadManyAsync(string project, IReadOnlyList<OnlineViewRead> reads, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        if (reads.Count == 1)
+            return ReadOneAsync(this, project, reads[0], cancellationToken);
+        var tasks = new Task<OnlineReadResult>[reads.Count];
+        for (var r = 0; r < tasks.Length; r++)
+            tasks[r] = ReadAsync(project, reads[r].View, reads[r].EntityKeys, reads[r].FeatureNames, cancellationToken);
+        return Task.WhenAll(tasks);
+
+        static async Task<OnlineReadResult[]> ReadOneAsync(IOnlineStore store, string project, OnlineViewRead read, CancellationToken cancellationToken) =>
+            [await store.ReadAsync(project, read.View, read.EntityKeys, read.FeatureNames, cancellationToken).ConfigureAwait(false)];
+    }
+
     /// <summary>Removes all storage of <paramref name="project"/> for <paramref name="views"/>. Called by <c>feast teardown</c>.</summary>
     Task TeardownAsync(string project, IReadOnlyList<FeatureView> views, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One view's part of <see cref="IOnlineStore.ReadManyAsync"/>: its features for the given entity keys.</summary>
+/// <param name="View">The feature view.</param>
+/// <param name="EntityKeys">The serialized entity keys, shared (the same instance) by reads of the same entities.</param>
+/// <param name="FeatureNames">The features to read, in result order.</param>
+public sealed record OnlineViewRead(FeatureView View, IReadOnlyList<byte[]> EntityKeys, IReadOnlyList<string> FeatureNames);

@@ -129,6 +129,11 @@ internal sealed class ViewRead(FeatureView view, KeyColumn[] keys, int keyVersio
 
     public bool Entityless => View.IsEntityless;
 
+    /// <summary>What the entity keys are made of: reads with the same signature in a request read the same keys.</summary>
+    public string KeySignature { get; } = view.IsEntityless
+        ? "\0"
+        : string.Join('\u0001', keys.Select(k => k.JoinKey + '\u0002' + k.Column + '\u0002' + (int)k.Type)) + '\u0001' + keyVersion;
+
     /// <summary>The entity key every row of an entity-less view shares.</summary>
     public byte[] DummyKey { get; } = EntityKeySerializer.Serialize(Entity.DummyJoinKey, new Protos.Types.Value { StringVal = "" }, keyVersion);
 

@@ -28,7 +28,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         // Keys per read; rows with the same key share one slot.
         var reads = plan.Reads;
         var slots = new int[reads.Length][];
-        var tasks = new Task<OnlineReadResult>[reads.Length];
+        var viewReads = new OnlineViewRead[reads.Length];
         var timed = instruments.OnlineStoreRead.Enabled;
         var started = timed ? Stopwatch.GetTimestamp() : 0;
         OnlineReadResult[] results;
@@ -37,13 +37,21 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
             activity?.SetTag("feast.project", project);
             activity?.SetTag("feast.feature_views", reads.Length);
             activity?.SetTag("feast.entity_rows", rows);
+            // Views of the same entities share one key list (serialized once), which tells the store they can be read together.
+            Dictionary<string, (IReadOnlyList<byte[]> Keys, int[] Slots)>? byEntities = reads.Length > 1 ? new(StringComparer.Ordinal) : null;
             for (var r = 0; r < reads.Length; r++)
             {
-                var (keys, rowSlots) = KeysOf(reads[r], columns, rows);
-                slots[r] = rowSlots;
-                tasks[r] = store.ReadAsync(project, reads[r].View, keys, reads[r].Features, cancellationToken);
+                if (byEntities is null || !byEntities.TryGetValue(reads[r].KeySignature, out var keyed))
+                {
+                    keyed = KeysOf(reads[r], columns, rows);
+                    byEntities?.Add(reads[r].KeySignature, keyed);
+                }
+                slots[r] = keyed.Slots;
+                viewReads[r] = new OnlineViewRead(reads[r].View, keyed.Keys, reads[r].Features);
             }
-            results = reads.Length == 1 ? [await tasks[0].ConfigureAwait(false)] : await Task.WhenAll(tasks).ConfigureAwait(false);
+            results = await store.ReadManyAsync(project, viewReads, cancellationToken).ConfigureAwait(false);
+            if (results.Length != reads.Length)
+                throw new InvalidOperationException($"The online store {store.GetType().Name} answered {results.Length} reads for {reads.Length}.");
         }
         if (timed) instruments.OnlineStoreRead.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
