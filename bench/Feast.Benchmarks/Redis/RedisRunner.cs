@@ -151,8 +151,8 @@ internal static partial class RedisRunner
     }
 
     /// <summary>
-    /// Diagnostic: the same rows built in memory beforehand (8192-row batches of keys and Values, as the materializer
-    /// hands them over; not timed), then only <c>RedisOnlineStore.WriteBatchAsync</c> timed.
+    /// Diagnostic: the same rows built in memory beforehand (8192-row batches of keys and Value objects, as a push or
+    /// write_to_online_store hands them over; not timed), then only <c>RedisOnlineStore.WriteBatchAsync</c> timed.
     /// </summary>
     private static async Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(MaterializeData data, string connection, bool cluster, bool skipDedup)
     {
@@ -374,7 +374,7 @@ internal static partial class RedisRunner
                 + Invariant($"| {skip:N0} | **{skip / hset:P0}** | **{skip / rowHset:P0}** | {Stats.Median(r.SkipDedupCpu):F1} | {Cpu(Stats.Median(r.SkipDedupServerCpu))} |"));
         }
         md.AppendLine();
-        md.AppendLine("Diagnostic: the same rows prepared in memory first (8192-row batches of keys and `Value`s, as the materializer hands them over), then only `RedisOnlineStore.WriteBatchAsync` timed:");
+        md.AppendLine("Diagnostic: the same rows prepared in memory first as 8192-row batches of keys and `Value` objects (what a push or `write_to_online_store` hands the store; materialization instead hands over the values' protobuf bytes written straight from the Arrow columns), then only `RedisOnlineStore.WriteBatchAsync` timed; client CPU includes building the `Value`s:");
         md.AppendLine();
         md.AppendLine("| target | store writes rows/s (dedup) | vs 1-field | vs row-shaped | server CPU µs/row | store writes rows/s (`skip_dedup`) | vs 1-field | vs row-shaped | server CPU µs/row |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
