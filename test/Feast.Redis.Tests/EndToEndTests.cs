@@ -161,36 +161,16 @@ public sealed class EndToEndTests
         public static async Task<Repo> CreateAsync(Shape shape, bool apply = true)
         {
             var project = R.UniqueProject("e2e");
-            var root = Path.Combine(Path.GetTempPath(), "feast-redis-tests", project);
-            Directory.CreateDirectory(Path.Combine(root, "data"));
-            using (var duck = new DuckDBConnection("DataSource=:memory:"))
-            {
-                duck.Open();
-                using var command = duck.CreateCommand();
-                command.CommandText = $"""
-                    SET TimeZone = 'UTC';
-                    COPY (SELECT * FROM (VALUES
-                      (1001::BIGINT, {Ts(T0)}, 0.1::FLOAT, 0.5::FLOAT, 10::BIGINT, {Ts(T0.AddMinutes(1))}),
-                      (1001::BIGINT, {Ts(T0.AddHours(2))}, 0.2::FLOAT, 0.6::FLOAT, 20::BIGINT, {Ts(T0.AddHours(2).AddMinutes(1))}),
-                      (1002::BIGINT, {Ts(T0.AddHours(1))}, 0.3::FLOAT, 0.7::FLOAT, 30::BIGINT, {Ts(T0.AddHours(1).AddMinutes(1))}),
-                      (1002::BIGINT, {Ts(T0.AddHours(1))}, 0.4::FLOAT, 0.8::FLOAT, 40::BIGINT, {Ts(T0.AddHours(1).AddMinutes(2))}),
-                      (1003::BIGINT, {Ts(T0.AddDays(-2))}, 0.9::FLOAT, 0.9::FLOAT, 90::BIGINT, {Ts(T0.AddDays(-2))})
-                    ) t(driver_id, event_timestamp, conv_rate, acc_rate, avg_daily_trips, created))
-                    TO '{Path.Combine(root, "data", "driver_stats.parquet")}' (FORMAT parquet)
-                    """;
-                command.ExecuteNonQuery();
-            }
-            var redisType = shape == Shape.Cluster ? "\n  redis_type: redis_cluster" : "";
-            File.WriteAllText(Path.Combine(root, "feature_store.yaml"), $"""
-                project: {project}
-                registry: data/registry.db
-                provider: local
-                online_store:
-                  type: redis{redisType}
-                  connection_string: "{R.Connection(shape)}"
-                offline_store:
-                  type: duckdb
-                entity_key_serialization_version: 3
+            var root = R.CreateRepo(project, shape, root => $"""
+                SET TimeZone = 'UTC';
+                COPY (SELECT * FROM (VALUES
+                  (1001::BIGINT, {Ts(T0)}, 0.1::FLOAT, 0.5::FLOAT, 10::BIGINT, {Ts(T0.AddMinutes(1))}),
+                  (1001::BIGINT, {Ts(T0.AddHours(2))}, 0.2::FLOAT, 0.6::FLOAT, 20::BIGINT, {Ts(T0.AddHours(2).AddMinutes(1))}),
+                  (1002::BIGINT, {Ts(T0.AddHours(1))}, 0.3::FLOAT, 0.7::FLOAT, 30::BIGINT, {Ts(T0.AddHours(1).AddMinutes(1))}),
+                  (1002::BIGINT, {Ts(T0.AddHours(1))}, 0.4::FLOAT, 0.8::FLOAT, 40::BIGINT, {Ts(T0.AddHours(1).AddMinutes(2))}),
+                  (1003::BIGINT, {Ts(T0.AddDays(-2))}, 0.9::FLOAT, 0.9::FLOAT, 90::BIGINT, {Ts(T0.AddDays(-2))})
+                ) t(driver_id, event_timestamp, conv_rate, acc_rate, avg_daily_trips, created))
+                TO '{Path.Combine(root, "data", "driver_stats.parquet")}' (FORMAT parquet)
                 """);
             if (!apply) return new Repo(root, project, null);
             var store = FeatureStore.Open(root, options: new FeatureStoreOptions { TimeProvider = new FakeTimeProvider(Now) }.UseDuckDb().UseRedis());

@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 using Feast.DuckDb;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
@@ -85,36 +84,16 @@ public sealed class MaterializationTests
     private static async Task<(string Root, string Project, FeatureStore Store)> OpenAsync(Shape shape)
     {
         var project = R.UniqueProject("mat");
-        var root = Path.Combine(Path.GetTempPath(), "feast-redis-tests", project);
-        Directory.CreateDirectory(Path.Combine(root, "data"));
-        using (var duck = new DuckDBConnection("DataSource=:memory:"))
-        {
-            duck.Open();
-            using var command = duck.CreateCommand();
-            command.CommandText = $"""
-                SET TimeZone = 'UTC';
-                COPY (SELECT range AS driver_id,
-                             TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(range % 3600) AS event_timestamp,
-                             range * 3 AS trips,
-                             CASE WHEN range = 0 THEN 0.0 ELSE 0.5 END::FLOAT AS rate,
-                             CASE WHEN range % 2 = 0 THEN 'd' || range END AS name,
-                             CASE WHEN range > 0 THEN 1.25 END::DOUBLE AS score
-                      FROM range({Drivers}))
-                TO '{Path.Combine(root, "data", "stats.parquet")}' (FORMAT parquet)
-                """;
-            command.ExecuteNonQuery();
-        }
-        var redisType = shape == Shape.Cluster ? "\n  redis_type: redis_cluster" : "";
-        File.WriteAllText(Path.Combine(root, "feature_store.yaml"), $"""
-            project: {project}
-            registry: data/registry.db
-            provider: local
-            online_store:
-              type: redis{redisType}
-              connection_string: "{R.Connection(shape)}"
-            offline_store:
-              type: duckdb
-            entity_key_serialization_version: 3
+        var root = R.CreateRepo(project, shape, root => $"""
+            SET TimeZone = 'UTC';
+            COPY (SELECT range AS driver_id,
+                         TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(range % 3600) AS event_timestamp,
+                         range * 3 AS trips,
+                         CASE WHEN range = 0 THEN 0.0 ELSE 0.5 END::FLOAT AS rate,
+                         CASE WHEN range % 2 = 0 THEN 'd' || range END AS name,
+                         CASE WHEN range > 0 THEN 1.25 END::DOUBLE AS score
+                  FROM range({Drivers}))
+            TO '{Path.Combine(root, "data", "stats.parquet")}' (FORMAT parquet)
             """);
         var store = FeatureStore.Open(root, options: new FeatureStoreOptions { TimeProvider = new FakeTimeProvider(T0.AddDays(1)) }.UseDuckDb().UseRedis());
         await store.ApplyAsync([new Project(project), Driver, Source, Stats]);

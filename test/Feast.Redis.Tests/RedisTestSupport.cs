@@ -59,5 +59,36 @@ internal static class R
         return batch;
     }
 
+    /// <summary>
+    /// A temporary repo directory (with <c>data/</c>) whose feature_store.yaml has a file registry, the DuckDB offline
+    /// store and the Redis online store of <paramref name="shape"/>; <paramref name="writeData"/> writes its Parquet
+    /// files (given the repo root) through an in-memory DuckDB connection.
+    /// </summary>
+    public static string CreateRepo(string project, Shape shape, Func<string, string> writeData)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "feast-redis-tests", project);
+        Directory.CreateDirectory(Path.Combine(root, "data"));
+        using (var duck = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:"))
+        {
+            duck.Open();
+            using var command = duck.CreateCommand();
+            command.CommandText = writeData(root);
+            command.ExecuteNonQuery();
+        }
+        var redisType = shape == Shape.Cluster ? "\n  redis_type: redis_cluster" : "";
+        File.WriteAllText(Path.Combine(root, "feature_store.yaml"), $"""
+            project: {project}
+            registry: data/registry.db
+            provider: local
+            online_store:
+              type: redis{redisType}
+              connection_string: "{Connection(shape)}"
+            offline_store:
+              type: duckdb
+            entity_key_serialization_version: 3
+            """);
+        return root;
+    }
+
     public static byte[] Hex(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
 }
