@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using DuckDB.NET.Data;
 using Feast.DuckDb;
 using Feast.Online;
 using Feast.Protos.Serving;
