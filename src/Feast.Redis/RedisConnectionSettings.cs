@@ -85,6 +85,14 @@ internal static class RedisConnectionSettings
         }
         if (configuration.EndPoints.Count == 0)
             throw new FeastConfigException("feature_store.yaml: online_store.connection_string names no Redis server. Write it as host:port[,host:port][,password=...].");
+        // Sentinel: the endpoints are the sentinels; they name the master of sentinel_master (and the next one after
+        // a failover), which the multiplexer then connects to.
+        if (options.RedisType == RedisType.RedisSentinel)
+        {
+            if (string.IsNullOrWhiteSpace(options.SentinelMaster))
+                throw new FeastConfigException("feature_store.yaml: online_store.redis_type is redis_sentinel, but sentinel_master is empty. Set it to the master's name in the sentinels' configuration (Feast's default: mymaster).");
+            configuration.ServiceName = options.SentinelMaster;
+        }
         if (options.RedisType == RedisType.RedisCluster && configuration.DefaultDatabase is > 0)
             throw new FeastConfigException("feature_store.yaml: online_store.connection_string sets db, but a Redis Cluster has only database 0.");
         return configuration;

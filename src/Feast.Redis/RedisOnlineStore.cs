@@ -57,9 +57,6 @@ public sealed class RedisOnlineStore : IOnlineStore
     public RedisOnlineStore(RedisOnlineStoreOptions options, int entityKeySerializationVersion = 3)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.RedisType == RedisType.RedisSentinel)
-            throw new FeastConfigException(
-                "feature_store.yaml: online_store.redis_type redis_sentinel is not supported by Feast.NET yet. Use redis_type: redis with the master's address, or redis_cluster.");
         if (options.KeyTtlSeconds is <= 0)
             throw new FeastConfigException($"feature_store.yaml: online_store.key_ttl_seconds must be a positive number of seconds, not {options.KeyTtlSeconds}.");
         _options = options;
@@ -81,7 +78,12 @@ public sealed class RedisOnlineStore : IOnlineStore
     /// <summary>The configured servers (<c>host:port,…</c>, no credentials), as error messages name them.</summary>
     public string Endpoints { get; }
 
-    private string Kind => _options.RedisType == RedisType.RedisCluster ? "Redis Cluster" : "Redis server";
+    private string Kind => _options.RedisType switch
+    {
+        RedisType.RedisCluster => "Redis Cluster",
+        RedisType.RedisSentinel => $"Redis master '{_options.SentinelMaster}' of the sentinels",
+        _ => "Redis server",
+    };
 
     /// <inheritdoc/>
     public string DescribeStorage(string project, FeatureView view)
@@ -149,10 +151,12 @@ public sealed class RedisOnlineStore : IOnlineStore
         }
         catch (RedisCommandException e)
         {
+            _nodes = null; // e.g. READONLY after a failover: the next write asks the multiplexer for the master again
             throw new RedisOnlineStoreException($"{what} the {Kind} at {Endpoints} failed: the server answered \"{e.Message}\".{Again}", Endpoints, e);
         }
         catch (Exception e) when (e is RedisException or TimeoutException or RespConnectionException or InvalidOperationException)
         {
+            _nodes = null;
             throw Failure(what, e, Again);
         }
     }

@@ -37,11 +37,20 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void RedisSentinel_IsNotSupportedYet()
+    public void RedisSentinel_EmptyMasterName_IsAConfigError()
     {
-        var error = Assert.Throws<FeastConfigException>(() => new RedisOnlineStore(new RedisOnlineStoreOptions { RedisType = RedisType.RedisSentinel }));
-        Assert.Contains("redis_sentinel is not supported", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<FeastConfigException>(() => new RedisOnlineStore(new RedisOnlineStoreOptions { RedisType = RedisType.RedisSentinel, SentinelMaster = " " }));
+        Assert.Contains("sentinel_master is empty", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void RedisSentinel_MasterNameIsTheServiceName() =>
+        Assert.Equal("cache", RedisConnectionSettings.Parse(new RedisOnlineStoreOptions
+        {
+            RedisType = RedisType.RedisSentinel,
+            SentinelMaster = "cache",
+            ConnectionString = "sentinel-1:26379,sentinel-2:26379",
+        }).ServiceName);
 
     [Fact]
     public async Task RedisClusterType_PointedAtASingleServer_IsAConfigError()

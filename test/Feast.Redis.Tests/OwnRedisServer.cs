@@ -29,13 +29,29 @@ internal sealed class OwnRedisServer : IDisposable
 
     /// <summary>A plain server; <paramref name="arguments"/> are more redis-server options (<c>--requirepass</c>, …).</summary>
     public static OwnRedisServer Start(params string[] arguments) =>
-        Launch(port => ["--port", Text(port), .. arguments]);
+        Launch((port, _) => ["--port", Text(port), .. arguments]);
+
+    /// <summary>
+    /// A Redis Sentinel watching the master <paramref name="master"/> at 127.0.0.1:<paramref name="masterPort"/> (quorum 1,
+    /// down after one second), authenticating to it with <paramref name="masterPassword"/>.
+    /// </summary>
+    public static OwnRedisServer StartSentinel(string master, int masterPort, string? masterPassword) =>
+        Launch((port, directory) =>
+        {
+            var configuration = Path.Combine(directory, "sentinel.conf");
+            File.WriteAllText(configuration, string.Join('\n',
+                $"sentinel monitor {master} 127.0.0.1 {Text(masterPort)} 1",
+                $"sentinel down-after-milliseconds {master} 1000",
+                $"sentinel failover-timeout {master} 5000",
+                masterPassword is null ? "" : $"sentinel auth-pass {master} {masterPassword}") + "\n");
+            return [configuration, "--sentinel", "--port", Text(port)];
+        });
 
     /// <summary>A TLS-only server (no plain port) presenting <paramref name="tls"/>'s certificate; clients need no certificate.</summary>
     public static OwnRedisServer StartTls(TlsFiles tls)
     {
         ArgumentNullException.ThrowIfNull(tls);
-        return Launch(port => ["--port", "0", "--tls-port", Text(port), "--tls-cert-file", tls.CertificateFile, "--tls-key-file", tls.KeyFile,
+        return Launch((port, _) => ["--port", "0", "--tls-port", Text(port), "--tls-cert-file", tls.CertificateFile, "--tls-key-file", tls.KeyFile,
             "--tls-ca-cert-file", tls.CertificateFile, "--tls-auth-clients", "no"]);
     }
 
@@ -75,7 +91,7 @@ internal sealed class OwnRedisServer : IDisposable
     private static string Text(int number) => number.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Starts redis-server on a free port; a port taken between choosing and binding it is retried with another one.</summary>
-    private static OwnRedisServer Launch(Func<int, string[]> arguments)
+    private static OwnRedisServer Launch(Func<int, string, string[]> arguments)
     {
         var output = new StringBuilder();
         for (var attempt = 0; attempt < 3; attempt++)
@@ -89,7 +105,7 @@ internal sealed class OwnRedisServer : IDisposable
                 UseShellExecute = false,
                 WorkingDirectory = directory,
             };
-            foreach (var argument in arguments(port)) info.ArgumentList.Add(argument);
+            foreach (var argument in arguments(port, directory)) info.ArgumentList.Add(argument);
             foreach (var argument in new[] { "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", directory })
                 info.ArgumentList.Add(argument);
             var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
