@@ -15,6 +15,7 @@ namespace Feast.Redis;
 /// </remarks>
 internal sealed class RedisBatchWriter(
     RespConnectionPool pool,
+    CommandBlockPool blocks,
     RedisNodes nodes,
     OnlineWriteBatch batch,
     RedisOnlineStore.FieldSet fields,
@@ -74,12 +75,12 @@ internal sealed class RedisBatchWriter(
         var connection = await pool.RentAsync(node, cancellationToken).ConfigureAwait(false);
         var finished = false;
         var redirected = new List<int>();
-        var spare = new Stack<Block>();
+        var spare = new Stack<CommandBlock>();
         try
         {
             var seen = dedup ? new Dictionary<byte[], KeyState>(Math.Min(count, RedisOnlineStore.ChunkRows * 4), ByteArrayComparer.Instance) : null;
-            var inFlight = new Queue<(Task<RespReplies> Replies, Block Block)>(RedisOnlineStore.MaxChunksInFlight);
-            (Task<RespReplies> Replies, Block Block)? reads = seen is null ? null : SendReads(connection, Take(spare), rows, 0, Math.Min(count, RedisOnlineStore.ChunkRows), seen);
+            var inFlight = new Queue<(Task<RespReplies> Replies, CommandBlock Block)>(RedisOnlineStore.MaxChunksInFlight);
+            (Task<RespReplies> Replies, CommandBlock Block)? reads = seen is null ? null : SendReads(connection, Take(spare), rows, 0, Math.Min(count, RedisOnlineStore.ChunkRows), seen);
             for (var start = 0; start < count; start += RedisOnlineStore.ChunkRows)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -105,26 +106,28 @@ internal sealed class RedisBatchWriter(
         finally
         {
             // A connection left with replies unread (an error, a cancellation) is in an unknown state: closed, not reused.
+            // Blocks still in flight then are dropped with it; the idle ones go back for the next write.
             if (finished) await pool.ReturnAsync(connection).ConfigureAwait(false);
             else await connection.DisposeAsync().ConfigureAwait(false);
+            while (spare.TryPop(out var block)) blocks.Return(block);
         }
     }
 
-    private static async Task<(RespReplies Replies, Block Block)> Dequeue(Queue<(Task<RespReplies> Replies, Block Block)> inFlight, CancellationToken cancellationToken)
+    private static async Task<(RespReplies Replies, CommandBlock Block)> Dequeue(Queue<(Task<RespReplies> Replies, CommandBlock Block)> inFlight, CancellationToken cancellationToken)
     {
         var (replies, block) = inFlight.Dequeue();
         return (await replies.WaitAsync(cancellationToken).ConfigureAwait(false), block);
     }
 
-    private static Block Take(Stack<Block> spare)
+    private CommandBlock Take(Stack<CommandBlock> spare)
     {
-        if (!spare.TryPop(out var block)) return new Block();
+        if (!spare.TryPop(out var block)) return blocks.Rent();
         block.Clear();
         return block;
     }
 
     /// <summary>Sends an HGET of <c>_ts:{view}</c> for each key of rows [start, end) not seen earlier, and registers those keys.</summary>
-    private (Task<RespReplies>, Block) SendReads(RespConnection connection, Block block, int[]? rows, int start, int end, Dictionary<byte[], KeyState> seen)
+    private (Task<RespReplies>, CommandBlock) SendReads(RespConnection connection, CommandBlock block, int[]? rows, int start, int end, Dictionary<byte[], KeyState> seen)
     {
         var buffer = block.Buffer;
         for (var i = start; i < end; i++)
@@ -143,7 +146,7 @@ internal sealed class RedisBatchWriter(
         return (connection.Send(buffer.Written, buffer.Commands, keepBulks: true), block);
     }
 
-    private void ApplyReads(RespReplies replies, Block block, Dictionary<byte[], KeyState> seen)
+    private void ApplyReads(RespReplies replies, CommandBlock block, Dictionary<byte[], KeyState> seen)
     {
         foreach (var (index, message) in replies.Errors)
         {
@@ -160,7 +163,7 @@ internal sealed class RedisBatchWriter(
     }
 
     /// <summary>The HSETs (and EXPIREs) of rows [start, end) that are to be written (Feast's dedup rule, rows of one key in batch order).</summary>
-    private Block BuildWrites(Block block, int[]? rows, int start, int end, Dictionary<byte[], KeyState>? seen, List<int> redirected)
+    private CommandBlock BuildWrites(CommandBlock block, int[]? rows, int start, int end, Dictionary<byte[], KeyState>? seen, List<int> redirected)
     {
         var buffer = block.Buffer;
         var features = fields.FeatureBytes;
@@ -215,7 +218,7 @@ internal sealed class RedisBatchWriter(
         return block;
     }
 
-    private static void Collect((RespReplies Replies, Block Block) done, List<int> redirected, Stack<Block> spare)
+    private static void Collect((RespReplies Replies, CommandBlock Block) done, List<int> redirected, Stack<CommandBlock> spare)
     {
         foreach (var (index, message) in done.Replies.Errors)
         {
@@ -225,28 +228,52 @@ internal sealed class RedisBatchWriter(
         }
         spare.Push(done.Block);
     }
+}
 
-    /// <summary>A block of commands and, per command, the batch row it is for.</summary>
-    private sealed class Block
+/// <summary>A block of commands and, per command, the batch row it is for.</summary>
+internal sealed class CommandBlock
+{
+    private int[] _rows = new int[256];
+    private int _count;
+
+    public RespCommandBuffer Buffer { get; } = new(16 * 1024);
+
+    public void Add(int row)
     {
-        private int[] _rows = new int[RedisOnlineStore.ChunkRows];
-        private int _count;
+        if (_count == _rows.Length) Array.Resize(ref _rows, _rows.Length * 2);
+        _rows[_count++] = row;
+    }
 
-        public RespCommandBuffer Buffer { get; } = new(256 * 1024);
+    public int Row(int command) => _rows[command];
 
-        public void Add(int row)
-        {
-            if (_count == _rows.Length) Array.Resize(ref _rows, _rows.Length * 2);
-            _rows[_count++] = row;
-        }
+    public void Clear()
+    {
+        Buffer.Clear();
+        _count = 0;
+    }
+}
 
-        public int Row(int command) => _rows[command];
+/// <summary>
+/// A store's spare command blocks: writes take them and give them back, so the buffers grown for one batch (half a
+/// megabyte for 2,048 rows of ten features) serve the next instead of being allocated per write.
+/// </summary>
+internal sealed class CommandBlockPool
+{
+    private const int MaxKept = 32;
+    private const int MaxKeptBytes = 4 * 1024 * 1024;
 
-        public void Clear()
-        {
-            Buffer.Clear();
-            _count = 0;
-        }
+    private readonly System.Collections.Concurrent.ConcurrentBag<CommandBlock> _free = [];
+
+    public CommandBlock Rent()
+    {
+        if (!_free.TryTake(out var block)) return new CommandBlock();
+        block.Clear();
+        return block;
+    }
+
+    public void Return(CommandBlock block)
+    {
+        if (_free.Count < MaxKept && block.Buffer.Capacity <= MaxKeptBytes) _free.Add(block);
     }
 }
 

@@ -46,6 +46,7 @@ public sealed class RedisOnlineStore : IOnlineStore
     private readonly ConcurrentDictionary<string, byte[]> _projects = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string View, string Features), FieldSet> _fieldSets = new();
     private readonly RespConnectionPool _pool;
+    private readonly CommandBlockPool _blocks = new();
     private ConnectionMultiplexer? _connection;
     private volatile RedisNodes? _nodes;
     private volatile bool _disposed;
@@ -141,7 +142,7 @@ public sealed class RedisOnlineStore : IOnlineStore
         var what = $"Writing feature view {view.Name} (project {project}) to";
         try
         {
-            var writer = new RedisBatchWriter(_pool, Nodes(connection), batch, fields, projectBytes, _options.KeyTtlSeconds, !_options.SkipDedup);
+            var writer = new RedisBatchWriter(_pool, _blocks, Nodes(connection), batch, fields, projectBytes, _options.KeyTtlSeconds, !_options.SkipDedup);
             var redirected = await writer.WriteAsync(cancellationToken).ConfigureAwait(false);
             if (redirected.Count > 0)
             {

@@ -18,6 +18,9 @@ internal sealed class RespCommandBuffer
     /// <summary>The commands written so far.</summary>
     public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
 
+    /// <summary>The size of the buffer (it grows as commands are written).</summary>
+    public int Capacity => _buffer.Length;
+
     /// <summary>The number of commands written so far.</summary>
     public int Commands { get; private set; }
 
