@@ -238,57 +238,90 @@ public sealed class PostgresOnlineStore : IOnlineStore
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(entityKeys);
         ArgumentNullException.ThrowIfNull(featureNames);
-        var result = new OnlineReadResult(entityKeys.Count, featureNames);
-        if (entityKeys.Count == 0) return result;
+        return (await ReadManyAsync(project, [new OnlineViewRead(view, entityKeys, featureNames)], cancellationToken).ConfigureAwait(false))[0];
+    }
 
-        // Each distinct key is asked for once; request rows that repeat a key share its answer.
-        var rows = new EntityKeyRows(entityKeys);
-        var unique = rows.Unique;
-        var featureIndex = new Dictionary<string, int>(featureNames.Count, StringComparer.Ordinal);
-        for (var i = featureNames.Count - 1; i >= 0; i--) featureIndex[featureNames[i]] = i; // the first of repeated names wins
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One round trip for all the views of a request: a batch of one prepared <c>SELECT … WHERE entity_key = ANY($1)
+    /// AND feature_name = ANY($2)</c> per view, on one pooled connection, read result set by result set.
+    /// </remarks>
+    public async Task<OnlineReadResult[]> ReadManyAsync(string project, IReadOnlyList<OnlineViewRead> reads, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(reads);
+        var results = new OnlineReadResult[reads.Count];
+        var parts = new List<(int Read, EntityKeyRows Rows, Dictionary<string, int> Features, string Table, NpgsqlBatchCommand Command)>();
+        using var batch = new NpgsqlBatch();
+        for (var r = 0; r < reads.Count; r++)
+        {
+            var (view, entityKeys, featureNames) = reads[r] ?? throw new ArgumentException("A read is null.", nameof(reads));
+            results[r] = new OnlineReadResult(entityKeys.Count, featureNames);
+            if (entityKeys.Count == 0) continue;
 
-        var table = TableName(project, view.Name);
-        var sql = _selects.GetOrAdd(table, t =>
-            $"SELECT entity_key, feature_name, value, event_ts FROM {Qualified(t)} WHERE entity_key = ANY($1) AND feature_name = ANY($2)");
+            // Each distinct key is asked for once; request rows that repeat a key share its answer.
+            var rows = new EntityKeyRows(entityKeys);
+            var featureIndex = new Dictionary<string, int>(featureNames.Count, StringComparer.Ordinal);
+            for (var i = featureNames.Count - 1; i >= 0; i--) featureIndex[featureNames[i]] = i; // the first of repeated names wins
+            var table = TableName(project, view.Name);
+            var command = new NpgsqlBatchCommand(_selects.GetOrAdd(table, t =>
+                $"SELECT entity_key, feature_name, value, event_ts FROM {Qualified(t)} WHERE entity_key = ANY($1) AND feature_name = ANY($2)"));
+            command.Parameters.Add(new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = [.. rows.Unique] });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. featureNames] });
+            batch.BatchCommands.Add(command);
+            parts.Add((r, rows, featureIndex, table, command));
+        }
+        if (parts.Count == 0) return results;
+
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            batch.Connection = connection;
             try
             {
-                using var command = new NpgsqlCommand(sql, connection);
-                command.Parameters.Add(new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = [.. unique] });
-                command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. featureNames] });
                 // Prepared once per physical connection; later calls on the same connection skip the parse.
-                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+                await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                var reader = await batch.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    for (var p = 0; p < parts.Count; p++)
                     {
-                        var key = reader.GetFieldValue<byte[]>(0);
-                        var name = reader.GetString(1);
-                        var value = reader.IsDBNull(2) ? FeastValues.Null : Value.Parser.ParseFrom(reader.GetFieldValue<byte[]>(2));
-                        var eventTs = reader.IsDBNull(3) ? DateTimeOffset.UnixEpoch : new DateTimeOffset(reader.GetFieldValue<DateTime>(3), TimeSpan.Zero);
-                        var feature = featureIndex.TryGetValue(name, out var index) ? index : -1;
-                        for (var row = rows.First(key); row >= 0; row = rows.Next(row))
+                        if (p > 0) await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                        var (read, rows, featureIndex, _, _) = parts[p];
+                        var result = results[read];
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                         {
-                            // Feast reports one timestamp per key; with rows written at different times the newest one is reported.
-                            if (result.EventTimestamp(row) is not { } seen || eventTs > seen) result.SetFound(row, eventTs);
-                            if (feature >= 0) result.SetValue(row, feature, value);
+                            var key = reader.GetFieldValue<byte[]>(0);
+                            var name = reader.GetString(1);
+                            var value = reader.IsDBNull(2) ? FeastValues.Null : Value.Parser.ParseFrom(reader.GetFieldValue<byte[]>(2));
+                            var eventTs = reader.IsDBNull(3) ? DateTimeOffset.UnixEpoch : new DateTimeOffset(reader.GetFieldValue<DateTime>(3), TimeSpan.Zero);
+                            var feature = featureIndex.TryGetValue(name, out var index) ? index : -1;
+                            for (var row = rows.First(key); row >= 0; row = rows.Next(row))
+                            {
+                                // Feast reports one timestamp per key; with rows written at different times the newest one is reported.
+                                if (result.EventTimestamp(row) is not { } seen || eventTs > seen) result.SetFound(row, eventTs);
+                                if (feature >= 0) result.SetValue(row, feature, value);
+                            }
                         }
                     }
                 }
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
             {
-                throw MissingTable(table, view.Name, e);
+                // The failing statement, if Npgsql says which; else the table PostgreSQL names ("relation … does not exist").
+                var failed = parts.FirstOrDefault(p => ReferenceEquals(p.Command, e.BatchCommand));
+                if (failed.Command is null) failed = parts.FirstOrDefault(p => e.MessageText.Contains('"' + p.Table + '"', StringComparison.Ordinal)
+                    || e.MessageText.Contains('.' + p.Table + '"', StringComparison.Ordinal));
+                if (failed.Command is null) failed = parts[0];
+                throw MissingTable(failed.Table, reads[failed.Read].View.Name, e);
             }
             catch (PostgresException e)
             {
-                throw new FeastException($"Reading table {Schema}.{table} of the PostgreSQL online store at {Where} failed: {e.MessageText} (SQLSTATE {e.SqlState}).", e);
+                var tables = string.Join(", ", parts.Select(p => Schema + "." + p.Table).Distinct());
+                throw new FeastException($"Reading {(parts.Count > 1 ? "tables" : "table")} {tables} of the PostgreSQL online store at {Where} failed: {e.MessageText} (SQLSTATE {e.SqlState}).", e);
             }
         }
-        return result;
+        return results;
     }
 
     /// <inheritdoc/>

@@ -181,6 +181,36 @@ public sealed class PostgresOnlineStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadMany_SeveralViews_OneBatch_EachViewGetsItsRows_AndAMissingTableIsNamed()
+    {
+        var first = Stats("first");
+        var second = Stats("second");
+        await Store.UpdateAsync(_project, [first, second], []);
+        await Store.WriteBatchAsync(_project, first, Batch(3, 0.5f, T0));
+        await Store.WriteBatchAsync(_project, second, Batch(2, 0.25f, T0.AddHours(1), firstId: 1));
+        IReadOnlyList<byte[]> keys = [Key(0), Key(1), Key(2), Key(2), Key(9)];
+
+        var results = await Store.ReadManyAsync(_project,
+        [
+            new OnlineViewRead(first, keys, ["avg_daily_trips", "conv_rate"]),
+            new OnlineViewRead(second, keys, ["conv_rate"]),
+            new OnlineViewRead(second, [], ["conv_rate"]),
+        ]);
+
+        Assert.Equal([true, true, true, true, false], Enumerable.Range(0, 5).Select(results[0].Found));
+        Assert.Equal(2, results[0].Value(3, 0)!.Int64Val);
+        Assert.Equal(0.5f, results[0].Value(0, 1)!.FloatVal);
+        Assert.Equal([false, true, true, true, false], Enumerable.Range(0, 5).Select(results[1].Found));
+        Assert.Equal(0.25f, results[1].Value(2, 0)!.FloatVal);
+        Assert.Equal(T0.AddHours(1), results[1].EventTimestamp(1));
+        Assert.Equal(0, results[2].KeyCount);
+
+        var error = await Assert.ThrowsAsync<FeastException>(() => Store.ReadManyAsync(_project,
+            [new OnlineViewRead(first, keys, ["conv_rate"]), new OnlineViewRead(Stats("never_applied"), keys, ["conv_rate"])]));
+        Assert.Contains("'never_applied'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReadAndWrite_TableMissing_TellToRunFeastApply()
     {
         var view = Stats("never_applied");
