@@ -149,6 +149,34 @@ public sealed class DirectWriteTests
         }
     }
 
+    [Theory]
+    [InlineData(Shape.Single)]
+    [InlineData(Shape.Cluster)]
+    public async Task LargeValuesAndManyFeatures_WrittenAndReadBackWhole(Shape shape)
+    {
+        var project = UniqueProject();
+        var names = Enumerable.Range(0, 300).Select(i => $"f{i}").ToArray();
+        var view = new FeatureView("wide", Source, [Driver], schema: [new Field("blob", FeastType.Bytes), .. names.Select(n => new Field(n, FeastType.Int64))]);
+        var blob = new byte[3 * 1024 * 1024];
+        new Random(3).NextBytes(blob);
+        var batch = new OnlineWriteBatch(["blob", .. names]);
+        foreach (var id in new long[] { 1, 2 })
+            batch.Add(DriverKey(id), [new Value { BytesVal = Google.Protobuf.ByteString.CopyFrom(blob) }, .. names.Select((_, i) => new Value { Int64Val = id * 1000 + i })], T0);
+        await using var store = Store(shape);
+        try
+        {
+            await store.WriteBatchAsync(project, view, batch);
+
+            var result = await store.ReadAsync(project, view, [DriverKey(1), DriverKey(2)], ["blob", "f299"]);
+            Assert.True(result.Value(1, 0)!.BytesVal.Span.SequenceEqual(blob));
+            Assert.Equal(2299, result.Value(1, 1)!.Int64Val);
+        }
+        finally
+        {
+            await store.TeardownAsync(project, [view]);
+        }
+    }
+
     [Fact]
     public async Task Connection_NothingListening_FailsNamingTheNode()
     {
