@@ -54,7 +54,7 @@ public sealed class RedisOnlineStore : IOnlineStore
     /// <summary>Creates the store for <paramref name="options"/>; nothing is connected until the first call.</summary>
     /// <param name="options">The <c>online_store</c> section of <c>feature_store.yaml</c>.</param>
     /// <param name="entityKeySerializationVersion">The configuration's <c>entity_key_serialization_version</c> (keys arrive serialized with it).</param>
-    /// <exception cref="FeastConfigException">The connection string is malformed, or <c>redis_type</c> is not supported.</exception>
+    /// <exception cref="FeastConfigException">The connection string is malformed, <c>key_ttl_seconds</c> is not positive, or <c>sentinel_master</c> is empty.</exception>
     public RedisOnlineStore(RedisOnlineStoreOptions options, int entityKeySerializationVersion = 3)
     {
         ArgumentNullException.ThrowIfNull(options);
