@@ -39,12 +39,19 @@ public sealed class RedisOnlineStore : IOnlineStore
 
     private const int MaxCachedFieldSets = 1024;
 
+    /// <summary>Requested fields per key from which a read takes the whole hash (HGETALL) instead of HMGET.</summary>
+    internal const int WholeHashFields = 64;
+
+    /// <summary>Fields past which Redis stores a hash as a hash table (its default <c>hash-max-listpack-entries</c>).</summary>
+    private const int LargeHashFields = 512;
+
     private readonly RedisOnlineStoreOptions _options;
     private readonly ConfigurationOptions _configuration;
     private readonly int _keyVersion;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly ConcurrentDictionary<string, byte[]> _projects = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string View, string Features), FieldSet> _fieldSets = new();
+    private readonly ConcurrentDictionary<string, byte> _largeHashes = new(StringComparer.Ordinal);
     private readonly RespConnectionPool _pool;
     private readonly CommandBlockPool _blocks = new();
     private ConnectionMultiplexer? _connection;
@@ -258,6 +265,8 @@ public sealed class RedisOnlineStore : IOnlineStore
         var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         var projectBytes = ProjectBytes(project);
         var replies = new Task<RedisValue[]>[groups.Count][];
+        var wholeHashes = new Task<HashEntry[]>[groups.Count][];
+        var groupFields = new RedisValue[groups.Count][];
         var fieldSets = new FieldSet[reads.Count];
         try
         {
@@ -277,12 +286,23 @@ public sealed class RedisOnlineStore : IOnlineStore
                     foreach (var r in members) all.AddRange((fieldSets[r] = Fields(reads[r].View.Name, reads[r].FeatureNames)).ReadFields);
                     fields = [.. all];
                 }
+                groupFields[g] = fields;
+                if (fields.Length >= WholeHashFields && !_largeHashes.ContainsKey(GroupSignature(reads, members)))
+                {
+                    // Many fields of a hash Redis keeps as a listpack (up to 512 fields by default, 128 in the shipped
+                    // redis.conf): HMGET searches the list once per field, HGETALL walks it once.
+                    wholeHashes[g] = new Task<HashEntry[]>[keys.Count];
+                    for (var row = 0; row < keys.Count; row++)
+                        wholeHashes[g][row] = pipe.HashGetAllAsync(Key(keys[row], projectBytes));
+                    continue;
+                }
                 replies[g] = new Task<RedisValue[]>[keys.Count];
                 for (var row = 0; row < keys.Count; row++)
                     replies[g][row] = pipe.HashGetAsync(Key(keys[row], projectBytes), fields);
             }
             (pipe as IBatch)?.Execute();
-            await Task.WhenAll(replies.SelectMany(r => r)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(replies.Where(r => r is not null).SelectMany(r => r).Cast<Task>()
+                .Concat(wholeHashes.Where(w => w is not null).SelectMany(w => w))).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -292,18 +312,70 @@ public sealed class RedisOnlineStore : IOnlineStore
 
         for (var g = 0; g < groups.Count; g++)
         {
+            var values = wholeHashes[g] is { } whole ? Pick(whole, groupFields[g], reads, groups[g].Reads) : replies[g].Select(r => r.Result).ToArray();
             var offset = 0;
             foreach (var r in groups[g].Reads)
             {
                 var result = results[r];
                 var featureCount = reads[r].FeatureNames.Count;
-                for (var row = 0; row < replies[g].Length; row++)
-                    Fill(result, row, replies[g][row].Result, offset, featureCount);
+                for (var row = 0; row < values.Length; row++)
+                    Fill(result, row, values[row], offset, featureCount);
                 offset += fieldSets[r].ReadFields.Length;
             }
         }
         return results;
     }
+
+    /// <summary>Requested fields (in request order) picked out of whole hashes; a field the hash lacks is null.</summary>
+    private RedisValue[][] Pick(Task<HashEntry[]>[] hashes, RedisValue[] fields, IReadOnlyList<OnlineViewRead> reads, List<int> members)
+    {
+        // Feature fields are 4-byte hashes, looked up as integers; the _ts:{view} fields by content. A field asked for
+        // twice (the same view in two projections) chains to its next position.
+        var features = new Dictionary<int, int>(fields.Length);
+        var others = new Dictionary<byte[], int>(FieldNameComparer.Instance);
+        var next = new int[fields.Length];
+        for (var i = fields.Length - 1; i >= 0; i--)
+        {
+            var name = (byte[])fields[i]!;
+            if (name.Length == 4)
+            {
+                var number = BinaryPrimitives.ReadInt32LittleEndian(name);
+                next[i] = features.TryGetValue(number, out var later) ? later : -1;
+                features[number] = i;
+            }
+            else
+            {
+                next[i] = others.TryGetValue(name, out var later) ? later : -1;
+                others[name] = i;
+            }
+        }
+        var lookup = others.GetAlternateLookup<ReadOnlySpan<byte>>();
+        var values = new RedisValue[hashes.Length][];
+        var largest = 0;
+        for (var row = 0; row < hashes.Length; row++)
+        {
+            var entries = hashes[row].Result;
+            largest = Math.Max(largest, entries.Length);
+            var picked = values[row] = new RedisValue[fields.Length];
+            foreach (var entry in entries)
+            {
+                var name = ((ReadOnlyMemory<byte>)entry.Name).Span;
+                int at;
+                if (name.Length == 4 ? !features.TryGetValue(BinaryPrimitives.ReadInt32LittleEndian(name), out at) : !lookup.TryGetValue(name, out at)) continue;
+                for (; at >= 0; at = next[at]) picked[at] = entry.Value;
+            }
+        }
+        // Past 512 fields Redis keeps a hash as a hash table, where HMGET is cheap per field and HGETALL sends every
+        // field: these views' keys are read with HMGET from now on.
+        if (largest > LargeHashFields && _largeHashes.Count < MaxCachedFieldSets) _largeHashes.TryAdd(GroupSignature(reads, members), 0);
+        return values;
+    }
+
+    /// <summary>Tests: whether reads of these views now use HMGET because their hashes turned out large.</summary>
+    internal bool ReadsFieldByField(params string[] views) => _largeHashes.ContainsKey(string.Join('\0', views));
+
+    private static string GroupSignature(IReadOnlyList<OnlineViewRead> reads, List<int> members) =>
+        members.Count == 1 ? reads[members[0]].View.Name : string.Join('\0', members.Select(r => reads[r].View.Name));
 
     /// <summary>One key's values of one view: <paramref name="featureCount"/> fields from <paramref name="offset"/>, then its <c>_ts</c>.</summary>
     private static void Fill(OnlineReadResult result, int row, RedisValue[] values, int offset, int featureCount)
@@ -553,5 +625,26 @@ public sealed class RedisOnlineStore : IOnlineStore
         public RedisValue Timestamp { get; }
 
         public byte[] TimestampBytes { get; }
+    }
+
+    /// <summary>Hash field names, compared by content, looked up by span (no array per field read back).</summary>
+    private sealed class FieldNameComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly FieldNameComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -278,3 +278,78 @@ public sealed class ReadManyTests
         }
     }
 }
+
+/// <summary>Wide reads take whole hashes (HGETALL) and pick the requested fields; large hashes go back to HMGET.</summary>
+public sealed class WholeHashReadTests
+{
+    [Theory]
+    [InlineData(Shape.Single)]
+    [InlineData(Shape.Cluster)]
+    public async Task ManyFieldsPerKey_PickedFromTheWholeHash_SameAnswerAsFieldByField(Shape shape)
+    {
+        var project = UniqueProject();
+        var views = Enumerable.Range(0, 7).Select(v => View($"v{v}", [.. Enumerable.Range(0, 10).Select(f => $"f{f}")])).ToArray();
+        await using var store = Store(shape);
+        try
+        {
+            // Views 0–5 hold drivers 1–3; view 6 only driver 2, an hour later; driver 4 is nowhere.
+            foreach (var view in views[..6]) await store.WriteBatchAsync(project, view, Batch(view, T0, 1, 2, 3));
+            await store.WriteBatchAsync(project, views[6], Batch(views[6], T0.AddHours(1), 2));
+            IReadOnlyList<byte[]> keys = [DriverKey(1), DriverKey(2), DriverKey(4)];
+            var reads = views.Select(v => new OnlineViewRead(v, keys, [.. Enumerable.Range(0, 10).Reverse().Select(f => $"f{f}")]))
+                .Append(new OnlineViewRead(views[0], keys, ["f3"])) // the same view again, another projection
+                .ToArray();
+            Assert.True(reads.Sum(r => r.FeatureNames.Count + 1) >= RedisOnlineStore.WholeHashFields);
+
+            var together = await store.ReadManyAsync(project, reads);
+            var oneByOne = await Task.WhenAll(reads.Select(r => store.ReadAsync(project, r.View, r.EntityKeys, r.FeatureNames)));
+
+            for (var r = 0; r < reads.Length; r++)
+            {
+                for (var row = 0; row < keys.Count; row++)
+                {
+                    Assert.Equal(oneByOne[r].Found(row), together[r].Found(row));
+                    Assert.Equal(oneByOne[r].EventTimestamp(row), together[r].EventTimestamp(row));
+                    for (var f = 0; f < reads[r].FeatureNames.Count; f++) Assert.Equal(oneByOne[r].Value(row, f), together[r].Value(row, f));
+                }
+            }
+            Assert.Equal(19, together[0].Value(0, 0)!.Int64Val); // f9 of driver 1
+            Assert.Equal([false, true, false], Enumerable.Range(0, 3).Select(together[6].Found));
+            Assert.Equal(T0.AddHours(1), together[6].EventTimestamp(1));
+            Assert.Equal(13, together[7].Value(0, 0)!.Int64Val);
+            Assert.False(store.ReadsFieldByField([.. views.Select(v => v.Name), views[0].Name]));
+        }
+        finally
+        {
+            await store.TeardownAsync(project, views);
+        }
+    }
+
+    [Fact]
+    public async Task HashesPast512Fields_AreReadFieldByFieldFromThenOn()
+    {
+        var project = UniqueProject();
+        var views = Enumerable.Range(0, 60).Select(v => View($"w{v}", [.. Enumerable.Range(0, 10).Select(f => $"f{f}")])).ToArray();
+        await using var store = Store(Shape.Single);
+        try
+        {
+            foreach (var view in views) await store.WriteBatchAsync(project, view, Batch(view, T0, 1)); // 660 fields in one hash
+            IReadOnlyList<byte[]> keys = [DriverKey(1)];
+            var reads = views[..8].Select(v => new OnlineViewRead(v, keys, ["f0", "f9"])).ToArray(); // 24 fields: HMGET
+            var wide = views[..30].Select(v => new OnlineViewRead(v, keys, [.. Enumerable.Range(0, 10).Select(f => $"f{f}")])).ToArray();
+
+            var first = await store.ReadManyAsync(project, wide);
+            Assert.True(store.ReadsFieldByField([.. views[..30].Select(v => v.Name)]));
+            var second = await store.ReadManyAsync(project, wide);
+
+            for (var r = 0; r < wide.Length; r++)
+                for (var f = 0; f < 10; f++) Assert.Equal(10 + f, second[r].Value(0, f)!.Int64Val);
+            Assert.Equal(first.Select(r => r.Value(0, 9)), second.Select(r => r.Value(0, 9)));
+            Assert.Equal(19, (await store.ReadManyAsync(project, reads))[7].Value(0, 1)!.Int64Val);
+        }
+        finally
+        {
+            await store.TeardownAsync(project, views);
+        }
+    }
+}
