@@ -70,7 +70,7 @@ internal static class RedisLayout
     internal static int TimestampSize(DateTimeOffset timestamp)
     {
         var (seconds, nanos) = Split(timestamp);
-        return (seconds != 0 ? 1 + VarintSize((ulong)seconds) : 0) + (nanos != 0 ? 1 + VarintSize((uint)nanos) : 0);
+        return (seconds != 0 ? 1 + ProtoWire.VarintSize((ulong)seconds) : 0) + (nanos != 0 ? 1 + ProtoWire.VarintSize((uint)nanos) : 0);
     }
 
     /// <summary>
@@ -84,12 +84,12 @@ internal static class RedisLayout
         if (seconds != 0)
         {
             destination[at++] = 0x08;
-            at += WriteVarint((ulong)seconds, destination[at..]);
+            at += ProtoWire.WriteVarint((ulong)seconds, destination[at..]);
         }
         if (nanos != 0)
         {
             destination[at++] = 0x10;
-            at += WriteVarint((uint)nanos, destination[at..]);
+            at += ProtoWire.WriteVarint((uint)nanos, destination[at..]);
         }
         return at;
     }
@@ -143,29 +143,6 @@ internal static class RedisLayout
             rest += TimeSpan.TicksPerSecond;
         }
         return (seconds, (int)(rest * 100));
-    }
-
-    private static int VarintSize(ulong value)
-    {
-        var size = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            size++;
-        }
-        return size;
-    }
-
-    private static int WriteVarint(ulong value, Span<byte> destination)
-    {
-        var at = 0;
-        while (value >= 0x80)
-        {
-            destination[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        destination[at++] = (byte)value;
-        return at;
     }
 
     private static ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int at)

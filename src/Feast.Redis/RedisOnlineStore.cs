@@ -266,6 +266,7 @@ public sealed class RedisOnlineStore : IOnlineStore
         var projectBytes = ProjectBytes(project);
         var replies = new Task<RedisValue[]>[groups.Count][];
         var wholeHashes = new Task<HashEntry[]>[groups.Count][];
+        var signatures = new string[groups.Count];
         var groupFields = new RedisValue[groups.Count][];
         var fieldSets = new FieldSet[reads.Count];
         try
@@ -287,7 +288,7 @@ public sealed class RedisOnlineStore : IOnlineStore
                     fields = [.. all];
                 }
                 groupFields[g] = fields;
-                if (fields.Length >= WholeHashFields && !_largeHashes.ContainsKey(GroupSignature(reads, members)))
+                if (fields.Length >= WholeHashFields && !_largeHashes.ContainsKey(signatures[g] = GroupSignature(reads, members)))
                 {
                     // Many fields of a hash Redis keeps as a listpack (up to 512 fields by default, 128 in the shipped
                     // redis.conf): HMGET searches the list once per field, HGETALL walks it once.
@@ -312,7 +313,7 @@ public sealed class RedisOnlineStore : IOnlineStore
 
         for (var g = 0; g < groups.Count; g++)
         {
-            var values = wholeHashes[g] is { } whole ? Pick(whole, groupFields[g], reads, groups[g].Reads) : replies[g].Select(r => r.Result).ToArray();
+            var values = wholeHashes[g] is { } whole ? Pick(whole, groupFields[g], signatures[g]) : replies[g].Select(r => r.Result).ToArray();
             var offset = 0;
             foreach (var r in groups[g].Reads)
             {
@@ -327,12 +328,12 @@ public sealed class RedisOnlineStore : IOnlineStore
     }
 
     /// <summary>Requested fields (in request order) picked out of whole hashes; a field the hash lacks is null.</summary>
-    private RedisValue[][] Pick(Task<HashEntry[]>[] hashes, RedisValue[] fields, IReadOnlyList<OnlineViewRead> reads, List<int> members)
+    private RedisValue[][] Pick(Task<HashEntry[]>[] hashes, RedisValue[] fields, string signature)
     {
         // Feature fields are 4-byte hashes, looked up as integers; the _ts:{view} fields by content. A field asked for
         // twice (the same view in two projections) chains to its next position.
         var features = new Dictionary<int, int>(fields.Length);
-        var others = new Dictionary<byte[], int>(FieldNameComparer.Instance);
+        var others = new Dictionary<byte[], int>(ByteArrayComparer.Instance);
         var next = new int[fields.Length];
         for (var i = fields.Length - 1; i >= 0; i--)
         {
@@ -367,7 +368,7 @@ public sealed class RedisOnlineStore : IOnlineStore
         }
         // Past 512 fields Redis keeps a hash as a hash table, where HMGET is cheap per field and HGETALL sends every
         // field: these views' keys are read with HMGET from now on.
-        if (largest > LargeHashFields && _largeHashes.Count < MaxCachedFieldSets) _largeHashes.TryAdd(GroupSignature(reads, members), 0);
+        if (largest > LargeHashFields && _largeHashes.Count < MaxCachedFieldSets) _largeHashes.TryAdd(signature, 0);
         return values;
     }
 
@@ -625,26 +626,5 @@ public sealed class RedisOnlineStore : IOnlineStore
         public RedisValue Timestamp { get; }
 
         public byte[] TimestampBytes { get; }
-    }
-
-    /// <summary>Hash field names, compared by content, looked up by span (no array per field read back).</summary>
-    private sealed class FieldNameComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly FieldNameComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> alternate)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(alternate);
-            return hash.ToHashCode();
-        }
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Feast.Protos.Types;
+using Feast.Values;
 using Google.Protobuf;
 
 namespace Feast.Redis.Resp;
@@ -85,28 +86,28 @@ internal sealed class RespCommandBuffer
         switch (value.ValCase)
         {
             case Value.ValOneofCase.Int64Val:
-                Varint(0x20, (ulong)value.Int64Val);
+                Varint(ProtoWire.Int64Tag, (ulong)value.Int64Val);
                 return;
             case Value.ValOneofCase.UnixTimestampVal:
-                Varint(0x40, (ulong)value.UnixTimestampVal);
+                Varint(ProtoWire.UnixTimestampTag, (ulong)value.UnixTimestampVal);
                 return;
             case Value.ValOneofCase.Int32Val:
-                Varint(0x18, (ulong)(long)value.Int32Val); // negative int32 is sign-extended to 10 bytes, as protobuf does
+                Varint(ProtoWire.Int32Tag, (ulong)(long)value.Int32Val); // negative int32 is sign-extended to 10 bytes, as protobuf does
                 return;
             case Value.ValOneofCase.BoolVal:
-                Varint(0x38, value.BoolVal ? 1UL : 0UL);
+                Varint(ProtoWire.BoolTag, value.BoolVal ? 1UL : 0UL);
                 return;
             case Value.ValOneofCase.FloatVal:
             {
                 var bytes = Reserve(5);
-                bytes[0] = 0x35;
+                bytes[0] = ProtoWire.FloatTag;
                 BinaryPrimitives.WriteSingleLittleEndian(bytes[1..], value.FloatVal);
                 break;
             }
             case Value.ValOneofCase.DoubleVal:
             {
                 var bytes = Reserve(9);
-                bytes[0] = 0x29;
+                bytes[0] = ProtoWire.DoubleTag;
                 BinaryPrimitives.WriteDoubleLittleEndian(bytes[1..], value.DoubleVal);
                 break;
             }
@@ -125,14 +126,7 @@ internal sealed class RespCommandBuffer
     {
         Span<byte> scratch = stackalloc byte[11];
         scratch[0] = tag;
-        var length = 1;
-        while (number >= 0x80)
-        {
-            scratch[length++] = (byte)(number | 0x80);
-            number >>= 7;
-        }
-        scratch[length++] = (byte)number;
-        Argument(scratch[..length]);
+        Argument(scratch[..(1 + ProtoWire.WriteVarint(number, scratch[1..]))]);
     }
 
     /// <summary>Writes an argument header for <paramref name="size"/> bytes and returns the space for them.</summary>

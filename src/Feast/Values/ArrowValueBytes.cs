@@ -14,16 +14,6 @@ namespace Feast.Values;
 /// </summary>
 internal static class ArrowValueBytes
 {
-    // Value's fields: bytes_val = 1, string_val = 2, int32_val = 3, int64_val = 4, double_val = 5, float_val = 6,
-    // bool_val = 7; the tag is (field << 3) | wire type.
-    private const byte BytesTag = 0x0A;
-    private const byte StringTag = 0x12;
-    private const byte Int32Tag = 0x18;
-    private const byte Int64Tag = 0x20;
-    private const byte DoubleTag = 0x29;
-    private const byte FloatTag = 0x35;
-    private const byte BoolTag = 0x38;
-
     /// <summary>Writes column <paramref name="array"/> as feature <paramref name="feature"/> of the first rows of <paramref name="batch"/>.</summary>
     public static void WriteColumn(OnlineWriteBatch batch, int feature, IArrowArray array, ValueType type, string column)
     {
@@ -36,7 +26,7 @@ internal static class ArrowValueBytes
                 for (var i = 0; i < rows; i++)
                 {
                     if (a.IsNull(i)) batch.ValueBytes(i, feature, 0);
-                    else Varint(batch, i, feature, Int64Tag, (ulong)values[i]);
+                    else Varint(batch, i, feature, ProtoWire.Int64Tag, (ulong)values[i]);
                 }
                 return;
             }
@@ -46,7 +36,7 @@ internal static class ArrowValueBytes
                 for (var i = 0; i < rows; i++)
                 {
                     if (a.IsNull(i)) batch.ValueBytes(i, feature, 0);
-                    else Varint(batch, i, feature, Int64Tag, (ulong)(long)values[i]);
+                    else Varint(batch, i, feature, ProtoWire.Int64Tag, (ulong)(long)values[i]);
                 }
                 return;
             }
@@ -57,7 +47,7 @@ internal static class ArrowValueBytes
                 {
                     // A negative int32 is sign-extended to ten bytes, as protobuf writes it.
                     if (a.IsNull(i)) batch.ValueBytes(i, feature, 0);
-                    else Varint(batch, i, feature, Int32Tag, (ulong)(long)values[i]);
+                    else Varint(batch, i, feature, ProtoWire.Int32Tag, (ulong)(long)values[i]);
                 }
                 return;
             }
@@ -89,15 +79,15 @@ internal static class ArrowValueBytes
                 for (var i = 0; i < rows; i++)
                 {
                     if (a.IsNull(i)) batch.ValueBytes(i, feature, 0);
-                    else Varint(batch, i, feature, BoolTag, a.GetValue(i) == true ? 1UL : 0UL);
+                    else Varint(batch, i, feature, ProtoWire.BoolTag, a.GetValue(i) == true ? 1UL : 0UL);
                 }
                 return;
             case (StringArray a, ValueType.String):
                 // Arrow strings are UTF-8 already: protobuf's bytes are the tag, the length and the same bytes.
-                for (var i = 0; i < rows; i++) LengthDelimited(batch, i, feature, StringTag, a.IsNull(i), a.GetBytes(i));
+                for (var i = 0; i < rows; i++) LengthDelimited(batch, i, feature, ProtoWire.StringTag, a.IsNull(i), a.GetBytes(i));
                 return;
             case (BinaryArray a, ValueType.Bytes):
-                for (var i = 0; i < rows; i++) LengthDelimited(batch, i, feature, BytesTag, a.IsNull(i), a.GetBytes(i));
+                for (var i = 0; i < rows; i++) LengthDelimited(batch, i, feature, ProtoWire.BytesTag, a.IsNull(i), a.GetBytes(i));
                 return;
             default:
             {
@@ -116,15 +106,9 @@ internal static class ArrowValueBytes
 
     private static void Varint(OnlineWriteBatch batch, int row, int feature, byte tag, ulong number)
     {
-        var bytes = batch.ValueBytes(row, feature, 1 + VarintSize(number));
+        var bytes = batch.ValueBytes(row, feature, 1 + ProtoWire.VarintSize(number));
         bytes[0] = tag;
-        var at = 1;
-        while (number >= 0x80)
-        {
-            bytes[at++] = (byte)(number | 0x80);
-            number >>= 7;
-        }
-        bytes[at] = (byte)number;
+        ProtoWire.WriteVarint(number, bytes[1..]);
     }
 
     // NaN is Feast's null for floating-point features (as ArrowValues.Reader reads it).
@@ -136,7 +120,7 @@ internal static class ArrowValueBytes
             return;
         }
         var bytes = batch.ValueBytes(row, feature, 5);
-        bytes[0] = FloatTag;
+        bytes[0] = ProtoWire.FloatTag;
         BinaryPrimitives.WriteSingleLittleEndian(bytes[1..], number);
     }
 
@@ -148,7 +132,7 @@ internal static class ArrowValueBytes
             return;
         }
         var bytes = batch.ValueBytes(row, feature, 9);
-        bytes[0] = DoubleTag;
+        bytes[0] = ProtoWire.DoubleTag;
         BinaryPrimitives.WriteDoubleLittleEndian(bytes[1..], number);
     }
 
@@ -159,28 +143,9 @@ internal static class ArrowValueBytes
             batch.ValueBytes(row, feature, 0);
             return;
         }
-        var lengthSize = VarintSize((ulong)payload.Length);
-        var bytes = batch.ValueBytes(row, feature, 1 + lengthSize + payload.Length);
+        var bytes = batch.ValueBytes(row, feature, 1 + ProtoWire.VarintSize((ulong)payload.Length) + payload.Length);
         bytes[0] = tag;
-        var at = 1;
-        var length = (uint)payload.Length;
-        while (length >= 0x80)
-        {
-            bytes[at++] = (byte)(length | 0x80);
-            length >>= 7;
-        }
-        bytes[at++] = (byte)length;
+        var at = 1 + ProtoWire.WriteVarint((ulong)payload.Length, bytes[1..]);
         payload.CopyTo(bytes[at..]);
-    }
-
-    private static int VarintSize(ulong number)
-    {
-        var size = 1;
-        while (number >= 0x80)
-        {
-            number >>= 7;
-            size++;
-        }
-        return size;
     }
 }
