@@ -17,6 +17,19 @@ start_test_services
 
 dotnet build Feast.slnx -c Release -nologo -v quiet
 
+# A failed test's block in the console logger's output: "  Failed NAME", "  Error Message:", the message's lines,
+# "  Stack Trace:", "     at ..." frames. Prints the name and the message whole and the first 8 frames.
+print_failures() {
+  awk '
+    /^[[:space:]]+Failed [^!]/ { inside = 1; frames = -1; print; next }
+    !inside { next }
+    /^[[:space:]]+Stack Trace:/ { frames = 0; print; next }
+    frames < 0 { print; next }
+    /^[[:space:]]+at / { if (frames++ < 8) print; next }
+    { inside = 0 }
+  ' "$1"
+}
+
 status=0
 passed=0 failed=0 skipped=0
 for project in test/*/*.csproj; do
@@ -25,8 +38,9 @@ for project in test/*/*.csproj; do
   if ! dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=minimal" >"$log" 2>&1; then
     status=1
   fi
-  # Show failures in full, and the per-project summary line.
-  grep -E "^\s+Failed |Error Message|Stack Trace|^\s+at .*:line|Passed!|Failed!" "$log" | head -200 || true
+  # Show each failure whole (its name, its message, the first frames of its stack), then the project's summary line.
+  print_failures "$log" | head -400 || true
+  grep -E "(Passed|Failed)! +- " "$log" || true
   summary="$(grep -E "(Passed|Failed)! +- " "$log" | tail -n 1 || true)"
   if [[ -z "$summary" ]]; then
     echo "no test summary from $name; last lines of its output:"; tail -n 40 "$log"; status=1; continue

@@ -134,13 +134,13 @@ internal sealed class ServerRepo : IAsyncDisposable
 /// <summary>Fixture files and throwaway directories.</summary>
 internal static class TestFiles
 {
-    public static string SharedDir { get; } = FindShared();
+    private static string FixturesDir { get; } = Path.Combine(AppContext.BaseDirectory, "testdata");
 
-    public static string FeastRegistryDb => Path.Combine(SharedDir, "testdata", "feast_registry", "registry.db");
+    public static string FeastRegistryDb => Path.Combine(FixturesDir, "feast_registry", "registry.db");
 
-    public static string FeastOnlineStoreDb => Path.Combine(SharedDir, "testdata", "feast_online_sqlite", "online_store.db");
+    public static string FeastOnlineStoreDb => Path.Combine(FixturesDir, "feast_online_sqlite", "online_store.db");
 
-    public static string FeastOnlineFixture => Path.Combine(SharedDir, "testdata", "feast_online_sqlite", "get_online_features.json");
+    public static string FeastOnlineFixture => Path.Combine(FixturesDir, "feast_online_sqlite", "get_online_features.json");
 
     public static string NewDirectory()
     {
@@ -178,15 +178,5 @@ internal static class TestFiles
         {
             // A file still open by a finalizer-bound handle; the OS temp cleaner takes it.
         }
-    }
-
-    private static string FindShared()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "testdata"))) return candidate;
-        }
-        throw new InvalidOperationException("Cannot find ../shared/testdata above " + AppContext.BaseDirectory);
     }
 }

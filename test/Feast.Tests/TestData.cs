@@ -1,24 +1,16 @@
 namespace Feast.Tests;
 
-/// <summary>Paths to the Feast-written fixtures in ../shared/testdata and throwaway directories for tests.</summary>
+/// <summary>Paths to the Feast-written fixtures (test/testdata, copied beside the test binaries) and throwaway directories for tests.</summary>
 internal static class TestData
 {
-    public static string SharedDir { get; } = FindShared();
+    /// <summary>The fixtures folder: test/testdata of the repo, as copied to the output directory.</summary>
+    public static string Dir { get; } = Path.Combine(AppContext.BaseDirectory, "testdata");
 
-    public static string FeastRegistryDb => Path.Combine(SharedDir, "testdata", "feast_registry", "registry.db");
+    public static string FeastRegistryDb => Path.Combine(Dir, "feast_registry", "registry.db");
 
-    public static string FeastOnlineStoreDb => Path.Combine(SharedDir, "testdata", "feast_online_sqlite", "online_store.db");
+    public static string FeastOnlineStoreDb => Path.Combine(Dir, "feast_online_sqlite", "online_store.db");
 
-    private static string FindShared()
-    {
-        // The repo sits next to shared/ (../shared from the repo root); walk up from the test binaries.
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "testdata"))) return candidate;
-        }
-        throw new InvalidOperationException("Cannot find ../shared/testdata above " + AppContext.BaseDirectory);
-    }
+    public static string FeastOnlineFixture => Path.Combine(Dir, "feast_online_sqlite", "get_online_features.json");
 }
 
 /// <summary>A temporary directory deleted when disposed.</summary>

@@ -5,7 +5,7 @@ namespace Feast.Tests.Online;
 
 /// <summary>
 /// The whole online read path against a registry and an online store both written by Python Feast: the same request
-/// must give the same JSON Feast's feature server gave (shared/testdata/feast_online_sqlite/get_online_features.json).
+/// must give the same JSON Feast's feature server gave (test/testdata/feast_online_sqlite/get_online_features.json).
 /// </summary>
 public class PythonFeastStoreTests
 {
@@ -31,7 +31,7 @@ public class PythonFeastStoreTests
     {
         using var dir = new TempDir();
         await using var store = OpenPythonWrittenRepo(dir);
-        var fixture = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(TestData.FeastOnlineStoreDb)!, "get_online_features.json")))!;
+        var fixture = JsonNode.Parse(await File.ReadAllTextAsync(TestData.FeastOnlineFixture))!;
         var request = OnlineRequestJson.Parse(fixture["request"]!.ToJsonString());
 
         var response = await store.GetOnlineFeaturesAsync(request);

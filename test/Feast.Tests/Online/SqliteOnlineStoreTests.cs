@@ -162,7 +162,7 @@ public sealed class SqliteOnlineStoreTests : IDisposable
     public async Task ReadAsync_PythonWrittenStore_GivesFeastsAnswer()
     {
         await using var store = new SqliteOnlineStore(CopyPythonStore());
-        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(TestData.FeastOnlineStoreDb)!, "get_online_features.json")));
+        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(TestData.FeastOnlineFixture));
         var request = expected.RootElement.GetProperty("request");
         var ids = request.GetProperty("entities").GetProperty("driver_id").EnumerateArray().Select(e => e.GetInt64()).ToList();
         var features = request.GetProperty("features").EnumerateArray().Select(e => e.GetString()!.Split(':')[1]).ToList();

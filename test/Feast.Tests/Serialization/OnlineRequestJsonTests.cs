@@ -10,7 +10,7 @@ public sealed class OnlineRequestJsonTests
     [Fact]
     public void Parse_FeastServerFixture_ReadsEntitiesAndFeatures()
     {
-        var body = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.SharedDir, "testdata", "feast_online_sqlite", "get_online_features.json")))
+        var body = JsonDocument.Parse(File.ReadAllText(TestData.FeastOnlineFixture))
             .RootElement.GetProperty("request").GetRawText();
 
         var request = OnlineRequestJson.Parse(Encoding.UTF8.GetBytes(body));

@@ -16,7 +16,7 @@ public sealed class OnlineResponseJsonTests
 {
     private static readonly DateTimeOffset Epoch = DateTimeOffset.UnixEpoch;
 
-    private static string FixturePath => Path.Combine(TestData.SharedDir, "testdata", "feast_online_sqlite", "get_online_features.json");
+    private static string FixturePath => TestData.FeastOnlineFixture;
 
     private static FeatureColumn Column(string name, Value[] values, FieldStatus[]? statuses = null, DateTimeOffset[]? timestamps = null) =>
         new(name, values, statuses ?? [.. values.Select(_ => FieldStatus.Present)], timestamps ?? [.. values.Select(_ => Epoch)]);

@@ -6,7 +6,7 @@ namespace Feast.Tests.Registry.Stores;
 
 public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
 {
-    private const string PythonRegistry = "/work/shared/testdata/feast_registry/registry.db";
+    private static string PythonRegistry => TestData.FeastRegistryDb;
 
     private string RegistryPath => Temp.File("data/registry.db");
 
