@@ -12,7 +12,7 @@ using RegistryProto = Feast.Protos.Core.Registry;
 /// <c>SqlRegistry</c>: one row per object holding its serialized proto (BYTEA), plus <c>feast_metadata</c>.
 /// </summary>
 /// <remarks>
-/// <see cref="UpdateAsync"/> runs in one transaction that first takes a transaction-scoped advisory lock on the
+/// <see cref="UpdateAsync(Func{RegistryProto, CancellationToken, ValueTask{bool}}, CancellationToken)"/> runs in one transaction that first takes a transaction-scoped advisory lock on the
 /// registry's schema, so concurrent writers in any process take turns: each reads the registry its predecessor
 /// committed, and a failure rolls everything back. Reads run in one REPEATABLE READ transaction, so they see one
 /// committed state. The tables live in the connection's current schema (the first of <c>search_path</c>, which the
@@ -70,7 +70,14 @@ public sealed class PostgresRegistryStore : IRegistryStore
     }
 
     /// <inheritdoc/>
-    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    public Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        return UpdateAsync((registry, _) => ValueTask.FromResult(mutate(registry)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         try
@@ -85,7 +92,7 @@ public sealed class PostgresRegistryStore : IRegistryStore
                     await SqlRegistryRows.CreateTablesAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
                     var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
                     var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
-                    if (!mutate(registry))
+                    if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
                     {
                         // The tables may have just been created: keep them, so readers find the layout.
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -54,7 +54,14 @@ public sealed class FileRegistryStore : IRegistryStore
     }
 
     /// <inheritdoc/>
-    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    public Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        return UpdateAsync((registry, _) => ValueTask.FromResult(mutate(registry)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         var held = await LockAsync(cancellationToken).ConfigureAwait(false);
@@ -62,7 +69,7 @@ public sealed class FileRegistryStore : IRegistryStore
         {
             var current = await ReadBytesAsync(cancellationToken).ConfigureAwait(false);
             var registry = current is null ? RegistryStamp.Empty() : RegistryStamp.Parse(current, _path);
-            if (!mutate(registry))
+            if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
             {
                 // What is stored, even if mutate changed its argument before declining.
                 return current is null ? RegistryStamp.Empty() : RegistryStamp.Parse(current, _path);

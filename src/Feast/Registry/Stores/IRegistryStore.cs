@@ -29,6 +29,19 @@ public interface IRegistryStore : IAsyncDisposable
     /// <exception cref="RegistryException">The lock cannot be taken in time, or the registry cannot be read or written.</exception>
     Task<Feast.Protos.Core.Registry> UpdateAsync(Func<Feast.Protos.Core.Registry, bool> mutate, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="UpdateAsync(Func{Feast.Protos.Core.Registry, bool}, CancellationToken)"/> with an asynchronous
+    /// <paramref name="mutate"/>, which runs while the lock is held: work that must not interleave with another
+    /// writer's (creating or dropping a view's online storage together with the registry change that names it)
+    /// goes there.
+    /// </summary>
+    /// <param name="mutate">Changes the registry in place, under the lock; returns whether anything changed.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The registry as written (or as found, when nothing changed).</returns>
+    /// <exception cref="RegistryException">The lock cannot be taken in time, or the registry cannot be read or written.</exception>
+    Task<Feast.Protos.Core.Registry> UpdateAsync(Func<Feast.Protos.Core.Registry, CancellationToken, ValueTask<bool>> mutate,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Removes the registry (what <c>feast teardown</c> does).</summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
     Task DeleteAsync(CancellationToken cancellationToken = default);

@@ -13,7 +13,7 @@ using RegistryProto = Feast.Protos.Core.Registry;
 /// with each project's <c>last_updated_timestamp</c> and <c>project_uuid</c>.
 /// </summary>
 /// <remarks>
-/// <see cref="UpdateAsync"/> runs in one <c>BEGIN IMMEDIATE</c> transaction, so concurrent writers in
+/// <see cref="UpdateAsync(Func{RegistryProto, CancellationToken, ValueTask{bool}}, CancellationToken)"/> runs in one <c>BEGIN IMMEDIATE</c> transaction, so concurrent writers in
 /// any process serialize on SQLite's database lock, and writes only the rows whose content changed.
 /// The layout has no place for <c>version_id</c>: <see cref="ReadAsync"/> leaves it empty and takes
 /// <c>last_updated</c> (whole seconds) from <c>feast_metadata</c>. Legacy <c>feature_tables</c> have
@@ -73,7 +73,14 @@ public sealed class SqlRegistryStore : IRegistryStore
     }
 
     /// <inheritdoc/>
-    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    public Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        return UpdateAsync((registry, _) => ValueTask.FromResult(mutate(registry)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         try
@@ -88,7 +95,7 @@ public sealed class SqlRegistryStore : IRegistryStore
                 await SqlRegistryRows.CreateTablesAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
                 var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
                 var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
-                if (!mutate(registry))
+                if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
                 {
                     // What is stored, even if mutate changed its argument before declining.
                     return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();

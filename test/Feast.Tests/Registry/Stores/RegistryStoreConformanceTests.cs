@@ -178,6 +178,41 @@ public abstract class RegistryStoreConformanceTests : IDisposable
     }
 
     [Fact]
+    public async Task UpdateAsync_AsyncMutate_RunsUnderTheLockAcrossAwaits()
+    {
+        // Each writer awaits inside its mutate (as apply does while it creates online tables); no other writer of
+        // either instance may enter until it is done, and no write is lost.
+        var stores = new[] { Store(TimeProvider.System), Store(TimeProvider.System) };
+        var inside = 0;
+        var mostInside = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => stores[i % 2].UpdateAsync(async (r, ct) =>
+        {
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref mostInside, now);
+            await Task.Yield();
+            await Task.Run(() => Thread.Sleep(0), ct);
+            r.Entities.Add(RegistryTestData.Entity("gamma", $"entity_{i:00}"));
+            Interlocked.Decrement(ref inside);
+            return true;
+        }))));
+
+        Assert.Equal(1, mostInside);
+        Assert.Equal(12, (await Store().ReadAsync())!.Entities.Count);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref target, value, seen);
+            if (previous == seen) return;
+            seen = previous;
+        }
+    }
+
+    [Fact]
     public async Task DeleteAsync_AfterWrite_ReadReturnsNull()
     {
         var store = Store();
