@@ -204,21 +204,19 @@ public sealed partial class FeatureStore : IAsyncDisposable
             if (view.Transform is not null) _localTransforms[view.Name] = view.Transform;
         }
 
-        // Create online tables before the registry names them, so a reader never finds a view without storage.
+        // Online storage changes under the registry's lock, with the registry change that names them: a concurrent
+        // apply of another repo can then neither drop a table this one is about to name nor name one this one drops.
+        // Tables are created before the registry names them, so a reader never finds a view without storage.
         var online = RegistryPlanner.OnlineViews(prepared);
-        if (OnlineStore is not null && online.Count > 0)
-            await OnlineStore.UpdateAsync(Project, online, [], cancellationToken).ConfigureAwait(false);
-
         RegistryPlan? plan = null;
-        var written = await RegistryStore.UpdateAsync(registry =>
+        var written = await RegistryStore.UpdateAsync(async (registry, ct) =>
         {
             plan = RegistryPlanner.Apply(registry, prepared, Project, _time.GetUtcNow());
+            if (OnlineStore is not null && (online.Count > 0 || plan.ViewsToDelete.Count > 0))
+                await OnlineStore.UpdateAsync(Project, online, plan.ViewsToDelete, ct).ConfigureAwait(false);
             return plan.HasChanges;
         }, cancellationToken).ConfigureAwait(false);
         _registry.Set(written);
-
-        if (OnlineStore is not null && plan!.ViewsToDelete.Count > 0)
-            await OnlineStore.UpdateAsync(Project, [], plan.ViewsToDelete, cancellationToken).ConfigureAwait(false);
         FeatureStoreLog.Applied(_logger, Project, plan!.Changes.Count);
         return plan;
     }
@@ -236,18 +234,13 @@ public sealed partial class FeatureStore : IAsyncDisposable
         var snapshot = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
         if (snapshot.IsEmpty && !snapshot.Projects.ContainsKey(Project))
             return new RegistryPlan([]);
-        if (OnlineStore is not null)
-        {
-            var views = snapshot.FeatureViews.Values.Concat(snapshot.StreamFeatureViews.Values)
-                .Concat(snapshot.OnDemandFeatureViews.Values.Where(v => v.WriteToOnlineStore).Select(OnDemandStorage.ViewOf))
-                .ToList();
-            await OnlineStore.TeardownAsync(Project, views, cancellationToken).ConfigureAwait(false);
-        }
-
+        // Under the registry's lock, like apply: the views dropped are exactly the ones the registry stops naming.
         RegistryPlan? plan = null;
-        var written = await RegistryStore.UpdateAsync(registry =>
+        var written = await RegistryStore.UpdateAsync(async (registry, ct) =>
         {
             plan = RegistryPlanner.RemoveProject(registry, Project);
+            if (OnlineStore is not null)
+                await OnlineStore.TeardownAsync(Project, plan.ViewsToDelete, ct).ConfigureAwait(false);
             return plan.HasChanges;
         }, cancellationToken).ConfigureAwait(false);
         await RegistryStore.DeleteIfEmptyAsync(cancellationToken).ConfigureAwait(false);

@@ -47,6 +47,29 @@ public class FeatureStoreTests
     }
 
     [Fact]
+    public async Task ApplyAsync_TwoReposAtOnce_RegistryNamesAViewExactlyWhenItsOnlineTableExists()
+    {
+        // One repo defines a_view, the other does not; applied at once, round after round. Before online storage
+        // changed under the registry's lock, the registry could list a_view while the other apply had dropped its table.
+        using var dir = new TempDir();
+        var repo = WriteRepo(dir);
+        var aView = new FeatureView("a_view", Source, [Driver], TimeSpan.FromDays(1), [new Field("conv_rate", FeastType.Float32)]);
+        for (var round = 0; round < 8; round++)
+        {
+            await using var withA = Open(repo);
+            await using var withoutA = Open(repo);
+            await Task.WhenAll(
+                Task.Run(() => withA.ApplyAsync([Driver, Source, Stats(), aView])),
+                Task.Run(() => withoutA.ApplyAsync([Driver, Source, Stats()])));
+
+            var registry = P.Registry.Parser.ParseFrom(await File.ReadAllBytesAsync(dir.File("data/registry.db")));
+            var listed = registry.FeatureViews.Any(v => v.Spec.Name == "a_view");
+            Assert.Equal(listed, OnlineTables(repo).Contains("my_project_a_view"));
+            Assert.Contains("my_project_driver_hourly_stats", OnlineTables(repo));
+        }
+    }
+
+    [Fact]
     public async Task ApplyAsync_NewObjects_WritesRegistryAndCreatesOnlineTables()
     {
         using var dir = new TempDir();
