@@ -38,7 +38,7 @@ internal sealed class SecureServer : IAsyncDisposable
     public const string ReadBody = """{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}}""";
 
     public static async Task<SecureServer> StartAsync(Action<FeastServerOptions>? configure = null, int jwksLifespanSeconds = 300,
-        Func<FeatureServerConfig, FeatureServerConfig>? featureServer = null)
+        Func<FeatureServerConfig, FeatureServerConfig>? featureServer = null, bool checkAudienceAndIssuer = true)
     {
         var idp = await LoopbackIdentityProvider.StartAsync();
         var repo = await ServerRepo.CreateAsync();
@@ -54,8 +54,8 @@ internal sealed class SecureServer : IAsyncDisposable
             {
                 AuthDiscoveryUrl = idp.DiscoveryUrl,
                 ClientId = LoopbackIdentityProvider.ClientId,
-                Audience = LoopbackIdentityProvider.Audience,
-                Issuer = LoopbackIdentityProvider.Issuer,
+                Audience = checkAudienceAndIssuer ? LoopbackIdentityProvider.Audience : null,
+                Issuer = checkAudienceAndIssuer ? LoopbackIdentityProvider.Issuer : null,
                 JwksCacheLifespanSeconds = jwksLifespanSeconds,
             },
         };
