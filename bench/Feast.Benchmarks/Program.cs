@@ -35,6 +35,10 @@ internal static class Program
               load generator: 25 views x 10 Int64 features, 10k entities; p50/p99/p99.9 at a fixed rate (open loop) and max rps
               (closed loop); report: bench/results/server.md (bench/.data/server-*-quick.md with --quick). Redis and Postgres read
               FEAST_TEST_REDIS, FEAST_TEST_REDIS_CLUSTER, FEAST_TEST_POSTGRES (source eng/services.sh && start_test_services).
+          Feast.Benchmarks flood [--no-build] [--out FILE]
+              feast serve (the built CLI, own process, auth: oidc against a loopback provider) under request floods: 4 parallel
+              31 MB JSON bodies and 4 parallel 14 MB gRPC messages without a token, then 120 requests with a valid token and
+              a distinct ~1.3 MB feature list each; its RSS before and after each; report: bench/results/flood.md.
           Feast.Benchmarks bare --port P --bodies DIR | loadgen --url U --requests FILE (--rate R | --concurrency N) ...
               The server command's child processes: the bare endpoint and the load generator.
           Feast.Benchmarks postgres-online [--quick] [--rows N] [--out FILE]
@@ -68,6 +72,8 @@ internal static class Program
         }
 
         // The server benchmark's commands parse their own options.
+        if (args[0] is "flood")
+            return await FloodRunner.RunAsync(args[1..]);
         if (args[0] is "server" or "bare" or "loadgen")
             return await (args[0] switch { "server" => ServerRunner.RunAsync(args[1..]), "bare" => BareServer.RunAsync(args[1..]), _ => LoadGenerator.RunAsync(args[1..]) });
 

@@ -1,6 +1,7 @@
 using Feast.Server.Grpc;
 using Feast.Server.Hosting;
 using Feast.Server.Http;
+using Feast.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -31,6 +32,7 @@ public static class FeastServerExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FeastServerState>();
         services.TryAddSingleton<ServerMetrics>();
+        services.TryAddSingleton<ServerAuthenticator>();
         services.TryAddSingleton<FeastAuthorization>();
         services.TryAddSingleton<FeastHttpEndpoints>();
         services.TryAddSingleton<MaterializationRunner>();
@@ -39,6 +41,8 @@ public static class FeastServerExtensions
         services.TryAddSingleton<OfflinePushBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OfflinePushBatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, RequestLoggingStartupFilter>());
+        // After the access log (refusals are logged), before routing and every endpoint (no body is read first).
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, AuthenticationStartupFilter>());
         services.AddRouting();
         services.AddGrpc();
         // gRPC requests get the same size limit as HTTP bodies (gRPC's own default is 4 MiB).
@@ -95,15 +99,22 @@ public static class FeastServerExtensions
         return services.GetRequiredService<FeastServerState>().Store;
     }
 
+    /// <summary>
+    /// <c>{"status", "description"}</c>; the reason behind a failed check (which may name a file path or a host) only for
+    /// an authenticated caller, as <c>"detail"</c>. Everyone else finds it in the server's log.
+    /// </summary>
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
         var entry = report.Entries.Values.FirstOrDefault();
-        var body = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string?>
+        var fields = new Dictionary<string, string?>
         {
             ["status"] = report.Status.ToString(),
             ["description"] = entry.Description,
-        });
+        };
+        if (context.Features.Get<AuthenticatedUser>() is not null && entry.Data.TryGetValue(FeastHealthCheck.DetailKey, out var detail))
+            fields["detail"] = detail as string;
+        var body = System.Text.Json.JsonSerializer.Serialize(fields);
         return context.Response.WriteAsync(body, context.RequestAborted);
     }
 

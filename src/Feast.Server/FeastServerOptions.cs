@@ -36,6 +36,13 @@ public sealed class FeastServerOptions
     /// <summary>Log one line per request (method, path, status, duration). On by default; <c>feast serve --no-access-log</c> turns it off.</summary>
     public bool AccessLog { get; set; } = true;
 
+    /// <summary>
+    /// Require a valid token (under <c>auth: oidc</c>) for <c>/metrics</c> and <c>/healthz/ready</c>, which otherwise answer
+    /// anyone (without details). Also set by <c>feature_server.metrics_require_auth</c> in <c>feature_store.yaml</c> and
+    /// <c>feast serve --metrics-require-auth</c>.
+    /// </summary>
+    public bool MetricsRequireAuth { get; set; }
+
     /// <summary>Serve Prometheus metrics at <c>/metrics</c>. Off by default; <c>feast serve --metrics</c> turns it on.</summary>
     public bool Metrics { get; set; }
 }

@@ -47,6 +47,9 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 151, Level = LogLevel.Error, Message = "Offline push batch for {PushSource} ({Rows} rows) could not be written: {Reason}")]
     public static partial void OfflinePushFailed(ILogger logger, string pushSource, int rows, string reason, Exception exception);
 
+    [LoggerMessage(EventId = 160, Level = LogLevel.Warning, Message = "The OIDC provider's signing keys could not be fetched from {DiscoveryUrl}: {Reason}. Last good keys kept: {HaveKeys}")]
+    public static partial void SigningKeysUnavailable(ILogger logger, string discoveryUrl, string reason, bool haveKeys);
+
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Health check: the online store did not answer ({Reason})")]
     public static partial void OnlineStoreUnhealthy(ILogger logger, string reason, Exception exception);
 }

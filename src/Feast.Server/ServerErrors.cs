@@ -47,11 +47,52 @@ internal readonly record struct ErrorAnswer(int HttpStatus, StatusCode GrpcStatu
 /// </summary>
 internal static class ServerErrors
 {
-    public static ErrorAnswer Answer(Exception exception) => exception switch
+    /// <summary>The longest run of text without a space an answer echoes whole (a name, a value, a path).</summary>
+    public const int MaxEcho = 200;
+
+    /// <summary>The longest error message an answer carries.</summary>
+    public const int MaxMessage = 2000;
+
+    /// <summary>
+    /// <paramref name="value"/> cut to <paramref name="max"/> characters with "…" after, so what a client sent (a 1 MB
+    /// view name) is never echoed whole in an answer or a log line.
+    /// </summary>
+    public static string Clip(string value, int max = MaxEcho) =>
+        value.Length <= max ? value : string.Concat(value.AsSpan(0, char.IsHighSurrogate(value[max - 1]) ? max - 1 : max), "…");
+
+    /// <summary>
+    /// A message fit to send: every run of more than <see cref="MaxEcho"/> characters without a space clipped, and the
+    /// whole at most <see cref="MaxMessage"/> characters.
+    /// </summary>
+    public static string ForClient(string message)
+    {
+        if (message.Length <= MaxEcho) return message;
+        var text = new System.Text.StringBuilder(Math.Min(message.Length, MaxMessage + 1));
+        var start = 0;
+        while (start < message.Length && text.Length <= MaxMessage)
+        {
+            var space = message.IndexOfAny([' ', '\n'], start);
+            var end = space < 0 ? message.Length : space;
+            text.Append(end - start <= MaxEcho ? message.AsSpan(start, end - start) : Clip(message[start..end]));
+            if (space >= 0) text.Append(message[space]);
+            start = end + 1;
+        }
+        return Clip(text.ToString(), MaxMessage);
+    }
+
+    /// <summary>How <paramref name="exception"/> is answered, its message fit to send (<see cref="ForClient"/>).</summary>
+    public static ErrorAnswer Answer(Exception exception)
+    {
+        var answer = Classify(exception);
+        return answer with { Message = ForClient(answer.Message) };
+    }
+
+    private static ErrorAnswer Classify(Exception exception) => exception switch
     {
         RequestBodyTooLargeException e => new(413, StatusCode.ResourceExhausted, e.FeastErrorClass, e.Message),
         RequestBodyException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
-        Hosting.UnauthenticatedException e => new(401, StatusCode.Unauthenticated, e.FeastErrorClass, e.Message),
+        Security.UnauthenticatedException e => new(401, StatusCode.Unauthenticated, e.FeastErrorClass, e.Message),
+        Security.IdentityProviderUnavailableException e => new(503, StatusCode.Unavailable, e.FeastErrorClass, e.Message),
         FeastObjectNotFoundException e => new(404, StatusCode.NotFound, e.FeastErrorClass, e.Message),
         PushSourceNotFoundException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
         FeastValidationException e => new(400, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),

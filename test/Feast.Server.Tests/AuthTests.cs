@@ -5,13 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Feast.Configuration;
 using Feast.DuckDb;
-using Feast.Permissions;
 using Feast.Protos.Serving;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Feast.Server.Tests;
 
@@ -19,73 +14,25 @@ namespace Feast.Server.Tests;
 /// <c>auth: {type: oidc}</c> against a stand-in OIDC provider on loopback (discovery document and JWKS), with the
 /// project's permissions deciding what each token may do: 401 without a valid token, 403 when a permission denies.
 /// </summary>
-public sealed class AuthTests : IAsyncLifetime, IDisposable
+public sealed class AuthTests : IAsyncLifetime
 {
-    private const string ClientId = "feast-client";
+    private const string ClientId = Security.LoopbackIdentityProvider.ClientId;
 
-    private static readonly Method<GetOnlineFeaturesRequest, GetOnlineFeaturesResponse> ReadMethod = new(
-        MethodType.Unary, "feast.serving.ServingService", "GetOnlineFeatures",
-        Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), GetOnlineFeaturesRequest.Parser.ParseFrom),
-        Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), GetOnlineFeaturesResponse.Parser.ParseFrom));
+    private Security.SecureServer _server = null!;
 
-    private readonly RSA _key = RSA.Create(2048);
-    private readonly RSA _otherKey = RSA.Create(2048);
-    private WebApplication _provider = null!;
-    private ServerRepo _repo = null!;
-    private FeatureStore _store = null!;
-    private TestHost _host = null!;
+    private Security.LoopbackIdentityProvider Idp => _server.Idp;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        _provider = builder.Build();
-        var parameters = _key.ExportParameters(false);
-        _provider.MapGet("/.well-known/openid-configuration", (HttpContext c) =>
-            Results.Json(new Dictionary<string, string> { ["issuer"] = "test", ["jwks_uri"] = $"{c.Request.Scheme}://{c.Request.Host}/jwks" }));
-        _provider.MapGet("/jwks", () => Results.Json(new Dictionary<string, object>
-        {
-            ["keys"] = new[] { new Dictionary<string, string> { ["kty"] = "RSA", ["kid"] = "k1", ["use"] = "sig", ["n"] = B64(parameters.Modulus!), ["e"] = B64(parameters.Exponent!) } },
-        }));
-        await _provider.StartAsync();
+    private TestHost Host => _server.Host;
 
-        _repo = await ServerRepo.CreateAsync();
-        await _repo.Store.ApplyAsync([.. ServerRepo.Objects,
-            new Permission("readers", [PermissionResourceType.FeatureView, PermissionResourceType.OnDemandFeatureView], actions: AuthzedActions.Read,
-                policy: new RoleBasedPolicy(["reader"])),
-            new Permission("writers", [PermissionResourceType.FeatureView], actions: AuthzedActions.Write, policy: new RoleBasedPolicy(["writer"])),
-        ]);
-        await _repo.Store.MaterializeAsync(ServerRepo.T0.AddDays(-1), ServerRepo.Now);
-        _store = new FeatureStore(
-            _repo.Store.Config with { Auth = new OidcAuthConfig { AuthDiscoveryUrl = _provider.Urls.Single() + "/.well-known/openid-configuration", ClientId = ClientId } },
-            new FeatureStoreOptions().UseDuckDb());
-        _host = await TestHost.StartAsync(_store, kestrel: true);
-    }
+    public async Task InitializeAsync() => _server = await Security.SecureServer.StartAsync(checkAudienceAndIssuer: false);
 
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        await _store.DisposeAsync();
-        await _repo.DisposeAsync();
-        await _provider.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _key.Dispose();
-        _otherKey.Dispose();
-    }
-
-    private static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private string Token(Dictionary<string, object> claims, RSA? key = null, string kid = "k1")
     {
         claims.TryAdd("exp", DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds());
-        var header = B64(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["alg"] = "RS256", ["typ"] = "JWT", ["kid"] = kid }));
-        var payload = B64(JsonSerializer.SerializeToUtf8Bytes(claims));
-        var signature = (key ?? _key).SignData(Encoding.ASCII.GetBytes(header + "." + payload), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return header + "." + payload + "." + B64(signature);
+        return Idp.Sign(JsonSerializer.Serialize(new Dictionary<string, string> { ["alg"] = "RS256", ["typ"] = "JWT", ["kid"] = kid }),
+            JsonSerializer.Serialize(claims), key);
     }
 
     private string UserWith(params string[] roles) => Token(new() { ["preferred_username"] = "ada", ["roles"] = roles });
@@ -94,7 +41,7 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return _host.Http.SendAsync(request);
+        return Host.Http.SendAsync(request);
     }
 
     private const string Read = """{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}}""";
@@ -159,7 +106,7 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
         var token = kind switch
         {
             "expired" => Token(new() { ["preferred_username"] = "ada", ["roles"] = new[] { "reader" }, ["exp"] = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds() }),
-            "other-key" => Token(new() { ["preferred_username"] = "ada", ["roles"] = new[] { "reader" } }, _otherKey),
+            "other-key" => Token(new() { ["preferred_username"] = "ada", ["roles"] = new[] { "reader" } }, Idp.OtherKey),
             "unknown-kid" => Token(new() { ["preferred_username"] = "ada" }, kid: "k9"),
             _ => "not-a-jwt",
         };
@@ -174,10 +121,10 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
     {
         var request = new GetOnlineFeaturesRequest { Features = new FeatureList { Val = { "driver_hourly_stats:conv_rate" } } };
         request.Entities["driver_id"] = new Protos.Types.RepeatedValue { Val = { new Protos.Types.Value { Int64Val = 1001 } } };
-        var invoker = _host.Grpc.CreateCallInvoker();
+        var invoker = Host.Grpc.CreateCallInvoker();
 
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await invoker.AsyncUnaryCall(ReadMethod, null, new CallOptions(), request));
-        var served = await invoker.AsyncUnaryCall(ReadMethod, null, new CallOptions(new Metadata { { "authorization", "Bearer " + UserWith("reader") } }), request);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await invoker.AsyncUnaryCall(Security.Calls.ReadMethod, null, new CallOptions(), request));
+        var served = await invoker.AsyncUnaryCall(Security.Calls.ReadMethod, null, new CallOptions(new Metadata { { "authorization", "Bearer " + UserWith("reader") } }), request);
 
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
         Assert.Equal(FieldStatus.Present, served.Results[1].Statuses[0]);
@@ -186,7 +133,7 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task KubernetesAuth_FailsAtStartup_SayingWhatIsSupported()
     {
-        await using var store = new FeatureStore(_repo.Store.Config with { Auth = new KubernetesAuthConfig() }, new FeatureStoreOptions().UseDuckDb());
+        await using var store = new FeatureStore(_server.Repo.Store.Config with { Auth = new KubernetesAuthConfig() }, new FeatureStoreOptions().UseDuckDb());
 
         var error = await Assert.ThrowsAsync<FeastConfigException>(async () =>
         {

@@ -36,14 +36,16 @@ internal sealed class TestHost : IAsyncDisposable
 
     public Uri GrpcAddress { get; }
 
-    public static Task<TestHost> StartAsync(FeatureStore store, bool kestrel = false, Action<FeastServerOptions>? configure = null, ILoggerProvider? logs = null) =>
+    public static Task<TestHost> StartAsync(FeatureStore store, bool kestrel = false, Action<FeastServerOptions>? configure = null, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null) =>
         StartAsync(o =>
         {
             o.Store = store;
             configure?.Invoke(o);
-        }, kestrel, logs);
+        }, kestrel, logs, services);
 
-    public static async Task<TestHost> StartAsync(Action<FeastServerOptions> configure, bool kestrel = false, ILoggerProvider? logs = null)
+    public static async Task<TestHost> StartAsync(Action<FeastServerOptions> configure, bool kestrel = false, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -52,6 +54,7 @@ internal sealed class TestHost : IAsyncDisposable
             builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
+        services?.Invoke(builder.Services);
         builder.Services.AddFeast(configure);
         ListenOptions? httpListen = null, grpcListen = null;
         if (kestrel)

@@ -63,6 +63,11 @@ internal static class ServeCommand
         var key = new Option<string?>("--key", "-k") { Description = "TLS private key (PEM file); needs --cert.", HelpName = "file" };
         var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM file); needs --key.", HelpName = "file" };
         var metrics = new Option<bool>("--metrics", "-m") { Description = "Serve Prometheus metrics at /metrics (Feast's metric names)." };
+        var metricsRequireAuth = new Option<bool>("--metrics-require-auth")
+        {
+            Description = "Under auth type oidc, answer /metrics and /healthz/ready only to requests with a valid token " +
+                "(as feature_server.metrics_require_auth: true). Without it they answer anyone, with no paths or hosts.",
+        };
         var maxBody = new Option<long>("--max-request-bytes")
         {
             Description = "The largest request body accepted; larger ones get 413.",
@@ -89,7 +94,7 @@ internal static class ServeCommand
             "/materialize, /materialize-incremental, /health) and Feast's gRPC ServingService, until Ctrl+C.\n" +
             "Example: feast serve --host 0.0.0.0 --port 6566 --grpc-port 6567")
         {
-            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, maxBody, shutdownTimeout, otlp,
+            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, metricsRequireAuth, maxBody, shutdownTimeout, otlp,
         };
         command.Validators.Add(result =>
         {
@@ -112,7 +117,7 @@ internal static class ServeCommand
                 result.GetValue(host)!, result.GetValue(port), result.GetValue(noGrpc) ? null : result.GetValue(grpcPort),
                 TimeSpan.FromSeconds(result.GetValue(registryTtl)), !result.GetValue(noAccessLog), result.GetValue(metrics),
                 result.GetValue(key), result.GetValue(cert), result.GetValue(maxBody), TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)),
-                result.GetValue(otlp) ?? OtlpFromEnvironment());
+                result.GetValue(otlp) ?? OtlpFromEnvironment(), result.GetValue(metricsRequireAuth));
             // The access log is information; ASP.NET Core's own per-request lines would repeat it.
             var levelGiven = result.GetResult(context.Globals.LogLevel) is { Implicit: false };
             using var loggers = context.CreateLoggerFactory(result, LogLevel.Information, b =>
@@ -128,7 +133,7 @@ internal static class ServeCommand
     }
 
     private sealed record ServeSettings(string Host, int Port, int? GrpcPort, TimeSpan RegistryTtl, bool AccessLog, bool Metrics,
-        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout, Uri? OtlpEndpoint);
+        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout, Uri? OtlpEndpoint, bool MetricsRequireAuth);
 
     private static Uri? Fail(System.CommandLine.Parsing.ArgumentResult result, string message)
     {
@@ -213,6 +218,7 @@ internal static class ServeCommand
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
                 o.Metrics = settings.Metrics;
+                o.MetricsRequireAuth = settings.MetricsRequireAuth;
                 o.MaxRequestBodyBytes = settings.MaxRequestBytes;
             });
 

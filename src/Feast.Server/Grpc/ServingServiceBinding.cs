@@ -37,7 +37,20 @@ internal static class ServingServiceBinding
                 message.WriteTo(context.GetBufferWriter());
                 context.Complete();
             },
-            context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+            context => Parse(parser, context));
+
+    /// <summary>A request message that is not valid protobuf is the client's mistake: INVALID_ARGUMENT, not UNKNOWN.</summary>
+    private static T Parse<T>(MessageParser<T> parser, DeserializationContext context) where T : class, IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(context.PayloadAsReadOnlySequence());
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"The request is not a valid {typeof(T).Name} message: {e.Message}"));
+        }
+    }
 }
 
 /// <summary>

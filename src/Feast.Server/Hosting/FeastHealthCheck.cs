@@ -11,14 +11,21 @@ internal sealed class FeastHealthCheck(FeastServerState state, ILogger<FeastHeal
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>
+    /// The data key of the reason a check failed. Reasons can name paths and hosts, so the description says only what
+    /// failed and the reason is shown to authenticated callers only (and logged).
+    /// </summary>
+    public const string DetailKey = "detail";
+
     private static readonly byte[][] ProbeKey = [[0]];
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (!state.RegistryLoaded)
         {
-            return HealthCheckResult.Unhealthy("The registry has not been read yet" +
-                (state.LastRefreshError is { } error ? $": {error.Message}" : "."));
+            return state.LastRefreshError is { } error
+                ? HealthCheckResult.Unhealthy("The registry has not been read yet; see the server's log.", data: Detail(error.Message))
+                : HealthCheckResult.Unhealthy("The registry has not been read yet.");
         }
 
         var store = state.Store;
@@ -38,14 +45,16 @@ internal sealed class FeastHealthCheck(FeastServerState state, ILogger<FeastHeal
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 LogMessages.OnlineStoreUnhealthy(logger, e.Message, e);
-                return HealthCheckResult.Unhealthy($"The online store did not answer: {e.Message}");
+                return HealthCheckResult.Unhealthy("The online store did not answer; see the server's log.", data: Detail(e.Message));
             }
         }
 
         return state.LastRefreshError is { } refresh
-            ? HealthCheckResult.Degraded($"Serving the last registry read; the latest refresh failed: {refresh.Message}")
+            ? HealthCheckResult.Degraded("Serving the last registry read; the latest refresh failed (see the server's log).", data: Detail(refresh.Message))
             : HealthCheckResult.Healthy();
     }
+
+    private static Dictionary<string, object> Detail(string reason) => new(StringComparer.Ordinal) { [DetailKey] = reason };
 
     private static FeatureView? FirstOnlineView(Registry.RegistrySnapshot registry)
     {

@@ -46,6 +46,9 @@ internal sealed class FeastServerState : IAsyncDisposable
 
     public FeatureStore Store { get; }
 
+    /// <summary>Whether <c>/metrics</c> and <c>/healthz/ready</c> need a token (the option or <c>feature_server.metrics_require_auth</c>).</summary>
+    public bool OperationsRequireAuth => Options.MetricsRequireAuth || Store.Config.FeatureServer.MetricsRequireAuth == true;
+
     /// <summary>Whether the registry has been read at least once.</summary>
     public bool RegistryLoaded => Volatile.Read(ref _loaded) != 0;
 

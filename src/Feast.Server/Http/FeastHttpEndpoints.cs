@@ -205,7 +205,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     /// Feast's error body: a JSON string whose text is the error detail (so the JSON is encoded twice), or for an error
     /// that is not Feast's, a JSON string of the message.
     /// </summary>
-    internal static async Task WriteErrorAsync(HttpContext context, ErrorAnswer answer)
+    internal static async Task WriteErrorAsync(HttpContext context, ErrorAnswer answer, Action<HttpResponse>? headers = null)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -215,6 +215,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
             return;
         }
         response.Clear();
+        headers?.Invoke(response);
         response.StatusCode = answer.HttpStatus;
         response.ContentType = "application/json";
         var text = answer.ErrorClass is null ? answer.Message : ServerErrors.Detail(answer.ErrorClass, answer.Message);

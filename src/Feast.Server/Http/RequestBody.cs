@@ -57,17 +57,35 @@ internal static class RequestBody
 
     private static T Parse<T>(ReadOnlySequence<byte> body, BodyParser<T> parse)
     {
-        if (body.IsSingleSegment) return parse(body.FirstSpan);
+        if (body.IsSingleSegment) return Checked(body.FirstSpan, parse);
         var length = checked((int)body.Length);
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             body.CopyTo(rented);
-            return parse(rented.AsSpan(0, length));
+            return Checked(rented.AsSpan(0, length), parse);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Text that is not UTF-8, or a string escaping half a surrogate pair (<c>"\ud800"</c>), is the client's mistake
+    /// (422), found before parsing or when a string is read (System.Text.Json's InvalidOperationException).
+    /// </summary>
+    private static T Checked<T>(ReadOnlySpan<byte> utf8, BodyParser<T> parse)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+            throw new RequestBodyException("The request body is not valid UTF-8 text; send JSON encoded as UTF-8.");
+        try
+        {
+            return parse(utf8);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RequestBodyException($"The request body has a string that is not valid text: {e.Message}");
         }
     }
 

@@ -15,6 +15,12 @@ public abstract record FeatureServerConfig
     /// <summary>Prometheus metrics (yaml <c>metrics</c>).</summary>
     public FeatureServerMetricsConfig Metrics { get; init; } = new();
 
+    /// <summary>
+    /// Feast.NET's own key: <c>/metrics</c> and <c>/healthz/ready</c> need a valid token under <c>auth: oidc</c> (yaml
+    /// <c>metrics_require_auth</c>; unset = open, without details).
+    /// </summary>
+    public bool? MetricsRequireAuth { get; init; }
+
     /// <summary>Logging of served features (yaml <c>feature_logging</c>).</summary>
     public FeatureLoggingConfig FeatureLogging { get; init; } = new();
 

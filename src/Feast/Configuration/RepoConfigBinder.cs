@@ -450,6 +450,7 @@ internal static partial class RepoConfigBinder
     {
         { "enabled", (o, v) => o with { Enabled = v.Boolean() }, o => o.Enabled },
         { "metrics", (o, v) => o with { Metrics = Metrics.Bind(v.OptionalMapping(), v.AsSection(), v.Node) }, o => Metrics.Print(o.Metrics) },
+        { "metrics_require_auth", (o, v) => o with { MetricsRequireAuth = v.OptionalBoolean() }, o => o.MetricsRequireAuth },
         { "feature_logging", (o, v) => o with { FeatureLogging = FeatureLogging.Bind(v.OptionalMapping(), v.AsSection(), v.Node) }, o => FeatureLogging.Print(o.FeatureLogging) },
         { "offline_push_batching_enabled", (o, v) => o with { OfflinePushBatchingEnabled = v.OptionalBoolean() }, o => o.OfflinePushBatchingEnabled },
         { "offline_push_batching_batch_size", (o, v) => o with { OfflinePushBatchingBatchSize = v.OptionalInt32(min: 1) }, o => o.OfflinePushBatchingBatchSize },
