@@ -138,6 +138,80 @@ public class SourceSchemaTests
         Assert.Contains("options.UseDuckDb()", spelt.SourcesNotValidated, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Apply_SourceSharedByViews_IsReadOncePerApply()
+    {
+        await using var f = new StoreFixture();
+        f.Write("data/stats.parquet", Row);
+        var counting = new SchemaCountingStore(f.Store, readsSchemas: true);
+        await using var store = Open(f, counting);
+        var driver = new Entity("driver", ["driver_id"]);
+        var source = new FileSource("data/stats.parquet", name: "stats");
+
+        // Timestamp inference, join-key and feature inference for two views, and validation: one read.
+        await store.ApplyAsync([driver, source, new FeatureView("a", source, [driver]), new FeatureView("b", source, [driver], schema: [new Field("trips", FeastType.Int64)])]);
+
+        Assert.Equal(1, counting.SchemaReads);
+    }
+
+    [Fact]
+    public async Task Apply_StoreThatCannotReadSchemas_FailsOnlyWhereSomethingMustBeInferred()
+    {
+        await using var f = new StoreFixture();
+        f.Write("data/stats.parquet", Row);
+        await using var store = Open(f, new SchemaCountingStore(f.Store, readsSchemas: false));
+        var untyped = new Entity("driver", ["driver_id"]);
+
+        var e = await Assert.ThrowsAsync<RegistryInferenceException>(() => store.ApplyAsync([untyped, new FeatureView("v", new FileSource("data/stats.parquet", "event_timestamp", name: "s"), [untyped],
+            schema: [new Field("trips", FeastType.Int32)])]));
+        var plan = await store.ApplyAsync([Driver, DriverView("data/stats.parquet", TimeSpan.Zero)]);
+
+        Assert.Contains("join key 'driver_id'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot read source schemas", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not validated", plan.SourcesNotValidated, StringComparison.Ordinal);
+    }
+
+    private static FeatureStore Open(StoreFixture f, IOfflineStore offline) =>
+        new(RepoConfigLoader.Parse("project: schema_tests\nregistry: data/registry.db\nprovider: local\nonline_store: null\n", f.Root),
+            new FeatureStoreOptions { OfflineStore = offline });
+
+    /// <summary>The DuckDB store, counting schema reads; or, with <c>readsSchemas: false</c>, a store that keeps the interface's default (cannot read schemas).</summary>
+    private sealed class SchemaCountingStore(DuckDbOfflineStore inner, bool readsSchemas) : IOfflineStore
+    {
+        public int SchemaReads { get; private set; }
+
+        public RetrievalJob GetHistoricalFeatures(HistoricalRetrievalRequest request) => inner.GetHistoricalFeatures(request);
+
+        public IAsyncEnumerable<Apache.Arrow.RecordBatch> PullLatestAsync(PullRequest request, CancellationToken cancellationToken = default) => inner.PullLatestAsync(request, cancellationToken);
+
+        public IAsyncEnumerable<Apache.Arrow.RecordBatch> PullAllAsync(PullRequest request, CancellationToken cancellationToken = default) => inner.PullAllAsync(request, cancellationToken);
+
+        public Task WriteBatchAsync(FeatureView view, Apache.Arrow.RecordBatch batch, CancellationToken cancellationToken = default) => inner.WriteBatchAsync(view, batch, cancellationToken);
+
+        public Task<IReadOnlyList<SourceColumn>?> GetSourceSchemaAsync(DataSource source, CancellationToken cancellationToken = default)
+        {
+            if (!readsSchemas) return ((IOfflineStore)new NoSchemas()).GetSourceSchemaAsync(source, cancellationToken);
+            SchemaReads++;
+            return inner.GetSourceSchemaAsync(source, cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A store that implements nothing of its own, to get the interface's default schema answer.</summary>
+    private sealed class NoSchemas : IOfflineStore
+    {
+        public RetrievalJob GetHistoricalFeatures(HistoricalRetrievalRequest request) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<Apache.Arrow.RecordBatch> PullLatestAsync(PullRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<Apache.Arrow.RecordBatch> PullAllAsync(PullRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task WriteBatchAsync(FeatureView view, Apache.Arrow.RecordBatch batch, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     private static FeatureStore Open(StoreFixture f, bool duckDb)
     {
         var config = RepoConfigLoader.Parse("project: schema_tests\nregistry: data/registry.db\nprovider: local\nonline_store: null\n", f.Root);
