@@ -121,6 +121,29 @@ public class SourceSchemaTests
     }
 
     [Fact]
+    public async Task Apply_NoTimestampColumnOrUntypableColumn_NamesSourceColumnAndFix()
+    {
+        await using var f = new StoreFixture();
+        f.WriteText("data/no_time.csv", "driver_id,day,trips\n1001,monday,3\n");
+        f.Write("data/nested.parquet", "SELECT 1001::BIGINT driver_id, TIMESTAMPTZ '2021-04-12 10:00:00+00' event_timestamp, {'a': 1} AS attrs");
+        await using var store = Open(f, duckDb: true);
+        var driver = new Entity("driver", ["driver_id"]);
+
+        var noTime = await Assert.ThrowsAsync<RegistryInferenceException>(() =>
+            store.ApplyAsync([driver, new FeatureView("v", new FileSource("data/no_time.csv", name: "no_time"), [driver])]));
+        var nested = await Assert.ThrowsAsync<RegistryInferenceException>(() =>
+            store.ApplyAsync([driver, new FeatureView("v", new FileSource("data/nested.parquet", name: "nested"), [driver])]));
+
+        Assert.Contains("Data source 'no_time'", noTime.Message, StringComparison.Ordinal);
+        Assert.Contains("no timestamp column", noTime.Message, StringComparison.Ordinal);
+        Assert.Contains("day (VARCHAR)", noTime.Message, StringComparison.Ordinal);
+        Assert.Contains("timestampField", noTime.Message, StringComparison.Ordinal);
+        Assert.Contains("column 'attrs' of source 'nested' has type STRUCT", nested.Message, StringComparison.Ordinal);
+        Assert.Contains("Give the view a schema", nested.Message, StringComparison.Ordinal);
+        Assert.True((await store.GetRegistryAsync(allowCache: false)).IsEmpty);
+    }
+
+    [Fact]
     public async Task Plan_WithoutAnOfflineStore_SaysWhatToDo()
     {
         await using var f = new StoreFixture();
