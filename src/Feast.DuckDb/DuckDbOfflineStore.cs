@@ -89,6 +89,24 @@ public sealed class DuckDbOfflineStore : IOfflineStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Reads a <see cref="FileSource"/>'s Parquet or CSV schema (one file, a folder or a glob; CSV types as DuckDB
+    /// detects them) and a <see cref="DuckDbSource"/>'s table or query columns with DuckDB's <c>DESCRIBE</c>.
+    /// </remarks>
+    public Task<IReadOnlyList<SourceColumn>?> GetSourceSchemaAsync(DataSource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Task.Run(() =>
+        {
+            using var session = OpenSession();
+            var batch = source.BatchSourceOrSelf();
+            var relation = SourceRelation.Open(session, batch, RepoPath, $"Source '{batch.Name}'", cancellationToken);
+            return (IReadOnlyList<SourceColumn>?)[.. relation.Columns.Select(DuckDbFeastTypes.Column)];
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public IAsyncEnumerable<RecordBatch> PullAllAsync(PullRequest request, CancellationToken cancellationToken = default) =>
         PullAsync(request, latest: false, cancellationToken);
 

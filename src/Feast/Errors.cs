@@ -102,6 +102,30 @@ public sealed class RegistryException : FeastException
     public RegistryException(string message, Exception? innerException = null) : base(message, innerException) { }
 }
 
+/// <summary>
+/// Apply could not infer what a definition leaves out (a source's timestamp field, a join key's type, a view's
+/// features) from the source's columns (Feast's <c>RegistryInferenceFailure</c>).
+/// </summary>
+public sealed class RegistryInferenceException : FeastValidationException
+{
+    /// <inheritdoc cref="FeastException(string)"/>
+    public RegistryInferenceException(string message) : base(message) { }
+
+    /// <inheritdoc/>
+    public override string FeastErrorClass => "RegistryInferenceFailure";
+}
+
+/// <summary>
+/// A feature view's batch source does not hold what the definitions say: the file or table is missing, or a timestamp,
+/// join-key or feature column is missing or of an incompatible type. Raised by apply and plan unless source
+/// validation is skipped.
+/// </summary>
+public sealed class DataSourceValidationException : FeastValidationException
+{
+    /// <inheritdoc cref="FeastException(string)"/>
+    public DataSourceValidationException(string message) : base(message) { }
+}
+
 /// <summary>A feature repo's C# files do not compile, or define nothing usable.</summary>
 public sealed class RepoCompilationException : FeastException
 {

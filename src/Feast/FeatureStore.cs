@@ -182,23 +182,45 @@ public sealed partial class FeatureStore : IAsyncDisposable
         _registry.GetAsync(allowCache, cancellationToken);
 
     /// <summary>What <see cref="ApplyAsync(RepoDefinitions, CancellationToken)"/> would change, without changing anything.</summary>
-    /// <exception cref="FeastValidationException">The definitions break one of Feast's rules.</exception>
-    public async Task<RegistryPlan> PlanAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default)
+    /// <exception cref="FeastValidationException">The definitions break one of Feast's rules, something cannot be inferred, or a source does not match them.</exception>
+    public Task<RegistryPlan> PlanAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default) =>
+        PlanAsync(definitions, ApplyOptions.Default, cancellationToken);
+
+    /// <summary>What <see cref="ApplyAsync(RepoDefinitions, ApplyOptions, CancellationToken)"/> would change, without changing anything.</summary>
+    /// <param name="definitions">The repo's definitions.</param>
+    /// <param name="options">Whether to validate the views' batch sources.</param>
+    /// <param name="cancellationToken">Cancels reading sources and the registry.</param>
+    /// <exception cref="FeastValidationException">The definitions break one of Feast's rules, something cannot be inferred, or a source does not match them.</exception>
+    public async Task<RegistryPlan> PlanAsync(RepoDefinitions definitions, ApplyOptions options, CancellationToken cancellationToken = default)
     {
-        var prepared = RepoValidator.Prepare(definitions, Project);
+        var (prepared, notValidated) = await PrepareAsync(definitions, options, cancellationToken).ConfigureAwait(false);
         var current = await RegistryStore.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return RegistryPlanner.Plan(current, prepared, Project);
+        return RegistryPlanner.Plan(current, prepared, Project) with { SourcesNotValidated = notValidated };
     }
 
     /// <summary>
     /// Makes the registry hold exactly <paramref name="definitions"/> for this project: adds new objects, updates changed
     /// ones, deletes the ones no longer defined; creates online storage for new views and drops it for removed ones.
-    /// Writes nothing when nothing changed.
+    /// Writes nothing when nothing changed. Infers what Feast infers from the sources and validates the sources.
     /// </summary>
     /// <exception cref="FeastValidationException">The definitions break one of Feast's rules; nothing is written.</exception>
-    public async Task<RegistryPlan> ApplyAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default)
+    public Task<RegistryPlan> ApplyAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default) =>
+        ApplyAsync(definitions, ApplyOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// Makes the registry hold exactly <paramref name="definitions"/> for this project (see
+    /// <see cref="ApplyAsync(RepoDefinitions, CancellationToken)"/>). First infers what the definitions leave out (a
+    /// source's timestamp field, join-key types, the features of a view without a schema) from the batch sources'
+    /// columns, as Feast does, and, unless <see cref="ApplyOptions.SkipSourceValidation"/>, checks every view's batch
+    /// source against the definitions.
+    /// </summary>
+    /// <param name="definitions">The repo's definitions.</param>
+    /// <param name="options">Whether to validate the views' batch sources.</param>
+    /// <param name="cancellationToken">Cancels reading sources, the registry write and the online store update.</param>
+    /// <exception cref="FeastValidationException">The definitions break one of Feast's rules, something cannot be inferred, or a source does not match them; nothing is written.</exception>
+    public async Task<RegistryPlan> ApplyAsync(RepoDefinitions definitions, ApplyOptions options, CancellationToken cancellationToken = default)
     {
-        var prepared = RepoValidator.Prepare(definitions, Project);
+        var (prepared, notValidated) = await PrepareAsync(definitions, options, cancellationToken).ConfigureAwait(false);
         foreach (var view in prepared.OnDemandFeatureViews)
         {
             if (view.Transform is not null) _localTransforms[view.Name] = view.Transform;
@@ -218,12 +240,36 @@ public sealed partial class FeatureStore : IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
         _registry.Set(written);
         FeatureStoreLog.Applied(_logger, Project, plan!.Changes.Count);
-        return plan;
+        return plan with { SourcesNotValidated = notValidated };
+    }
+
+    /// <summary>
+    /// Feast's apply-time work before any diff: infer from the sources, apply the cross-object rules, validate the
+    /// sources. Returns the completed definitions and, when validation was asked for but could not run, why.
+    /// </summary>
+    private async Task<(RepoDefinitions Prepared, string? NotValidated)> PrepareAsync(RepoDefinitions definitions, ApplyOptions options,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        ArgumentNullException.ThrowIfNull(options);
+        var schemas = new SourceSchemas(() => OfflineStore);
+        var inferred = await SourceInference.InferAsync(definitions, schemas, cancellationToken).ConfigureAwait(false);
+        var prepared = RepoValidator.Prepare(inferred, Project);
+        if (options.SkipSourceValidation) return (prepared, null);
+        var unavailable = await SourceValidation.ValidateAsync(prepared, schemas, cancellationToken).ConfigureAwait(false);
+        if (unavailable is null) return (prepared, null);
+        var notValidated = $"Data sources were not validated: {unavailable}. Register a factory for offline_store type '{Config.OfflineStore.Type}' (options.UseDuckDb() or options.UsePostgres()), or skip validation (--skip-source-validation, ApplyOptions.SkipSourceValidation).";
+        FeatureStoreLog.SourcesNotValidated(_logger, Project, notValidated);
+        return (prepared, notValidated);
     }
 
     /// <summary>Applies a loose set of definition objects; see <see cref="ApplyAsync(RepoDefinitions, CancellationToken)"/>.</summary>
     public Task<RegistryPlan> ApplyAsync(IEnumerable<FeastObject> objects, CancellationToken cancellationToken = default) =>
         ApplyAsync(RepoDefinitions.From(objects), cancellationToken);
+
+    /// <summary>Applies a loose set of definition objects; see <see cref="ApplyAsync(RepoDefinitions, ApplyOptions, CancellationToken)"/>.</summary>
+    public Task<RegistryPlan> ApplyAsync(IEnumerable<FeastObject> objects, ApplyOptions options, CancellationToken cancellationToken = default) =>
+        ApplyAsync(RepoDefinitions.From(objects), options, cancellationToken);
 
     /// <summary>
     /// Removes this project's online storage and its objects from the registry. When no project is left, the registry
@@ -270,4 +316,7 @@ internal static partial class FeatureStoreLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Applied {ChangeCount} changes to project {Project}")]
     public static partial void Applied(ILogger logger, string project, int changeCount);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Project {Project}: {Message}")]
+    public static partial void SourcesNotValidated(ILogger logger, string project, string message);
 }

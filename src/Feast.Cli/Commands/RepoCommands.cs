@@ -73,22 +73,29 @@ internal static class RepoCommands
     private static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Also print how long compiling the repo took." };
 
     private static Option<bool> SkipSourceValidation() =>
-        new("--skip-source-validation") { Description = "Accepted for compatibility with Feast; data sources are not read by plan/apply." };
+        new("--skip-source-validation")
+        {
+            Description = "Do not check that each feature view's batch source exists and has its timestamp, join-key and feature columns. Sources are still read when something must be inferred from them.",
+        };
+
+    private static ApplyOptions ApplyOptionsOf(ParseResult result, Option<bool> skip) =>
+        new() { SkipSourceValidation = result.GetValue(skip) };
 
     public static Command Plan(CliContext context)
     {
         var verbose = Verbose();
+        var skip = SkipSourceValidation();
         var command = new Command("plan", "Show what 'apply' would change in the registry and the online store, without changing anything.")
         {
             verbose,
-            SkipSourceValidation(),
+            skip,
         };
         command.SetAction(async (result, ct) =>
         {
             using var loggers = context.CreateLoggerFactory(result);
             await using var store = context.OpenStore(result, loggers);
             var definitions = await LoadRepoAsync(context, result, verbose, loggers, ct).ConfigureAwait(false);
-            var plan = await store.PlanAsync(definitions, ct).ConfigureAwait(false);
+            var plan = await store.PlanAsync(definitions, ApplyOptionsOf(result, skip), ct).ConfigureAwait(false);
             PrintPlan(context, store, plan, applied: false);
             return ExitCodes.Ok;
         });
@@ -98,10 +105,11 @@ internal static class RepoCommands
     public static Command Apply(CliContext context)
     {
         var verbose = Verbose();
-        var command = new Command("apply", "Compile the repo's C# definitions and make the registry match them; create online tables for new views.")
+        var skip = SkipSourceValidation();
+        var command = new Command("apply", "Compile the repo's C# definitions, infer what they leave out from the data sources, check the sources, and make the registry match them; create online tables for new views.")
         {
             verbose,
-            SkipSourceValidation(),
+            skip,
             new Option<bool>("--no-progress") { Description = "Accepted for compatibility with Feast." },
         };
         command.SetAction(async (result, ct) =>
@@ -109,7 +117,7 @@ internal static class RepoCommands
             using var loggers = context.CreateLoggerFactory(result);
             await using var store = context.OpenStore(result, loggers);
             var definitions = await LoadRepoAsync(context, result, verbose, loggers, ct).ConfigureAwait(false);
-            var plan = await store.ApplyAsync(definitions, ct).ConfigureAwait(false);
+            var plan = await store.ApplyAsync(definitions, ApplyOptionsOf(result, skip), ct).ConfigureAwait(false);
             PrintPlan(context, store, plan, applied: true);
             return ExitCodes.Ok;
         });
@@ -157,6 +165,8 @@ internal static class RepoCommands
 
     private static void PrintPlan(CliContext context, FeatureStore store, RegistryPlan plan, bool applied)
     {
+        if (plan.SourcesNotValidated is { } note)
+            context.Console.WriteLine(note);
         // Like Feast, the dummy entity every project carries is not shown.
         var changes = plan.Changes.Where(c => !(c.Kind == "Entity" && c.Name == Entity.DummyName)).ToList();
         if (changes.Count == 0)

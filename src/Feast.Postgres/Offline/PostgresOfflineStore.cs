@@ -55,6 +55,20 @@ public sealed class PostgresOfflineStore : IOfflineStore
         PullAsync(request, latest: false, cancellationToken);
 
     /// <inheritdoc/>
+    /// <remarks>Reads a <see cref="PostgreSQLSource"/>'s table or query columns (the query is planned, not run: <c>LIMIT 0</c>).</remarks>
+    public async Task<IReadOnlyList<SourceColumn>?> GetSourceSchemaAsync(DataSource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var relation = await PgSourceRelation.OpenAsync(connection, source, $"Source '{source.BatchSourceOrSelf().Name}'", cancellationToken).ConfigureAwait(false);
+            return [.. relation.Columns.Select(PgFeastTypes.Column)];
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task<long?> CountLatestAsync(PullRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

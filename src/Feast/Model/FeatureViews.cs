@@ -56,6 +56,12 @@ public abstract record BaseFeatureView : FeastObject, IOnDemandSource
         var selected = new List<Field>(features.Length);
         foreach (var name in features)
         {
+            // A view without a schema gets its features at apply (inferred from its source); so do the selected ones.
+            if (Features.Count == 0 && this is FeatureView)
+            {
+                selected.Add(new Field(name, FeastType.Invalid));
+                continue;
+            }
             var field = Features.FirstOrDefault(f => f.Name == name)
                 ?? throw new FeastValidationException($"Feature '{name}' is not in {Kind} '{Name}'. Its features are: {string.Join(", ", Features.Select(f => f.Name))}.");
             selected.Add(field);

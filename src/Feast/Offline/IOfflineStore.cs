@@ -31,6 +31,16 @@ public interface IOfflineStore : IAsyncDisposable
 
     /// <summary>Appends <paramref name="batch"/> to the batch source of <paramref name="view"/> (an offline push).</summary>
     Task WriteBatchAsync(FeatureView view, RecordBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The columns of <paramref name="source"/> (a batch source this store reads), in stored order and before the
+    /// field mapping, with the Feast type each is read as; or null when this store cannot read source schemas. Reading
+    /// it checks that what the source names exists (the file, folder or glob has files, the table exists, the query
+    /// runs); rows are not read. <c>feast apply</c> infers and validates definitions from it.
+    /// </summary>
+    /// <exception cref="FeastException">The source does not exist, cannot be read, or is of a kind this store does not read.</exception>
+    Task<IReadOnlyList<SourceColumn>?> GetSourceSchemaAsync(DataSource source, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<SourceColumn>?>(null);
 }
 
 /// <summary>

@@ -32,4 +32,10 @@ public sealed record RegistryPlan(IReadOnlyList<ObjectChange> Changes)
 
     /// <summary>Feature views (batch and stream) whose online tables are dropped by apply.</summary>
     public IReadOnlyList<FeatureView> ViewsToDelete { get; init; } = [];
+
+    /// <summary>
+    /// Why the views' batch sources were not validated although validation was asked for (the offline store is not
+    /// available or cannot read schemas), as a sentence that says what to do; null when they were, or it was skipped.
+    /// </summary>
+    public string? SourcesNotValidated { get; init; }
 }

@@ -4,7 +4,7 @@ namespace Feast.Planning;
 
 /// <summary>
 /// Feast's apply-time rules over a whole set of definitions: names are unique, references resolve, types are known.
-/// Also completes what Feast infers: entity value types from feature views and join-key types from entities.
+/// Also completes join-key types from entities; what Feast infers from sources is done before, by <see cref="SourceInference"/>.
 /// </summary>
 internal static class RepoValidator
 {
@@ -63,30 +63,9 @@ internal static class RepoValidator
             throw new DuplicateObjectNameException($"Two different {kind} definitions are named '{duplicate.Key}'. Names must be unique within a kind; rename one of them.");
     }
 
-    private static List<Entity> InferEntityTypes(RepoDefinitions defs)
-    {
-        var result = new List<Entity>(defs.Entities.Count);
-        foreach (var entity in defs.Entities.DistinctBy(e => e.Name))
-        {
-            if (entity.ValueType != ValueType.Unknown)
-            {
-                result.Add(entity);
-                continue;
-            }
-            // Feast infers an entity's type from the join-key column of the views that use it.
-            var inferred = defs.FeatureViews.Concat(defs.StreamFeatureViews)
-                .Where(v => v.Entities.Contains(entity.Name))
-                .SelectMany(v => v.EntityColumns)
-                .Where(c => c.Name == entity.JoinKey && c.Dtype.ValueType != ValueType.Unknown)
-                .Select(c => c.Dtype.ValueType)
-                .Distinct()
-                .ToList();
-            if (inferred.Count > 1)
-                throw new FeastValidationException($"Entity '{entity.Name}': feature views declare its join key '{entity.JoinKey}' with different types ({string.Join(", ", inferred)}). Give the entity a valueType and use it in every view.");
-            result.Add(inferred.Count == 1 ? entity with { ValueType = inferred[0] } : entity);
-        }
-        return result;
-    }
+    // Like Feast, an entity keeps the value type it was given (none is written as UNKNOWN); the type of its join key is
+    // the one each view's entity column has, from the view's schema, the entity, or the source (SourceInference).
+    private static List<Entity> InferEntityTypes(RepoDefinitions defs) => [.. defs.Entities.DistinctBy(e => e.Name)];
 
     private static FeatureView CompleteView(FeatureView view, Dictionary<string, Entity> entities)
     {

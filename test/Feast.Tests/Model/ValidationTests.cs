@@ -163,16 +163,19 @@ public class ValidationTests
     }
 
     [Fact]
-    public void Validator_UntypedJoinKey_IsInferredFromEntity_OrRejected()
+    public void Validator_UntypedJoinKey_IsTypedByTheViewSchema_AndTheEntityKeepsNoType()
     {
+        // Without a source to infer from (SourceInference runs before), an untyped join key is an error.
         var untyped = new Entity("driver", ["driver_id"]);
         var view = new FeatureView("v", Source, [untyped], schema: [new Field("conv_rate", FeastType.Float32)]);
         var e = Assert.Throws<FeastValidationException>(() => RepoValidator.Prepare(new RepoDefinitions { Entities = [untyped], FeatureViews = [view] }, "p"));
         Assert.Contains("valueType", e.Message, StringComparison.Ordinal);
 
+        // Like Feast, the view's entity column carries the type and the entity is registered without one (UNKNOWN).
         var typedView = new FeatureView("v", Source, [untyped], schema: [new Field("driver_id", FeastType.Int64), new Field("conv_rate", FeastType.Float32)]);
         var prepared = RepoValidator.Prepare(new RepoDefinitions { Entities = [untyped], FeatureViews = [typedView] }, "p");
-        Assert.Equal(ValueType.Int64, Assert.Single(prepared.Entities).ValueType);
+        Assert.Equal(ValueType.Unknown, Assert.Single(prepared.Entities).ValueType);
+        Assert.Equal(FeastType.Int64, Assert.Single(Assert.Single(prepared.FeatureViews).EntityColumns).Dtype);
     }
 
     [Fact]
