@@ -40,7 +40,7 @@ internal static class FeastCli
         var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors) await stderr.WriteLineAsync($"Error: {error.Message}").ConfigureAwait(false);
+            foreach (var error in UsageErrors.Describe(parseResult)) await stderr.WriteLineAsync($"Error: {error}").ConfigureAwait(false);
             await stderr.WriteLineAsync("Run 'feast --help' (or 'feast COMMAND --help') for usage.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
@@ -53,7 +53,7 @@ internal static class FeastCli
         catch (RepoCompilationException e)
         {
             foreach (var line in e.Diagnostics) await stderr.WriteLineAsync(line).ConfigureAwait(false);
-            await stderr.WriteLineAsync($"Error: the feature repo does not compile ({e.Diagnostics.Count} error(s)); nothing was applied.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"Error: the feature repo does not compile ({e.Diagnostics.Count} {Words.Plural(e.Diagnostics.Count, "error")}); nothing was applied.").ConfigureAwait(false);
             return ExitCodes.UserError;
         }
         catch (FeastException e)

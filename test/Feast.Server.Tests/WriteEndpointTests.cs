@@ -72,7 +72,7 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("""{"df": {"driver_id": [1]}}""", "\"push_source_name\"")]
     [InlineData("""{"push_source_name": 5, "df": {"driver_id": [1]}}""", "must be a string")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": [1]}""", "\"df\" must be an object")]
-    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "has 1 values")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "has 1 value")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "allow_registry_cache": "yes"}""", "true or false")]
     public async Task Push_MalformedBody_Is422(string body, string says)
     {

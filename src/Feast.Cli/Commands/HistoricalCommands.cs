@@ -130,7 +130,7 @@ internal static class HistoricalCommands
             rows += batch.Length;
         }
         if (table is not null) context.Console.Write(table);
-        context.Console.WriteLine(rows > PreviewRows ? $"{rows} rows (first {PreviewRows} shown; use --output to write them all)." : $"{rows} rows.");
+        context.Console.WriteLine(rows > PreviewRows ? $"{rows} rows (first {PreviewRows} shown; use --output to write them all)." : $"{rows} {Words.Plural(rows, "row")}.");
     }
 
     internal static string Cell(IArrowArray array, int index)

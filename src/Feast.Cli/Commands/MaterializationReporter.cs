@@ -80,10 +80,10 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
             var interrupted = _views.Values.Where(v => !v.Latest.Completed).ToList();
             var text = finished.Count == 0
                 ? "Cancelled before any feature view finished."
-                : $"Cancelled. Materialized and recorded: {string.Join(", ", finished.Select(v => $"{v.Latest.View} ({Count(v.Latest.RowsWritten)} rows)"))}.";
+                : $"Cancelled. Materialized and recorded: {string.Join(", ", finished.Select(v => $"{v.Latest.View} ({Rows(v.Latest.RowsWritten)})"))}.";
             foreach (var view in interrupted)
             {
-                text += $" {view.Latest.View} was interrupted after {Count(view.Latest.RowsWritten)} rows: those rows are in the online store, " +
+                text += $" {view.Latest.View} was interrupted after {Rows(view.Latest.RowsWritten)}: those rows are in the online store, " +
                     "but its interval was not recorded, so the next run loads it again.";
             }
             return text + " Views not started were not materialized.";
@@ -115,7 +115,7 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
         var p = state.Latest;
         if (p.Completed)
         {
-            context.Console.WriteLine($"  {Count(p.RowsWritten)} rows written in {p.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s " +
+            context.Console.WriteLine($"  {Rows(p.RowsWritten)} written in {p.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s " +
                 $"({MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s).");
             return;
         }
@@ -124,10 +124,12 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
         var of = p.TotalRows is { } total && total > 0
             ? $" of {Count(total)} ({(100.0 * p.RowsWritten / total).ToString("0", CultureInfo.InvariantCulture)}%)"
             : "";
-        context.Console.WriteLine($"  {Count(p.RowsWritten)} rows{of} written, {MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s...");
+        context.Console.WriteLine($"  {Rows(p.RowsWritten)}{of} written, {MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s...");
     }
 
     private static string Count(long rows) => rows.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Rows(long rows) => $"{Count(rows)} {Words.Plural(rows, "row")}";
 
     private static double RowsPerSecond(MaterializationProgress p) =>
         p.Elapsed > TimeSpan.Zero ? p.RowsWritten / p.Elapsed.TotalSeconds : 0;
@@ -208,7 +210,7 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
             task.Tag is MaterializationProgress p
-                ? new Text(p.TotalRows is { } total && !p.Completed ? $"{Count(p.RowsWritten)}/{Count(total)} rows" : $"{Count(p.RowsWritten)} rows")
+                ? new Text(p.TotalRows is { } total && !p.Completed ? $"{Count(p.RowsWritten)}/{Rows(total)}" : Rows(p.RowsWritten))
                 : Text.Empty;
     }
 

@@ -83,11 +83,12 @@ internal static class MaterializeCommands
         var count = FeatureStore.ViewsToMaterialize(registry, selected).Count;
         var storeType = store.Config.OnlineStore?.Type ?? "none";
 
+        var views = $"{count} feature {Words.Plural(count, "view")}";
         var header = disableEventTimestamp
-            ? $"Materializing {count} feature views from 1970-01-01 00:00:00+00:00 to now into the {storeType} online store, stamped with the current time."
+            ? $"Materializing {views} from 1970-01-01 00:00:00+00:00 to now into the {storeType} online store, stamped with the current time."
             : start is { } from
-            ? $"Materializing {count} feature views from {TimestampArgument.Python(from)} to {TimestampArgument.Python(end)} into the {storeType} online store."
-            : $"Materializing {count} feature views to {TimestampArgument.Python(end)} into the {storeType} online store.";
+            ? $"Materializing {views} from {TimestampArgument.Python(from)} to {TimestampArgument.Python(end)} into the {storeType} online store."
+            : $"Materializing {views} to {TimestampArgument.Python(end)} into the {storeType} online store.";
         context.Console.WriteLine(header);
         context.Console.WriteLine();
 
@@ -142,7 +143,7 @@ internal static class MaterializeCommands
                 : [Markup.Escape(view.View), .. numbers]);
         }
         context.Console.Write(table);
-        context.Console.WriteLine($"Materialized {total.ToString(CultureInfo.InvariantCulture)} rows into {done.Count} feature views.");
+        context.Console.WriteLine($"Materialized {total.ToString(CultureInfo.InvariantCulture)} {Words.Plural(total, "row")} into {done.Count} feature {Words.Plural(done.Count, "view")}.");
     }
 
     internal static string Rate(long rows, TimeSpan elapsed) =>

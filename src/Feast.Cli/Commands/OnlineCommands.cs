@@ -114,7 +114,7 @@ internal static class OnlineCommands
             var rows = FeatureRows.FromColumns(ParseData(text, timestampColumns));
             await store.PushAsync(name, rows, mode, cancellationToken: ct);
             await context.Out.WriteLineAsync(
-                $"Pushed {rows.Count} row{(rows.Count == 1 ? "" : "s")} through push source {name} ({result.GetValue(to)}).");
+                $"Pushed {rows.Count} {Words.Plural(rows.Count, "row")} through push source {name} ({result.GetValue(to)}).");
             return ExitCodes.Ok;
         });
         return command;

@@ -125,7 +125,7 @@ internal static class RepoCommands
             await using var store = context.OpenStore(result, loggers);
             var plan = await store.TeardownAsync(ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync(plan.HasChanges
-                ? $"Removed {plan.Changes.Count} objects of project {store.Project} and its online storage."
+                ? $"Removed {plan.Changes.Count} {Words.Plural(plan.Changes.Count, "object")} of project {store.Project} and its online storage."
                 : $"Nothing to remove: project {store.Project} has no objects in the registry.").ConfigureAwait(false);
             return ExitCodes.Ok;
         });
@@ -151,7 +151,7 @@ internal static class RepoCommands
         var watch = Stopwatch.StartNew();
         var contents = await RepoLoader.LoadAsync(context.RepoPath(result), loggers.CreateLogger("Feast.Repo"), ct).ConfigureAwait(false);
         if (result.GetValue(verbose))
-            await context.Out.WriteLineAsync($"Compiled {contents.FileCount} definition file(s) in {contents.CompileTime.TotalMilliseconds:F0} ms ({watch.ElapsedMilliseconds} ms including loading).").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Compiled {contents.FileCount} definition {Words.Plural(contents.FileCount, "file")} in {contents.CompileTime.TotalMilliseconds:F0} ms ({watch.ElapsedMilliseconds} ms including loading).").ConfigureAwait(false);
         return contents.ToDefinitions();
     }
 

@@ -115,7 +115,7 @@ internal static class WriteRequests
             }
             else if (values.Length != rows)
             {
-                throw new RequestBodyException($"\"df\".\"{column.Name}\" has {values.Length} values but \"{first}\" has {rows}; every column needs one value per row.");
+                throw new RequestBodyException($"\"df\".\"{column.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every column needs one value per row.");
             }
             if (!columns.TryAdd(column.Name, values))
                 throw new RequestBodyException($"\"df\" names column \"{column.Name}\" twice.");

@@ -73,6 +73,7 @@ public sealed class HistoricalCommandTests : IAsyncLifetime
 
         Assert.Equal([Float(Rows.ConvRates[3])], result.Table.Column("driver_hourly_stats__conv_rate"));
         Assert.Equal([Float(Rows.AccRates[3])], result.Table.Column("driver_hourly_stats__acc_rate"));
+        Assert.EndsWith("\n1 row.", result.Stdout.TrimEnd(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -109,13 +109,14 @@ public sealed class OnlineCommandTests(MaterializedRepoFixture fixture) : IClass
 
         var from = start.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
         var to = fixture.Now.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
-        Assert.StartsWith($"Materializing 1 feature views from {from} to {to} into the sqlite online store.", result.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith($"Materializing 1 feature view from {from} to {to} into the sqlite online store.", result.Stdout, StringComparison.Ordinal);
         Assert.Contains($"driver_hourly_stats from {from} to {to}:", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("driver_hourly_stats_fresh", result.Stdout, StringComparison.Ordinal);
         var table = CliTable.Parse(result.Stdout[result.Stdout.IndexOf("VIEW", StringComparison.Ordinal)..]);
         Assert.Equal(["driver_hourly_stats"], table.Column("VIEW"));
         Assert.Equal([Iso(start.UtcDateTime)], table.Column("START"));
         Assert.Equal(["5"], table.Column("ROWS"));
+        Assert.Contains("Materialized 5 rows into 1 feature view.", result.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]
