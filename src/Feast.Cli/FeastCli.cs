@@ -218,10 +218,20 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
             }
             // Logs never mix with command output on stdout.
             builder.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
+            // OpenStore prints the configuration's warnings itself, as "Warning:" lines.
+            builder.AddFilter(FeatureStore.ConfigLogCategory, Microsoft.Extensions.Logging.LogLevel.None);
             configure?.Invoke(builder);
         });
     }
 
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
-        FeatureStore.Open(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb().UseRedis().UsePostgres());
+        new(LoadConfig(result), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb().UseRedis().UsePostgres());
+
+    /// <summary>Reads feature_store.yaml and prints its <see cref="Configuration.RepoConfig.Warnings"/> on stderr.</summary>
+    public Configuration.RepoConfig LoadConfig(ParseResult result)
+    {
+        var config = Configuration.RepoConfigLoader.Load(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml));
+        foreach (var warning in config.Warnings) Error.WriteLine($"Warning: {warning}");
+        return config;
+    }
 }

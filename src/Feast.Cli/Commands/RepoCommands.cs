@@ -30,7 +30,7 @@ internal static class RepoCommands
         var command = new Command("configuration", "Show the effective configuration of the repo: feature_store.yaml with every default filled in.");
         command.SetAction(async (result, ct) =>
         {
-            var config = RepoConfigLoader.Load(context.RepoPath(result), result.GetValue(context.Globals.FeatureStoreYaml));
+            var config = context.LoadConfig(result);
             await context.Out.WriteAsync(config.ToYaml()).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
@@ -150,6 +150,7 @@ internal static class RepoCommands
     {
         var watch = Stopwatch.StartNew();
         var contents = await RepoLoader.LoadAsync(context.RepoPath(result), loggers.CreateLogger("Feast.Repo"), ct).ConfigureAwait(false);
+        foreach (var warning in contents.Warnings) await context.Error.WriteLineAsync($"Warning: {warning}").ConfigureAwait(false);
         if (result.GetValue(verbose))
             await context.Out.WriteLineAsync($"Compiled {contents.FileCount} definition {Words.Plural(contents.FileCount, "file")} in {contents.CompileTime.TotalMilliseconds:F0} ms ({watch.ElapsedMilliseconds} ms including loading).").ConfigureAwait(false);
         return contents.ToDefinitions();

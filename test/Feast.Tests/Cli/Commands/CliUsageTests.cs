@@ -269,4 +269,17 @@ public class CliUsageTests
         Assert.Contains("List the projects of the registry.", list.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("of the project.", group.Stdout + list.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Configuration_MisspeltTopLevelKey_WarnsOnStderr_AndStillPrints()
+    {
+        using var temp = new TempDir();
+        await File.WriteAllTextAsync(temp.File("feature_store.yaml"), MinimalYaml + "onlin_store:\n  type: sqlite\n");
+
+        var result = (await FeastCommand.InAsync(temp.Path, "configuration")).ExpectOk();
+
+        Assert.Equal($"Warning: {temp.File("feature_store.yaml")}:4:1: top-level key 'onlin_store' is not a Feast setting, so it is ignored. Did you mean 'online_store'?",
+            result.Stderr.Trim());
+        Assert.Contains("project: usage_tests", result.Stdout, StringComparison.Ordinal);
+    }
 }
