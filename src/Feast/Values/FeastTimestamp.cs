@@ -46,7 +46,7 @@ public static partial class FeastTimestamp
     }
 
     /// <summary>The error for a cell that is not a timestamp: column, row, value, why, and the accepted forms.</summary>
-    public static FeastValidationException Invalid(string column, int? row, object? value, string? problem = null)
+    internal static FeastValidationException Invalid(string column, int? row, object? value, string? problem = null)
     {
         var where = row is { } r ? $"Column '{column}', row {r}" : $"'{column}'";
         return new FeastValidationException($"{where}: {Show(value)} {problem ?? "is not a timestamp"}. {AcceptedForms}, or a number of nanoseconds since the epoch.");
