@@ -77,4 +77,9 @@ run "Read it back from the view fed by the push source" -c "$repo" get-online-fe
   -e driver_id=1001
 
 echo
-echo "Done. The repo was in $work/$repo."
+if [[ $# -ge 1 ]]; then
+  echo "Done. The repo is in $work/$repo; carry on there, e.g. feast -c $work/$repo feature-views list"
+else
+  # The temp folder is removed on exit, so say how to keep one rather than name a folder that is about to go.
+  echo "Done. The temp folder was removed; run eng/demo.sh DIR to keep the repo in DIR/$repo."
+fi

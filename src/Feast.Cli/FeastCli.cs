@@ -40,7 +40,7 @@ internal static class FeastCli
         var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors) await stderr.WriteLineAsync($"Error: {error.Message}").ConfigureAwait(false);
+            foreach (var error in UsageErrors.Describe(parseResult)) await stderr.WriteLineAsync($"Error: {error}").ConfigureAwait(false);
             await stderr.WriteLineAsync("Run 'feast --help' (or 'feast COMMAND --help') for usage.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
@@ -53,7 +53,7 @@ internal static class FeastCli
         catch (RepoCompilationException e)
         {
             foreach (var line in e.Diagnostics) await stderr.WriteLineAsync(line).ConfigureAwait(false);
-            await stderr.WriteLineAsync($"Error: the feature repo does not compile ({e.Diagnostics.Count} error(s)); nothing was applied.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"Error: the feature repo does not compile ({e.Diagnostics.Count} {Words.Plural(e.Diagnostics.Count, "error")}); nothing was applied.").ConfigureAwait(false);
             return ExitCodes.UserError;
         }
         catch (FeastException e)
@@ -218,10 +218,20 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
             }
             // Logs never mix with command output on stdout.
             builder.AddConsole(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
+            // OpenStore prints the configuration's warnings itself, as "Warning:" lines.
+            builder.AddFilter(FeatureStore.ConfigLogCategory, Microsoft.Extensions.Logging.LogLevel.None);
             configure?.Invoke(builder);
         });
     }
 
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
-        FeatureStore.Open(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb().UseRedis().UsePostgres());
+        new(LoadConfig(result), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb().UseRedis().UsePostgres());
+
+    /// <summary>Reads feature_store.yaml and prints its <see cref="Configuration.RepoConfig.Warnings"/> on stderr.</summary>
+    public Configuration.RepoConfig LoadConfig(ParseResult result)
+    {
+        var config = Configuration.RepoConfigLoader.Load(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml));
+        foreach (var warning in config.Warnings) Error.WriteLine($"Warning: {warning}");
+        return config;
+    }
 }

@@ -19,11 +19,14 @@ internal sealed class RequestBodyTooLargeException : FeastValidationException
     /// <summary>Creates the exception for a limit of <paramref name="limit"/> bytes.</summary>
     public RequestBodyTooLargeException(long limit, long? actual)
         : base(actual is { } size
-            ? $"The request body has {size} bytes, more than the {limit} bytes this server accepts. Send fewer entity rows per request, or raise the limit."
-            : $"The request body is larger than the {limit} bytes this server accepts. Send fewer entity rows per request, or raise the limit.")
+            ? $"The request body has {size} bytes, more than the {limit} bytes this server accepts. {Fix}"
+            : $"The request body is larger than the {limit} bytes this server accepts. {Fix}")
     {
         Limit = limit;
     }
+
+    /// <summary>How to get a large request through: smaller requests, or a higher limit where the server's host sets it.</summary>
+    public const string Fix = "Send fewer entity rows per request, or raise the limit: feast serve --max-request-bytes N (FeastServerOptions.MaxRequestBodyBytes when hosting the server yourself).";
 
     /// <summary>The limit, in bytes.</summary>
     public long Limit { get; }
@@ -99,7 +102,7 @@ internal static class ServerErrors
         FeastConfigException e => new(500, StatusCode.FailedPrecondition, e.FeastErrorClass, e.Message),
         FeastException { FeastErrorClass: "FeastPermissionError" } e => new(403, StatusCode.PermissionDenied, e.FeastErrorClass, e.Message),
         FeastException e => new(500, StatusCode.Internal, e.FeastErrorClass, e.Message),
-        Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: 413 } e => new(413, StatusCode.ResourceExhausted, nameof(RequestBodyTooLargeException), e.Message),
+        Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: 413 } e => new(413, StatusCode.ResourceExhausted, nameof(RequestBodyTooLargeException), $"{e.Message} {RequestBodyTooLargeException.Fix}"),
         Microsoft.AspNetCore.Http.BadHttpRequestException e => new(e.StatusCode, StatusCode.InvalidArgument, nameof(RequestBodyException), e.Message),
         _ => new(500, StatusCode.Internal, null, $"Internal server error ({exception.GetType().Name}): {exception.Message}"),
     };

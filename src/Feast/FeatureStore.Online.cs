@@ -73,6 +73,8 @@ public sealed partial class FeatureStore
     /// <summary>
     /// Materializes each online view (or <paramref name="views"/>) from the end of its last materialized interval to
     /// <paramref name="end"/>; a view never materialized starts at now − ttl (now − 52 weeks when its ttl is 0), as Feast does.
+    /// A view already materialized past <paramref name="end"/> is loaded and recorded nothing: its result has 0 rows and
+    /// a <see cref="ViewMaterialization.Start"/> (where its last interval ended) after <see cref="ViewMaterialization.End"/>.
     /// </summary>
     public async Task<IReadOnlyList<ViewMaterialization>> MaterializeIncrementalAsync(DateTimeOffset end, IEnumerable<string>? views = null,
         IProgress<MaterializationProgress>? progress = null, CancellationToken cancellationToken = default)

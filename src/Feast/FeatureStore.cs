@@ -73,12 +73,16 @@ public sealed partial class FeatureStore : IAsyncDisposable
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger("Feast.FeatureStore");
         _loggerFactory = options.LoggerFactory;
+        foreach (var warning in config.Warnings) FeatureStoreLog.ConfigWarning(_loggerFactory.CreateLogger(ConfigLogCategory), warning);
         RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time, options.SqlRegistryFactories);
         OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config, options.OnlineStoreFactories);
         _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time);
         _instruments = new FeastInstruments(config.Project);
         _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? StoreFactory.CreateOfflineStore(config, options.OfflineStoreFactories));
     }
+
+    /// <summary>The log category of <see cref="RepoConfig.Warnings"/>, logged when a store is created.</summary>
+    internal const string ConfigLogCategory = "Feast.Configuration";
 
     /// <summary>Opens the feature store of the repo at <paramref name="repoPath"/> (its <c>feature_store.yaml</c>, or <paramref name="featureStoreYamlPath"/>).</summary>
     public static FeatureStore Open(string repoPath, string? featureStoreYamlPath = null, FeatureStoreOptions? options = null) =>
@@ -319,4 +323,7 @@ internal static partial class FeatureStoreLog
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Project {Project}: {Message}")]
     public static partial void SourcesNotValidated(ILogger logger, string project, string message);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Warning}")]
+    public static partial void ConfigWarning(ILogger logger, string warning);
 }

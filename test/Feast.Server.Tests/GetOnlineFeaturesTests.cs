@@ -130,7 +130,7 @@ public sealed class GetOnlineFeaturesTests : IAsyncLifetime
     [InlineData("""{"entities": {"driver_id": [1001]}}""", "names no features")]
     [InlineData("""{"features": "driver_hourly_stats:conv_rate", "entities": {"driver_id": [1001]}}""", "\"features\" must be a list")]
     [InlineData("""{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": 1001}}""", "must be a list")]
-    [InlineData("""{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001, 1002], "val_to_add": [1]}}""", "has 1 values")]
+    [InlineData("""{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001, 1002], "val_to_add": [1]}}""", "has 1 value")]
     public async Task MalformedBody_Is422SayingWhatIsWrong(string body, string says)
     {
         var response = await _host.PostAsync("/get-online-features", body);
@@ -153,6 +153,7 @@ public sealed class GetOnlineFeaturesTests : IAsyncLifetime
         var (_, cls, message) = await Answers.ErrorAsync(response);
         Assert.Equal("RequestBodyTooLargeException", cls);
         Assert.Contains("1024 bytes", message, StringComparison.Ordinal);
+        Assert.Contains("feast serve --max-request-bytes", message, StringComparison.Ordinal);
     }
 
     [Fact]

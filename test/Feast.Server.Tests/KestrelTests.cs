@@ -39,7 +39,9 @@ public sealed class KestrelTests
         var response = await host.Http.PostAsync("/get-online-features", content);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal("RequestBodyTooLargeException", (await Answers.ErrorAsync(response)).Class);
+        var error = await Answers.ErrorAsync(response);
+        Assert.Equal("RequestBodyTooLargeException", error.Class);
+        Assert.Contains("--max-request-bytes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

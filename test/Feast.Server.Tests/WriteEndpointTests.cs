@@ -72,7 +72,7 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("""{"df": {"driver_id": [1]}}""", "\"push_source_name\"")]
     [InlineData("""{"push_source_name": 5, "df": {"driver_id": [1]}}""", "must be a string")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": [1]}""", "\"df\" must be an object")]
-    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "has 1 values")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "has 1 value")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "allow_registry_cache": "yes"}""", "true or false")]
     public async Task Push_MalformedBody_Is422(string body, string says)
     {
@@ -97,6 +97,48 @@ public sealed class WriteEndpointTests : IAsyncLifetime
         Assert.Contains("yesterday", (await Answers.ErrorAsync(bad)).Message, StringComparison.Ordinal);
         var columns = await ReadAsync("\"driver_hourly_stats_fresh:conv_rate\"", "1008");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, columns["conv_rate"][0].ValueKind);
+    }
+
+    [Fact]
+    public async Task Push_MonthFirstTimestamp_Is400NamingColumnRowAndValue_AndTheNewerValueStays()
+    {
+        (await _host.PostAsync("/push", """
+            {"push_source_name": "driver_stats_push_source",
+             "df": {"driver_id": [1011], "event_timestamp": ["2021-04-12T13:00:00Z"], "created": [null], "conv_rate": [0.75], "acc_rate": [0.5], "avg_daily_trips": [7]}}
+            """)).EnsureSuccessStatusCode();
+
+        // Month first (as dateutil and DateTimeOffset.Parse read it) this is 2 January 2099, newer than the stored row.
+        var response = await _host.PostAsync("/push", """
+            {"push_source_name": "driver_stats_push_source",
+             "df": {"driver_id": [1012, 1011], "event_timestamp": ["2021-04-12T14:00:00Z", "01/02/2099 06:00"], "created": [null, null],
+                    "conv_rate": [0.5, 0.0], "acc_rate": [0.5, 0.0], "avg_daily_trips": [1, 0]}}
+            """);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("Column 'event_timestamp', row 1: \"01/02/2099 06:00\" is not an ISO 8601 timestamp", (await Answers.ErrorAsync(response)).Message, StringComparison.Ordinal);
+        var columns = await ReadAsync("\"driver_hourly_stats_fresh:conv_rate\"", "1011, 1012");
+        Assert.Equal(0.75, columns["conv_rate"][0].GetDouble());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, columns["conv_rate"][1].ValueKind);
+    }
+
+    [Fact]
+    public async Task WriteToOnlineStore_EpochNanosecondsAreRead_EpochSecondsAre400()
+    {
+        var seconds = await _host.PostAsync("/write-to-online-store", """
+            {"feature_view_name": "driver_hourly_stats",
+             "df": {"driver_id": [1013], "conv_rate": [0.5], "acc_rate": [0.25], "avg_daily_trips": [9], "event_timestamp": [1618231800], "created": [null]}}
+            """);
+        var nanoseconds = await _host.PostAsync("/write-to-online-store", """
+            {"feature_view_name": "driver_hourly_stats",
+             "df": {"driver_id": [1013], "conv_rate": [0.5], "acc_rate": [0.25], "avg_daily_trips": [9], "event_timestamp": [1618231800000000000], "created": [null]}}
+            """);
+
+        Assert.Equal(HttpStatusCode.BadRequest, seconds.StatusCode);
+        Assert.Contains("Column 'event_timestamp', row 0: 1618231800 is read as nanoseconds since the epoch", (await Answers.ErrorAsync(seconds)).Message, StringComparison.Ordinal);
+        Assert.Contains("looks like seconds (as nanoseconds: 1618231800000000000)", (await Answers.ErrorAsync(seconds)).Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, nanoseconds.StatusCode);
+        var response = await _host.PostAsync("/get-online-features", """{"features": ["driver_hourly_stats:avg_daily_trips"], "entities": {"driver_id": [1013]}}""");
+        Assert.Contains("2021-04-12T12:50:00Z", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -154,6 +196,8 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("/materialize", """{"start_ts": "2021-04-12", "end_ts": "2021-04-12"}""", HttpStatusCode.BadRequest, "must be before")]
     [InlineData("/materialize", """{"start_ts": "2021-04-13", "end_ts": "2021-04-12"}""", HttpStatusCode.BadRequest, "must be before")]
     [InlineData("/materialize", """{"start_ts": "soon", "end_ts": "2021-04-12"}""", HttpStatusCode.UnprocessableEntity, "soon")]
+    [InlineData("/materialize", """{"start_ts": "04/11/2021", "end_ts": "2021-04-12"}""", HttpStatusCode.UnprocessableEntity, "\"start_ts\": \"04/11/2021\" is not an ISO 8601 timestamp")]
+    [InlineData("/materialize-incremental", """{"end_ts": "12/04/2021 10:00"}""", HttpStatusCode.UnprocessableEntity, "\"end_ts\": \"12/04/2021 10:00\" is not an ISO 8601 timestamp")]
     [InlineData("/materialize", """{"end_ts": "2021-04-12"}""", HttpStatusCode.UnprocessableEntity, "start_ts")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["nope"]}""", HttpStatusCode.NotFound, "nope")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["transformed_conv_rate"]}""", HttpStatusCode.BadRequest, "on demand")]

@@ -131,6 +131,22 @@ public class FeatureStoreTests
     }
 
     [Fact]
+    public async Task PlanAsync_ChangedDataSource_NamesTheChangedSubfields_NotWholeJsonDocuments()
+    {
+        using var dir = new TempDir();
+        await using var store = Open(WriteRepo(dir));
+        await store.ApplyAsync([Driver, Source, Stats()]);
+        var moved = new FileSource("data/driver_stats_v2.parquet", "event_timestamp", name: "driver_hourly_stats_source", createdTimestampColumn: "created");
+
+        var plan = await store.PlanAsync(RepoDefinitions.From([Driver, moved, Stats() with { BatchSource = moved }]));
+
+        var view = plan.Changes.Single(c => c.Kind == "FeatureView");
+        Assert.Equal(["batch_source.file_options.uri: \"data/driver_stats.parquet\" -> \"data/driver_stats_v2.parquet\""], view.ChangedFields);
+        var source = plan.Changes.Single(c => c.Kind == "DataSource");
+        Assert.Equal(["file_options.uri: \"data/driver_stats.parquet\" -> \"data/driver_stats_v2.parquet\""], source.ChangedFields);
+    }
+
+    [Fact]
     public async Task ApplyAsync_ChangedView_KeepsCreatedTimestampAndMovesItToTheEnd()
     {
         using var dir = new TempDir();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Apache.Arrow;
 using Feast.Offline;
+using Feast.Values;
 using Spectre.Console;
 using Table = Spectre.Console.Table;
 
@@ -95,19 +96,20 @@ internal static class HistoricalCommands
         }
         if (root.ValueKind != JsonValueKind.Array || root.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Object))
             throw new FeastException("--dataframe must be a JSON array of objects, one per entity row.");
-        return [.. root.EnumerateArray().Select(row => (IReadOnlyDictionary<string, object?>)row.EnumerateObject().ToDictionary(p => p.Name, p => JsonValue(p.Name, p.Value)))];
+        return [.. root.EnumerateArray().Select((row, index) => (IReadOnlyDictionary<string, object?>)row.EnumerateObject().ToDictionary(p => p.Name, p => JsonValue(p.Name, index, p.Value)))];
     }
 
-    private static object? JsonValue(string column, JsonElement value) => value.ValueKind switch
+    private static object? JsonValue(string column, int row, JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Null => null,
         JsonValueKind.True => true,
         JsonValueKind.False => false,
+        // A column named like Feast's timestamp column holds timestamps (ISO 8601 text or epoch nanoseconds, as Feast reads them).
+        JsonValueKind.String or JsonValueKind.Number when column.Contains("timestamp", StringComparison.OrdinalIgnoreCase) => FeastTimestamp.Parse(value, column, row),
         JsonValueKind.Number when value.TryGetInt64(out var l) => l,
         JsonValueKind.Number => value.GetDouble(),
-        // Timestamps arrive as strings; a column named like Feast's timestamp column, or any ISO-8601 value, is a timestamp.
-        JsonValueKind.String when DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts)
-            && (column.Contains("timestamp", StringComparison.OrdinalIgnoreCase) || value.GetString()!.Contains('T', StringComparison.Ordinal)) => ts,
+        // Elsewhere, ISO 8601 text with a time ("2024-01-01T10:00:00") is a timestamp; other text stays text.
+        JsonValueKind.String when value.GetString()!.Contains('T', StringComparison.Ordinal) && FeastTimestamp.TryParse(value.GetString(), out var ts) => ts,
         JsonValueKind.String => value.GetString(),
         _ => throw new FeastException($"--dataframe: column '{column}' has a {value.ValueKind} value; use numbers, strings, booleans or null."),
     };
@@ -128,7 +130,7 @@ internal static class HistoricalCommands
             rows += batch.Length;
         }
         if (table is not null) context.Console.Write(table);
-        context.Console.WriteLine(rows > PreviewRows ? $"{rows} rows (first {PreviewRows} shown; use --output to write them all)." : $"{rows} rows.");
+        context.Console.WriteLine(rows > PreviewRows ? $"{rows} rows (first {PreviewRows} shown; use --output to write them all)." : $"{rows} {Words.Plural(rows, "row")}.");
     }
 
     internal static string Cell(IArrowArray array, int index)

@@ -71,27 +71,48 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
         }
     }
 
-    /// <summary>What was done when the run was cancelled: the views recorded, and the one interrupted.</summary>
-    public string CancellationMessage()
+    /// <summary>The views finished (interval recorded) so far, as the SDK would have returned them.</summary>
+    public IReadOnlyList<ViewMaterialization> Finished()
     {
         lock (_gate)
         {
+            return [.. _views.Values.Where(v => v.Latest.Completed)
+                .Select(v => new ViewMaterialization(v.Latest.View, v.Latest.Start, v.Latest.End, v.Latest.RowsWritten, v.Latest.Elapsed))];
+        }
+    }
+
+    /// <summary>
+    /// What was done when the run stopped early (<paramref name="failed"/>: by an error; else cancelled): the views
+    /// recorded, the one stopped part-way, and those of <paramref name="planned"/> not materialized.
+    /// </summary>
+    public string StoppedMessage(bool failed, IEnumerable<string> planned)
+    {
+        lock (_gate)
+        {
+            var how = failed ? "Failed" : "Cancelled";
             var finished = _views.Values.Where(v => v.Latest.Completed).ToList();
-            var interrupted = _views.Values.Where(v => !v.Latest.Completed).ToList();
+            var stopped = _views.Values.Where(v => !v.Latest.Completed).ToList();
             var text = finished.Count == 0
-                ? "Cancelled before any feature view finished."
-                : $"Cancelled. Materialized and recorded: {string.Join(", ", finished.Select(v => $"{v.Latest.View} ({Count(v.Latest.RowsWritten)} rows)"))}.";
-            foreach (var view in interrupted)
+                ? $"{how} before any feature view finished."
+                : $"{how}. Materialized and recorded: {string.Join(", ", finished.Select(v => $"{v.Latest.View} ({Rows(v.Latest.RowsWritten)})"))}.";
+            foreach (var view in stopped)
             {
-                text += $" {view.Latest.View} was interrupted after {Count(view.Latest.RowsWritten)} rows: those rows are in the online store, " +
-                    "but its interval was not recorded, so the next run loads it again.";
+                text += $" {view.Latest.View} {(failed ? "failed" : "was interrupted")} after {Rows(view.Latest.RowsWritten)}" +
+                    (view.Latest.RowsWritten > 0 ? ": those rows are in the online store, but its" : "; its") +
+                    " interval was not recorded, so the next run loads it again.";
             }
-            return text + " Views not started were not materialized.";
+            var untouched = planned.Where(name => !_views.ContainsKey(name)).ToList();
+            return untouched.Count == 0 ? text : text + $" Not materialized: {string.Join(", ", untouched)}.";
         }
     }
 
     private void Announce(MaterializationProgress first)
     {
+        if (MaterializeCommands.UpToDate(first.Start, first.End))
+        {
+            context.Console.WriteLine($"{first.View}: already materialized up to {TimestampArgument.Python(first.Start)}, past {TimestampArgument.Python(first.End)}; nothing to load.");
+            return;
+        }
         var window = $"from {TimestampArgument.Python(first.Start)} to {TimestampArgument.Python(first.End)}:";
         if (context.LiveConsole is { } live)
         {
@@ -113,9 +134,10 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
     private void PrintLine(ViewState state)
     {
         var p = state.Latest;
+        if (MaterializeCommands.UpToDate(p.Start, p.End)) return;
         if (p.Completed)
         {
-            context.Console.WriteLine($"  {Count(p.RowsWritten)} rows written in {p.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s " +
+            context.Console.WriteLine($"  {Rows(p.RowsWritten)} written in {p.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s " +
                 $"({MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s).");
             return;
         }
@@ -124,10 +146,12 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
         var of = p.TotalRows is { } total && total > 0
             ? $" of {Count(total)} ({(100.0 * p.RowsWritten / total).ToString("0", CultureInfo.InvariantCulture)}%)"
             : "";
-        context.Console.WriteLine($"  {Count(p.RowsWritten)} rows{of} written, {MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s...");
+        context.Console.WriteLine($"  {Rows(p.RowsWritten)}{of} written, {MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s...");
     }
 
     private static string Count(long rows) => rows.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Rows(long rows) => $"{Count(rows)} {Words.Plural(rows, "row")}";
 
     private static double RowsPerSecond(MaterializationProgress p) =>
         p.Elapsed > TimeSpan.Zero ? p.RowsWritten / p.Elapsed.TotalSeconds : 0;
@@ -208,7 +232,7 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
             task.Tag is MaterializationProgress p
-                ? new Text(p.TotalRows is { } total && !p.Completed ? $"{Count(p.RowsWritten)}/{Count(total)} rows" : $"{Count(p.RowsWritten)} rows")
+                ? new Text(p.TotalRows is { } total && !p.Completed ? $"{Count(p.RowsWritten)}/{Rows(total)}" : Rows(p.RowsWritten))
                 : Text.Empty;
     }
 

@@ -80,14 +80,16 @@ internal static class MaterializeCommands
         var registry = await store.GetRegistryAsync(allowCache: false, ct);
         var selected = viewNames is { Length: > 0 } ? viewNames.Distinct(StringComparer.Ordinal).ToArray() : null;
         // The SDK's own selection, so the count matches what runs and a bad name fails before anything is loaded.
-        var count = FeatureStore.ViewsToMaterialize(registry, selected).Count;
+        var planned = FeatureStore.ViewsToMaterialize(registry, selected).Select(v => v.Name).ToList();
+        var count = planned.Count;
         var storeType = store.Config.OnlineStore?.Type ?? "none";
 
+        var views = $"{count} feature {Words.Plural(count, "view")}";
         var header = disableEventTimestamp
-            ? $"Materializing {count} feature views from 1970-01-01 00:00:00+00:00 to now into the {storeType} online store, stamped with the current time."
+            ? $"Materializing {views} from 1970-01-01 00:00:00+00:00 to now into the {storeType} online store, stamped with the current time."
             : start is { } from
-            ? $"Materializing {count} feature views from {TimestampArgument.Python(from)} to {TimestampArgument.Python(end)} into the {storeType} online store."
-            : $"Materializing {count} feature views to {TimestampArgument.Python(end)} into the {storeType} online store.";
+            ? $"Materializing {views} from {TimestampArgument.Python(from)} to {TimestampArgument.Python(end)} into the {storeType} online store."
+            : $"Materializing {views} to {TimestampArgument.Python(end)} into the {storeType} online store.";
         context.Console.WriteLine(header);
         context.Console.WriteLine();
 
@@ -103,18 +105,48 @@ internal static class MaterializeCommands
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await context.Error.WriteLineAsync(reporter.CancellationMessage());
+            await context.Error.WriteLineAsync(reporter.StoppedMessage(failed: false, planned));
             return ExitCodes.Cancelled;
+        }
+        catch (Exception)
+        {
+            // The error itself is printed by the caller, last; first what the views before it wrote and recorded.
+            var finished = reporter.Finished();
+            if (finished.Any(v => !UpToDate(v.Start, v.End)))
+            {
+                context.Console.WriteLine();
+                PrintSummary(context, finished);
+            }
+            await context.Error.WriteLineAsync(reporter.StoppedMessage(failed: true, planned));
+            throw;
         }
 
         reporter.PrintUnreported(done);
         context.Console.WriteLine();
-        PrintSummary(context, done);
+        PrintSummary(context, done, end);
         return ExitCodes.Ok;
     }
 
-    private static void PrintSummary(CliContext context, IReadOnlyList<ViewMaterialization> done)
+    /// <summary>
+    /// Whether a view's window is empty because it is already materialized past the end asked for: the SDK reports
+    /// such a view (materialize-incremental to a time before its last interval's end) with its start after its end.
+    /// </summary>
+    internal static bool UpToDate(DateTimeOffset start, DateTimeOffset end) => start > end;
+
+    private static void PrintSummary(CliContext context, IReadOnlyList<ViewMaterialization> all, DateTimeOffset? end = null)
     {
+        var done = all.Where(v => !UpToDate(v.Start, v.End)).ToList();
+        var skipped = all.Where(v => UpToDate(v.Start, v.End)).Select(v => v.View).ToList();
+        var until = end is { } to ? TimestampArgument.Python(to) : "";
+        if (skipped.Count > 0 && done.Count == 0)
+        {
+            context.Console.WriteLine(skipped.Count == 1
+                ? $"Nothing to do: {skipped[0]} is already materialized past {until}."
+                : $"Nothing to do: all {skipped.Count} feature views are already materialized past {until}.");
+            context.Console.WriteLine("Give a later END_TS, or load an earlier window again with 'feast materialize START_TS END_TS'.");
+            return;
+        }
+
         // The window is in each view's line above; a narrow terminal gets the table without it rather than wrapped cells.
         var window = context.Console.Profile.Width >= 110;
         var table = new Table().Border(TableBorder.Simple);
@@ -142,7 +174,9 @@ internal static class MaterializeCommands
                 : [Markup.Escape(view.View), .. numbers]);
         }
         context.Console.Write(table);
-        context.Console.WriteLine($"Materialized {total.ToString(CultureInfo.InvariantCulture)} rows into {done.Count} feature views.");
+        context.Console.WriteLine($"Materialized {total.ToString(CultureInfo.InvariantCulture)} {Words.Plural(total, "row")} into {done.Count} feature {Words.Plural(done.Count, "view")}.");
+        if (skipped.Count > 0)
+            context.Console.WriteLine($"Already materialized past {until}, so not loaded: {string.Join(", ", skipped)}.");
     }
 
     internal static string Rate(long rows, TimeSpan elapsed) =>

@@ -78,7 +78,9 @@ internal static class ObjectCommands
             Description = "Only objects with this tag, as KEY:VALUE; repeat to require several.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var list = new Command("list", $"List the {kind.Plural} of the project.") { tags };
+        // Projects live in the registry, not in a project ("the projects of the project").
+        var owner = kind.CommandName == "projects" ? "registry" : "project";
+        var list = new Command("list", $"List the {kind.Plural} of the {owner}.") { tags };
         list.SetAction(async (result, ct) =>
         {
             var filters = ParseTags(result.GetValue(tags) ?? []);
@@ -94,7 +96,7 @@ internal static class ObjectCommands
         });
 
         var name = new Argument<string>("NAME") { Description = "The object's name." };
-        var describe = new Command("describe", $"Show one of the project's {kind.Plural} in full.") { name };
+        var describe = new Command("describe", $"Show one of the {owner}'s {kind.Plural} in full.") { name };
         describe.SetAction(async (result, ct) =>
         {
             var snapshot = await ReadAsync(context, result, ct).ConfigureAwait(false);
@@ -103,7 +105,7 @@ internal static class ObjectCommands
             return ExitCodes.Ok;
         });
 
-        return new Command(kind.CommandName, $"Access the {kind.Plural} of the project.") { list, describe };
+        return new Command(kind.CommandName, $"Access the {kind.Plural} of the {owner}.") { list, describe };
     }
 
     private static async Task<RegistrySnapshot> ReadAsync(CliContext context, ParseResult result, CancellationToken ct)

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Feast.Online;
 using Feast.Serialization;
+using Feast.Values;
 
 namespace Feast.Cli.Commands;
 
@@ -113,7 +114,7 @@ internal static class OnlineCommands
             var rows = FeatureRows.FromColumns(ParseData(text, timestampColumns));
             await store.PushAsync(name, rows, mode, cancellationToken: ct);
             await context.Out.WriteLineAsync(
-                $"Pushed {rows.Count} row{(rows.Count == 1 ? "" : "s")} through push source {name} ({result.GetValue(to)}).");
+                $"Pushed {rows.Count} {Words.Plural(rows.Count, "row")} through push source {name} ({result.GetValue(to)}).");
             return ExitCodes.Ok;
         });
         return command;
@@ -189,7 +190,7 @@ internal static class OnlineCommands
             {
                 if (column.Value.ValueKind != JsonValueKind.Array)
                     throw new FeastValidationException($"--data column '{column.Name}' must be a list with one value per row, e.g. \"{column.Name}\": [1001].");
-                columns[column.Name] = [.. column.Value.EnumerateArray().Select(v => DataValue(column.Name, v, timestampColumns))];
+                columns[column.Name] = [.. column.Value.EnumerateArray().Select((v, row) => DataValue(column.Name, row, v, timestampColumns))];
             }
         }
         else if (root.ValueKind == JsonValueKind.Array && root.EnumerateArray().All(r => r.ValueKind == JsonValueKind.Object))
@@ -203,7 +204,7 @@ internal static class OnlineCommands
                 foreach (var cell in row.EnumerateObject())
                 {
                     if (index == 0) columns[cell.Name] = [];
-                    columns[cell.Name].Add(DataValue(cell.Name, cell.Value, timestampColumns));
+                    columns[cell.Name].Add(DataValue(cell.Name, index, cell.Value, timestampColumns));
                 }
                 index++;
             }
@@ -216,20 +217,14 @@ internal static class OnlineCommands
         return columns.ToDictionary(c => c.Key, c => (IReadOnlyList<object?>)c.Value, StringComparer.Ordinal);
     }
 
-    private static object? DataValue(string column, JsonElement value, IReadOnlySet<string> timestampColumns)
+    private static object? DataValue(string column, int row, JsonElement value, IReadOnlySet<string> timestampColumns)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.Null:
                 return null;
-            case JsonValueKind.String when timestampColumns.Contains(column):
-                var text = value.GetString()!;
-                if (TimestampArgument.TryParse(text, out var timestamp)
-                    || DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out timestamp))
-                {
-                    return timestamp;
-                }
-                throw new FeastValidationException($"--data column '{column}': \"{text}\" is not a timestamp; use ISO-8601, e.g. \"2024-01-01T12:00:00Z\".");
+            case JsonValueKind.String or JsonValueKind.Number when timestampColumns.Contains(column):
+                return FeastTimestamp.Parse(value, column, row);
             case JsonValueKind.String:
                 return value.GetString();
             case JsonValueKind.True or JsonValueKind.False:
@@ -238,7 +233,7 @@ internal static class OnlineCommands
                 if (value.TryGetInt64(out var whole)) return whole;
                 return value.GetDouble();
             case JsonValueKind.Array:
-                return value.EnumerateArray().Select(v => DataValue(column, v, timestampColumns)).ToArray();
+                return value.EnumerateArray().Select(v => DataValue(column, row, v, timestampColumns)).ToArray();
             default:
                 throw new FeastValidationException($"--data column '{column}': objects cannot be feature values; use numbers, strings, booleans, lists or null.");
         }

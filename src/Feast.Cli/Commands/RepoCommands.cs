@@ -30,7 +30,7 @@ internal static class RepoCommands
         var command = new Command("configuration", "Show the effective configuration of the repo: feature_store.yaml with every default filled in.");
         command.SetAction(async (result, ct) =>
         {
-            var config = RepoConfigLoader.Load(context.RepoPath(result), result.GetValue(context.Globals.FeatureStoreYaml));
+            var config = context.LoadConfig(result);
             await context.Out.WriteAsync(config.ToYaml()).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
@@ -133,7 +133,7 @@ internal static class RepoCommands
             await using var store = context.OpenStore(result, loggers);
             var plan = await store.TeardownAsync(ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync(plan.HasChanges
-                ? $"Removed {plan.Changes.Count} objects of project {store.Project} and its online storage."
+                ? $"Removed {plan.Changes.Count} {Words.Plural(plan.Changes.Count, "object")} of project {store.Project} and its online storage."
                 : $"Nothing to remove: project {store.Project} has no objects in the registry.").ConfigureAwait(false);
             return ExitCodes.Ok;
         });
@@ -158,8 +158,9 @@ internal static class RepoCommands
     {
         var watch = Stopwatch.StartNew();
         var contents = await RepoLoader.LoadAsync(context.RepoPath(result), loggers.CreateLogger("Feast.Repo"), ct).ConfigureAwait(false);
+        foreach (var warning in contents.Warnings) await context.Error.WriteLineAsync($"Warning: {warning}").ConfigureAwait(false);
         if (result.GetValue(verbose))
-            await context.Out.WriteLineAsync($"Compiled {contents.FileCount} definition file(s) in {contents.CompileTime.TotalMilliseconds:F0} ms ({watch.ElapsedMilliseconds} ms including loading).").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Compiled {contents.FileCount} definition {Words.Plural(contents.FileCount, "file")} in {contents.CompileTime.TotalMilliseconds:F0} ms ({watch.ElapsedMilliseconds} ms including loading).").ConfigureAwait(false);
         return contents.ToDefinitions();
     }
 

@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Text.RegularExpressions;
+using Feast.Values;
 
 namespace Feast.Cli.Commands;
 
 /// <summary>Timestamps on the command line: ISO-8601, naive meaning UTC, as Feast's CLI reads them.</summary>
-internal static partial class TimestampArgument
+internal static class TimestampArgument
 {
     /// <summary>A required timestamp argument; a value that is not ISO-8601 is a usage error naming the argument.</summary>
     public static Argument<DateTimeOffset> Create(string name, string description) => new(name)
@@ -22,14 +22,7 @@ internal static partial class TimestampArgument
     };
 
     /// <summary>Parses <c>2024-01-01</c>, <c>2024-01-01T10:00:00</c>, <c>2024-01-01 10:00:00.5</c>, <c>…Z</c> or <c>…+02:00</c>; no offset means UTC.</summary>
-    public static bool TryParse(string text, out DateTimeOffset value)
-    {
-        value = default;
-        text = text.Trim();
-        // Only the ISO order: "01/02/2024" means different days in different countries.
-        return IsoPrefix().IsMatch(text)
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
-    }
+    public static bool TryParse(string text, out DateTimeOffset value) => FeastTimestamp.TryParse(text, out value);
 
     /// <summary>A timestamp as Python prints an aware datetime, in UTC: <c>2024-01-01 00:00:00+00:00</c> (whole seconds).</summary>
     public static string Python(DateTimeOffset value) =>
@@ -38,7 +31,4 @@ internal static partial class TimestampArgument
     /// <summary>A compact UTC timestamp for tables: <c>2024-01-01T00:00:00Z</c>.</summary>
     public static string Iso(DateTimeOffset value) =>
         value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]|$)")]
-    private static partial Regex IsoPrefix();
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Feast.Values;
 
 namespace Feast.Server.Http;
 
@@ -63,18 +64,12 @@ internal static class WriteRequests
         return new MaterializeRequest(null, Timestamp(root, "end_ts"), Views(root));
     }
 
-    /// <summary>
-    /// A timestamp as Feast's server reads it with <c>dateutil</c>: ISO-8601 with a <c>T</c> or a space, a date alone, or
-    /// other invariant-culture forms; no offset means UTC.
-    /// </summary>
-    public static bool TryParseTimestamp(string text, out DateTimeOffset value) =>
-        DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
-
+    // Feast's server reads these with dateutil, which also takes "07/12/2026" (month first); only ISO 8601 is read here.
     private static DateTimeOffset Timestamp(JsonElement root, string name)
     {
         var text = RequiredString(root, name);
-        if (TryParseTimestamp(text, out var value)) return value;
-        throw new RequestBodyException($"\"{name}\": \"{text}\" is not a timestamp; use ISO-8601, e.g. \"2024-01-01T00:00:00\" (UTC) or \"2024-01-01T02:00:00+02:00\".");
+        if (FeastTimestamp.TryParse(text, out var value)) return value;
+        throw new RequestBodyException($"\"{name}\": \"{text}\" is not an ISO 8601 timestamp. {FeastTimestamp.AcceptedForms}.");
     }
 
     private static string Iso(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
@@ -120,7 +115,7 @@ internal static class WriteRequests
             }
             else if (values.Length != rows)
             {
-                throw new RequestBodyException($"\"df\".\"{column.Name}\" has {values.Length} values but \"{first}\" has {rows}; every column needs one value per row.");
+                throw new RequestBodyException($"\"df\".\"{column.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every column needs one value per row.");
             }
             if (!columns.TryAdd(column.Name, values))
                 throw new RequestBodyException($"\"df\" names column \"{column.Name}\" twice.");

@@ -66,6 +66,13 @@ public sealed record RepoConfig
     public IReadOnlyDictionary<string, object?> ExtraKeys { get; init; } = RegistryConfig.EmptyOptions;
 
     /// <summary>
+    /// Things in the file that are accepted but are likely mistakes, one message each with the file, line and column:
+    /// a top-level key that is neither a Feast setting nor close to one is ignored, as Feast ignores it, and a key close
+    /// to a setting's name (<c>onlin_store</c>) gets a did-you-mean. <see cref="FeatureStore"/> logs them as warnings.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>
     /// Resolves a path from the configuration the way Feast does: absolute paths and URIs (<c>s3://…</c>,
     /// <c>gs://…</c>) are returned unchanged; relative paths are taken relative to <see cref="RepoPath"/>.
     /// </summary>

@@ -565,7 +565,7 @@ internal static partial class RepoConfigBinder
                 "or a mapping with 'registry_type' and 'path'.");
         }
 
-        var config = TopLevel.Bind(root, SectionContext.Root(source)) with { RepoPath = repoPath };
+        var config = TopLevel.Bind(root, SectionContext.Root(source)) with { RepoPath = repoPath, Warnings = UnknownKeyWarnings(rootValue, source) };
 
         // Feast names SQLite tables {project}_{feature_view}, so it rejects '-' in the project for that store.
         if (config.OnlineStore is SqliteOnlineStoreOptions && config.Project.Contains('-', StringComparison.Ordinal))
@@ -580,6 +580,34 @@ internal static partial class RepoConfigBinder
         }
 
         return config;
+    }
+
+    // Settings of Feast's RepoConfig that Feast.NET does not use (by alias and by field name): known, so not typos.
+    private static readonly string[] FeastOnlyKeys =
+    [
+        "flags", "embedding_model", "openlineage", "mlflow", "data_quality_monitoring",
+        "registry_config", "online_config", "offline_config", "batch_engine_config", "materialization_config",
+        "openlineage_config", "mlflow_config", "data_quality_monitoring_config",
+    ];
+
+    /// <summary>
+    /// A warning per top-level key that is no Feast setting. Feast keeps unknown keys (extra="allow"), so they are not
+    /// errors, but a misspelt <c>onlin_store:</c> would otherwise leave the default online store in silence.
+    /// </summary>
+    private static string[] UnknownKeyWarnings(YamlValue root, string source)
+    {
+        var known = TopLevel.KeyNames.ToList();
+        var warnings = new List<string>();
+        foreach (var key in ((YamlMappingNode)root.Node).Children.Keys)
+        {
+            var name = root.KeyText(key);
+            if (known.Contains(name) || FeastOnlyKeys.Contains(name)) continue;
+            var message = $"top-level key '{name}' is not a Feast setting, so it is ignored.";
+            if (ConfigErrors.Suggest(name, known) is { } suggestion)
+                message += $" Did you mean '{suggestion}'?";
+            warnings.Add(ConfigErrors.At(source, key, name, message).Message);
+        }
+        return [.. warnings];
     }
 
     /// <summary>The configuration as ordered key/value pairs for <see cref="RepoConfigYamlWriter"/>.</summary>

@@ -34,7 +34,7 @@ public sealed class FeatureRows
         var count = lengths.Count == 0 ? 0 : lengths[0].Item2;
         var bad = lengths.FirstOrDefault(l => l.Item2 != count);
         if (bad.Key is not null)
-            throw new FeastValidationException($"Column '{bad.Key}' has {bad.Item2} values but column '{lengths[0].Key}' has {count}; every column needs one value per row.");
+            throw new FeastValidationException($"Column '{bad.Key}' has {bad.Item2} {(bad.Item2 == 1 ? "value" : "values")} but column '{lengths[0].Key}' has {count}; every column needs one value per row.");
         return new FeatureRows(columns, null, count);
     }
 

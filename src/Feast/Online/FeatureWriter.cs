@@ -158,7 +158,7 @@ internal sealed class FeatureWriter(int keyVersion, ILogger logger)
                 var raw = readers[c](row);
                 record[name] = raw is null ? null
                     : typed.TryGetValue(name, out var field) ? FeastValues.ToObject(FeastValues.FromObject(raw, field.Dtype.ValueType, name))
-                    : timestampColumns.Contains(name) ? ToTimestamp(view, name, raw)
+                    : timestampColumns.Contains(name) ? FeastTimestamp.Parse(raw, name, row)
                     : raw is System.Text.Json.JsonElement json ? FeastValues.ToObject(FeastValues.Infer(json, name))
                     : raw;
             }
@@ -202,19 +202,7 @@ internal sealed class FeatureWriter(int keyVersion, ILogger logger)
                 $"Feature view '{view.Name}' needs timestamp column '{name}' but the rows have only: {string.Join(", ", rows.ColumnNames)}.");
         }
         var column = rows.Column(name);
-        return row => column(row) is { } value ? ToTimestamp(view, name, value) : null;
-    }
-
-    private static DateTimeOffset ToTimestamp(FeatureView view, string column, object value)
-    {
-        try
-        {
-            return FeastValues.ToTimestamp(value);
-        }
-        catch (FormatException)
-        {
-            throw new FeastValidationException($"Feature view '{view.Name}': column '{column}' holds {value}, which is not a timestamp. Use ISO-8601 text such as \"2024-05-13 10:59:42+00:00\" or DateTime values.");
-        }
+        return row => column(row) is { } value ? FeastTimestamp.Parse(value, name, row) : null;
     }
 }
 

@@ -134,7 +134,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
                 first = name;
             }
             else if (count != rows)
-                throw new FeastValidationException($"Entity column '{name}' has {count} values but '{first}' has {rows}; every entity column needs one value per row.");
+                throw new FeastValidationException($"Entity column '{name}' has {count} {(count == 1 ? "value" : "values")} but '{first}' has {rows}; every entity column needs one value per row.");
         }
         return Math.Max(rows, 0);
     }

@@ -373,7 +373,7 @@ public sealed class SqliteOnlineStore : IOnlineStore
             default:
                 // Feast before 0.42 stored ISO text such as "2021-04-12 10:59:42.123456" (naive UTC).
                 var text = raw.sqlite3_column_text(statement, column).utf8_to_string();
-                return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+                return FeastTimestamp.TryParse(text, out var parsed)
                     ? parsed
                     : throw new FeastException($"An event_ts of the SQLite online store is '{text}', which is not a timestamp.");
         }

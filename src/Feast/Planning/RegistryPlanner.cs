@@ -185,7 +185,7 @@ internal static class RegistryPlanner
         }
     }
 
-    private static List<string> ChangedFields(IMessage before, IMessage after)
+    private static List<string> ChangedFields(IMessage before, IMessage after, string prefix = "")
     {
         var result = new List<string>();
         foreach (var field in before.Descriptor.Fields.InFieldNumberOrder())
@@ -193,9 +193,18 @@ internal static class RegistryPlanner
             var a = field.Accessor.GetValue(before);
             var b = field.Accessor.GetValue(after);
             if (Equals(a, b)) continue;
+            var name = prefix + field.Name;
+            // A changed sub-message (a view's batch_source, its file_options) is described by the fields that changed
+            // inside it, "batch_source.file_options.uri: ...", not as two JSON documents side by side.
+            if (a is IMessage innerBefore && b is IMessage innerAfter && !field.IsRepeated && !field.IsMap
+                && !field.MessageType.FullName.StartsWith("google.protobuf.", StringComparison.Ordinal))
+            {
+                result.AddRange(ChangedFields(innerBefore, innerAfter, name + "."));
+                continue;
+            }
             result.Add(field.IsRepeated && NamedItems(a) is { } old && NamedItems(b) is { } now
-                ? $"{field.Name}: {DescribeNamedChanges(old, now)}"
-                : $"{field.Name}: {Render(field, a)} -> {Render(field, b)}");
+                ? $"{name}: {DescribeNamedChanges(old, now)}"
+                : $"{name}: {Render(field, a)} -> {Render(field, b)}");
         }
         return result;
     }
@@ -234,6 +243,6 @@ internal static class RegistryPlanner
             _ => value.ToString() ?? "",
         };
         if (field.FieldType == FieldType.Message && text == "{ }") text = "{}";
-        return text.Length > 120 ? text[..117] + "..." : text;
+        return text.Length > 80 ? text[..77] + "..." : text;
     }
 }

@@ -29,6 +29,12 @@ public sealed record RepoContents(
     TimeSpan CompileTime,
     int FileCount)
 {
+    /// <summary>
+    /// Likely mistakes found while loading that did not stop it, one message each: Python definition files
+    /// (<c>*.py</c>, a Python Feast repo's), which are not read.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The definitions to apply, without the compile statistics.</summary>
     public Planning.RepoDefinitions ToDefinitions() => new()
     {

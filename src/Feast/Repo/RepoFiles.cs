@@ -7,11 +7,11 @@ internal static class RepoFiles
     private static readonly HashSet<string> SkippedDirectories = new(StringComparer.OrdinalIgnoreCase) { "bin", "obj" };
 
     /// <summary>
-    /// Every <c>*.cs</c> file under <paramref name="repoRoot"/>, recursively, as full paths sorted by their repo-relative path,
+    /// Every <c>*.cs</c> file (or file ending in <paramref name="extension"/>) under <paramref name="repoRoot"/>, recursively, as full paths sorted by their repo-relative path,
     /// skipping <c>bin</c>, <c>obj</c>, hidden files and directories (names starting with '.') and whatever <paramref name="ignore"/> matches.
     /// Symbolic links to directories are not followed, so a link cycle cannot make the search endless.
     /// </summary>
-    public static List<string> Find(string repoRoot, FeastIgnore ignore)
+    public static List<string> Find(string repoRoot, FeastIgnore ignore, string extension = ".cs")
     {
         var found = new List<(string Relative, string Full)>();
         var pending = new Stack<(string Full, string Relative)>();
@@ -31,7 +31,7 @@ internal static class RepoFiles
                         continue;
                     pending.Push((sub.FullName, rel));
                 }
-                else if (name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) && !ignore.IsIgnored(rel))
+                else if (name.EndsWith(extension, StringComparison.OrdinalIgnoreCase) && !ignore.IsIgnored(rel))
                 {
                     found.Add((rel, entry.FullName));
                 }

@@ -31,11 +31,13 @@ public static class RepoLoader
 
         var ignore = await FeastIgnore.ReadAsync(root, cancellationToken).ConfigureAwait(false);
         var paths = RepoFiles.Find(root, ignore);
+        var python = RepoFiles.Find(root, ignore, ".py").Select(p => RepoFiles.Relative(root, p)).ToList();
         if (paths.Count == 0)
         {
             throw new FeastException(
-                $"No definition files (*.cs) were found in {root}. Run `feast init` to create an example repo, " +
-                "or add C# files that define entities, data sources and feature views.");
+                $"No definition files (*.cs) were found in {root}. " +
+                (python.Count > 0 ? $"{PythonFiles(python)} {(python.Count == 1 ? "is" : "are")} Python, which Feast.NET does not read. {Layout} " : "") +
+                "Run `feast init` to create an example repo, or add C# files that define entities, data sources and feature views.");
         }
 
         var files = new List<(string Path, string Text)>(paths.Count);
@@ -48,6 +50,23 @@ public static class RepoLoader
         var source = new RepoSource(compiled);
         var found = DefinitionScanner.Scan(source, cancellationToken);
         RepoLog.Found(logger, found.Count, root);
-        return RepoContentsBuilder.Build(found, source, compiled.Elapsed, files.Count, cancellationToken);
+        var contents = RepoContentsBuilder.Build(found, source, compiled.Elapsed, files.Count, cancellationToken);
+        if (python.Count == 0) return contents;
+        return contents with
+        {
+            Warnings =
+            [
+                $"{PythonFiles(python)} {(python.Count == 1 ? "is" : "are")} not read: Feast.NET does not read Python definitions. {Layout} " +
+                "List Python files in .feastignore to silence this warning.",
+            ],
+        };
     }
+
+    /// <summary>Where Feast.NET looks for definitions, for messages about a Python Feast repo.</summary>
+    private const string Layout =
+        "Definitions are C#: *.cs files anywhere in the repo (not in bin/, obj/, hidden folders or what .feastignore lists), " +
+        "each entity, data source, feature view and feature service a public static field or property.";
+
+    private static string PythonFiles(List<string> files) =>
+        files.Count <= 3 ? string.Join(", ", files) : $"{string.Join(", ", files.Take(3))} and {files.Count - 3} more Python files";
 }

@@ -115,7 +115,7 @@ public static class OnlineRequestJson
             else if (values.Length != rows)
             {
                 throw new FeastValidationException(
-                    $"\"entities\".\"{column.Name}\" has {values.Length} values but \"{first}\" has {rows}; every entity column needs one value per row.");
+                    $"\"entities\".\"{column.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every entity column needs one value per row.");
             }
             if (!entities.TryAdd(column.Name, values))
                 throw new FeastValidationException($"\"entities\" names column \"{column.Name}\" twice.");

@@ -41,21 +41,9 @@ public static class ArrowValues
             _ => i => GetObject(array, i) switch
             {
                 null => null,
-                var value => ToTimestamp(value, column),
+                var value => FeastTimestamp.Parse(value, column, i),
             },
         };
-    }
-
-    private static DateTimeOffset ToTimestamp(object value, string column)
-    {
-        try
-        {
-            return FeastValues.ToTimestamp(value);
-        }
-        catch (FormatException)
-        {
-            throw new FeastValidationException($"Column '{column}': {value} is not a timestamp. Give timestamps as DateTime/DateTimeOffset values or ISO-8601 text such as \"2024-05-13 10:59:42+00:00\".");
-        }
     }
 
     /// <summary>The .NET value of a cell: long, int, double, float, bool, string, byte[], <see cref="DateTimeOffset"/>, arrays for lists; null for nulls.</summary>

@@ -244,20 +244,12 @@ public static class FeastValues
         seconds == long.MinValue ? DateTimeOffset.MinValue : DateTimeOffset.FromUnixTimeSeconds(seconds);
 
     /// <summary>
-    /// A timestamp from a .NET value: <see cref="DateTimeOffset"/>, <see cref="DateTime"/> (unspecified = UTC), or an
-    /// ISO-8601 string (no offset = UTC).
+    /// A timestamp from a .NET value, read by <see cref="FeastTimestamp"/>: <see cref="DateTimeOffset"/>,
+    /// <see cref="DateTime"/> (unspecified = UTC), ISO 8601 text (no offset = UTC), or nanoseconds since the epoch.
     /// </summary>
     /// <exception cref="FormatException">The value is not a timestamp.</exception>
-    public static DateTimeOffset ToTimestamp(object value) => value switch
-    {
-        DateTimeOffset o => o.ToUniversalTime(),
-        DateTime d => d.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(d, TimeSpan.Zero) : new DateTimeOffset(d.ToUniversalTime(), TimeSpan.Zero),
-        string s => DateTimeOffset.Parse(s.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
-        JsonElement { ValueKind: JsonValueKind.String } j => ToTimestamp(j.GetString()!),
-        JsonElement { ValueKind: JsonValueKind.Number } j => DateTimeOffset.FromUnixTimeMilliseconds((long)(j.GetDouble() * 1000)),
-        long or int => DateTimeOffset.FromUnixTimeSeconds(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
-        _ => throw new FormatException($"{Describe(value)} is not a timestamp"),
-    };
+    public static DateTimeOffset ToTimestamp(object value) =>
+        FeastTimestamp.TryRead(value, out var result, out var problem) ? result : throw new FormatException($"{Describe(value)} {problem}");
 
     private static Value FromJson(JsonElement json, ValueType type, string column)
     {
@@ -403,7 +395,9 @@ public static class FeastValues
 
     private static long ToEpochSeconds(object value) => value switch
     {
+        // A number in a UnixTimestamp feature is epoch seconds, as Feast's type_map reads it (int(value)).
         long or int => Convert.ToInt64(value, CultureInfo.InvariantCulture),
+        double or float or decimal => throw new FormatException($"{Describe(value)} is not whole epoch seconds"),
         _ => ToTimestamp(value).ToUnixTimeSeconds(),
     };
 

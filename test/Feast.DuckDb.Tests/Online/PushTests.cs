@@ -118,6 +118,28 @@ public class PushTests
         Assert.Contains("yesterday", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(PushMode.Online)]
+    [InlineData(PushMode.OnlineAndOffline)]
+    [InlineData(PushMode.Offline)]
+    public async Task PushFromRows_MonthFirstTimestamp_NamesColumnRowAndValue_AndKeepsTheNewerValue(PushMode mode)
+    {
+        await using var loop = await CreateAsync();
+        await loop.Store.PushAsync("driver_stats_push_source", Row(1009, 0.75f, Now));
+        // Month first (as DateTimeOffset.Parse reads it) this is 2 January 2099: newer than the stored row, so it overwrote it.
+        var rows = FeatureRows.FromRows([
+            new Dictionary<string, object?> { ["driver_id"] = 1010L, ["event_timestamp"] = "2021-04-12T13:00:00Z", ["created"] = null, ["conv_rate"] = 0.5, ["acc_rate"] = 0.5, ["avg_daily_trips"] = 1 },
+            new Dictionary<string, object?> { ["driver_id"] = 1009L, ["event_timestamp"] = "01/02/2099 06:00", ["created"] = null, ["conv_rate"] = 0.0, ["acc_rate"] = 0.0, ["avg_daily_trips"] = 0 },
+        ]);
+
+        var error = await Assert.ThrowsAsync<FeastValidationException>(() => loop.Store.PushAsync("driver_stats_push_source", rows, mode));
+
+        Assert.StartsWith("Column 'event_timestamp', row 1: \"01/02/2099 06:00\" is not an ISO 8601 timestamp", error.Message, StringComparison.Ordinal);
+        var response = await loop.ReadAsync(["driver_hourly_stats_fresh:conv_rate"], 1009);
+        Assert.Equal([0.75f], response.ToDictionary()["conv_rate"]);
+        Assert.Empty(Duck.Query($"SELECT 1 FROM '{loop.Files.PathOf("data/driver_stats.parquet")}' WHERE driver_id IN (1009, 1010)"));
+    }
+
     [Fact]
     public async Task WriteToOnlineStore_LastWriteWins_AllNullRowsSkipped()
     {

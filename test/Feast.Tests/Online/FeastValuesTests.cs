@@ -268,8 +268,11 @@ public sealed class FeastValuesTests
         Assert.Equal(expected, FeastValues.ToTimestamp(new DateTime(2024, 5, 13, 10, 59, 42, DateTimeKind.Unspecified)));
         Assert.Equal(expected, FeastValues.ToTimestamp(new DateTimeOffset(2024, 5, 13, 12, 59, 42, TimeSpan.FromHours(2))));
         Assert.Equal(TimeSpan.Zero, FeastValues.ToTimestamp(new DateTimeOffset(2024, 5, 13, 12, 59, 42, TimeSpan.FromHours(2))).Offset);
-        Assert.Equal(expected, FeastValues.ToTimestamp(expected.ToUnixTimeSeconds()));
+        // A number is nanoseconds since the epoch, as pandas.to_datetime reads Feast's pushed event timestamps.
+        Assert.Equal(expected, FeastValues.ToTimestamp(expected.ToUnixTimeSeconds() * 1_000_000_000L));
+        Assert.Throws<FormatException>(() => FeastValues.ToTimestamp(expected.ToUnixTimeSeconds()));
         Assert.Throws<FormatException>(() => FeastValues.ToTimestamp(1.5m));
+        Assert.Throws<FormatException>(() => FeastValues.ToTimestamp("07/12/2026 06:00"));
     }
 
     [Fact]

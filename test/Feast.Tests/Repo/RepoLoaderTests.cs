@@ -587,6 +587,47 @@ public class RepoLoaderTests(ITestOutputHelper output)
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RepoLoader.LoadAsync(repo.Root, cancellationToken: cts.Token));
     }
 
+    [Fact]
+    public async Task LoadAsync_PythonFilesBesideCSharp_WarnsNamingThemAndTheCSharpLayout()
+    {
+        using var repo = new TempRepo()
+            .Write("good.cs", RepoExamples.EntityFile("Good", "Driver", "driver"))
+            .Write("example_repo.py", "from feast import Entity\n")
+            .Write("more/features.py", "")
+            .Write(".venv/lib/site.py", "");
+
+        var contents = await RepoLoader.LoadAsync(repo.Root);
+
+        var warning = Assert.Single(contents.Warnings);
+        Assert.StartsWith("example_repo.py, more/features.py are not read: Feast.NET does not read Python definitions. Definitions are C#: *.cs files", warning, StringComparison.Ordinal);
+        Assert.Contains("public static field or property", warning, StringComparison.Ordinal);
+        Assert.Single(contents.Entities);
+    }
+
+    [Fact]
+    public async Task LoadAsync_PythonFilesInFeastIgnore_NoWarning()
+    {
+        using var repo = new TempRepo()
+            .Write("good.cs", RepoExamples.EntityFile("Good", "Driver", "driver"))
+            .Write("example_repo.py", "")
+            .Write(".feastignore", "*.py\n");
+
+        var contents = await RepoLoader.LoadAsync(repo.Root);
+
+        Assert.Empty(contents.Warnings);
+    }
+
+    [Fact]
+    public async Task LoadAsync_OnlyPythonFiles_FailsSayingPythonIsNotRead()
+    {
+        using var repo = new TempRepo().Write("example_repo.py", "from feast import Entity\n");
+
+        var e = await Assert.ThrowsAsync<FeastException>(() => RepoLoader.LoadAsync(repo.Root));
+
+        Assert.Contains("No definition files (*.cs) were found", e.Message, StringComparison.Ordinal);
+        Assert.Contains("example_repo.py is Python, which Feast.NET does not read. Definitions are C#", e.Message, StringComparison.Ordinal);
+    }
+
     private sealed class ListLogger : ILogger
     {
         public List<(LogLevel Level, string Text)> Messages { get; } = [];

@@ -66,7 +66,7 @@ public sealed class OnlineRequestJsonTests
     [InlineData("""{"features": ["v:f"]}""", "no \"entities\"")]
     [InlineData("""{"entities": [1001], "features": ["v:f"]}""", "\"entities\" must be an object")]
     [InlineData("""{"entities": {"driver_id": 1001}, "features": ["v:f"]}""", "\"entities\".\"driver_id\" must be a list")]
-    [InlineData("""{"entities": {"driver_id": [1, 2], "val_to_add": [1]}, "features": ["v:f"]}""", "\"val_to_add\" has 1 values but \"driver_id\" has 2")]
+    [InlineData("""{"entities": {"driver_id": [1, 2], "val_to_add": [1]}, "features": ["v:f"]}""", "\"val_to_add\" has 1 value but \"driver_id\" has 2")]
     [InlineData("""{"entities": {"driver_id": [1]}, "features": "v:f"}""", "\"features\" must be a list")]
     [InlineData("""{"entities": {"driver_id": [1]}, "features": ["v:f", 3]}""", "\"features\"[1] must be a feature reference string")]
     [InlineData("""{"entities": {"driver_id": [1]}}""", "names no features")]

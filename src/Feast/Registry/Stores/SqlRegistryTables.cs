@@ -363,8 +363,7 @@ internal sealed class VersionHistoryTable() : SqlRegistryTable("feature_view_ver
     private static Timestamp? ReadTimestamp(object value) => value switch
     {
         long seconds => FromSeconds(seconds),
-        string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) => FromSeconds(parsed.ToUnixTimeSeconds()),
+        string text when Values.FeastTimestamp.TryParse(text, out var parsed) => FromSeconds(parsed.ToUnixTimeSeconds()),
         _ => null,
     };
 

@@ -7,6 +7,20 @@ public class ApplyCommandTests
 {
     private static readonly string[] FeastOnlineColumns = ["entity_key", "feature_name", "value", "value_text", "vector_value", "event_ts", "created_ts"];
 
+    [Theory]
+    [InlineData("plan")]
+    [InlineData("apply")]
+    public async Task PlanAndApply_PythonDefinitionsInTheRepo_WarnThatTheyAreNotRead(string command)
+    {
+        using var repo = await InitRepo.CreateAsync("driver_python");
+        await File.WriteAllTextAsync(Path.Combine(repo.Repo, "example_repo.py"), "from feast import Entity\n");
+
+        var result = (await repo.RunAsync(command)).ExpectOk();
+
+        Assert.StartsWith("Warning: example_repo.py is not read: Feast.NET does not read Python definitions. Definitions are C#: *.cs files", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Create", result.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Apply_NewRepo_RegistersTheDriverExampleAndCreatesOnlineTables()
     {
@@ -200,7 +214,7 @@ public class ApplyCommandTests
 
         var plan = (await repo.RunAsync("plan", "--verbose")).ExpectOk();
 
-        Assert.Matches(@"^Compiled 1 definition file\(s\) in \d+ ms", plan.Stdout);
+        Assert.Matches(@"^Compiled 1 definition file in \d+ ms", plan.Stdout);
         Assert.Equal("Update", plan.Table.Cell("driver_hourly_stats", "CHANGE", keyColumn: "NAME"));
         Assert.Equal(["online"], FieldNames(plan.Table.Cell("driver_hourly_stats", "FIELDS", keyColumn: "NAME")));
         Assert.Contains("driver_offline_driver_hourly_stats", OnlineTables(repo.OnlineStorePath).Keys);

@@ -242,4 +242,44 @@ public class CliUsageTests
         Assert.Contains($"'{suggestion}'", init.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
     }
+
+    [Theory]
+    [InlineData(new[] { "materialise", "2024-01-01" }, "Error: 'materialise' is not a 'feast' command. Did you mean 'feast materialize'?")]
+    [InlineData(new[] { "aply" }, "Error: 'aply' is not a 'feast' command. Did you mean 'feast apply'?")]
+    [InlineData(new[] { "feature-views", "lst" }, "Error: 'lst' is not a 'feast feature-views' command. Did you mean 'feast feature-views list'?")]
+    [InlineData(new[] { "feature-views", "xyzzy" }, "Error: 'xyzzy' is not a 'feast feature-views' command. Its commands are: list, describe")]
+    public async Task Command_Mistyped_SuggestsTheNearestCommand(string[] args, string message)
+    {
+        using var temp = new TempDir();
+
+        var result = (await FeastCommand.InAsync(temp.Path, args)).Expect(2);
+
+        Assert.StartsWith(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command was not provided", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    public async Task Help_Projects_SaysTheyAreTheRegistrys()
+    {
+        var group = (await FeastCommand.RunAsync("projects", "--help")).ExpectOk();
+        var list = (await FeastCommand.RunAsync("projects", "list", "--help")).ExpectOk();
+
+        Assert.Contains("Access the projects of the registry.", group.Stdout, StringComparison.Ordinal);
+        Assert.Contains("List the projects of the registry.", list.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("of the project.", group.Stdout + list.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Configuration_MisspeltTopLevelKey_WarnsOnStderr_AndStillPrints()
+    {
+        using var temp = new TempDir();
+        await File.WriteAllTextAsync(temp.File("feature_store.yaml"), MinimalYaml + "onlin_store:\n  type: sqlite\n");
+
+        var result = (await FeastCommand.InAsync(temp.Path, "configuration")).ExpectOk();
+
+        Assert.Equal($"Warning: {temp.File("feature_store.yaml")}:4:1: top-level key 'onlin_store' is not a Feast setting, so it is ignored. Did you mean 'online_store'?",
+            result.Stderr.Trim());
+        Assert.Contains("project: usage_tests", result.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -73,6 +73,7 @@ public sealed class HistoricalCommandTests : IAsyncLifetime
 
         Assert.Equal([Float(Rows.ConvRates[3])], result.Table.Column("driver_hourly_stats__conv_rate"));
         Assert.Equal([Float(Rows.AccRates[3])], result.Table.Column("driver_hourly_stats__acc_rate"));
+        Assert.EndsWith("\n1 row.", result.Stdout.TrimEnd(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -133,6 +134,45 @@ public sealed class HistoricalCommandTests : IAsyncLifetime
     {
         var result = (await _repo.RunAsync(["get-historical-features", .. args])).Expect(2);
         Assert.StartsWith("Error: ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("03/04/2026 06:00", "is not an ISO 8601 timestamp (a date with '/' is ambiguous")]
+    [InlineData("4 March 2026", "is not an ISO 8601 timestamp")]
+    [InlineData("2026-02-30T00:00:00", "is not a date and time that exists")]
+    public async Task GetHistoricalFeatures_JsonTimestampNotIso_ExitsOneNamingColumnRowAndValue(string timestamp, string problem)
+    {
+        // Before, "03/04/2026 06:00" was read month first (4 March is the other reading) and gave features silently.
+        var json = $$"""[{"driver_id": 1001, "event_timestamp": "{{Iso(Start)}}"}, {"driver_id": 1002, "event_timestamp": "{{timestamp}}"}]""";
+
+        var result = (await _repo.RunAsync("get-historical-features", "-d", json, "--features", "driver_hourly_stats:conv_rate")).Expect(1);
+
+        Assert.Contains($"Column 'event_timestamp', row 1: \"{timestamp}\" {problem}", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task GetHistoricalFeatures_JsonEpochNanosecondsAndOffsets_AreTheSameInstantAsIso()
+    {
+        var at = new DateTimeOffset(DateTime.SpecifyKind(Start.AddHours(3), DateTimeKind.Utc));
+        var nanoseconds = at.ToUnixTimeSeconds() * 1_000_000_000L;
+        var plusTwo = at.ToOffset(TimeSpan.FromHours(2)).ToString("yyyy-MM-dd HH:mm:sszzz", CultureInfo.InvariantCulture);
+        var json = $$"""[{"driver_id": 1001, "event_timestamp": {{nanoseconds}}}, {"driver_id": 1001, "event_timestamp": "{{plusTwo}}"}]""";
+
+        var result = (await _repo.RunAsync("get-historical-features", "-d", json, "--features", "driver_hourly_stats:conv_rate")).ExpectOk();
+
+        Assert.Equal([Float(Rows.ConvRates[3]), Float(Rows.ConvRates[3])], result.Table.Column("conv_rate"));
+    }
+
+    [Fact]
+    public async Task GetHistoricalFeatures_JsonEpochSeconds_ExitsOneSayingTheUnit()
+    {
+        var json = $$"""[{"driver_id": 1001, "event_timestamp": {{new DateTimeOffset(DateTime.SpecifyKind(Start, DateTimeKind.Utc)).ToUnixTimeSeconds()}}}]""";
+
+        var result = (await _repo.RunAsync("get-historical-features", "-d", json, "--features", "driver_hourly_stats:conv_rate")).Expect(1);
+
+        Assert.Contains("Column 'event_timestamp', row 0:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("looks like seconds", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

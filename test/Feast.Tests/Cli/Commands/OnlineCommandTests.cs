@@ -109,13 +109,14 @@ public sealed class OnlineCommandTests(MaterializedRepoFixture fixture) : IClass
 
         var from = start.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
         var to = fixture.Now.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
-        Assert.StartsWith($"Materializing 1 feature views from {from} to {to} into the sqlite online store.", result.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith($"Materializing 1 feature view from {from} to {to} into the sqlite online store.", result.Stdout, StringComparison.Ordinal);
         Assert.Contains($"driver_hourly_stats from {from} to {to}:", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("driver_hourly_stats_fresh", result.Stdout, StringComparison.Ordinal);
         var table = CliTable.Parse(result.Stdout[result.Stdout.IndexOf("VIEW", StringComparison.Ordinal)..]);
         Assert.Equal(["driver_hourly_stats"], table.Column("VIEW"));
         Assert.Equal([Iso(start.UtcDateTime)], table.Column("START"));
         Assert.Equal(["5"], table.Column("ROWS"));
+        Assert.Contains("Materialized 5 rows into 1 feature view.", result.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -323,12 +324,44 @@ public sealed class OnlineCommandTests(MaterializedRepoFixture fixture) : IClass
     [InlineData("{\"driver_id\": 1001}", "--data column 'driver_id' must be a list")]
     [InlineData("[1, 2]", "--data must be a JSON object of columns")]
     [InlineData("{not json", "--data is not valid JSON")]
-    [InlineData("{\"driver_id\": [1], \"event_timestamp\": [\"soon\"]}", "\"soon\" is not a timestamp")]
+    [InlineData("{\"driver_id\": [1], \"event_timestamp\": [\"soon\"]}", "Column 'event_timestamp', row 0: \"soon\" is not an ISO 8601 timestamp")]
+    [InlineData("[{\"driver_id\": 1, \"event_timestamp\": \"2026-01-01\"}, {\"driver_id\": 2, \"event_timestamp\": \"12/07/2026 06:00\"}]", "Column 'event_timestamp', row 1: \"12/07/2026 06:00\" is not an ISO 8601 timestamp")]
+    [InlineData("{\"driver_id\": [1], \"event_timestamp\": [1700000000]}", "looks like seconds")]
     public async Task Push_BadData_SaysWhatIsWrong(string data, string message)
     {
         var result = (await Repo.RunAsync("push", "driver_stats_push_source", "--data", data)).Expect(ExitCodes.UserError);
 
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Push_MonthFirstTimestamp_IsRejected_AndTheNewerOnlineValueStays()
+    {
+        var at = Iso(fixture.Now.UtcDateTime);
+        var fresh = $$"""{"driver_id": [1003], "event_timestamp": ["{{at}}"], "created": ["{{at}}"], "conv_rate": [0.75], "acc_rate": [0.5], "avg_daily_trips": [1]}""";
+        (await Repo.RunAsync("push", "driver_stats_push_source", "--data", fresh)).ExpectOk();
+
+        // Read month first (as DateTimeOffset.Parse and pandas do) this is 2 January 2099, newer than the stored row.
+        var ambiguous = """{"driver_id": [1003], "event_timestamp": ["01/02/2099 06:00"], "created": [null], "conv_rate": [0.0], "acc_rate": [0.0], "avg_daily_trips": [0]}""";
+        var result = (await Repo.RunAsync("push", "driver_stats_push_source", "--data", ambiguous)).Expect(ExitCodes.UserError);
+        var read = (await Repo.RunAsync("get-online-features", "-f", "driver_hourly_stats_fresh:conv_rate", "-e", "driver_id=1003")).ExpectOk();
+
+        Assert.Contains("Column 'event_timestamp', row 0: \"01/02/2099 06:00\" is not an ISO 8601 timestamp", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0.75, Values(Json(read), 1)[0]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task Push_EpochNanoseconds_AreTheEventTimestamp()
+    {
+        var at = fixture.Now.UtcDateTime;
+        var nanoseconds = new DateTimeOffset(at).ToUnixTimeSeconds() * 1_000_000_000L;
+        var data = $$"""{"driver_id": [1002], "event_timestamp": [{{nanoseconds}}], "created": [null], "conv_rate": [0.375], "acc_rate": [0.5], "avg_daily_trips": [2]}""";
+
+        (await Repo.RunAsync("push", "driver_stats_push_source", "--data", data)).ExpectOk();
+        var read = (await Repo.RunAsync("get-online-features", "-f", "driver_hourly_stats_fresh:conv_rate", "-e", "driver_id=1002")).ExpectOk();
+
+        Assert.Equal(0.375, Values(Json(read), 1)[0]!.GetValue<double>());
+        Assert.Equal([Iso(at)], Json(read)["results"]![1]!["event_timestamps"]!.AsArray().Select(t => t!.GetValue<string>()));
     }
 
     [Fact]
