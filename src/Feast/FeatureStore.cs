@@ -277,4 +277,7 @@ internal static partial class FeatureStoreLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Applied {ChangeCount} changes to project {Project}")]
     public static partial void Applied(ILogger logger, string project, int changeCount);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Deleted {Kind} {Name} from project {Project}")]
+    public static partial void Deleted(ILogger logger, string kind, string name, string project);
 }
