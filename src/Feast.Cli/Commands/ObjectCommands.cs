@@ -103,10 +103,17 @@ internal static class ObjectCommands
             return ExitCodes.Ok;
         });
 
-        return new Command(kind.CommandName, $"Access the {kind.Plural} of the project.") { list, describe };
+        var group = new Command(kind.CommandName, $"Access the {kind.Plural} of the project.") { list, describe };
+        if (kind.CommandName == "permissions")
+        {
+            group.Subcommands.Add(PermissionCommands.Check(context));
+            group.Subcommands.Add(PermissionCommands.ListRoles(context));
+        }
+        return group;
     }
 
-    private static async Task<RegistrySnapshot> ReadAsync(CliContext context, ParseResult result, CancellationToken ct)
+    /// <summary>The project's registry, read fresh.</summary>
+    internal static async Task<RegistrySnapshot> ReadAsync(CliContext context, ParseResult result, CancellationToken ct)
     {
         using var loggers = context.CreateLoggerFactory(result);
         await using var store = context.OpenStore(result, loggers);
