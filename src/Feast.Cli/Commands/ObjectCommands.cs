@@ -55,12 +55,15 @@ internal static class ObjectCommands
             s => s.DataSources.Values,
             o => [o.Name, ((DataSource)o).SourceTypeName],
             (s, n) => s.GetDataSource(n), (o, p) => ProtoConverter.ToProto((DataSource)o, p)),
-        new("permissions", "permissions", ["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "POLICY"],
+        // Feast's columns, one value per line and "-" for none; POLICY (every policy kind in full) is a Feast.NET addition.
+        new("permissions", "permissions", ["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "ROLES", "REQUIRED_TAGS", "POLICY"],
             s => s.Permissions.Values,
             o =>
             {
                 var p = (Permission)o;
-                return [p.Name, string.Join(", ", p.Types), string.Join(", ", p.NamePatterns), string.Join(", ", p.Actions), PolicyText(p.Policy)];
+                IEnumerable<string> roles = p.Policy is RoleBasedPolicy r ? r.Roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal) : [];
+                return [p.Name, Lines(p.Types.Select(t => t.ToString())), Lines(p.NamePatterns), Lines(p.Actions.Select(Feast.Permissions.PermissionAudit.ActionName)),
+                    Lines(roles), Lines(p.RequiredTags.Select(kv => $"{kv.Key} : {kv.Value}")), PolicyText(p.Policy)];
             },
             (s, n) => s.GetPermission(n), (o, p) => ProtoConverter.ToProto((Permission)o, p)),
         new("projects", "projects", ["NAME", "DESCRIPTION", "TAGS", "OWNER"],
@@ -148,6 +151,8 @@ internal static class ObjectCommands
     };
 
     private static string Braces(IEnumerable<string> items) => "{" + string.Join(", ", items.Select(i => $"'{i}'")) + "}";
+
+    private static string Lines(IEnumerable<string> values) => string.Join("\n", values) is { Length: > 0 } text ? text : "-";
 
     private static string Tags(IReadOnlyDictionary<string, string> tags) => string.Join(", ", tags.Select(kv => $"{kv.Key}={kv.Value}"));
 
