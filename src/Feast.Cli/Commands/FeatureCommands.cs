@@ -35,7 +35,13 @@ internal static class FeatureCommands
             HelpName = "format",
             DefaultValueFactory = _ => "table",
         };
-        output.AcceptOnlyFromAmong("table", "json");
+        // Case-insensitive, as Feast's click.Choice(case_sensitive=False).
+        output.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string>();
+            if (!string.Equals(value, "table", StringComparison.OrdinalIgnoreCase) && !string.Equals(value, "json", StringComparison.OrdinalIgnoreCase))
+                r.AddError($"--output '{value}' is not an output format. Use table or json.");
+        });
         var command = new Command("list", "List every feature: its name, feature view and data type.") { view, output };
         command.SetAction(async (result, ct) =>
         {
@@ -44,7 +50,7 @@ internal static class FeatureCommands
             if (result.GetValue(view) is { } only)
                 views = [FindView(snapshot, views, only)];
             var rows = views.SelectMany(v => v.Features.Select(f => (Feature: f.Name, View: v.Name, Type: f.Dtype.Name))).ToList();
-            if (result.GetValue(output) == "json")
+            if (string.Equals(result.GetValue(output), "json", StringComparison.OrdinalIgnoreCase))
             {
                 var array = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
                 {
