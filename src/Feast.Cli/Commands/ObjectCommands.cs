@@ -82,10 +82,20 @@ internal static class ObjectCommands
             AllowMultipleArgumentsPerToken = false,
         };
         var list = new Command("list", $"List the {kind.Plural} of the project.") { tags };
+        // Feast's `permissions list --verbose`: each permission with the objects it matches.
+        var verbose = kind.CommandName == "permissions"
+            ? new Option<bool>("--verbose", "-v") { Description = "Print the resources matching each permission." }
+            : null;
+        if (verbose is not null) list.Options.Add(verbose);
         list.SetAction(async (result, ct) =>
         {
             var filters = ParseTags(result.GetValue(tags) ?? []);
             var snapshot = await ReadAsync(context, result, ct).ConfigureAwait(false);
+            if (verbose is not null && result.GetValue(verbose))
+            {
+                await PermissionCommands.WriteTreeAsync(context, snapshot, o => filters.All(f => o.Tags.TryGetValue(f.Key, out var v) && v == f.Value)).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
             var table = new Table().Border(TableBorder.Simple);
             foreach (var column in kind.Columns) table.AddColumn(column);
             var objects = kind.All(snapshot)

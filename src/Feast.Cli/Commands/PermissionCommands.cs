@@ -64,6 +64,41 @@ internal static class PermissionCommands
         return command;
     }
 
+    /// <summary>
+    /// Feast's <c>permissions list --verbose</c> tree: each permission (with its roles), and under it, per resource type, the
+    /// objects it matches or <c>none</c>. Only objects passing <paramref name="tagFilter"/> count, as in Feast.
+    /// </summary>
+    public static async Task WriteTreeAsync(CliContext context, Registry.RegistrySnapshot snapshot, Func<FeastObject, bool> tagFilter)
+    {
+        var resources = PermissionAudit.Resources(snapshot).Where(r => tagFilter(r.Resource)).ToList();
+        var permissions = snapshot.Permissions.Values.Where(p => tagFilter(p)).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+        var text = new System.Text.StringBuilder();
+        text.Append("Permissions:\n\npermissions\n");
+        for (var i = 0; i < permissions.Count; i++)
+        {
+            var permission = permissions[i];
+            var lastPermission = i == permissions.Count - 1;
+            var roles = permission.Policy is RoleBasedPolicy { Roles.Count: > 0 } r ? " " + PythonList(r.Roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)) : "";
+            text.Append(lastPermission ? "└── " : "├── ").Append(permission.Name).Append(roles).Append('\n');
+            // Feast lists these types only (not projects or permissions); feature view types print without a colon.
+            var types = permission.Types.Where(t => t is not (PermissionResourceType.Project or PermissionResourceType.Permission or PermissionResourceType.LabelView)).ToList();
+            for (var j = 0; j < types.Count; j++)
+            {
+                var type = types[j];
+                var names = resources.Where(r => PermissionEnforcer.Matches(permission, r.Type, r.Resource, [])
+                        && (r.Type == type || (type == PermissionResourceType.FeatureView && r.Type is PermissionResourceType.StreamFeatureView)))
+                    .Select(r => r.Resource.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var viewType = type is PermissionResourceType.FeatureView or PermissionResourceType.OnDemandFeatureView
+                    or PermissionResourceType.BatchFeatureView or PermissionResourceType.StreamFeatureView;
+                var line = names.Count == 0 ? $"{type}: none" : viewType ? $"{type} {PythonList(names)}" : $"{type}: {PythonList(names)}";
+                text.Append(lastPermission ? "    " : "│   ").Append(j == types.Count - 1 ? "└── " : "├── ").Append(line).Append('\n');
+            }
+        }
+        await context.Out.WriteAsync(text.ToString()).ConfigureAwait(false);
+    }
+
+    private static string PythonList(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(i => $"'{i}'")) + "]";
+
     private static Table NewTable(params string[] columns)
     {
         var table = new Table().Border(TableBorder.Simple);

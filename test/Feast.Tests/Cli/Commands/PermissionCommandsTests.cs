@@ -66,4 +66,32 @@ public class PermissionCommandsTests(AppliedReposFixture repos)
         Assert.Equal(["reader", "driver", "Entity", "-"], TextTable.Row(lines, "reader", "driver"));
         Assert.Equal(["reader", "transformed_conv_rate", "OnDemandFeatureView", "-"], TextTable.Row(lines, "reader", "transformed_conv_rate"));
     }
+
+    [Fact]
+    public async Task ListVerbose_PrintsFeastsTreeOfPermissionsAndTheObjectsTheyMatch()
+    {
+        var all = (await repos.Extended.RunAsync("permissions", "list", "--verbose")).ExpectOk();
+        var tagged = (await repos.Extended.RunAsync("permissions", "list", "-v", "--tags", "team:driver_performance")).ExpectOk();
+
+        Assert.Equal("""
+            Permissions:
+
+            permissions
+            ├── admins
+            └── readers ['reader']
+                ├── FeatureView ['driver_hourly_stats', 'driver_hourly_stats_fresh', 'driver_pushed_stream', 'driver_trips_stream']
+                └── FeatureService: ['driver_activity_v1', 'driver_activity_v2', 'driver_activity_v3']
+
+            """, all.Stdout.ReplaceLineEndings("\n"));
+        // With --tags, only tagged permissions and tagged objects count.
+        Assert.Equal("""
+            Permissions:
+
+            permissions
+            └── readers ['reader']
+                ├── FeatureView ['driver_hourly_stats', 'driver_hourly_stats_fresh', 'driver_pushed_stream']
+                └── FeatureService: none
+
+            """, tagged.Stdout.ReplaceLineEndings("\n"));
+    }
 }
