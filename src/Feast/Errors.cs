@@ -185,3 +185,34 @@ public sealed class OnDemandTransformationException : FeastException
     /// <summary>The on-demand feature view whose transformation failed.</summary>
     public string FeatureViewName { get; }
 }
+
+/// <summary>No object of any kind has the name that was asked for (<c>feast delete NAME</c>).</summary>
+public sealed class ObjectNameNotFoundException : FeastObjectNotFoundException
+{
+    /// <summary>Creates the exception for <paramref name="name"/> in <paramref name="project"/>, with the closest existing name if there is one.</summary>
+    public ObjectNameNotFoundException(string name, string project, string? suggestion = null)
+        : base($"No object named '{name}' in project {project}."
+            + (suggestion is null ? "" : $" Did you mean '{suggestion}'?")
+            + " List the objects with e.g. 'feast feature-views list' or 'feast registry-dump'.", ("Object", name))
+    {
+        Suggestion = suggestion;
+    }
+
+    /// <summary>The existing name closest to the one asked for, if one is close enough to be a likely typo.</summary>
+    public string? Suggestion { get; }
+}
+
+/// <summary>An object cannot be deleted because other objects still reference it.</summary>
+public sealed class ObjectInUseException : FeastValidationException
+{
+    /// <summary>Creates the exception for the object of <paramref name="kind"/> called <paramref name="name"/> and the objects that use it.</summary>
+    public ObjectInUseException(string kind, string name, string project, IReadOnlyList<string> users)
+        : base($"Cannot delete {kind} {name} from project {project}: it is used by {string.Join(", ", users ?? Array.Empty<string>())}. "
+            + "Delete those first (or remove the references from the repo and run 'feast apply').")
+    {
+        Users = users ?? [];
+    }
+
+    /// <summary>The objects that reference it, each as "Kind name".</summary>
+    public IReadOnlyList<string> Users { get; }
+}

@@ -326,4 +326,6 @@ internal static partial class FeatureStoreLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Warning}")]
     public static partial void ConfigWarning(ILogger logger, string warning);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Deleted {Kind} {Name} from project {Project}")]
+    public static partial void Deleted(ILogger logger, string kind, string name, string project);
 }

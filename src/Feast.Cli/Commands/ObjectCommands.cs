@@ -55,12 +55,15 @@ internal static class ObjectCommands
             s => s.DataSources.Values,
             o => [o.Name, ((DataSource)o).SourceTypeName],
             (s, n) => s.GetDataSource(n), (o, p) => ProtoConverter.ToProto((DataSource)o, p)),
-        new("permissions", "permissions", ["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "POLICY"],
+        // Feast's columns, one value per line and "-" for none; POLICY (every policy kind in full) is a Feast.NET addition.
+        new("permissions", "permissions", ["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "ROLES", "REQUIRED_TAGS", "POLICY"],
             s => s.Permissions.Values,
             o =>
             {
                 var p = (Permission)o;
-                return [p.Name, string.Join(", ", p.Types), string.Join(", ", p.NamePatterns), string.Join(", ", p.Actions), PolicyText(p.Policy)];
+                IEnumerable<string> roles = p.Policy is RoleBasedPolicy r ? r.Roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal) : [];
+                return [p.Name, Lines(p.Types.Select(t => t.ToString())), Lines(p.NamePatterns), Lines(p.Actions.Select(Feast.Permissions.PermissionAudit.ActionName)),
+                    Lines(roles), Lines(p.RequiredTags.Select(kv => $"{kv.Key} : {kv.Value}")), PolicyText(p.Policy)];
             },
             (s, n) => s.GetPermission(n), (o, p) => ProtoConverter.ToProto((Permission)o, p)),
         new("projects", "projects", ["NAME", "DESCRIPTION", "TAGS", "OWNER"],
@@ -81,10 +84,20 @@ internal static class ObjectCommands
         // Projects live in the registry, not in a project ("the projects of the project").
         var owner = kind.CommandName == "projects" ? "registry" : "project";
         var list = new Command("list", $"List the {kind.Plural} of the {owner}.") { tags };
+        // Feast's `permissions list --verbose`: each permission with the objects it matches.
+        var verbose = kind.CommandName == "permissions"
+            ? new Option<bool>("--verbose", "-v") { Description = "Print the resources matching each permission." }
+            : null;
+        if (verbose is not null) list.Options.Add(verbose);
         list.SetAction(async (result, ct) =>
         {
             var filters = ParseTags(result.GetValue(tags) ?? []);
             var snapshot = await ReadAsync(context, result, ct).ConfigureAwait(false);
+            if (verbose is not null && result.GetValue(verbose))
+            {
+                await PermissionCommands.WriteTreeAsync(context, snapshot, o => filters.All(f => o.Tags.TryGetValue(f.Key, out var v) && v == f.Value)).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
             var table = new Table().Border(TableBorder.Simple);
             foreach (var column in kind.Columns) table.AddColumn(column);
             var objects = kind.All(snapshot)
@@ -105,10 +118,17 @@ internal static class ObjectCommands
             return ExitCodes.Ok;
         });
 
-        return new Command(kind.CommandName, $"Access the {kind.Plural} of the {owner}.") { list, describe };
+        var group = new Command(kind.CommandName, $"Access the {kind.Plural} of the {owner}.") { list, describe };
+        if (kind.CommandName == "permissions")
+        {
+            group.Subcommands.Add(PermissionCommands.Check(context));
+            group.Subcommands.Add(PermissionCommands.ListRoles(context));
+        }
+        return group;
     }
 
-    private static async Task<RegistrySnapshot> ReadAsync(CliContext context, ParseResult result, CancellationToken ct)
+    /// <summary>The project's registry, read fresh.</summary>
+    internal static async Task<RegistrySnapshot> ReadAsync(CliContext context, ParseResult result, CancellationToken ct)
     {
         using var loggers = context.CreateLoggerFactory(result);
         await using var store = context.OpenStore(result, loggers);
@@ -143,6 +163,8 @@ internal static class ObjectCommands
     };
 
     private static string Braces(IEnumerable<string> items) => "{" + string.Join(", ", items.Select(i => $"'{i}'")) + "}";
+
+    private static string Lines(IEnumerable<string> values) => string.Join("\n", values) is { Length: > 0 } text ? text : "-";
 
     private static string Tags(IReadOnlyDictionary<string, string> tags) => string.Join(", ", tags.Select(kv => $"{kv.Key}={kv.Value}"));
 

@@ -50,15 +50,17 @@ internal static class RepoCommands
             DefaultValueFactory = _ => "local",
         };
         template.AcceptOnlyFromAmong("local");
+        var minimal = new Option<bool>("--minimal", "-m") { Description = "Create an empty repo: feature_store.yaml and a definitions file without definitions." };
         var command = new Command("init", "Create a new feature repo with Feast's driver example: definitions in C#, sample data in Parquet.")
         {
             name,
             template,
+            minimal,
         };
         command.SetAction(async (result, ct) =>
         {
             var directory = Path.GetFullPath(Path.Combine(context.RepoPath(result), result.GetRequiredValue(name)));
-            var repo = await Feast.Cli.Init.RepoTemplate.CreateAsync(directory, TimeProvider.System, ct).ConfigureAwait(false);
+            var repo = await Feast.Cli.Init.RepoTemplate.CreateAsync(directory, TimeProvider.System, result.GetValue(minimal), ct).ConfigureAwait(false);
             var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), repo);
             await context.Out.WriteLineAsync($"Creating a new Feast.NET repository in {directory}.").ConfigureAwait(false);
             await context.Out.WriteLineAsync().ConfigureAwait(false);

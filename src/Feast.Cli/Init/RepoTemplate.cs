@@ -22,7 +22,15 @@ internal static class RepoTemplate
     /// <param name="cancellationToken">Cancels the creation; nothing is left behind.</param>
     /// <returns>The full path of the created <c>feature_repo</c> folder.</returns>
     /// <exception cref="FeastException">The name is not a valid project name, or the directory exists and is not empty.</exception>
-    public static async Task<string> CreateAsync(string projectDirectory, TimeProvider time, CancellationToken cancellationToken = default)
+    public static Task<string> CreateAsync(string projectDirectory, TimeProvider time, CancellationToken cancellationToken = default) =>
+        CreateAsync(projectDirectory, time, minimal: false, cancellationToken);
+
+    /// <summary>
+    /// Creates <c>&lt;projectDirectory&gt;/feature_repo</c>: the driver example, or with <paramref name="minimal"/> Feast's
+    /// minimal template (<c>feature_store.yaml</c> and a definitions file without definitions).
+    /// </summary>
+    /// <inheritdoc cref="CreateAsync(string, TimeProvider, CancellationToken)"/>
+    public static async Task<string> CreateAsync(string projectDirectory, TimeProvider time, bool minimal, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectDirectory);
         ArgumentNullException.ThrowIfNull(time);
@@ -40,7 +48,10 @@ internal static class RepoTemplate
         try
         {
             var stagedRepo = Path.Combine(staging, FeatureRepoDirectoryName);
-            await WriteRepoAsync(stagedRepo, project, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            if (minimal)
+                await WriteMinimalRepoAsync(stagedRepo, project, cancellationToken).ConfigureAwait(false);
+            else
+                await WriteRepoAsync(stagedRepo, project, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
 
             if (targetExists)
@@ -70,6 +81,14 @@ internal static class RepoTemplate
         await WriteTextAsync(Path.Combine(repo, TemplateFiles.DefinitionsFileName), TemplateFiles.DriverRepo(project), cancellationToken).ConfigureAwait(false);
         await WriteTextAsync(Path.Combine(repo, "README.md"), TemplateFiles.Readme(project), cancellationToken).ConfigureAwait(false);
         await DriverStatsData.WriteAsync(Path.Combine(data, "driver_stats.parquet"), now, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteMinimalRepoAsync(string repo, string project, CancellationToken cancellationToken)
+    {
+        // data/ receives the registry and the online store once `feast apply` runs.
+        Directory.CreateDirectory(Path.Combine(repo, "data"));
+        await WriteTextAsync(Path.Combine(repo, "feature_store.yaml"), TemplateFiles.MinimalFeatureStoreYaml(project), cancellationToken).ConfigureAwait(false);
+        await WriteTextAsync(Path.Combine(repo, TemplateFiles.MinimalDefinitionsFileName), TemplateFiles.MinimalDefinitions(project), cancellationToken).ConfigureAwait(false);
     }
 
     // UTF-8 without a byte-order mark and with \n line ends, whatever the platform: the files are meant for source control.

@@ -224,4 +224,40 @@ internal static class TemplateFiles
         difference before applying it.
 
         """;
+
+    /// <summary>The name of the minimal template's definitions file.</summary>
+    public const string MinimalDefinitionsFileName = "feature_definitions.cs";
+
+    /// <summary>
+    /// <c>feature_store.yaml</c> of <c>feast init --minimal</c>: Feast's minimal template (project, registry, provider, online
+    /// store path), with paths inside the repo instead of Feast's <c>/path/to/...</c> placeholders so it works as written.
+    /// </summary>
+    public static string MinimalFeatureStoreYaml(string project) => $"""
+        project: {ProjectName.ToYamlScalar(project)}
+        registry: data/registry.db
+        provider: local
+        online_store:
+            path: data/online_store.db
+        entity_key_serialization_version: 3
+
+        """;
+
+    /// <summary>The minimal template's definitions file: no definitions yet, and a comment on how to add them.</summary>
+    public static string MinimalDefinitions(string project) => $$"""
+        using Feast;
+
+        // Feature definitions of project {{project}}.
+        //
+        // `feast apply` compiles every .cs file in this folder and registers each public static field or property
+        // that holds a definition: Entity, data sources (FileSource, PushSource, ...), FeatureView,
+        // OnDemandFeatureView, FeatureService, Permission. For example:
+        //
+        //     public static readonly Entity Driver = new("driver", joinKeys: ["driver_id"], valueType: ValueType.Int64);
+        //
+        // `feast init` without --minimal creates a complete example.
+        public static class FeatureDefinitions
+        {
+        }
+
+        """;
 }

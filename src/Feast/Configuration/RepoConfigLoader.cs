@@ -16,14 +16,23 @@ public static class RepoConfigLoader
     /// <summary>The environment variable that points at the configuration file when no path is passed.</summary>
     public const string PathEnvironmentVariable = "FEAST_FS_YAML_FILE_PATH";
 
+    /// <summary>
+    /// The environment variable that holds the whole configuration, base64-encoded (how Feast's operator and Helm chart pass
+    /// it to a server). When set and not empty it wins over the file, as in Feast's CLI.
+    /// </summary>
+    public const string Base64EnvironmentVariable = "FEATURE_STORE_YAML_BASE64";
+
     /// <summary>Finds and loads a repository's configuration.</summary>
     /// <param name="repoPath">The feature repository directory; relative paths in the file are resolved against it.</param>
     /// <param name="featureStoreYamlPath">
     /// The file to read (the CLI's <c>-f</c>); when null, <c>$FEAST_FS_YAML_FILE_PATH</c>, else
-    /// <c>&lt;repoPath&gt;/feature_store.yaml</c>.
+    /// <c>&lt;repoPath&gt;/feature_store.yaml</c>. <c>$FEATURE_STORE_YAML_BASE64</c>, when set, is read instead of any file.
     /// </param>
     /// <returns>The validated configuration.</returns>
-    /// <exception cref="FeastConfigException">The file is missing, unreadable, not valid YAML, or not a valid configuration.</exception>
+    /// <exception cref="FeastConfigException">
+    /// The file is missing, unreadable, not valid YAML, or not a valid configuration; or <c>$FEATURE_STORE_YAML_BASE64</c> is
+    /// not base64 of UTF-8 text.
+    /// </exception>
     public static RepoConfig Load(string repoPath, string? featureStoreYamlPath = null) =>
         Load(repoPath, featureStoreYamlPath, Environment.GetEnvironmentVariable);
 
@@ -46,6 +55,11 @@ public static class RepoConfigLoader
     internal static RepoConfig Load(string repoPath, string? featureStoreYamlPath, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(repoPath);
+        // Feast's CLI reads the base64 configuration before any path, even one passed with -f.
+        var base64 = environment(Base64EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(base64))
+            return Parse(DecodeBase64(base64), repoPath, "$" + Base64EnvironmentVariable, environment);
+
         var (path, origin) = GetConfigPath(repoPath, featureStoreYamlPath, environment);
         string text;
         try
@@ -126,6 +140,32 @@ public static class RepoConfigLoader
         }
 
         return RepoConfigBinder.Bind(mapping, sourceName, Path.GetFullPath(repoPath));
+    }
+
+    /// <summary>The text of <c>$FEATURE_STORE_YAML_BASE64</c>: standard base64 (line breaks allowed) of UTF-8 text.</summary>
+    private static string DecodeBase64(string value)
+    {
+        const string Source = "$" + Base64EnvironmentVariable;
+        const string Fix = "Set it to the output of `base64 -w0 feature_store.yaml`, or unset it to read feature_store.yaml from the repo.";
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(value.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new FeastConfigException($"{Source}: the value is not valid base64 ({value.Length} characters). {Fix}", Source, null, null, null);
+        }
+        try
+        {
+            var text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+            return text.TrimStart('\uFEFF');
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new FeastConfigException(
+                $"{Source}: the decoded value is not UTF-8 text (invalid byte at offset {e.Index}); it must be base64 of feature_store.yaml. {Fix}", Source, null, null, null, e);
+        }
     }
 
     private static FeastConfigException InvalidYaml(string sourceName, Mark mark, string detail, Exception cause)

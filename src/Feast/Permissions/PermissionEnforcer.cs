@@ -83,7 +83,7 @@ public static class PermissionEnforcer
         return actions.All(permission.Actions.Contains);
     }
 
-    private static (bool Allowed, string Why) Evaluate(Policy policy, FeastUser? user) => policy switch
+    internal static (bool Allowed, string Why) Evaluate(Policy policy, FeastUser? user) => policy switch
     {
         AllowAllPolicy => (true, ""),
         RoleBasedPolicy roles => user is not null && roles.Roles.Any(user.Roles.Contains)
@@ -107,7 +107,7 @@ public static class PermissionEnforcer
         _ => type.ToString(),
     };
 
-    private static string ActionName(AuthzedAction action) => action switch
+    internal static string ActionName(AuthzedAction action) => action switch
     {
         AuthzedAction.ReadOnline => "READ_ONLINE",
         AuthzedAction.ReadOffline => "READ_OFFLINE",

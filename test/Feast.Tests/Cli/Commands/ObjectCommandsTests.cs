@@ -109,7 +109,7 @@ public class ObjectCommandsTests(AppliedReposFixture repos)
     {
         var table = (await repos.Plain.RunAsync("permissions", "list")).ExpectOk().Table;
 
-        Assert.Equal(["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "POLICY"], table.Header);
+        Assert.Equal(["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "ROLES", "REQUIRED_TAGS", "POLICY"], table.Header);
         Assert.Empty(table.Rows);
     }
 
@@ -119,14 +119,18 @@ public class ObjectCommandsTests(AppliedReposFixture repos)
         var table = (await repos.Extended.RunAsync("permissions", "list")).ExpectOk().Table;
 
         Assert.Equal(["admins", "readers"], table.Column("NAME"));
-        // Cells wrap at spaces; join the lines back.
-        string Flat(string name, string column) => table.Cell(name, column).Replace("\n", " ", StringComparison.Ordinal);
-        Assert.Equal("FeatureView, FeatureService", Flat("readers", "TYPES"));
-        Assert.Equal("driver_.*", Flat("readers", "NAME_PATTERNS"));
-        Assert.Equal("ReadOnline, ReadOffline", Flat("readers", "ACTIONS"));
-        Assert.Equal("roles: reader", Flat("readers", "POLICY"));
-        Assert.Equal("groups: feast-admins", Flat("admins", "POLICY"));
-        Assert.Equal("Project", Flat("admins", "TYPES"));
+        // Feast's layout: one value per line, "-" for none.
+        Assert.Equal("FeatureView\nFeatureService", table.Cell("readers", "TYPES"));
+        Assert.Equal("driver_.*", table.Cell("readers", "NAME_PATTERNS"));
+        Assert.Equal("READ_ONLINE\nREAD_OFFLINE", table.Cell("readers", "ACTIONS"));
+        Assert.Equal("reader", table.Cell("readers", "ROLES"));
+        Assert.Equal("-", table.Cell("readers", "REQUIRED_TAGS"));
+        Assert.Equal("roles: reader", table.Cell("readers", "POLICY"));
+        Assert.Equal("-", table.Cell("admins", "ROLES"));
+        Assert.Equal("-", table.Cell("admins", "NAME_PATTERNS"));
+        Assert.Equal("CREATE\nDESCRIBE\nUPDATE\nDELETE\nREAD_ONLINE\nREAD_OFFLINE\nWRITE_ONLINE\nWRITE_OFFLINE", table.Cell("admins", "ACTIONS"));
+        Assert.Equal("groups: feast-admins", table.Cell("admins", "POLICY").Replace("\n", " ", StringComparison.Ordinal));
+        Assert.Equal("Project", table.Cell("admins", "TYPES"));
     }
 
     [Fact]
