@@ -36,7 +36,7 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
         _store.Logger.RunningRetrieval(_request.Views.Count, sql);
         var start = Stopwatch.GetTimestamp();
         long rows = 0;
-        await foreach (var batch in DuckDbOfflineStore.Stream(session, sql, "run the point-in-time join", cancellationToken).ConfigureAwait(false))
+        await foreach (var batch in DuckDbOfflineStore.Stream(session, sql, OfflineStep.HistoricalJoin, Subject, cancellationToken).ConfigureAwait(false))
         {
             rows += batch.Length;
             yield return batch;
@@ -69,10 +69,14 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
         _store.Logger.RunningRetrieval(_request.Views.Count, sql);
         var target = Path.GetFullPath(path);
         var elapsed = DuckDbOfflineStore.Time(() =>
-            FileWrites.Replace(target, temp => session.Execute($"COPY (\n{sql}\n) TO {Sql.Literal(temp)} ({format})", cancellationToken),
-                "write the point-in-time join"));
+            FileWrites.Replace(target, OfflineStep.HistoricalJoin, temp => session.Execute($"COPY (\n{sql}\n) TO {Sql.Literal(temp)} ({format})", cancellationToken),
+                Subject));
         _store.Logger.RetrievalExported(target, elapsed);
     }
+
+    /// <summary>The join's views and their sources, for engine-error messages.</summary>
+    private string Subject =>
+        "The join of " + string.Join(", ", _request.Views.Select(v => $"feature view '{v.NameToUse}' (source '{v.View.BatchSource.Name}')"));
 
     /// <summary>Opens the entity data and every view's source, validates them, and returns the statement.</summary>
     private string Prepare(DuckDbSession session, bool load, CancellationToken cancellationToken)
@@ -96,9 +100,10 @@ internal static class FileWrites
 {
     /// <summary>
     /// Writes <paramref name="target"/> through <paramref name="write"/> (given the temp path). DuckDB and file-system
-    /// failures (a folder that cannot be created, no permission) become <see cref="FeastException"/>s naming the target.
+    /// failures (a folder that cannot be created, no permission) become <see cref="FeastException"/>s naming the step,
+    /// <paramref name="subject"/> and the target.
     /// </summary>
-    public static void Replace(string target, Action<string> write, string what)
+    public static void Replace(string target, OfflineStep step, Action<string> write, string subject)
     {
         string? temp = null;
         try
@@ -111,11 +116,11 @@ internal static class FileWrites
         }
         catch (DuckDbError e)
         {
-            throw new FeastException($"DuckDB could not {what} to '{target}': {e.Reason}", e);
+            throw e.In(step, $"{subject}, writing '{target}'");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FeastException($"Could not {what} to '{target}': {e.Message}", e);
+            throw new FeastException($"{subject}: could not write '{target}' in {EngineErrors.Describe(step)}: {e.Message}", e);
         }
         finally
         {
