@@ -147,6 +147,22 @@ public class BadInputTests
         Assert.Contains("'conv_rate'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("entities.csv", "")]
+    [InlineData("entities.csv", " \n\n")]
+    [InlineData("entities.parquet", "")]
+    public async Task GetHistoricalFeatures_EmptyEntityFile_SaysTheFileIsEmpty(string name, string content)
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.0::FLOAT conv_rate");
+        var entities = f.WriteText(name, content);
+
+        var error = await FailsAsync<FeastValidationException>(f.Store, EntityData.FromFile(entities), Request(DriverView("driver.parquet", TimeSpan.Zero)));
+
+        Assert.StartsWith($"The entity data file '{entities}' is empty.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("column0", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GetHistoricalFeatures_HeaderOnlyCsvEntityFile_EmptyResult()
     {
