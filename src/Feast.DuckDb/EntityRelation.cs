@@ -81,6 +81,13 @@ internal sealed class EntityRelation
         }
     }
 
+    /// <summary>The rows of a retrieval without entity rows: <paramref name="query"/> (see <see cref="TimeRangeQuery"/>).</summary>
+    public static EntityRelation OpenTimeRange(DuckDbSession session, TimeRangeEntityData data, string query, CancellationToken cancellationToken)
+    {
+        var subquery = "(\n" + query + "\n)";
+        return new EntityRelation(data, subquery, false, Describe(session, subquery, "the source rows of the time range", cancellationToken));
+    }
+
     /// <summary>
     /// The SELECT defining the entity relation the join reads: every entity column, the event time as an instant in
     /// <see cref="TimeColumn"/>, and the row position in <see cref="RowColumn"/>.

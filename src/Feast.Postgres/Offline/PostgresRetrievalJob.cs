@@ -68,7 +68,9 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
             var owner = view.NameToUse == view.View.Name ? $"Feature view '{view.View.Name}'" : $"Feature view '{view.View.Name}' (as '{view.NameToUse}')";
             views.Add(new(view, await PgSourceRelation.OpenAsync(connection, view.View.BatchSource, owner, cancellationToken).ConfigureAwait(false)));
         }
-        var entity = await PgEntityRelation.OpenAsync(connection, request.Entities, store.EmbedQuery, load, cancellationToken).ConfigureAwait(false);
+        // Without entity rows, the rows are a query over the views' sources, run like entity SQL.
+        var entities = request.Entities is TimeRangeEntityData range ? new SqlEntityData(PgTimeRangeQuery.Build(range, views)) : request.Entities;
+        var entity = await PgEntityRelation.OpenAsync(connection, entities, store.EmbedQuery, load, cancellationToken).ConfigureAwait(false);
         return PgPointInTimeQuery.Build(entity, views, request.FullFeatureNames);
     }
 }
