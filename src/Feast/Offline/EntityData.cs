@@ -143,15 +143,17 @@ public sealed class SqlEntityData : EntityData
 /// <summary>
 /// No entity rows, a time range instead (Feast's <c>get_historical_features(start_date=, end_date=)</c>): the rows are
 /// every distinct (join keys, event timestamp) of the requested views' sources with the event time in
-/// [<see cref="Start"/>, <see cref="End"/>], both inclusive, each joined point-in-time like an entity row.
+/// [<see cref="Start"/>, <see cref="End"/>], both inclusive, each joined point-in-time like an entity row. Offline stores
+/// receive it from <see cref="FeatureStore.GetHistoricalFeaturesAsync(IEnumerable{string}, DateTimeOffset?, DateTimeOffset?, bool, CancellationToken)"/>;
+/// the rows' columns are <c>event_timestamp</c> and then <see cref="EntityColumns"/>.
 /// </summary>
-internal sealed class TimeRangeEntityData : EntityData
+public sealed class TimeRangeEntityData : EntityData
 {
     /// <summary>The default window when neither a start nor a TTL says how far back to look (Feast's 30 days).</summary>
-    public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(30);
+    internal static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(30);
 
     /// <exception cref="FeastValidationException"><paramref name="start"/> is after <paramref name="end"/>.</exception>
-    public TimeRangeEntityData(DateTimeOffset start, DateTimeOffset end)
+    internal TimeRangeEntityData(DateTimeOffset start, DateTimeOffset end)
     {
         if (start > end)
             throw new FeastValidationException(
@@ -170,7 +172,7 @@ internal sealed class TimeRangeEntityData : EntityData
     /// The range Feast uses for the given dates: no end means <paramref name="now"/>; no start means the end minus the
     /// longest TTL of <paramref name="views"/>, or minus <see cref="DefaultWindow"/> when no view has a TTL.
     /// </summary>
-    public static TimeRangeEntityData Resolve(IReadOnlyList<FeatureViewRequest> views, DateTimeOffset? start, DateTimeOffset? end, DateTimeOffset now)
+    internal static TimeRangeEntityData Resolve(IReadOnlyList<FeatureViewRequest> views, DateTimeOffset? start, DateTimeOffset? end, DateTimeOffset now)
     {
         var to = end ?? now;
         var ttl = views.Select(v => v.View.Ttl).Where(t => t > TimeSpan.Zero).DefaultIfEmpty(DefaultWindow).Max();
@@ -182,9 +184,11 @@ internal sealed class TimeRangeEntityData : EntityData
     /// view that supplies rows, that view's join key for it. Views with join keys supply the rows and must share them;
     /// entity-less views are joined onto those rows (and supply the rows, as times only, when every view is entity-less).
     /// </summary>
+    /// <param name="views">The retrieval's views.</param>
     /// <exception cref="FeastValidationException">The views' join keys differ.</exception>
     public static (IReadOnlyList<string> Columns, IReadOnlyList<FeatureViewRequest> Suppliers) EntityColumns(IReadOnlyList<FeatureViewRequest> views)
     {
+        ArgumentNullException.ThrowIfNull(views);
         var keyed = views.Where(v => !v.View.IsEntityless).ToList();
         if (keyed.Count == 0)
             return ([], views);

@@ -179,12 +179,7 @@ public abstract partial class OfflineStoreConformanceTests
         TableAssert.Equal(ReferencePointInTimeJoin.Join(entityRows, [reference], false), await RunAsync(store.OfflineStore, retrieval), "historical retrieval:");
 
         // 2. Historical retrieval without entity rows: every distinct (keys, time) in the range, joined point-in-time.
-        var rangeRows = new TestTable(c.Entityless ? [new TestColumn("event_timestamp", ColumnType.Timestamp)]
-            : [new TestColumn("event_timestamp", ColumnType.Timestamp), new TestColumn("driver_id", ColumnType.Int64)]);
-        foreach (var row in rows.Rows
-            .Select(r => (Ts: Values.Instant(r[rows.IndexOf("event_timestamp")]!), Key: c.Entityless ? 0L : (long)r[rows.IndexOf("driver_id")]!))
-            .Where(r => r.Ts >= start && r.Ts <= end).Distinct().OrderBy(r => r.Ts).ThenBy(r => r.Key))
-            rangeRows.Add(c.Entityless ? [row.Ts] : [row.Ts, row.Key]);
+        var rangeRows = ReferencePointInTimeJoin.RangeEntities([reference], start, end);
         var range = await ArrowTables.ReadAsync(await store.GetHistoricalFeaturesAsync(["stats:conv_rate", "stats:trips"], start, end));
         TableAssert.Equal(ReferencePointInTimeJoin.Join(rangeRows, [reference], false), range, "retrieval by time range:");
 
