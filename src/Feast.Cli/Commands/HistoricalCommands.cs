@@ -56,8 +56,6 @@ internal static class HistoricalCommands
                 result.AddError("Give either entity rows (--entity-df or --dataframe) or a time range (--start-date/--end-date), not both.");
             else if (!rows && !range)
                 result.AddError("Give the entity rows with --entity-df FILE or --dataframe JSON, or a time range with --start-date and/or --end-date.");
-            if (result.GetValue(startDate) is { } from && result.GetValue(endDate) is { } to && from > to)
-                result.AddError($"--start-date {TimestampArgument.Iso(from)} is after --end-date {TimestampArgument.Iso(to)}; give the earlier time first.");
             var refs = result.GetValue(features) ?? [];
             if (refs.Length == 0 == (result.GetValue(service) is null))
                 result.AddError("Give exactly one of --features view:feature,... or --feature-service NAME.");
