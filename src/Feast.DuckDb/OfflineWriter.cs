@@ -62,7 +62,7 @@ internal static class OfflineWriter
         {
             var part = Path.Combine(path, $"part-{Guid.NewGuid():N}.{extension}");
             FileWrites.Replace(part, OfflineStep.OfflineWrite, temp => session.Execute($"COPY ({newRows}) TO {Sql.Literal(temp)} ({format})", cancellationToken),
-                $"{owner}: its source '{path}'");
+                owner);
         }
         else
         {
@@ -70,7 +70,7 @@ internal static class OfflineWriter
                 ? $"SELECT {string.Join(", ", columns.Select(c => Sql.Ident(c.Name)))} FROM {SourceRelation.ScanOf(path, shape, file.FileFormat)}\nUNION ALL\n{newRows}"
                 : newRows;
             FileWrites.Replace(path, OfflineStep.OfflineWrite, temp => session.Execute($"COPY ({rows}) TO {Sql.Literal(temp)} ({format})", cancellationToken),
-                $"{owner}: its source '{path}'");
+                owner);
         }
         session.Execute($"DROP TABLE {Sql.Ident(BatchTable)}", cancellationToken);
         return batch.Length;
