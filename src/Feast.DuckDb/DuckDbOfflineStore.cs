@@ -83,7 +83,7 @@ public sealed class DuckDbOfflineStore : IOfflineStore
             }
             catch (DuckDbError e)
             {
-                throw new FeastException($"DuckDB could not count the rows of source '{source.Name}': {e.Reason}", e);
+                throw e.In(OfflineStep.Count, Subject(relation));
             }
         }, cancellationToken);
     }
@@ -214,12 +214,18 @@ public sealed class DuckDbOfflineStore : IOfflineStore
         var relation = SourceRelation.Open(session, source, RepoPath, $"Source '{source.Name}'", cancellationToken);
         var sql = PullQuery.Build(request, relation, latest);
         Logger.Pulling(source.Name, sql);
-        await foreach (var batch in Stream(session, sql, $"pull rows of source '{source.Name}'", cancellationToken).ConfigureAwait(false))
+        await foreach (var batch in Stream(session, sql, OfflineStep.Pull, Subject(relation), cancellationToken).ConfigureAwait(false))
             yield return batch;
     }
 
-    /// <summary>Streams <paramref name="sql"/>, turning DuckDB errors into <see cref="FeastException"/>s that say what failed.</summary>
-    internal static async IAsyncEnumerable<RecordBatch> Stream(DuckDbSession session, string sql, string what,
+    /// <summary>"Source 'driver_stats' ('/repo/data/stats.csv')": a source for engine-error messages.</summary>
+    internal static string Subject(SourceRelation relation) =>
+        relation.Label.StartsWith($"'{relation.Source.Name}'", StringComparison.Ordinal)
+            ? $"Source {relation.Label}"
+            : $"Source '{relation.Source.Name}' ({relation.Label})";
+
+    /// <summary>Streams <paramref name="sql"/>, turning DuckDB errors into one-line <see cref="FeastException"/>s that name the step and the subject.</summary>
+    internal static async IAsyncEnumerable<RecordBatch> Stream(DuckDbSession session, string sql, OfflineStep step, string subject,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var batches = session.QueryArrowAsync(sql, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -234,7 +240,7 @@ public sealed class DuckDbOfflineStore : IOfflineStore
                 }
                 catch (DuckDbError e)
                 {
-                    throw new FeastException($"DuckDB could not {what}: {e.Reason}", e);
+                    throw e.In(step, subject);
                 }
                 yield return batches.Current;
             }

@@ -36,7 +36,7 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
         _store.Logger.RunningRetrieval(_request.Views.Count, sql);
         var start = Stopwatch.GetTimestamp();
         long rows = 0;
-        await foreach (var batch in DuckDbOfflineStore.Stream(session, sql, "run the point-in-time join", cancellationToken).ConfigureAwait(false))
+        await foreach (var batch in DuckDbOfflineStore.Stream(session, sql, OfflineStep.HistoricalJoin, Subject, cancellationToken).ConfigureAwait(false))
         {
             rows += batch.Length;
             yield return batch;
@@ -69,21 +69,28 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
         _store.Logger.RunningRetrieval(_request.Views.Count, sql);
         var target = Path.GetFullPath(path);
         var elapsed = DuckDbOfflineStore.Time(() =>
-            FileWrites.Replace(target, temp => session.Execute($"COPY (\n{sql}\n) TO {Sql.Literal(temp)} ({format})", cancellationToken),
-                "write the point-in-time join"));
+            FileWrites.Replace(target, OfflineStep.HistoricalJoin, temp => session.Execute($"COPY (\n{sql}\n) TO {Sql.Literal(temp)} ({format})", cancellationToken),
+                Subject));
         _store.Logger.RetrievalExported(target, elapsed);
     }
+
+    /// <summary>The join's views and their sources, for engine-error messages.</summary>
+    private string Subject =>
+        "The join of " + string.Join(", ", _request.Views.Select(v => $"feature view '{v.NameToUse}' (source '{v.View.BatchSource.Name}')"));
 
     /// <summary>Opens the entity data and every view's source, validates them, and returns the statement.</summary>
     private string Prepare(DuckDbSession session, bool load, CancellationToken cancellationToken)
     {
-        var entity = EntityRelation.Open(session, _request.Entities, load, cancellationToken);
+        // Without entity rows, the rows come from the views' sources, so those are opened first.
+        var range = _request.Entities as TimeRangeEntityData;
+        var entity = range is null ? EntityRelation.Open(session, _request.Entities, load, cancellationToken) : null;
         var views = new List<PointInTimeQuery.ViewInput>(_request.Views.Count);
         foreach (var view in _request.Views)
         {
             var owner = view.NameToUse == view.View.Name ? $"Feature view '{view.View.Name}'" : $"Feature view '{view.View.Name}' (as '{view.NameToUse}')";
             views.Add(new PointInTimeQuery.ViewInput(view, SourceRelation.Open(session, view.View.BatchSource, _store.RepoPath, owner, cancellationToken)));
         }
+        entity ??= EntityRelation.OpenTimeRange(session, range!, TimeRangeQuery.Build(range!, views), cancellationToken);
         var sql = PointInTimeQuery.Build(entity, views, _request.FullFeatureNames);
         if (load)
             entity.ValidateTimestamps(session, cancellationToken);
@@ -96,9 +103,10 @@ internal static class FileWrites
 {
     /// <summary>
     /// Writes <paramref name="target"/> through <paramref name="write"/> (given the temp path). DuckDB and file-system
-    /// failures (a folder that cannot be created, no permission) become <see cref="FeastException"/>s naming the target.
+    /// failures (a folder that cannot be created, no permission) become <see cref="FeastException"/>s naming the step,
+    /// <paramref name="subject"/> and the target.
     /// </summary>
-    public static void Replace(string target, Action<string> write, string what)
+    public static void Replace(string target, OfflineStep step, Action<string> write, string subject)
     {
         string? temp = null;
         try
@@ -111,11 +119,11 @@ internal static class FileWrites
         }
         catch (DuckDbError e)
         {
-            throw new FeastException($"DuckDB could not {what} to '{target}': {e.Reason}", e);
+            throw e.In(step, $"{subject}, writing '{target}'");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FeastException($"Could not {what} to '{target}': {e.Message}", e);
+            throw new FeastException($"{subject}: could not write '{target}' in {EngineErrors.Describe(step)}: {e.Message}", e);
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using DuckDB.NET.Data;
+using Feast.Offline;
 
 namespace Feast.DuckDb;
 
@@ -303,16 +304,40 @@ internal sealed class DuckDbSession : IDisposable
 }
 
 /// <summary>
-/// A DuckDB failure, as a <see cref="FeastException"/> with DuckDB's message. <see cref="DuckDbSession"/> raises it for
-/// every DuckDB error; callers that know what was being read or written catch it to add that to the message.
+/// A DuckDB failure, as a <see cref="FeastException"/> with DuckDB's message on one line (a native stack trace that
+/// DuckDB appends to internal errors is dropped). <see cref="DuckDbSession"/> raises it for every DuckDB error; callers
+/// that know what was being read or written catch it and <see cref="In"/> says that.
 /// </summary>
 internal sealed class DuckDbError : FeastException
 {
-    public DuckDbError(DuckDBException inner) : base("DuckDB failed: " + inner.Message, inner) => Reason = inner.Message;
+    public DuckDbError(DuckDBException inner) : this(inner.Message, inner)
+    {
+    }
 
-    /// <summary>DuckDB's own message.</summary>
+    private DuckDbError(string message, Exception inner) : base("DuckDB failed: " + EngineErrors.OneLine(message), inner) =>
+        Reason = EngineErrors.OneLine(message);
+
+    /// <summary>DuckDB's own message, on one line.</summary>
     public string Reason { get; }
+
+    /// <summary>What a user can try, by DuckDB's error type (the message's "... Error:" prefix).</summary>
+    public string Hint => HintFor(Reason);
 
     /// <inheritdoc/>
     public override string FeastErrorClass => nameof(FeastException);
+
+    /// <summary>The error as a <see cref="FeastException"/> naming the step and the subject ("Source 'x' ('/repo/x.csv')"), with a hint.</summary>
+    public FeastException In(OfflineStep step, string subject) =>
+        new(EngineErrors.Message("DuckDB", step, subject, Reason, Hint), this);
+
+    internal static string HintFor(string reason) =>
+        reason.StartsWith("INTERNAL Error", StringComparison.OrdinalIgnoreCase)
+            ? "This is a fault inside DuckDB rather than in your data; as a workaround read the source through a DuckDbSource query that casts its columns (e.g. CAST(ts AS TIMESTAMP)), and please report it with the source's column types."
+        : reason.StartsWith("Conversion Error", StringComparison.OrdinalIgnoreCase) || reason.StartsWith("Invalid Input Error", StringComparison.OrdinalIgnoreCase)
+            ? "A value in the source does not fit its column's type: check the source's column types (CSV types are detected from a sample of rows), or cast the columns in a DuckDbSource query."
+        : reason.StartsWith("IO Error", StringComparison.OrdinalIgnoreCase) || reason.StartsWith("HTTP Error", StringComparison.OrdinalIgnoreCase)
+            ? "Check that the source's files exist, are readable, and are valid Parquet or CSV."
+        : reason.StartsWith("Out of Memory Error", StringComparison.OrdinalIgnoreCase)
+            ? "DuckDB ran out of memory: narrow the time window or the entity rows, or read fewer features at once."
+        : "Check the source's definition (timestamp_field, created_timestamp_column, field_mapping, query) against its data.";
 }

@@ -1,3 +1,4 @@
+using Feast.Offline;
 using Apache.Arrow;
 
 namespace Feast.DuckDb;
@@ -64,7 +65,7 @@ internal static class DuckDbTableWriter
         }
         catch (DuckDbError e)
         {
-            throw new FeastException($"{owner}: DuckDB could not append the rows to its source {label}; nothing was written: {e.Reason}", e);
+            throw e.In(OfflineStep.OfflineWrite, $"{owner}: its source {label} (nothing was written)");
         }
         finally
         {

@@ -64,6 +64,10 @@ internal sealed class EntityRelation
                 var path = Path.GetFullPath(file.Path);
                 if (!File.Exists(path))
                     throw new FeastException($"The entity data file '{path}' does not exist. Check the path (relative paths are taken from the current directory, '{Directory.GetCurrentDirectory()}').");
+                if (IsBlank(path))
+                    throw new FeastValidationException($"The entity data file '{path}' is empty. " + (file.Format == FileFormat.Csv
+                        ? $"Write the entity rows to it: a header line with the join keys and {PullRequest.EventTimestampColumn} (e.g. driver_id,{PullRequest.EventTimestampColumn}), then one line per row (1001,2021-04-12 10:59:42)."
+                        : $"Write the entity rows to it as Parquet, with the join keys and an {PullRequest.EventTimestampColumn} column."));
                 var scan = SourceRelation.ScanOf(path, SourceShape.File, file.Format);
                 return new EntityRelation(data, scan, false, Describe(session, scan, $"the entity data file '{path}'", cancellationToken));
 
@@ -75,6 +79,13 @@ internal sealed class EntityRelation
             default:
                 throw new FeastException($"The DuckDB offline store does not support entity data of type {data.GetType().Name}.");
         }
+    }
+
+    /// <summary>The rows of a retrieval without entity rows: <paramref name="query"/> (see <see cref="TimeRangeQuery"/>).</summary>
+    public static EntityRelation OpenTimeRange(DuckDbSession session, TimeRangeEntityData data, string query, CancellationToken cancellationToken)
+    {
+        var subquery = "(\n" + query + "\n)";
+        return new EntityRelation(data, subquery, false, Describe(session, subquery, "the source rows of the time range", cancellationToken));
     }
 
     /// <summary>
@@ -115,6 +126,20 @@ internal sealed class EntityRelation
             return;
         }
         throw new FeastValidationException($"{What}: the event-timestamp column '{TimestampColumn.Name}' has type {TimestampColumn.Type}. It must hold timestamps (or ISO 8601 timestamp strings).");
+    }
+
+    /// <summary>
+    /// Whether the file has nothing in it (0 bytes, or only white space): DuckDB would read such a CSV as one column
+    /// "column0" and blame the missing event-timestamp column instead.
+    /// </summary>
+    private static bool IsBlank(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.Length == 0)
+            return true;
+        if (info.Length > 4096)
+            return false;
+        return File.ReadAllText(path).Trim().Length == 0;
     }
 
     private static IReadOnlyList<SqlColumn> Describe(DuckDbSession session, string source, string what, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using Feast.Offline;
 
 namespace Feast.DuckDb;
 
@@ -60,16 +61,16 @@ internal static class OfflineWriter
         if (shape == SourceShape.Folder)
         {
             var part = Path.Combine(path, $"part-{Guid.NewGuid():N}.{extension}");
-            FileWrites.Replace(part, temp => session.Execute($"COPY ({newRows}) TO {Sql.Literal(temp)} ({format})", cancellationToken),
-                $"append rows for feature view '{view.Name}'");
+            FileWrites.Replace(part, OfflineStep.OfflineWrite, temp => session.Execute($"COPY ({newRows}) TO {Sql.Literal(temp)} ({format})", cancellationToken),
+                owner);
         }
         else
         {
             var rows = exists
                 ? $"SELECT {string.Join(", ", columns.Select(c => Sql.Ident(c.Name)))} FROM {SourceRelation.ScanOf(path, shape, file.FileFormat)}\nUNION ALL\n{newRows}"
                 : newRows;
-            FileWrites.Replace(path, temp => session.Execute($"COPY ({rows}) TO {Sql.Literal(temp)} ({format})", cancellationToken),
-                $"append rows for feature view '{view.Name}'");
+            FileWrites.Replace(path, OfflineStep.OfflineWrite, temp => session.Execute($"COPY ({rows}) TO {Sql.Literal(temp)} ({format})", cancellationToken),
+                owner);
         }
         session.Execute($"DROP TABLE {Sql.Ident(BatchTable)}", cancellationToken);
         return batch.Length;

@@ -145,7 +145,11 @@ public sealed partial class FeatureStore : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(entities);
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var resolved = resolve(registry);
+        return Retrieve(entities, resolve(registry), fullFeatureNames);
+    }
+
+    private RetrievalJob Retrieve(EntityData entities, ResolvedFeatures resolved, bool fullFeatureNames)
+    {
         if (resolved.OnDemand.Count > 0)
             resolved = resolved with { OnDemand = [.. resolved.OnDemand.Select(r => r with { View = WithLocalTransform(r.View) })] };
         if (resolved.OnDemand.Count == 0)
@@ -155,8 +159,57 @@ public sealed partial class FeatureStore : IAsyncDisposable
         // their inputs are joined like any feature (resolved.Views includes them), and the outputs are computed per batch.
         if (entities is ArrowEntityData arrow)
             OnDemandRetrievalJob.CheckRequestColumns(resolved.OnDemand, [.. arrow.Schema.FieldsList.Select(f => f.Name)]);
+        else if (entities is TimeRangeEntityData)
+            OnDemandRetrievalJob.CheckRequestColumns(resolved.OnDemand, [PullRequest.EventTimestampColumn]);
         var join = OfflineStore.GetHistoricalFeatures(new HistoricalRetrievalRequest(entities, resolved.Views, fullFeatureNames));
         return new OnDemandRetrievalJob(join, resolved, fullFeatureNames);
+    }
+
+    /// <summary>
+    /// Training data without entity rows (Feast's <c>get_historical_features(start_date=..., end_date=...)</c>): one row
+    /// per distinct (join keys, event timestamp) of the requested views' source rows whose event time is in
+    /// [<paramref name="startDate"/>, <paramref name="endDate"/>] (both inclusive), with every feature as it was at that
+    /// time (point-in-time correct, within each view's TTL). Columns: <c>event_timestamp</c>, the join keys, then the
+    /// features; rows are ordered by time, then keys. Returns a lazy job.
+    /// </summary>
+    /// <param name="features">Feature references, <c>"view:feature"</c>. Views with join keys must share them.</param>
+    /// <param name="startDate">The start of the range, inclusive; null means <paramref name="endDate"/> minus the longest TTL of the views (30 days when none has one), as in Feast.</param>
+    /// <param name="endDate">The end of the range, inclusive; null means now.</param>
+    /// <param name="fullFeatureNames">Name output columns <c>view__feature</c> instead of <c>feature</c>.</param>
+    /// <param name="cancellationToken">Cancels reading the registry.</param>
+    /// <exception cref="FeastValidationException">The range starts after it ends, or the views join on different keys.</exception>
+    /// <exception cref="FeatureViewNotFoundException">A referenced view does not exist.</exception>
+    public async Task<RetrievalJob> GetHistoricalFeaturesAsync(IEnumerable<string> features, DateTimeOffset? startDate, DateTimeOffset? endDate,
+        bool fullFeatureNames = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return RetrieveRange(FeatureResolver.Resolve(registry, features, fullFeatureNames), startDate, endDate, fullFeatureNames);
+    }
+
+    /// <summary>Training data for a feature service without entity rows; see <see cref="GetHistoricalFeaturesAsync(IEnumerable{string}, DateTimeOffset?, DateTimeOffset?, bool, CancellationToken)"/>.</summary>
+    public async Task<RetrievalJob> GetHistoricalFeaturesAsync(FeatureService featureService, DateTimeOffset? startDate, DateTimeOffset? endDate,
+        bool fullFeatureNames = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(featureService);
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return RetrieveRange(FeatureResolver.Resolve(registry, featureService, fullFeatureNames), startDate, endDate, fullFeatureNames);
+    }
+
+    /// <summary>Training data for the feature service called <paramref name="featureServiceName"/> without entity rows.</summary>
+    /// <exception cref="FeatureServiceNotFoundException">No service has that name.</exception>
+    public async Task<RetrievalJob> GetHistoricalFeaturesAsync(string featureServiceName, DateTimeOffset? startDate, DateTimeOffset? endDate,
+        bool fullFeatureNames = false, CancellationToken cancellationToken = default)
+    {
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return RetrieveRange(FeatureResolver.Resolve(registry, registry.GetFeatureService(featureServiceName), fullFeatureNames), startDate, endDate, fullFeatureNames);
+    }
+
+    private RetrievalJob RetrieveRange(ResolvedFeatures resolved, DateTimeOffset? startDate, DateTimeOffset? endDate, bool fullFeatureNames)
+    {
+        var range = TimeRangeEntityData.Resolve(resolved.Views, startDate, endDate, _time.GetUtcNow());
+        TimeRangeEntityData.EntityColumns(resolved.Views);
+        return Retrieve(range, resolved, fullFeatureNames);
     }
 
     /// <summary>Training data for the features of the feature service called <paramref name="featureServiceName"/>.</summary>

@@ -147,6 +147,22 @@ public class BadInputTests
         Assert.Contains("'conv_rate'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("entities.csv", "")]
+    [InlineData("entities.csv", " \n\n")]
+    [InlineData("entities.parquet", "")]
+    public async Task GetHistoricalFeatures_EmptyEntityFile_SaysTheFileIsEmpty(string name, string content)
+    {
+        await using var f = new StoreFixture();
+        f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.0::FLOAT conv_rate");
+        var entities = f.WriteText(name, content);
+
+        var error = await FailsAsync<FeastValidationException>(f.Store, EntityData.FromFile(entities), Request(DriverView("driver.parquet", TimeSpan.Zero)));
+
+        Assert.StartsWith($"The entity data file '{entities}' is empty.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("column0", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GetHistoricalFeatures_HeaderOnlyCsvEntityFile_EmptyResult()
     {
@@ -242,5 +258,59 @@ public class BadInputTests
         var error = await FailsAsync<FeastException>(f.Store, entities, Request(DriverView("driver.parquet", TimeSpan.Zero)));
 
         Assert.Contains("entity rows exploded", error.Message, StringComparison.Ordinal);
+    }
+}
+
+public class EngineErrorTests
+{
+    // A value that fails only when the engine reads it (DuckDB's error() at run time), so no validation catches it first.
+    private static DuckDbSource FailingSource => new("stats", query: """
+        SELECT * FROM (VALUES (1::BIGINT, TIMESTAMP '2021-04-12 10:00:00', 1.0), (2::BIGINT, TIMESTAMP '2021-04-12 11:00:00', 2.0)) t(driver_id, ts, v)
+        WHERE CASE WHEN driver_id = 2 THEN error('bad row 2') ELSE true END
+        """, timestampField: "ts");
+
+    private static void AssertOneLine(FeastException e, string step)
+    {
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains("'stats'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(step, e.Message, StringComparison.Ordinal);
+        Assert.Contains("bad row 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cast the columns in a DuckDbSource query", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Pull_EngineFailsAtRunTime_OneLineNamingSourceStepAndHint(bool latest)
+    {
+        await using var f = new StoreFixture();
+        var request = new PullRequest(FailingSource, ["driver_id"], ["v"], T.T0.AddDays(-1), T.T0.AddDays(1));
+
+        var e = await Assert.ThrowsAsync<FeastException>(() => T.CollectAsync(latest ? f.Store.PullLatestAsync(request) : f.Store.PullAllAsync(request)));
+
+        AssertOneLine(e, "pulling rows");
+    }
+
+    [Fact]
+    public async Task CountLatest_EngineFailsAtRunTime_OneLineNamingSourceStepAndHint()
+    {
+        await using var f = new StoreFixture();
+
+        var e = await Assert.ThrowsAsync<FeastException>(() => f.Store.CountLatestAsync(new PullRequest(FailingSource, ["driver_id"], ["v"], T.T0.AddDays(-1), T.T0.AddDays(1))));
+
+        AssertOneLine(e, "counting the rows");
+    }
+
+    [Fact]
+    public async Task HistoricalJoin_EngineFailsAtRunTime_OneLineNamingViewsStepAndHint()
+    {
+        await using var f = new StoreFixture();
+        var view = T.View("stats_view", FailingSource, TimeSpan.Zero, [T.Driver], new Field("v", FeastType.Float64));
+        var entities = T.Rows(new (string, object?)[] { ("driver_id", 1L), ("event_timestamp", T.T0.AddDays(1)) });
+
+        var e = await Assert.ThrowsAsync<FeastException>(() => T.RunAsync(f.Store, entities, T.Request(view, "v")));
+
+        AssertOneLine(e, "the point-in-time join");
+        Assert.Contains("feature view 'stats_view'", e.Message, StringComparison.Ordinal);
     }
 }

@@ -96,3 +96,27 @@ public class PullTests
         Assert.Equal([1.0f], result.Column("conv_rate"));
     }
 }
+
+public class CsvPullTests
+{
+    // A CSV source with naive ISO timestamps and no created column: DuckDB's TopN-window optimizer failed on the
+    // QUALIFY row_number() pull with "INTERNAL Error: Failed to cast expression to type - expression type mismatch".
+    [Fact]
+    public async Task PullLatestAsync_CsvNaiveTimestampsNoCreatedColumn_LatestRowPerKey()
+    {
+        await using var f = new StoreFixture();
+        f.WriteText("driver.csv", """
+            driver_id,event_timestamp,conv_rate
+            1001,2021-04-12 10:59:42,0.1
+            1001,2021-04-12 11:59:42,0.2
+            1002,2021-04-12 08:12:10,0.3
+            """);
+        var source = new FileSource("driver.csv", "event_timestamp", fileFormat: FileFormat.Csv);
+
+        var result = await CollectAsync(f.Store.PullLatestAsync(new PullRequest(source, ["driver_id"], ["conv_rate"], T0.AddDays(-1), T0.AddDays(1))));
+
+        var rows = result.Rows.OrderBy(r => (long)r[0]!).ToList();
+        Assert.Equal(["driver_id", "conv_rate", "event_timestamp"], result.Columns);
+        Assert.Equal([[1001L, 0.2, new DateTimeOffset(2021, 4, 12, 11, 59, 42, TimeSpan.Zero)], [1002L, 0.3, new DateTimeOffset(2021, 4, 12, 8, 12, 10, TimeSpan.Zero)]], rows);
+    }
+}

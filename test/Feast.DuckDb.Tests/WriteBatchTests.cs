@@ -31,6 +31,23 @@ public class WriteBatchTests
     }
 
     [Fact]
+    public async Task WriteBatchAsync_ValueTheEngineCannotCast_OneLineNamingSourceStepAndHintFileUnchanged()
+    {
+        await using var f = new StoreFixture();
+        var path = f.Write("driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.0::FLOAT conv_rate");
+        var before = File.ReadAllBytes(path);
+
+        var e = await Assert.ThrowsAsync<FeastException>(() => f.Store.WriteBatchAsync(DriverView("driver.parquet", TimeSpan.Zero),
+            Batch([("driver_id", "not a number"), ("event_timestamp", T0.AddHours(1)), ("conv_rate", 2.5)])));
+
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.True(e.Message.StartsWith($"Feature view 'driver_stats', writing '{path}': ", StringComparison.Ordinal)
+            && e.Message.Contains("DuckDB failed in writing rows to the offline store: Conversion Error", StringComparison.Ordinal), e.Message);
+        Assert.True(e.Message.Contains("cast the columns", StringComparison.Ordinal), e.Message);
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public async Task WriteBatchAsync_FolderSource_AddsAPartFile()
     {
         await using var f = new StoreFixture();

@@ -32,6 +32,8 @@ internal static class HistoricalCommands
             HelpName = "refs",
             AllowMultipleArgumentsPerToken = true,
         };
+        var startDate = DateOption("--start-date", "Without entity rows: the start of the event-time range, inclusive (default: the end minus the views' longest TTL, else 30 days). ISO-8601; no offset means UTC, e.g. '2025-07-01 00:00:00'.");
+        var endDate = DateOption("--end-date", "Without entity rows: the end of the event-time range, inclusive (default: now). ISO-8601; no offset means UTC.");
         var service = new Option<string?>("--feature-service", "-s") { Description = "A feature service to retrieve instead of --features.", HelpName = "name" };
         var fullNames = new Option<bool>("--full-feature-names") { Description = "Name feature columns view__feature." };
         var output = new Option<string?>("--output", "-o")
@@ -40,14 +42,21 @@ internal static class HistoricalCommands
             HelpName = "file",
         };
         var command = new Command("get-historical-features",
-            "Build point-in-time correct training data: for each entity row, the features as they were at its event_timestamp.")
+            "Build point-in-time correct training data: for each entity row, the features as they were at its event_timestamp. "
+            + "With --start-date/--end-date instead of entity rows: every entity's rows in that range, each with the features as they were then.")
         {
-            entityDf, dataframe, features, service, fullNames, output,
+            entityDf, dataframe, startDate, endDate, features, service, fullNames, output,
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(entityDf) is null == (result.GetValue(dataframe) is null))
-                result.AddError("Give the entity rows with exactly one of --entity-df FILE or --dataframe JSON.");
+            var rows = result.GetValue(entityDf) is not null || result.GetValue(dataframe) is not null;
+            var range = result.GetResult(startDate) is not null || result.GetResult(endDate) is not null;
+            if (result.GetValue(entityDf) is not null && result.GetValue(dataframe) is not null)
+                result.AddError("Give the entity rows with one of --entity-df FILE or --dataframe JSON, not both.");
+            else if (rows && range)
+                result.AddError("Give either entity rows (--entity-df or --dataframe) or a time range (--start-date/--end-date), not both.");
+            else if (!rows && !range)
+                result.AddError("Give the entity rows with --entity-df FILE or --dataframe JSON, or a time range with --start-date and/or --end-date.");
             var refs = result.GetValue(features) ?? [];
             if (refs.Length == 0 == (result.GetValue(service) is null))
                 result.AddError("Give exactly one of --features view:feature,... or --feature-service NAME.");
@@ -58,13 +67,24 @@ internal static class HistoricalCommands
         {
             using var loggers = context.CreateLoggerFactory(result);
             await using var store = context.OpenStore(result, loggers);
-            var entities = result.GetValue(entityDf) is { } file
-                ? EntityData.FromFile(Path.GetFullPath(file, Directory.GetCurrentDirectory()))
-                : EntityData.FromRows(ParseRows(result.GetValue(dataframe)!));
             var full = result.GetValue(fullNames);
-            var job = result.GetValue(service) is { } serviceName
-                ? await store.GetHistoricalFeaturesAsync(entities, serviceName, full, ct)
-                : await store.GetHistoricalFeaturesAsync(entities, SplitRefs(result.GetValue(features)!), full, ct);
+            RetrievalJob job;
+            if (result.GetValue(entityDf) is null && result.GetValue(dataframe) is null)
+            {
+                var (from, to) = (result.GetValue(startDate), result.GetValue(endDate));
+                job = result.GetValue(service) is { } rangeService
+                    ? await store.GetHistoricalFeaturesAsync(rangeService, from, to, full, ct)
+                    : await store.GetHistoricalFeaturesAsync(SplitRefs(result.GetValue(features)!), from, to, full, ct);
+            }
+            else
+            {
+                var entities = result.GetValue(entityDf) is { } file
+                    ? EntityData.FromFile(Path.GetFullPath(file, Directory.GetCurrentDirectory()))
+                    : EntityData.FromRows(ParseRows(result.GetValue(dataframe)!));
+                job = result.GetValue(service) is { } serviceName
+                    ? await store.GetHistoricalFeaturesAsync(entities, serviceName, full, ct)
+                    : await store.GetHistoricalFeaturesAsync(entities, SplitRefs(result.GetValue(features)!), full, ct);
+            }
 
             if (result.GetValue(output) is { } target)
             {
@@ -79,6 +99,20 @@ internal static class HistoricalCommands
         });
         return command;
     }
+
+    /// <summary>An optional timestamp option: ISO-8601, no offset meaning UTC; anything else is a usage error naming it.</summary>
+    private static Option<DateTimeOffset?> DateOption(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "timestamp",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (TimestampArgument.TryParse(text, out var value)) return value;
+            result.AddError($"{name} '{text}' is not an ISO-8601 timestamp. Use e.g. 2025-07-01, '2025-07-01 00:00:00' (UTC) or 2025-07-01T02:00:00+02:00.");
+            return null;
+        },
+    };
 
     private static IEnumerable<string> SplitRefs(string[] refs) =>
         refs.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -19,11 +19,16 @@ internal static class PgTypes
     /// <summary>Arrow's UTC microsecond timestamp, the type every timestamp is returned as.</summary>
     public static TimestampType UtcMicros { get; } = new(TimeUnit.Microsecond, "UTC");
 
-    /// <summary>The PostgreSQL type name without a modifier: <c>character varying(20)</c> → <c>character varying</c>.</summary>
+    /// <summary>
+    /// The PostgreSQL type name without its modifier, wherever PostgreSQL prints it: <c>character varying(20)</c> →
+    /// <c>character varying</c>, <c>timestamp(3) without time zone</c> → <c>timestamp without time zone</c>,
+    /// <c>numeric(10,2)[]</c> → <c>numeric[]</c>.
+    /// </summary>
     public static string Base(string type)
     {
-        var paren = type.IndexOf('(', StringComparison.Ordinal);
-        return paren < 0 ? type : type[..paren].TrimEnd() + (type.EndsWith("[]", StringComparison.Ordinal) ? "[]" : "");
+        var open = type.IndexOf('(', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : type.IndexOf(')', open);
+        return close < 0 ? type : type[..open].TrimEnd() + type[(close + 1)..];
     }
 
     public static bool IsTimestampTz(string type) => Base(type) == "timestamp with time zone";

@@ -78,7 +78,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         {
             var source = await PgSourceRelation.OpenAsync(connection, request.Source, $"Source '{request.Source.Name}'", cancellationToken).ConfigureAwait(false);
             using var command = PgPullQuery.Count(connection, request, source);
-            var count = await Run(() => command.ExecuteScalarAsync(cancellationToken), source).ConfigureAwait(false);
+            var count = await Run(() => command.ExecuteScalarAsync(cancellationToken), OfflineStep.Count, Subject(source), cancellationToken).ConfigureAwait(false);
             return Convert.ToInt64(count, CultureInfo.InvariantCulture);
         }
     }
@@ -127,9 +127,9 @@ public sealed class PostgresOfflineStore : IOfflineStore
                 {
                     await ExecuteAsync(connection, $"INSERT INTO {table} ({columns}) SELECT {casts} FROM {staging}", cancellationToken).ConfigureAwait(false);
                 }
-                catch (PostgresException e)
+                catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new FeastException($"{owner}: PostgreSQL could not append the rows to table {table}: {e.MessageText}", e);
+                    throw PostgresErrors.In(e, OfflineStep.OfflineWrite, $"{owner}: its table {table} (nothing was written)");
                 }
                 await ExecuteAsync(connection, $"DROP TABLE {staging}", cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -166,17 +166,20 @@ public sealed class PostgresOfflineStore : IOfflineStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<T> Run<T>(Func<Task<T>> action, PgSourceRelation source)
+    private static async Task<T> Run<T>(Func<Task<T>> action, OfflineStep step, string subject, CancellationToken cancellationToken)
     {
         try
         {
             return await action().ConfigureAwait(false);
         }
-        catch (PostgresException e)
+        catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new FeastException($"{source.Owner}: PostgreSQL could not read source {source.Label}: {e.MessageText}", e);
+            throw PostgresErrors.In(e, step, subject);
         }
     }
+
+    /// <summary>"Source 'driver_stats' (table public.driver_stats)": a source for engine-error messages.</summary>
+    internal static string Subject(PgSourceRelation source) => "Source " + source.Label;
 
     private async IAsyncEnumerable<RecordBatch> PullAsync(PullRequest request, bool latest, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -187,13 +190,13 @@ public sealed class PostgresOfflineStore : IOfflineStore
         {
             var source = await PgSourceRelation.OpenAsync(connection, request.Source, $"Source '{request.Source.Name}'", cancellationToken).ConfigureAwait(false);
             using var command = PgPullQuery.Build(connection, request, source, latest);
-            await foreach (var batch in Stream(command, $"pull rows of source {source.Label}", cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in Stream(command, OfflineStep.Pull, Subject(source), cancellationToken).ConfigureAwait(false))
                 yield return batch;
         }
     }
 
-    /// <summary>Streams <paramref name="command"/>, turning PostgreSQL errors into <see cref="FeastException"/>s that say what failed.</summary>
-    internal static async IAsyncEnumerable<RecordBatch> Stream(NpgsqlCommand command, string what, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Streams <paramref name="command"/>, turning PostgreSQL errors into one-line <see cref="FeastException"/>s that name the step and the subject.</summary>
+    internal static async IAsyncEnumerable<RecordBatch> Stream(NpgsqlCommand command, OfflineStep step, string subject, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var batches = PgArrow.ReadAsync(command, cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (batches.ConfigureAwait(false))
@@ -205,9 +208,9 @@ public sealed class PostgresOfflineStore : IOfflineStore
                     if (!await batches.MoveNextAsync().ConfigureAwait(false))
                         break;
                 }
-                catch (PostgresException e) when (e.SqlState != PostgresErrorCodes.QueryCanceled)
+                catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested && (e as PostgresException)?.SqlState != PostgresErrorCodes.QueryCanceled)
                 {
-                    throw new FeastException($"PostgreSQL could not {what}: {e.MessageText}", e);
+                    throw PostgresErrors.In(e, step, subject);
                 }
                 yield return batches.Current;
             }

@@ -18,9 +18,18 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
         var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var sql = await PrepareAsync(connection, load: true, cancellationToken).ConfigureAwait(false);
+            string sql;
+            try
+            {
+                sql = await PrepareAsync(connection, load: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Uploading or copying the entity rows (a failing entity query surfaces here).
+                throw PostgresErrors.In(e, OfflineStep.HistoricalJoin, "The entity rows");
+            }
             using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-            await foreach (var batch in PostgresOfflineStore.Stream(command, "run the point-in-time join", cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in PostgresOfflineStore.Stream(command, OfflineStep.HistoricalJoin, Subject, cancellationToken).ConfigureAwait(false))
                 yield return batch;
         }
     }
@@ -46,6 +55,10 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
     public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
         ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Csv, cancellationToken);
 
+    /// <summary>The join's views and their sources, for engine-error messages.</summary>
+    private string Subject =>
+        "The join of " + string.Join(", ", request.Views.Select(v => $"feature view '{v.NameToUse}' (source '{v.View.BatchSource.Name}')"));
+
     private async Task<string> PrepareAsync(NpgsqlConnection connection, bool load, CancellationToken cancellationToken)
     {
         // Sources first: a missing table or column is reported before any entity row is uploaded.
@@ -55,7 +68,9 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
             var owner = view.NameToUse == view.View.Name ? $"Feature view '{view.View.Name}'" : $"Feature view '{view.View.Name}' (as '{view.NameToUse}')";
             views.Add(new(view, await PgSourceRelation.OpenAsync(connection, view.View.BatchSource, owner, cancellationToken).ConfigureAwait(false)));
         }
-        var entity = await PgEntityRelation.OpenAsync(connection, request.Entities, store.EmbedQuery, load, cancellationToken).ConfigureAwait(false);
+        // Without entity rows, the rows are a query over the views' sources, run like entity SQL.
+        var entities = request.Entities is TimeRangeEntityData range ? new SqlEntityData(PgTimeRangeQuery.Build(range, views)) : request.Entities;
+        var entity = await PgEntityRelation.OpenAsync(connection, entities, store.EmbedQuery, load, cancellationToken).ConfigureAwait(false);
         return PgPointInTimeQuery.Build(entity, views, request.FullFeatureNames);
     }
 }

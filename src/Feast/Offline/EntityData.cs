@@ -139,3 +139,68 @@ public sealed class SqlEntityData : EntityData
     /// <summary>The query.</summary>
     public string Query { get; }
 }
+
+/// <summary>
+/// No entity rows, a time range instead (Feast's <c>get_historical_features(start_date=, end_date=)</c>): the rows are
+/// every distinct (join keys, event timestamp) of the requested views' sources with the event time in
+/// [<see cref="Start"/>, <see cref="End"/>], both inclusive, each joined point-in-time like an entity row. Offline stores
+/// receive it from <see cref="FeatureStore.GetHistoricalFeaturesAsync(IEnumerable{string}, DateTimeOffset?, DateTimeOffset?, bool, CancellationToken)"/>;
+/// the rows' columns are <c>event_timestamp</c> and then <see cref="EntityColumns"/>.
+/// </summary>
+public sealed class TimeRangeEntityData : EntityData
+{
+    /// <summary>The default window when neither a start nor a TTL says how far back to look (Feast's 30 days).</summary>
+    internal static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(30);
+
+    /// <exception cref="FeastValidationException"><paramref name="start"/> is after <paramref name="end"/>.</exception>
+    internal TimeRangeEntityData(DateTimeOffset start, DateTimeOffset end)
+    {
+        if (start > end)
+            throw new FeastValidationException(
+                $"The retrieval's time range starts ({start.UtcDateTime:yyyy-MM-dd HH:mm:ss.FFFFFF}Z) after it ends ({end.UtcDateTime:yyyy-MM-dd HH:mm:ss.FFFFFF}Z). Give a start date at or before the end date.");
+        Start = start;
+        End = end;
+    }
+
+    /// <summary>The start of the range, inclusive.</summary>
+    public DateTimeOffset Start { get; }
+
+    /// <summary>The end of the range, inclusive.</summary>
+    public DateTimeOffset End { get; }
+
+    /// <summary>
+    /// The range Feast uses for the given dates: no end means <paramref name="now"/>; no start means the end minus the
+    /// longest TTL of <paramref name="views"/>, or minus <see cref="DefaultWindow"/> when no view has a TTL.
+    /// </summary>
+    internal static TimeRangeEntityData Resolve(IReadOnlyList<FeatureViewRequest> views, DateTimeOffset? start, DateTimeOffset? end, DateTimeOffset now)
+    {
+        var to = end ?? now;
+        var ttl = views.Select(v => v.View.Ttl).Where(t => t > TimeSpan.Zero).DefaultIfEmpty(DefaultWindow).Max();
+        return new TimeRangeEntityData(start ?? to - ttl, to);
+    }
+
+    /// <summary>
+    /// The entity columns of the rows: per column, its name (the join key after the projection's join-key map) and, per
+    /// view that supplies rows, that view's join key for it. Views with join keys supply the rows and must share them;
+    /// entity-less views are joined onto those rows (and supply the rows, as times only, when every view is entity-less).
+    /// </summary>
+    /// <param name="views">The retrieval's views.</param>
+    /// <exception cref="FeastValidationException">The views' join keys differ.</exception>
+    public static (IReadOnlyList<string> Columns, IReadOnlyList<FeatureViewRequest> Suppliers) EntityColumns(IReadOnlyList<FeatureViewRequest> views)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        var keyed = views.Where(v => !v.View.IsEntityless).ToList();
+        if (keyed.Count == 0)
+            return ([], views);
+        var columns = keyed[0].JoinColumns.Select(c => c.EntityColumn).ToList();
+        foreach (var view in keyed.Skip(1))
+        {
+            var other = view.JoinColumns.Select(c => c.EntityColumn).ToList();
+            if (!other.ToHashSet(StringComparer.Ordinal).SetEquals(columns))
+                throw new FeastValidationException(
+                    $"Retrieval without entity rows needs every feature view to join on the same entity columns, but '{keyed[0].NameToUse}' joins on {string.Join(", ", columns)} "
+                    + $"and '{view.NameToUse}' on {string.Join(", ", other)}. Retrieve them in separate calls, or give entity rows.");
+        }
+        return (columns, keyed);
+    }
+}

@@ -14,9 +14,47 @@ namespace Feast.Postgres.Tests.Offline;
 /// each file into a table of a throwaway schema and hands the store <see cref="PostgreSQLSource"/>s over those tables,
 /// so every join runs in PostgreSQL.
 /// </summary>
-public sealed class PostgresOfflineStoreConformanceTests : OfflineStoreConformanceTests
+public sealed class PostgresOfflineStoreConformanceTests(Xunit.Abstractions.ITestOutputHelper output) : OfflineStoreConformanceTests
 {
     private readonly List<PostgresTestSchema> _schemas = [];
+
+    private protected override void Log(string message) => output.WriteLine(message);
+
+    /// <summary>Tables with timestamptz, naive, millisecond and second timestamps; queries with those and ISO text cast by the query.</summary>
+    private protected override IReadOnlyList<(MatrixSource Source, MatrixTimestamps Timestamps)> MatrixCells =>
+    [
+        .. new[] { MatrixTimestamps.Naive, MatrixTimestamps.WithOffsets, MatrixTimestamps.Milliseconds, MatrixTimestamps.Seconds }
+            .SelectMany(t => new[] { (MatrixSource.PostgresTable, t), (MatrixSource.PostgresQuery, t) }),
+        (MatrixSource.PostgresQuery, MatrixTimestamps.IsoText),
+    ];
+
+    private protected override async Task<DataSource> WriteMatrixSourceAsync(string repo, MatrixCase matrixCase, TestTable rows, string name)
+    {
+        var schema = await PostgresTestSchema.CreateAsync("matrix");
+        lock (_schemas) _schemas.Add(schema);
+        var raw = Path.Combine(repo, "data", name + ".raw.parquet");
+        await ParquetFiles.WriteAsync(rows, raw);
+        var table = $"{schema.Quoted}.{PostgresConnections.Quote(name)}";
+        await ParquetTablesStore.LoadAsync(raw, table);
+        var timestamps = rows.Columns.Where(c => c.Type == ColumnType.Timestamp).Select(c => PostgresConnections.Quote(c.Name)).ToList();
+        foreach (var column in timestamps)
+        {
+            var alter = matrixCase.Timestamps switch
+            {
+                MatrixTimestamps.Naive => $"timestamp USING {column} AT TIME ZONE 'UTC'",
+                MatrixTimestamps.Milliseconds => $"timestamp(3) USING {column} AT TIME ZONE 'UTC'",
+                MatrixTimestamps.Seconds => "timestamptz(0)",
+                // ISO 8601 text at +05:30, read by a query that casts it back.
+                MatrixTimestamps.IsoText => $"text USING to_char({column} AT TIME ZONE 'UTC' + interval '5 hours 30 minutes', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+05:30'",
+                _ => null,
+            };
+            if (alter is not null) await PostgresTestSchema.ExecuteAsync($"ALTER TABLE {table} ALTER COLUMN {column} TYPE {alter}");
+        }
+        var (c, select) = (matrixCase, string.Join(", ", rows.Columns.Select(col => PostgresConnections.Quote(col.Name) is var q && col.Type == ColumnType.Timestamp && matrixCase.Timestamps == MatrixTimestamps.IsoText ? $"{q}::timestamptz AS {q}" : q)));
+        return c.Source == MatrixSource.PostgresTable
+            ? new PostgreSQLSource(name, table: table, timestampField: c.TimestampField, createdTimestampColumn: c.CreatedColumn, fieldMapping: c.FieldMapping)
+            : new PostgreSQLSource(name, query: $"SELECT {select} FROM {table} -- a query source", timestampField: c.TimestampField, createdTimestampColumn: c.CreatedColumn, fieldMapping: c.FieldMapping);
+    }
 
     protected override IOfflineStore CreateStore(string repoPath)
     {

@@ -298,4 +298,44 @@ public sealed class PostgresOfflineStoreTests : IAsyncLifetime
         Assert.Equal("SELECT * FROM t", source.Query);
         Assert.Null(source.Table);
     }
+
+    // A division by zero that only happens when the row is read: no validation can catch it first.
+    private PostgreSQLSource FailingSource() => new("failing_source",
+        query: "SELECT id, ts, created, 1.0 / (id - 2) AS conv, label FROM " + Table("driver_stats"), timestampField: "ts", createdTimestampColumn: "created",
+        fieldMapping: new Dictionary<string, string> { ["id"] = "driver_id", ["conv"] = "conv_rate" });
+
+    private static void AssertOneLine(FeastException e, string step)
+    {
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains("'failing_source'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(step, e.Message, StringComparison.Ordinal);
+        Assert.Contains("division by zero (SQLSTATE 22012)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cast them in a PostgreSQLSource query", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pull_EngineFailsAtRunTime_OneLineNamingSourceStepAndHint()
+    {
+        await DriverStatsAsync();
+        await using var store = new PostgresOfflineStore(_schema.Options());
+        var request = new PullRequest(FailingSource(), ["driver_id"], ["conv_rate"], T0.AddDays(-1), T0.AddDays(1));
+
+        AssertOneLine(await Assert.ThrowsAsync<FeastException>(() => ReadAllAsync(store.PullLatestAsync(request))), "pulling rows");
+        AssertOneLine(await Assert.ThrowsAsync<FeastException>(() => ReadAllAsync(store.PullAllAsync(request))), "pulling rows");
+    }
+
+    [Fact]
+    public async Task HistoricalJoin_EngineFailsAtRunTime_OneLineNamingViewsStepAndHint()
+    {
+        await DriverStatsAsync();
+        await using var store = new PostgresOfflineStore(_schema.Options());
+        var view = View(FailingSource(), TimeSpan.Zero);
+        var entities = EntityData.FromRows([new Dictionary<string, object?> { ["driver_id"] = 1L, ["event_timestamp"] = T0 }]);
+
+        var e = await Assert.ThrowsAsync<FeastException>(() => ReadAllAsync(store.GetHistoricalFeatures(
+            new HistoricalRetrievalRequest(entities, [new FeatureViewRequest(view, view.Projection, view.Features)], false)).ToArrowAsync()));
+
+        AssertOneLine(e, "the point-in-time join");
+        Assert.Contains("feature view 'driver_stats'", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -33,6 +33,14 @@ internal sealed class ReferenceOfflineStore(string repoPath) : IOfflineStore
     private async Task<TestTable> RunAsync(HistoricalRetrievalRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (request.Entities is TimeRangeEntityData range)
+        {
+            var sources = new List<ReferenceView>();
+            foreach (var view in request.Views)
+                sources.Add(new ReferenceView(view, await ReadSourceAsync(view.View, cancellationToken)));
+            TimeRangeEntityData.EntityColumns(request.Views);
+            return ReferencePointInTimeJoin.Join(ReferencePointInTimeJoin.RangeEntities(sources, range.Start, range.End), sources, request.FullFeatureNames);
+        }
         var (entities, origin) = await ReadEntitiesAsync(request.Entities, cancellationToken);
         var stamp = entities.Columns.FirstOrDefault(c => c.Name == ReferencePointInTimeJoin.EventTimestamp);
         if (stamp is not null && stamp.Type != ColumnType.Timestamp)

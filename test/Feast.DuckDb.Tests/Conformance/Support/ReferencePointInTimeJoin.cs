@@ -50,6 +50,39 @@ internal static class ReferencePointInTimeJoin
         return result;
     }
 
+    /// <summary>
+    /// The entity rows of a retrieval without entity rows (Feast's start_date/end_date): every distinct (event timestamp,
+    /// join keys) of the views' source rows with the time in [start, end], ordered by time, then keys. Views with join keys
+    /// supply the rows (all must share them); entity-less views supply times only when no view has keys.
+    /// </summary>
+    public static TestTable RangeEntities(IReadOnlyList<ReferenceView> views, DateTimeOffset start, DateTimeOffset end)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        var keyed = views.Where(v => !v.Request.View.IsEntityless).ToList();
+        var suppliers = keyed.Count > 0 ? keyed : [.. views];
+        var keys = keyed.Count > 0 ? keyed[0].Request.JoinColumns.Select(c => c.EntityColumn).ToList() : [];
+        var columns = new List<TestColumn> { new(EventTimestamp, ColumnType.Timestamp) };
+        columns.AddRange(keys.Select(k => suppliers[0].Source.Columns[SourceIndex(suppliers[0], suppliers[0].Request.JoinColumns.First(c => c.EntityColumn == k).JoinKey)] with { Name = k }));
+        var rows = new List<object?[]>();
+        foreach (var view in suppliers)
+        {
+            var timestamp = SourceIndex(view, view.Request.View.BatchSource.TimestampField);
+            var keyIndexes = keys.Select(k => SourceIndex(view, view.Request.JoinColumns.First(c => c.EntityColumn == k).JoinKey)).ToList();
+            foreach (var row in view.Source.Rows)
+            {
+                var t = Values.Instant(row[timestamp]!);
+                if (t >= start && t <= end) rows.Add([t, .. keyIndexes.Select(i => row[i])]);
+            }
+        }
+        var table = new TestTable(columns);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in rows.OrderBy(r => (DateTimeOffset)r[0]!).ThenBy(r => string.Join("|", r.Skip(1).Select(Values.Format)), StringComparer.Ordinal))
+        {
+            if (seen.Add(string.Join("|", row.Select(Values.Format)))) table.Add(row);
+        }
+        return table;
+    }
+
     /// <summary>Feast's rule (§7.2): <c>event_timestamp</c> if present, else the only timestamp column.</summary>
     public static string EntityTimestampColumn(TestTable entities)
     {

@@ -125,6 +125,39 @@ public sealed class HistoricalCommandTests : IAsyncLifetime
         Assert.Contains("driver_id", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GetHistoricalFeatures_TimeRangeWithoutEntityRows_EveryDriverHourInTheRange()
+    {
+        // Feast's own format for the dates: "YYYY-MM-DD HH:MM:SS", naive meaning UTC. Hours 2, 3 and 4, both ends inclusive.
+        static string Feast(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var result = (await _repo.RunAsync("get-historical-features", "--start-date", Feast(Start.AddHours(2)), "--end-date", Feast(Start.AddHours(4)),
+            "--features", "driver_hourly_stats:conv_rate")).ExpectOk();
+
+        Assert.Equal(["event_timestamp", "driver_id", "conv_rate"], result.Table.Header);
+        Assert.Contains("15 rows (first 10 shown", result.Stdout, StringComparison.Ordinal);
+        // Ordered by time, then driver: the first five rows are hour 2 of drivers 1001..1005.
+        Assert.Equal(["1001", "1002", "1003", "1004", "1005"], result.Table.Column("driver_id").Take(5));
+        Assert.Equal(Float(Rows.ConvRates[2]), result.Table.Column("conv_rate")[0]);
+    }
+
+    [Theory]
+    [InlineData("--start-date", "2026-03-01", "--entity-df", "x.csv")] // a range and entity rows
+    [InlineData("--end-date", "2026-03-01", "-d", "[]")] // a range and entity rows
+    [InlineData("--start-date", "yesterday")] // not a timestamp
+    public async Task GetHistoricalFeatures_BadTimeRange_ExitTwo(params string[] args)
+    {
+        var result = (await _repo.RunAsync(["get-historical-features", .. args, "--features", "driver_hourly_stats:conv_rate"])).Expect(2);
+        Assert.StartsWith("Error: ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetHistoricalFeatures_StartAfterEnd_ExitsOneSayingSo()
+    {
+        var result = (await _repo.RunAsync("get-historical-features", "--start-date", "2026-03-02", "--end-date", "2026-03-01",
+            "--features", "driver_hourly_stats:conv_rate")).Expect(1);
+        Assert.Contains("after it ends", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--features", "driver_hourly_stats:conv_rate")] // no entities
     [InlineData("--entity-df", "x.csv")] // no features
