@@ -11,7 +11,7 @@ namespace Feast.Cli.Commands;
 /// elsewhere plain lines. Reports arrive synchronously on the SDK's thread (a <see cref="Progress{T}"/> would post them
 /// to the thread pool, late and out of order).
 /// </summary>
-internal sealed class MaterializationReporter(CliContext context) : IProgress<MaterializationProgress>
+internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<string> neverMaterialized) : IProgress<MaterializationProgress>
 {
     // Plain output prints an intermediate line at most this often, so a long view shows it is alive without flooding logs.
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
@@ -110,7 +110,9 @@ internal sealed class MaterializationReporter(CliContext context) : IProgress<Ma
     {
         if (MaterializeCommands.UpToDate(first.Start, first.End))
         {
-            context.Console.WriteLine($"{first.View}: already materialized up to {TimestampArgument.Python(first.Start)}, past {TimestampArgument.Python(first.End)}; nothing to load.");
+            context.Console.WriteLine(neverMaterialized.Contains(first.View)
+                ? $"{first.View}: never materialized; a first incremental run starts one ttl before now ({TimestampArgument.Python(first.Start)}), after {TimestampArgument.Python(first.End)}; nothing to load."
+                : $"{first.View}: already materialized up to {TimestampArgument.Python(first.Start)}, past {TimestampArgument.Python(first.End)}; nothing to load.");
             return;
         }
         var window = $"from {TimestampArgument.Python(first.Start)} to {TimestampArgument.Python(first.End)}:";

@@ -93,7 +93,11 @@ internal static class MaterializeCommands
         context.Console.WriteLine(header);
         context.Console.WriteLine();
 
-        var reporter = new MaterializationReporter(context);
+        // A view with no recorded interval starts its first incremental window one ttl before now, not at an earlier
+        // run's end: the messages for an empty window say which of the two it is.
+        var neverMaterialized = FeatureStore.ViewsToMaterialize(registry, selected)
+            .Where(v => v.MaterializationIntervals.Count == 0).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var reporter = new MaterializationReporter(context, neverMaterialized);
         IReadOnlyList<ViewMaterialization> done;
         try
         {
@@ -123,7 +127,7 @@ internal static class MaterializeCommands
 
         reporter.PrintUnreported(done);
         context.Console.WriteLine();
-        PrintSummary(context, done, end);
+        PrintSummary(context, done, end, neverMaterialized);
         return ExitCodes.Ok;
     }
 
@@ -133,17 +137,27 @@ internal static class MaterializeCommands
     /// </summary>
     internal static bool UpToDate(DateTimeOffset start, DateTimeOffset end) => start > end;
 
-    private static void PrintSummary(CliContext context, IReadOnlyList<ViewMaterialization> all, DateTimeOffset? end = null)
+    // "all 2 feature views" when the list is every view of the run, else the names.
+    private static string Names(List<string> views, int total) =>
+        views.Count > 1 && views.Count == total ? $"all {views.Count} feature views" : string.Join(", ", views);
+
+    private static void PrintSummary(CliContext context, IReadOnlyList<ViewMaterialization> all, DateTimeOffset? end = null,
+        HashSet<string>? neverMaterialized = null)
     {
         var done = all.Where(v => !UpToDate(v.Start, v.End)).ToList();
         var skipped = all.Where(v => UpToDate(v.Start, v.End)).Select(v => v.View).ToList();
         var until = end is { } to ? TimestampArgument.Python(to) : "";
         if (skipped.Count > 0 && done.Count == 0)
         {
-            context.Console.WriteLine(skipped.Count == 1
-                ? $"Nothing to do: {skipped[0]} is already materialized past {until}."
-                : $"Nothing to do: all {skipped.Count} feature views are already materialized past {until}.");
-            context.Console.WriteLine("Give a later END_TS, or load an earlier window again with 'feast materialize START_TS END_TS'.");
+            var never = skipped.Where(v => neverMaterialized?.Contains(v) == true).ToList();
+            var past = skipped.Except(never, StringComparer.Ordinal).ToList();
+            var reasons = new List<string>();
+            if (past.Count > 0)
+                reasons.Add($"{Names(past, skipped.Count)} {(past.Count == 1 ? "is" : "are")} already materialized past {until}");
+            if (never.Count > 0)
+                reasons.Add($"{Names(never, skipped.Count)} {(never.Count == 1 ? "was" : "were")} never materialized, and a first incremental run starts one ttl before now, after {until}");
+            context.Console.WriteLine($"Nothing to do: {string.Join("; ", reasons)}.");
+            context.Console.WriteLine("Give a later END_TS, or load an earlier window with 'feast materialize START_TS END_TS'.");
             return;
         }
 

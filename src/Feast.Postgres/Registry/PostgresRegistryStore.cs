@@ -28,6 +28,7 @@ public sealed class PostgresRegistryStore : IRegistryStore
     private readonly PostgresRegistryUrl _url;
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _timeProvider;
+    private volatile bool _layoutReady;
 
     /// <summary>Creates a store for a SQLAlchemy PostgreSQL URL; nothing is opened until the first call.</summary>
     /// <param name="url"><c>postgresql://user:password@host:port/database</c>, <c>postgresql+psycopg://…</c>, with optional <c>?sslmode=…</c>.</param>
@@ -85,16 +86,27 @@ public sealed class PostgresRegistryStore : IRegistryStore
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
+                if (!_layoutReady)
+                {
+                    // The schema and tables are committed in a transaction of their own before the write: mutate may
+                    // work on other connections while the write's transaction is open (apply creates online tables in
+                    // the same schema), and those would wait forever on a schema this transaction had not committed.
+                    var layout = await LockedTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+                    await using (layout.ConfigureAwait(false))
+                    {
+                        await EnsureSchemaAsync(connection, layout, cancellationToken).ConfigureAwait(false);
+                        await SqlRegistryRows.CreateTablesAsync(connection, layout, Dialect, cancellationToken).ConfigureAwait(false);
+                        await layout.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    _layoutReady = true;
+                }
                 var transaction = await LockedTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
-                    await EnsureSchemaAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                    await SqlRegistryRows.CreateTablesAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
                     var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
                     var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
                     if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
                     {
-                        // The tables may have just been created: keep them, so readers find the layout.
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                         return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
                     }

@@ -133,7 +133,8 @@ public abstract partial class OfflineStoreConformanceTests
     [Fact]
     public async Task GetHistoricalFeatures_TimeRangeViewsWithDifferentKeys_RejectedNamingBoth()
     {
-        var customer = new FeatureView("customer_stats", new FileSource("data/stats.parquet", "event_timestamp", "customer_source"),
+        var customer = new FeatureView("customer_stats", new FileSource("data/stats.parquet", "event_timestamp", "customer_source",
+                fieldMapping: new Dictionary<string, string> { ["driver_id"] = "customer_id" }),
             [new Entity("customer", ["customer_id"], ValueType.Int64)], TimeSpan.Zero, [new("customer_id", FeastType.Int64), new("conv_rate", FeastType.Float64)]);
         var (store, _) = await RangeRepoAsync(customer);
         await using var _store = store;
