@@ -52,12 +52,15 @@ internal sealed class FeastServerState : IAsyncDisposable
     /// <summary>The error of the last refresh, or null when it succeeded.</summary>
     public Exception? LastRefreshError => Volatile.Read(ref _lastRefreshError);
 
-    /// <summary>Reads the registry from its store and makes it the snapshot requests use. Never throws for a store error.</summary>
+    /// <summary>
+    /// Reads the registry from its store and makes it the snapshot requests use. Never throws for a store error, except
+    /// at startup for a damaged registry: serving a registry cut short could serve it without its permissions.
+    /// </summary>
     public async Task<bool> RefreshRegistryAsync(bool initial, CancellationToken cancellationToken)
     {
         try
         {
-            await Store.GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+            await Store.RefreshRegistryAsync(cancellationToken).ConfigureAwait(false);
             var first = Interlocked.Exchange(ref _loaded, 1) == 0;
             Volatile.Write(ref _lastRefreshError, null);
             if (first) LogMessages.RegistryLoaded(_logger, Store.Project, Store.RegistryStore.Description);
@@ -66,6 +69,11 @@ internal sealed class FeastServerState : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            throw;
+        }
+        catch (RegistryException e) when (initial && e.Damaged)
+        {
+            // Not retried: a damaged file does not heal, and the host reports the error and stops.
             throw;
         }
         catch (Exception e)
