@@ -21,6 +21,9 @@ internal sealed class FeastServerState : IAsyncDisposable
         var settings = options.Value;
         if (settings.MaxRequestBodyBytes <= 0)
             throw new FeastConfigException($"FeastServerOptions.MaxRequestBodyBytes must be more than 0, not {settings.MaxRequestBodyBytes}.");
+        if (settings.MaxFeaturesPerRequest <= 0 || settings.MaxEntityRowsPerRequest <= 0)
+            throw new FeastConfigException(
+                $"FeastServerOptions.MaxFeaturesPerRequest and MaxEntityRowsPerRequest must be more than 0, not {settings.MaxFeaturesPerRequest} and {settings.MaxEntityRowsPerRequest}.");
         _logger = loggerFactory.CreateLogger("Feast.Server.Registry");
         Options = settings;
         if (settings.Store is { } store)

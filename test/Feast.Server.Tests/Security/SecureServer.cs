@@ -21,7 +21,7 @@ namespace Feast.Server.Tests.Security;
 /// </summary>
 internal sealed class SecureServer : IAsyncDisposable
 {
-    private static readonly Method<GetOnlineFeaturesRequest, GetOnlineFeaturesResponse> ReadMethod = new(
+    internal static readonly Method<GetOnlineFeaturesRequest, GetOnlineFeaturesResponse> ReadMethod = new(
         MethodType.Unary, "feast.serving.ServingService", "GetOnlineFeatures",
         Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), GetOnlineFeaturesRequest.Parser.ParseFrom),
         Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), GetOnlineFeaturesResponse.Parser.ParseFrom));

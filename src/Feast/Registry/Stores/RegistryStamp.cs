@@ -65,9 +65,9 @@ internal static class RegistryStamp
             throw new RegistryException($"{source} is not a Feast registry, or not a whole one ({e.Message}): it is damaged or cut short. Restore it from a backup, or run feast apply against a new registry path.", e) { Damaged = true };
         }
         if (!input.IsAtEnd)
-            throw new RegistryException($"{source} is not a whole Feast registry: {bytes.Length - input.Position} bytes after its end were not read. Restore it from a backup.") { Damaged = true };
+            throw new RegistryException($"{source} is not a Feast registry, or not a whole one: {bytes.Length - input.Position} bytes after its end were not read. Restore it from a backup.") { Damaged = true };
         if (Incomplete(registry, bytes.Length) is { } why)
-            throw new RegistryException($"{source} is not a whole Feast registry: {why}. Restore it from a backup, or run feast apply against a new registry path.") { Damaged = true };
+            throw new RegistryException($"{source} is not a Feast registry, or not a whole one: {why}. Restore it from a backup, or run feast apply against a new registry path.") { Damaged = true };
         return registry;
     }
 
