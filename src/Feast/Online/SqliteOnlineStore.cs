@@ -442,7 +442,7 @@ public sealed class SqliteOnlineStore : IOnlineStore
         // Readers of the old file are not pooled again. A replaced file is adopted when the writer can let go of the old
         // one now (otherwise at the next write); a deleted one stays an error until it is restored or re-applied.
         InvalidateReaders();
-        if (moved.Replaced && _writeLock.Wait(0))
+        if (moved.Replaced && _writeLock.Wait(0, CancellationToken.None))
         {
             try
             {

@@ -58,9 +58,14 @@ public sealed class OnlineStoreFaultTests
         await using (var other = new Online.SqliteOnlineStore(copy))
         {
             await other.UpdateAsync("loop", [ServerRepo.Stats, ServerRepo.Fresh], []);
+            var row = new Online.OnlineWriteBatch(["avg_daily_trips"]);
+            row.Add(Values.EntityKeySerializer.Serialize("driver_id", new Protos.Types.Value { Int64Val = 1001 }), [new Protos.Types.Value { Int64Val = 777 }], ServerRepo.T0);
+            await other.WriteBatchAsync("loop", ServerRepo.Stats, row);
         }
 
+        // A restored backup: the database file replaced by rename, the old one's WAL files removed.
         File.Move(copy, path, overwrite: true);
+        foreach (var file in new[] { path + "-wal", path + "-shm" }) File.Delete(file);
         var first = await host.Http.GetAsync("/healthz/ready");
         var second = await host.Http.GetAsync("/healthz/ready");
         var read = await Answers.ColumnsAsync(await host.PostAsync("/get-online-features", ReadBody));
@@ -68,8 +73,8 @@ public sealed class OnlineStoreFaultTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
         Assert.Contains("was replaced by another file", await first.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        // The new file is empty: the value is not found, not read from the replaced copy.
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, read["avg_daily_trips"][0].ValueKind);
+        // Read from the new file, not from the replaced one (which holds 20).
+        Assert.Equal("777", read["avg_daily_trips"][0].GetRawText());
     }
 
     [Fact]
@@ -125,7 +130,7 @@ public sealed class OnlineStoreFaultTests
         await using var host = await TestHost.StartAsync(repo.Store, kestrel: true);
         var features = string.Join(", ", Enumerable.Range(0, 10_001).Select(i => $"\"driver_hourly_stats:f{i}\""));
 
-        var response = await host.PostAsync("/get-online-features", $$"""{"features": [{{features}}], "entities": {"driver_id": [1001]}}""");
+        var response = await host.PostAsync("/get-online-features", $$$"""{"features": [{{{features}}}], "entities": {"driver_id": [1001]}}""");
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("--max-features", (await Answers.ErrorAsync(response)).Message, StringComparison.Ordinal);
