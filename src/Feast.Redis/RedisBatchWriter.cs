@@ -287,15 +287,20 @@ internal struct KeyState
     public long Stored;
     public long Queued;
     public bool Redirected;
+    public bool HasQueued;
 
     /// <summary>
     /// Feast's rule: a row is skipped when the key already holds an event time for the view and the row is not newer
-    /// than both that time and any row of the same key queued earlier in the batch. Records an admitted row.
+    /// than both that time and any row of the same key queued earlier in the batch. Beyond Feast, a row older than one
+    /// of the same key queued earlier in the batch is skipped too, so an older row never replaces a newer one even
+    /// within a batch (as in the SQLite and PostgreSQL stores). Records an admitted row.
     /// </summary>
     public bool Admit(long nanos)
     {
         if (HasStored && nanos <= Math.Max(Stored, Queued)) return false;
+        if (HasQueued && nanos < Queued) return false;
         Queued = Math.Max(Queued, nanos);
+        HasQueued = true;
         return true;
     }
 }

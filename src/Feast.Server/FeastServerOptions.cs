@@ -33,6 +33,18 @@ public sealed class FeastServerOptions
     /// <summary>The largest request body accepted, in bytes (32 MiB by default); a larger one gets 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// The most feature references one online read may name (10,000 by default); more get 413 (gRPC
+    /// RESOURCE_EXHAUSTED). <c>feast serve --max-features</c>.
+    /// </summary>
+    public int MaxFeaturesPerRequest { get; set; } = 10_000;
+
+    /// <summary>
+    /// The most entity rows one online read may ask for (100,000 by default); more get 413 (gRPC RESOURCE_EXHAUSTED).
+    /// <c>feast serve --max-entity-rows</c>.
+    /// </summary>
+    public int MaxEntityRowsPerRequest { get; set; } = 100_000;
+
     /// <summary>Log one line per request (method, path, status, duration). On by default; <c>feast serve --no-access-log</c> turns it off.</summary>
     public bool AccessLog { get; set; } = true;
 

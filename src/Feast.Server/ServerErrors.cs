@@ -32,6 +32,30 @@ internal sealed class RequestBodyTooLargeException : FeastValidationException
     public long Limit { get; }
 }
 
+/// <summary>An online read asks for more features or entity rows than the server serves in one request (HTTP 413).</summary>
+internal sealed class RequestLimitException(string message) : FeastValidationException(message)
+{
+    /// <summary>Throws unless <paramref name="request"/> stays within the limits of <paramref name="options"/>.</summary>
+    public static void Check(Online.OnlineFeaturesRequest request, FeastServerOptions options)
+    {
+        var features = request.Features?.Count ?? 0;
+        if (features > options.MaxFeaturesPerRequest)
+        {
+            throw new RequestLimitException(
+                $"The request names {features} features, more than the {options.MaxFeaturesPerRequest} this server serves in one request. " +
+                "Split the features over several requests, use a feature service, or raise the limit (feast serve --max-features).");
+        }
+        var rows = 0;
+        foreach (var column in request.Entities.Values) rows = Math.Max(rows, column?.Count ?? 0);
+        if (rows > options.MaxEntityRowsPerRequest)
+        {
+            throw new RequestLimitException(
+                $"The request has {rows} entity rows, more than the {options.MaxEntityRowsPerRequest} this server serves in one request. " +
+                "Send fewer rows per request, or raise the limit (feast serve --max-entity-rows).");
+        }
+    }
+}
+
 /// <summary>How an error is answered over HTTP and gRPC.</summary>
 /// <param name="HttpStatus">The HTTP status code.</param>
 /// <param name="GrpcStatus">The gRPC status code.</param>
@@ -93,6 +117,7 @@ internal static class ServerErrors
     private static ErrorAnswer Classify(Exception exception) => exception switch
     {
         RequestBodyTooLargeException e => new(413, StatusCode.ResourceExhausted, e.FeastErrorClass, e.Message),
+        RequestLimitException e => new(413, StatusCode.ResourceExhausted, e.FeastErrorClass, e.Message),
         RequestBodyException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
         Security.UnauthenticatedException e => new(401, StatusCode.Unauthenticated, e.FeastErrorClass, e.Message),
         Security.IdentityProviderUnavailableException e => new(503, StatusCode.Unavailable, e.FeastErrorClass, e.Message),

@@ -100,6 +100,12 @@ public sealed class RegistryException : FeastException
 {
     /// <inheritdoc cref="FeastException(string, Exception?)"/>
     public RegistryException(string message, Exception? innerException = null) : base(message, innerException) { }
+
+    /// <summary>
+    /// Whether the registry's content is damaged (not a whole registry: cut short, empty, not a registry at all), as
+    /// opposed to out of reach for now (a locked file, a database that does not answer).
+    /// </summary>
+    public bool Damaged { get; init; }
 }
 
 /// <summary>

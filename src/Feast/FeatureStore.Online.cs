@@ -8,6 +8,9 @@ namespace Feast;
 public sealed partial class FeatureStore
 {
     private OnlineRetriever? _onlineRetriever;
+
+    /// <summary>The online reader once a read has been served (tests look at its plan cache).</summary>
+    internal OnlineRetriever? OnlineRetrieverForTests => _onlineRetriever;
     private FeatureWriter? _featureWriter;
 
     private IOnlineStore RequireOnlineStore() =>

@@ -238,6 +238,15 @@ public sealed partial class FeatureStore : IAsyncDisposable
     public ValueTask<RegistrySnapshot> GetRegistryAsync(bool allowCache = true, CancellationToken cancellationToken = default) =>
         _registry.GetAsync(allowCache, cancellationToken);
 
+    /// <summary>
+    /// Reads the registry from its store and makes it the snapshot, as a long-running server refreshes it: a store that
+    /// now holds nothing for this project (the file is gone, the registry was emptied) does not replace a snapshot that
+    /// holds objects; the snapshot is kept and a <see cref="RegistryException"/> says why.
+    /// </summary>
+    /// <exception cref="RegistryException">The registry cannot be read, is damaged, or now holds nothing.</exception>
+    public ValueTask<RegistrySnapshot> RefreshRegistryAsync(CancellationToken cancellationToken = default) =>
+        _registry.ReloadKeepingObjectsAsync(cancellationToken);
+
     /// <summary>What <see cref="ApplyAsync(RepoDefinitions, CancellationToken)"/> would change, without changing anything.</summary>
     /// <exception cref="FeastValidationException">The definitions break one of Feast's rules, something cannot be inferred, or a source does not match them.</exception>
     public Task<RegistryPlan> PlanAsync(RepoDefinitions definitions, CancellationToken cancellationToken = default) =>

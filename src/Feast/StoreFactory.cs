@@ -34,7 +34,7 @@ internal static class StoreFactory
             throw new FeastConfigException("feature_store.yaml: online_store (sqlite): vector_enabled, text_search_enabled and enable_openai_compatible_store are not supported by Feast.NET yet. Remove them or set them to false."),
         SqliteOnlineStoreOptions sqlite when config.Registry.EnableOnlineFeatureViewVersioning =>
             throw new FeastConfigException($"feature_store.yaml: registry.enable_online_feature_view_versioning is not supported by Feast.NET yet (its versioned table names for {sqlite.Path}). Remove it or set it to false."),
-        SqliteOnlineStoreOptions sqlite => new SqliteOnlineStore(config.ResolvePath(sqlite.Path)),
+        SqliteOnlineStoreOptions sqlite => new SqliteOnlineStore(config.ResolvePath(sqlite.Path), sqlite.LastWriteWins),
         var other => throw new FeastConfigException(
             $"feature_store.yaml: online_store type '{other.Type}' is not available in this build of Feast.NET yet. Use type: sqlite, or disable the online store with online_store: null."),
     };

@@ -46,21 +46,16 @@ public sealed class OperationsTests
     }
 
     [Fact]
-    public async Task Health_RegistryUnreadable_Is503_AndRequestsSayWhy()
+    public async Task Startup_RegistryNotARegistry_RefusesToStart_NamingIt()
     {
         var dir = TestFiles.PythonWrittenRepo();
         try
         {
             await File.WriteAllTextAsync(Path.Combine(dir, "registry.db"), "not a registry");
-            await using var host = await TestHost.StartAsync(o => o.RepoPath = dir);
 
-            var health = await host.Http.GetAsync("/health");
-            var read = await host.PostAsync("/get-online-features", ReadBody);
+            var error = await Assert.ThrowsAsync<RegistryException>(async () => await (await TestHost.StartAsync(o => o.RepoPath = dir)).DisposeAsync());
 
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
-            Assert.Equal(HttpStatusCode.InternalServerError, read.StatusCode);
-            var (_, cls, _) = await Answers.ErrorAsync(read);
-            Assert.Equal("RegistryException", cls);
+            Assert.Contains(Path.Combine(dir, "registry.db"), error.Message, StringComparison.Ordinal);
         }
         finally
         {

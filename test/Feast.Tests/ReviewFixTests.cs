@@ -42,6 +42,7 @@ public class ReviewFixTests
         await store.UpdateAsync(r =>
         {
             r.Entities.Add(ProtoConverter.ToProto(Driver, "other"));
+            r.Projects.Add(new Feast.Protos.Core.Project { Spec = new Feast.Protos.Core.ProjectSpec { Name = "other" } });
             return true;
         });
 
@@ -51,6 +52,7 @@ public class ReviewFixTests
         await store.UpdateAsync(r =>
         {
             r.Entities.Clear();
+            r.Projects.Clear();
             return true;
         });
         Assert.True(await store.DeleteIfEmptyAsync());

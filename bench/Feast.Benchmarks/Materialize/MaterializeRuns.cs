@@ -199,44 +199,61 @@ internal static class MaterializeRuns
     /// Diagnostic: the online half: rows read raw from DuckDB, built into <see cref="OnlineWriteBatch"/>es of 10k rows
     /// with the SDK's key serializer and <see cref="Value"/> objects, and written with <c>SqliteOnlineStore.WriteBatchAsync</c>.
     /// </summary>
-    public static async Task StoreWriteAsync(CaseContext context)
+    public static Task StoreWriteAsync(CaseContext context) => StoreWriteAsync(context, lastWriteWins: false, rewrite: false);
+
+    /// <summary>
+    /// The store write alone; with <paramref name="rewrite"/> the rows are written once unmeasured and the measured pass
+    /// writes them again (every row a conflict, the newer-row check evaluated); <paramref name="lastWriteWins"/> is the
+    /// store's opt-out (its statement is the one used before the check existed).
+    /// </summary>
+    public static async Task StoreWriteAsync(CaseContext context, bool lastWriteWins, bool rewrite)
     {
         var data = MaterializeData.Open(context.Options);
         var path = Path.Combine(context.ScratchDirectory, "online.db");
         await CreateTableAsync(path, data);
         var view = View(data);
-        var columns = MaterializeData.Columns;
-        var names = columns.Select(c => c.Name).ToArray();
+        if (rewrite)
+        {
+            await using var first = new SqliteOnlineStore(path, lastWriteWins);
+            await WriteAllAsync(first, data, view);
+        }
         using (context.Measure())
         {
-            await using var store = new SqliteOnlineStore(path);
-            using var duck = OpenDuck();
-            using var command = duck.CreateCommand();
-            command.CommandText = ReadSql(data);
-            command.UseStreamingMode = true;
-            using var reader = command.ExecuteReader();
-            var batch = new OnlineWriteBatch(names, RowsPerTransaction);
-            var values = new Value?[columns.Count];
-            long rows = 0;
-            while (reader.Read())
-            {
-                for (var j = 0; j < columns.Count; j++)
-                    values[j] = columns[j].IsFloat ? new Value { FloatVal = reader.GetFloat(j + 3) } : new Value { Int64Val = reader.GetInt64(j + 3) };
-                var key = EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Value { Int64Val = reader.GetInt64(0) }, 3);
-                batch.Add(key, values, DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(1)), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2)));
-                if (batch.Count == RowsPerTransaction)
-                {
-                    await store.WriteBatchAsync(MaterializeData.Project, view, batch);
-                    batch.Clear();
-                }
-                rows++;
-            }
-            if (batch.Count > 0)
-                await store.WriteBatchAsync(MaterializeData.Project, view, batch);
-            context.Rows = rows;
+            await using var store = new SqliteOnlineStore(path, lastWriteWins);
+            context.Rows = await WriteAllAsync(store, data, view);
         }
         if (context.Verify)
             context.Digest = OnlineRows.Digest(path, Table);
+    }
+
+    private static async Task<long> WriteAllAsync(SqliteOnlineStore store, MaterializeData data, FeatureView view)
+    {
+        var columns = MaterializeData.Columns;
+        var names = columns.Select(c => c.Name).ToArray();
+        using var duck = OpenDuck();
+        using var command = duck.CreateCommand();
+        command.CommandText = ReadSql(data);
+        command.UseStreamingMode = true;
+        using var reader = command.ExecuteReader();
+        var batch = new OnlineWriteBatch(names, RowsPerTransaction);
+        var values = new Value?[columns.Count];
+        long rows = 0;
+        while (reader.Read())
+        {
+            for (var j = 0; j < columns.Count; j++)
+                values[j] = columns[j].IsFloat ? new Value { FloatVal = reader.GetFloat(j + 3) } : new Value { Int64Val = reader.GetInt64(j + 3) };
+            var key = EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Value { Int64Val = reader.GetInt64(0) }, 3);
+            batch.Add(key, values, DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(1)), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2)));
+            if (batch.Count == RowsPerTransaction)
+            {
+                await store.WriteBatchAsync(MaterializeData.Project, view, batch);
+                batch.Clear();
+            }
+            rows++;
+        }
+        if (batch.Count > 0)
+            await store.WriteBatchAsync(MaterializeData.Project, view, batch);
+        return rows;
     }
 
     /// <summary>The view over the generated source: driver_id, ten features, TTL 1 day.</summary>

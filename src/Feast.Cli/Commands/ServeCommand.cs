@@ -74,6 +74,18 @@ internal static class ServeCommand
             HelpName = "bytes",
             DefaultValueFactory = _ => 32L * 1024 * 1024,
         };
+        var maxFeatures = new Option<int>("--max-features")
+        {
+            Description = "The most feature references one online read may name; more get 413.",
+            HelpName = "count",
+            DefaultValueFactory = _ => 10_000,
+        };
+        var maxRows = new Option<int>("--max-entity-rows")
+        {
+            Description = "The most entity rows one online read may ask for; more get 413.",
+            HelpName = "count",
+            DefaultValueFactory = _ => 100_000,
+        };
         var shutdownTimeout = new Option<int>("--shutdown-timeout")
         {
             Description = "On Ctrl+C or SIGTERM, wait this many seconds for requests in flight to finish.",
@@ -94,7 +106,7 @@ internal static class ServeCommand
             "/materialize, /materialize-incremental, /health) and Feast's gRPC ServingService, until Ctrl+C.\n" +
             "Example: feast serve --host 0.0.0.0 --port 6566 --grpc-port 6567")
         {
-            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, metricsRequireAuth, maxBody, shutdownTimeout, otlp,
+            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, metricsRequireAuth, maxBody, maxFeatures, maxRows, shutdownTimeout, otlp,
         };
         command.Validators.Add(result =>
         {
@@ -112,12 +124,14 @@ internal static class ServeCommand
                 throw new FeastValidationException("--port and --grpc-port must differ (or give --no-grpc).");
             if (result.GetValue(registryTtl) < 0) throw new FeastValidationException("--registry-ttl-sec must be 0 or more.");
             if (result.GetValue(maxBody) <= 0) throw new FeastValidationException("--max-request-bytes must be more than 0.");
+            if (result.GetValue(maxFeatures) <= 0) throw new FeastValidationException("--max-features must be more than 0.");
+            if (result.GetValue(maxRows) <= 0) throw new FeastValidationException("--max-entity-rows must be more than 0.");
             if (result.GetValue(shutdownTimeout) < 0) throw new FeastValidationException("--shutdown-timeout must be 0 or more.");
             var settings = new ServeSettings(
                 result.GetValue(host)!, result.GetValue(port), result.GetValue(noGrpc) ? null : result.GetValue(grpcPort),
                 TimeSpan.FromSeconds(result.GetValue(registryTtl)), !result.GetValue(noAccessLog), result.GetValue(metrics),
                 result.GetValue(key), result.GetValue(cert), result.GetValue(maxBody), TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)),
-                result.GetValue(otlp) ?? OtlpFromEnvironment(), result.GetValue(metricsRequireAuth));
+                result.GetValue(otlp) ?? OtlpFromEnvironment(), result.GetValue(metricsRequireAuth), result.GetValue(maxFeatures), result.GetValue(maxRows));
             // The access log is information; ASP.NET Core's own per-request lines would repeat it.
             var levelGiven = result.GetResult(context.Globals.LogLevel) is { Implicit: false };
             using var loggers = context.CreateLoggerFactory(result, LogLevel.Information, b =>
@@ -133,7 +147,7 @@ internal static class ServeCommand
     }
 
     private sealed record ServeSettings(string Host, int Port, int? GrpcPort, TimeSpan RegistryTtl, bool AccessLog, bool Metrics,
-        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout, Uri? OtlpEndpoint, bool MetricsRequireAuth);
+        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout, Uri? OtlpEndpoint, bool MetricsRequireAuth, int MaxFeatures, int MaxEntityRows);
 
     private static Uri? Fail(System.CommandLine.Parsing.ArgumentResult result, string message)
     {
@@ -220,6 +234,8 @@ internal static class ServeCommand
                 o.Metrics = settings.Metrics;
                 o.MetricsRequireAuth = settings.MetricsRequireAuth;
                 o.MaxRequestBodyBytes = settings.MaxRequestBytes;
+                o.MaxFeaturesPerRequest = settings.MaxFeatures;
+                o.MaxEntityRowsPerRequest = settings.MaxEntityRows;
             });
 
             if (settings.OtlpEndpoint is { } otlpEndpoint) AddOpenTelemetry(builder.Services, otlpEndpoint);

@@ -16,7 +16,8 @@ namespace Feast.Postgres.Online;
 /// </summary>
 /// <remarks>
 /// Writes copy a batch with binary COPY into a temporary staging table and move it into the view's table with one
-/// <c>INSERT … SELECT … ON CONFLICT DO UPDATE</c> (last write wins, as Feast), all in one transaction: a failure leaves
+/// <c>INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE</c> the incoming row is newer (by event timestamp, then created
+/// timestamp; with <c>last_write_wins</c> every write replaces, as in Feast), all in one transaction: a failure leaves
 /// the table as it was. Reads are one prepared <c>SELECT … WHERE entity_key = ANY($1) AND feature_name = ANY($2)</c>
 /// per view and request.
 /// </remarks>
@@ -37,12 +38,16 @@ public sealed class PostgresOnlineStore : IOnlineStore
                 "feature_store.yaml: online_store (postgres): vector_enabled and enable_openai_compatible_store are not supported by Feast.NET yet. Remove them or set them to false.");
         }
         _connection = options.Connection;
+        LastWriteWins = options.LastWriteWins;
         Schema = string.IsNullOrEmpty(_connection.DbSchema) ? "public" : _connection.DbSchema;
         _dataSource = PostgresConnections.CreateDataSource(_connection);
     }
 
     /// <summary>The schema holding the tables (<c>db_schema</c>).</summary>
     public string Schema { get; }
+
+    /// <summary>Whether every write replaces what is stored, even a newer value (yaml <c>last_write_wins</c>).</summary>
+    public bool LastWriteWins { get; }
 
     /// <summary>The table Feast uses for <paramref name="view"/> in <paramref name="project"/>.</summary>
     public static string TableName(string project, string view) => $"{project}_{view}";
@@ -128,7 +133,7 @@ public sealed class PostgresOnlineStore : IOnlineStore
         if (batch.Count == 0 || batch.FeatureNames.Count == 0) return;
 
         var table = TableName(project, view.Name);
-        var (rows, features) = LastWrites(batch);
+        var (rows, features) = LastWrites(batch, LastWriteWins);
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -143,10 +148,11 @@ public sealed class PostgresOnlineStore : IOnlineStore
                     await CopyAsync(connection, batch, rows, features, cancellationToken).ConfigureAwait(false);
                     await ExecuteAsync(connection, transaction,
                         $"""
-                        INSERT INTO {Qualified(table)} (entity_key, feature_name, value, value_text, event_ts, created_ts)
+                        INSERT INTO {Qualified(table)} AS stored (entity_key, feature_name, value, value_text, event_ts, created_ts)
                         SELECT entity_key, feature_name, value, value_text, event_ts, created_ts FROM feast_online_stage
                         ON CONFLICT (entity_key, feature_name) DO UPDATE SET
                             value = EXCLUDED.value, value_text = EXCLUDED.value_text, event_ts = EXCLUDED.event_ts, created_ts = EXCLUDED.created_ts
+                        {(LastWriteWins ? "" : NewerOnly)}
                         """, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -166,7 +172,17 @@ public sealed class PostgresOnlineStore : IOnlineStore
     /// The rows and features to write: when a key (or a feature name) occurs more than once, only its last occurrence,
     /// since one upsert cannot touch a row twice, and the last write wins anyway.
     /// </summary>
-    private static (int[]? Rows, int[]? Features) LastWrites(OnlineWriteBatch batch)
+    /// <summary>Only a newer row replaces the stored one: a newer event timestamp, or the same one and a created timestamp not older.</summary>
+    private const string NewerOnly = """
+        WHERE stored.event_ts IS NULL OR EXCLUDED.event_ts > stored.event_ts
+           OR (EXCLUDED.event_ts = stored.event_ts AND COALESCE(EXCLUDED.created_ts, '-infinity') >= COALESCE(stored.created_ts, '-infinity'))
+        """;
+
+    /// <summary>
+    /// The rows to stage, one per entity key (an upsert may touch a row once): the batch's last row of each key, or with
+    /// <paramref name="lastWriteWins"/> false its newest (ties to the later row), as the upsert itself decides.
+    /// </summary>
+    private static (int[]? Rows, int[]? Features) LastWrites(OnlineWriteBatch batch, bool lastWriteWins)
     {
         int[]? features = null;
         var names = batch.FeatureNames;
@@ -181,14 +197,20 @@ public sealed class PostgresOnlineStore : IOnlineStore
         var duplicates = false;
         for (var row = 0; row < batch.Count && !duplicates; row++) duplicates = !seen.Add(batch.EntityKey(row));
         if (!duplicates) return (null, features);
-        seen.Clear();
-        var keep = new List<int>(batch.Count);
-        for (var row = batch.Count - 1; row >= 0; row--)
+        var winner = new Dictionary<byte[], int>(batch.Count, ByteArrayComparer.Instance);
+        for (var row = 0; row < batch.Count; row++)
         {
-            if (seen.Add(batch.EntityKey(row))) keep.Add(row);
+            var key = batch.EntityKey(row);
+            if (lastWriteWins || !winner.TryGetValue(key, out var current) || !Older(batch, row, current)) winner[key] = row;
         }
-        keep.Reverse();
-        return ([.. keep], features);
+        return ([.. winner.Values.Order()], features);
+    }
+
+    private static bool Older(OnlineWriteBatch batch, int row, int than)
+    {
+        var (eventTs, otherEventTs) = (batch.EventTimestamp(row), batch.EventTimestamp(than));
+        if (eventTs != otherEventTs) return eventTs < otherEventTs;
+        return (batch.CreatedTimestamp(row) ?? DateTimeOffset.MinValue) < (batch.CreatedTimestamp(than) ?? DateTimeOffset.MinValue);
     }
 
     private static async Task CopyAsync(NpgsqlConnection connection, OnlineWriteBatch batch, int[]? rows, int[]? features, CancellationToken cancellationToken)

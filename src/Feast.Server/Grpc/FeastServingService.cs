@@ -34,6 +34,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
         try
         {
             var read = ToRequest(request);
+            RequestLimitException.Check(read, state.Options);
             await auth.AuthorizeAsync(context.GetHttpContext(), read, FeastAuthorization.OnlineRead, FeastAuthorization.ReadOnline, ct).ConfigureAwait(false);
             var response = await state.Store.GetOnlineFeaturesAsync(read, ct).ConfigureAwait(false);
             metrics.OnlineFeaturesServed(response.RowCount);

@@ -53,19 +53,62 @@ internal sealed class FeastAuthorization(FeastServerState state, ServerAuthentic
 
     // The resources each endpoint acts on (FEAST-FORMATS §9.2).
 
-    /// <summary>The feature service, or every view a feature reference names.</summary>
+    /// <summary>
+    /// The feature service, or every view a feature reference names; and, for every on-demand view read, the views it
+    /// reads from. An on-demand view's output can be its input unchanged (a request value of 0 added to a feature), so
+    /// reading it is reading its sources: Feast's feature server checks every view it resolves for a feature list the
+    /// same way. A feature service grants the features it lists; an on-demand view in it that reads features the
+    /// service does not list needs READ_ONLINE on the views those features come from.
+    /// </summary>
     public static IEnumerable<SecuredResource> OnlineRead(RegistrySnapshot registry, OnlineFeaturesRequest request)
     {
         if (request.FeatureService is { } service)
         {
-            if (registry.FeatureServices.TryGetValue(service, out var fs)) yield return new(PermissionResourceType.FeatureService, fs);
+            if (!registry.FeatureServices.TryGetValue(service, out var fs)) yield break;
+            yield return new(PermissionResourceType.FeatureService, fs);
+            foreach (var projection in fs.Projections)
+            {
+                if (!registry.OnDemandFeatureViews.TryGetValue(projection.Name, out var odfv)) continue;
+                foreach (var source in SourcesOf(registry, odfv, new HashSet<string>(StringComparer.Ordinal)))
+                {
+                    if (!ListedBy(fs, source.View, source.Features)) yield return source.Resource;
+                }
+            }
             yield break;
         }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in (request.Features ?? []).Select(f => f.Split(':')[0].Split('@')[0]).Distinct(StringComparer.Ordinal))
         {
-            if (View(registry, name) is { } view) yield return view;
+            if (View(registry, name) is not { } view) continue;
+            if (seen.Add(name)) yield return view;
+            if (view.Resource is OnDemandFeatureView odfv)
+            {
+                foreach (var source in SourcesOf(registry, odfv, seen)) yield return source.Resource;
+            }
         }
     }
+
+    /// <summary>The views an on-demand view reads from (through other on-demand views too), each once.</summary>
+    private static IEnumerable<(SecuredResource Resource, BaseFeatureView View, IReadOnlyList<string> Features)> SourcesOf(
+        RegistrySnapshot registry, OnDemandFeatureView odfv, HashSet<string> seen)
+    {
+        foreach (var projection in odfv.SourceProjections)
+        {
+            if (View(registry, projection.Name) is not { } source) continue;
+            var view = (BaseFeatureView)source.Resource;
+            var features = (projection.Features.Count > 0 ? projection.Features : view.Features).Select(f => f.Name).ToList();
+            if (seen.Add(projection.Name)) yield return (source, view, features);
+            if (view is OnDemandFeatureView inner)
+            {
+                foreach (var nested in SourcesOf(registry, inner, seen)) yield return nested;
+            }
+        }
+    }
+
+    /// <summary>Whether the service itself lists every one of <paramref name="features"/> of <paramref name="view"/>.</summary>
+    private static bool ListedBy(FeatureService service, BaseFeatureView view, IReadOnlyList<string> features) =>
+        features.All(feature => service.Projections.Any(p => p.Name == view.Name
+            && (p.Features.Count > 0 ? p.Features : view.Features).Any(f => f.Name == feature)));
 
     /// <summary>Every feature view fed by the push source.</summary>
     public static IEnumerable<SecuredResource> Pushed(RegistrySnapshot registry, string pushSource) =>

@@ -33,6 +33,8 @@ internal sealed class FeastHealthCheck(FeastServerState state, ILogger<FeastHeal
         {
             try
             {
+                // The storage is still the one opened (a SQLite file deleted or replaced under the server is noticed here).
+                await online.CheckStorageAsync(cancellationToken).ConfigureAwait(false);
                 // A read of a key no one has: it reaches the store (the file, the server) without finding anything.
                 var registry = await store.GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 var view = FirstOnlineView(registry);

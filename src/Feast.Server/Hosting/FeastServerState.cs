@@ -21,6 +21,9 @@ internal sealed class FeastServerState : IAsyncDisposable
         var settings = options.Value;
         if (settings.MaxRequestBodyBytes <= 0)
             throw new FeastConfigException($"FeastServerOptions.MaxRequestBodyBytes must be more than 0, not {settings.MaxRequestBodyBytes}.");
+        if (settings.MaxFeaturesPerRequest <= 0 || settings.MaxEntityRowsPerRequest <= 0)
+            throw new FeastConfigException(
+                $"FeastServerOptions.MaxFeaturesPerRequest and MaxEntityRowsPerRequest must be more than 0, not {settings.MaxFeaturesPerRequest} and {settings.MaxEntityRowsPerRequest}.");
         _logger = loggerFactory.CreateLogger("Feast.Server.Registry");
         Options = settings;
         if (settings.Store is { } store)
@@ -55,12 +58,15 @@ internal sealed class FeastServerState : IAsyncDisposable
     /// <summary>The error of the last refresh, or null when it succeeded.</summary>
     public Exception? LastRefreshError => Volatile.Read(ref _lastRefreshError);
 
-    /// <summary>Reads the registry from its store and makes it the snapshot requests use. Never throws for a store error.</summary>
+    /// <summary>
+    /// Reads the registry from its store and makes it the snapshot requests use. Never throws for a store error, except
+    /// at startup for a damaged registry: serving a registry cut short could serve it without its permissions.
+    /// </summary>
     public async Task<bool> RefreshRegistryAsync(bool initial, CancellationToken cancellationToken)
     {
         try
         {
-            await Store.GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
+            await Store.RefreshRegistryAsync(cancellationToken).ConfigureAwait(false);
             var first = Interlocked.Exchange(ref _loaded, 1) == 0;
             Volatile.Write(ref _lastRefreshError, null);
             if (first) LogMessages.RegistryLoaded(_logger, Store.Project, Store.RegistryStore.Description);
@@ -69,6 +75,11 @@ internal sealed class FeastServerState : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            throw;
+        }
+        catch (RegistryException e) when (initial && e.Damaged)
+        {
+            // Not retried: a damaged file does not heal, and the host reports the error and stops.
             throw;
         }
         catch (Exception e)

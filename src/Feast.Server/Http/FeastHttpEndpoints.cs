@@ -30,6 +30,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
     public Task GetOnlineFeatures(HttpContext context) => Guard(context, "/get-online-features", async (context, ct) =>
     {
         var request = await RequestBody.ReadAsync(context, Limit, ParseOnlineRequest, ct).ConfigureAwait(false);
+        RequestLimitException.Check(request, state.Options);
         await auth.AuthorizeAsync(context, request, FeastAuthorization.OnlineRead, FeastAuthorization.ReadOnline, ct).ConfigureAwait(false);
         var response = await state.Store.GetOnlineFeaturesAsync(request, ct).ConfigureAwait(false);
         metrics.OnlineFeaturesServed(response.RowCount);

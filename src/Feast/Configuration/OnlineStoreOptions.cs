@@ -43,6 +43,15 @@ public sealed record SqliteOnlineStoreOptions : OnlineStoreOptions
     /// <summary>The vector similarity metric (yaml <c>similarity</c>, <c>cosine</c>).</summary>
     public string Similarity { get; init; } = "cosine";
 
+    /// <summary>
+    /// Feast.NET's <c>last_write_wins</c>: every write replaces what is stored, even a value with a newer event
+    /// timestamp (Feast's SQLite and PostgreSQL stores behave so). By default a row is written only when its event
+    /// timestamp is newer than the stored one, or equal with a created timestamp that is not older, as Feast's Redis
+    /// store refuses older rows: a materialization of old data running beside a push of fresh values cannot overwrite
+    /// them. Python Feast does not know this key.
+    /// </summary>
+    public bool LastWriteWins { get; init; }
+
     /// <summary>Enable full-text search over string features (yaml <c>text_search_enabled</c>).</summary>
     public bool TextSearchEnabled { get; init; }
 
@@ -163,6 +172,9 @@ public sealed record PostgresOnlineStoreOptions : OnlineStoreOptions
 
     /// <summary>Store vectors with pgvector (yaml <c>vector_enabled</c>).</summary>
     public bool VectorEnabled { get; init; }
+
+    /// <inheritdoc cref="SqliteOnlineStoreOptions.LastWriteWins"/>
+    public bool LastWriteWins { get; init; }
 
     /// <summary>The length of vector features (yaml <c>vector_len</c>, 512).</summary>
     public int VectorLength { get; init; } = 512;

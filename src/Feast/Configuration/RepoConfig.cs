@@ -92,8 +92,11 @@ public sealed record RepoConfig
 
     /// <summary>
     /// Prints the effective configuration as YAML with Feast's snake_case keys and every default filled in, as
-    /// <c>feast configuration</c> shows it. Unset optional values are left out; secrets are printed as written.
+    /// <c>feast configuration</c> shows it. Unset optional values are left out. Secrets are masked as <c>***</c> (every
+    /// <c>password</c>, <c>client_secret</c> and <c>token</c>, a connection string's <c>password=</c>, a URL's password)
+    /// unless <paramref name="includeSecrets"/> is set.
     /// </summary>
-    /// <returns>A YAML document that <see cref="RepoConfigLoader.Parse(string, string, string)"/> reads back to the same settings.</returns>
-    public string ToYaml() => RepoConfigYamlWriter.Write(this);
+    /// <param name="includeSecrets">Print secrets as written (for a file to be read back), not masked.</param>
+    /// <returns>A YAML document that <see cref="RepoConfigLoader.Parse(string, string, string)"/> reads back to the same settings (with <paramref name="includeSecrets"/>).</returns>
+    public string ToYaml(bool includeSecrets = false) => RepoConfigYamlWriter.Write(this, redact: !includeSecrets);
 }

@@ -124,6 +124,7 @@ internal static partial class RepoConfigBinder
         { "text_search_enabled", (o, v) => o with { TextSearchEnabled = v.Boolean() }, o => o.TextSearchEnabled },
         { "enable_openai_compatible_store", (o, v) => o with { EnableOpenaiCompatibleStore = v.Boolean() }, o => o.EnableOpenaiCompatibleStore },
         { "enforce_ttl", (o, v) => o with { EnforceTtl = v.Boolean() }, o => o.EnforceTtl },
+        { "last_write_wins", (o, v) => o with { LastWriteWins = v.Boolean() }, o => o.LastWriteWins ? true : null },
     };
 
     private static readonly OptionsSchema<RedisOnlineStoreOptions> RedisOnlineStore = new(() => new())
@@ -155,6 +156,7 @@ internal static partial class RepoConfigBinder
             (o, v) => o with { EnableOpenaiCompatibleStore = v.Boolean() },
             o => o.EnableOpenaiCompatibleStore);
         schema.Add("enforce_ttl", (o, v) => o with { EnforceTtl = v.Boolean() }, o => o.EnforceTtl);
+        schema.Add("last_write_wins", (o, v) => o with { LastWriteWins = v.Boolean() }, o => o.LastWriteWins ? true : null);
         return schema;
     }
 

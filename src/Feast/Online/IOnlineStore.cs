@@ -46,6 +46,14 @@ public interface IOnlineStore : IAsyncDisposable
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Checks that the storage the store has open is still the storage it was given: for a file store, that the file was
+    /// not deleted or replaced while open. Health checks call it; the default checks nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <exception cref="FeastException">The storage is gone or was replaced; the message says which and what to do.</exception>
+    Task CheckStorageAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>
     /// Reads several views for one request. Reads given the same <see cref="OnlineViewRead.EntityKeys"/> instance are
     /// for the same entity keys (views of the same entities), which a store keeping all views of an entity together can
     /// fetch at once. The default reads each view with <see cref="ReadAsync"/>, all at the same time.

@@ -17,12 +17,20 @@ internal sealed class OnlinePlan
     private OnlinePlan(ViewRead[] reads, StoredOutput[] outputs, OnDemandStep[] onDemand, FrozenDictionary<string, ValueType> joinKeyTypes,
         FrozenDictionary<string, string> entityNames)
     {
+        // What the plan holds on to, roughly: objects per read, output and step, and their names.
+        EstimatedBytes = 1024
+            + reads.Sum(r => 256L + r.Features.Sum(f => 64L + 2L * f.Length))
+            + outputs.Sum(o => 96L + 2L * o.Name.Length)
+            + onDemand.Sum(s => 512L + s.Inputs.Sum(i => 128L + 2L * (i.Name.Length + i.FullName.Length)) + s.Outputs.Sum(o => 96L + 2L * o.Name.Length));
         Reads = reads;
         Outputs = outputs;
         OnDemand = onDemand;
         JoinKeyTypes = joinKeyTypes;
         EntityNames = entityNames;
     }
+
+    /// <summary>About how many bytes of memory the plan holds (what the plan cache counts against its budget).</summary>
+    public long EstimatedBytes { get; }
 
     /// <summary>The reads, one per (view, join-key mapping).</summary>
     public ViewRead[] Reads { get; }

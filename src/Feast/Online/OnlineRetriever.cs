@@ -106,6 +106,8 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
             cache = new PlanCache(registry);
             _cache = cache;
         }
+        // The key keeps the request's order: the response's columns follow it (views in the order first named, features
+        // in the order asked), so two orders of the same features are two plans. Duplicates are refused by the resolver.
         var key = request.FeatureService is { } service
             ? $"s{(request.FullFeatureNames ? '1' : '0')}{service}"
             : $"f{(request.FullFeatureNames ? '1' : '0')}{string.Join('\u001f', request.Features ?? [])}";
@@ -115,8 +117,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
             ? FeatureResolver.Resolve(registry, registry.GetFeatureService(name), request.FullFeatureNames)
             : FeatureResolver.Resolve(registry, request.Features ?? [], request.FullFeatureNames);
         plan = OnlinePlan.Build(registry, resolved, request.FullFeatureNames, keyVersion, localTransform);
-        // Bounded: a client sending ever-new feature lists must not grow memory without end.
-        if (cache.Plans.Count < 10_000) cache.Plans.TryAdd(key, plan);
+        cache.Add(key, plan, PlanCacheBudgetBytes);
         return plan;
     }
 
@@ -265,11 +266,45 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         return array;
     }
 
+    /// <summary>The most plans kept per registry version.</summary>
+    internal const int MaxCachedPlans = 10_000;
+
+    /// <summary>
+    /// The most memory the cached plans and their keys may hold, about. A client sending ever-new feature lists (each
+    /// large and valid) must not grow memory without end: once the budget or the count is reached the cache starts
+    /// over, which costs a re-plan per list in use and keeps memory bounded.
+    /// </summary>
+    internal long PlanCacheBudgetBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>About how many bytes the cached plans hold now.</summary>
+    internal long CachedPlanBytes => _cache?.Bytes ?? 0;
+
     private sealed class PlanCache(RegistrySnapshot registry)
     {
+        private long _bytes;
+
         public RegistrySnapshot Registry { get; } = registry;
 
         public ConcurrentDictionary<string, OnlinePlan> Plans { get; } = new(StringComparer.Ordinal);
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public void Add(string key, OnlinePlan plan, long budget)
+        {
+            var size = 64 + 2L * key.Length + plan.EstimatedBytes;
+            if (size > budget) return;
+            lock (Plans)
+            {
+                if (Plans.ContainsKey(key)) return;
+                if (_bytes + size > budget || Plans.Count >= MaxCachedPlans)
+                {
+                    Plans.Clear();
+                    _bytes = 0;
+                }
+                Plans[key] = plan;
+                _bytes += size;
+            }
+        }
     }
 
     /// <summary>The request's entity columns, converted to typed values on first use.</summary>

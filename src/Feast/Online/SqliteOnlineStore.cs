@@ -43,12 +43,22 @@ public sealed class SqliteOnlineStore : IOnlineStore
     private readonly int _maxIdleReaders = Math.Max(4, Environment.ProcessorCount);
     private WriteConnection? _writer;
     private int _generation;
+
+    // The file the connections have open, once one was opened: a file deleted or replaced under the same path is noticed
+    // (CheckStorageAsync, every write) instead of being read from, written to, or silently re-created empty.
+    private volatile FileIdentity? _opened;
     private volatile bool _disposed;
 
     /// <summary>Creates the store over the database file at <paramref name="path"/> (created on first use).</summary>
-    public SqliteOnlineStore(string path)
+    /// <param name="path">The database file.</param>
+    /// <param name="lastWriteWins">
+    /// Let every write replace what is stored (yaml <c>last_write_wins</c>). By default a row replaces the stored one
+    /// only when its event timestamp is newer, or equal with a created timestamp that is not older.
+    /// </param>
+    public SqliteOnlineStore(string path, bool lastWriteWins = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        LastWriteWins = lastWriteWins;
         Path = System.IO.Path.GetFullPath(path);
         // Pooling is off because the store keeps its own connections open; disposing one really closes it.
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ToString();
@@ -56,6 +66,9 @@ public sealed class SqliteOnlineStore : IOnlineStore
 
     /// <summary>The absolute path of the database file.</summary>
     public string Path { get; }
+
+    /// <summary>Whether every write replaces what is stored, even a newer value.</summary>
+    public bool LastWriteWins { get; }
 
     /// <summary>The table Feast uses for <paramref name="view"/> in <paramref name="project"/>.</summary>
     public static string TableName(string project, string view) => $"{project}_{view}";
@@ -84,7 +97,13 @@ public sealed class SqliteOnlineStore : IOnlineStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var writer = GetWriter();
+            // feast apply may (re)create the file: let go of a deleted or replaced one first.
+            if (Moved() is not null)
+            {
+                CloseConnections();
+                _opened = null;
+            }
+            var writer = GetWriter(create: true);
             try
             {
                 UpdateTables(writer.Connection, project, viewsToKeep, viewsToDelete, cancellationToken);
@@ -151,6 +170,7 @@ public sealed class SqliteOnlineStore : IOnlineStore
                     throw new FeastException($"The SQLite online store file {file} could not be removed: {e.Message}", e);
                 }
             }
+            _opened = null;
         }
         finally
         {
@@ -170,10 +190,17 @@ public sealed class SqliteOnlineStore : IOnlineStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (Moved() is { } moved)
+            {
+                // Never into a deleted copy, nor into a new file nobody applied: say so.
+                CloseConnections();
+                if (moved.Replaced) _opened = null;
+                throw moved.Error;
+            }
             var writer = GetWriter();
             try
             {
-                Write(writer, table, batch, cancellationToken);
+                Write(writer, table, batch, LastWriteWins, cancellationToken);
             }
             catch (MissingTableException e)
             {
@@ -193,13 +220,13 @@ public sealed class SqliteOnlineStore : IOnlineStore
         }
     }
 
-    private static void Write(WriteConnection writer, string table, OnlineWriteBatch batch, CancellationToken cancellationToken)
+    private static void Write(WriteConnection writer, string table, OnlineWriteBatch batch, bool lastWriteWins, CancellationToken cancellationToken)
     {
         var layout = writer.Table(table) ?? throw new MissingTableException();
         var features = batch.FeatureNames;
         var inserts = new List<InsertCommand>((features.Count + MaxFeaturesPerInsert - 1) / MaxFeaturesPerInsert);
         for (var start = 0; start < features.Count; start += MaxFeaturesPerInsert)
-            inserts.Add(layout.Insert(writer.Connection, table, features, start, Math.Min(MaxFeaturesPerInsert, features.Count - start)));
+            inserts.Add(layout.Insert(writer.Connection, table, features, start, Math.Min(MaxFeaturesPerInsert, features.Count - start), lastWriteWins));
 
         var order = KeyOrder(batch);
         for (var chunk = 0; chunk < batch.Count; chunk += RowsPerTransaction)
@@ -408,14 +435,56 @@ public sealed class SqliteOnlineStore : IOnlineStore
         return columns;
     }
 
-    private SqliteConnection Open()
+    /// <inheritdoc/>
+    public Task CheckStorageAsync(CancellationToken cancellationToken = default)
     {
+        if (Moved() is not { } moved) return Task.CompletedTask;
+        // Readers of the old file are not pooled again. A replaced file is adopted when the writer can let go of the old
+        // one now (otherwise at the next write); a deleted one stays an error until it is restored or re-applied.
+        InvalidateReaders();
+        if (moved.Replaced && _writeLock.Wait(0, CancellationToken.None))
+        {
+            try
+            {
+                CloseConnections();
+                _opened = null;
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        return Task.FromException(moved.Error);
+    }
+
+    /// <summary>Whether the file the connections have open was deleted or replaced; null when it is still there (or none was opened).</summary>
+    private (bool Replaced, FeastException Error)? Moved()
+    {
+        if (_opened is not { } opened) return null;
+        var now = FileIdentity.Of(Path);
+        if (now is null)
+        {
+            return (false, new FeastException(
+                $"The SQLite online store file {Path} was deleted while in use; nothing is read from or written to the deleted copy. " +
+                "Restore the file, or run feast apply to create a new one and materialize again."));
+        }
+        return now == opened ? null : (true, new FeastException(
+            $"The SQLite online store file {Path} was replaced by another file while in use; the store now opens the new file. " +
+            "Check what replaced it, then retry."));
+    }
+
+    private SqliteConnection Open(bool create = false)
+    {
+        // A file that existed and is gone was deleted under us: opening would create an empty one in its place.
+        if (!create && _opened is not null && !File.Exists(Path))
+            throw Moved()?.Error ?? new FeastException($"The SQLite online store file {Path} is gone.");
         var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
             // WAL lets readers run while a batch is written; NORMAL syncs at checkpoints, not at every commit.
             Execute(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
+            _opened ??= FileIdentity.Of(Path);
             return connection;
         }
         catch (SqliteException e)
@@ -425,10 +494,10 @@ public sealed class SqliteOnlineStore : IOnlineStore
         }
     }
 
-    private WriteConnection GetWriter()
+    private WriteConnection GetWriter(bool create = false)
     {
         if (_writer is not null) return _writer;
-        var connection = Open();
+        var connection = Open(create);
         // Up to 64 MiB of page cache for the writer (allocated as used): large batches then rarely spill pages mid-transaction.
         Execute(connection, null, "PRAGMA cache_size=-65536;");
         return _writer = new WriteConnection(connection);
@@ -548,9 +617,9 @@ public sealed class SqliteOnlineStore : IOnlineStore
     {
         private readonly Dictionary<string, InsertCommand> _inserts = new(StringComparer.Ordinal);
 
-        public InsertCommand Insert(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count)
+        public InsertCommand Insert(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool lastWriteWins)
         {
-            var signature = new StringBuilder();
+            var signature = new StringBuilder(lastWriteWins ? "w\0" : "n\0");
             for (var i = start; i < start + count; i++) signature.Append(features[i]).Append('\0');
             var key = signature.ToString();
             if (_inserts.TryGetValue(key, out var insert))
@@ -563,7 +632,7 @@ public sealed class SqliteOnlineStore : IOnlineStore
                 foreach (var old in _inserts.Values) old.Dispose();
                 _inserts.Clear();
             }
-            insert = new InsertCommand(connection, table, features, start, count, hasVectorValue);
+            insert = new InsertCommand(connection, table, features, start, count, hasVectorValue, lastWriteWins);
             _inserts[key] = insert;
             return insert;
         }
@@ -589,7 +658,7 @@ public sealed class SqliteOnlineStore : IOnlineStore
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _statement;
 
-        public InsertCommand(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool hasVectorValue)
+        public InsertCommand(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool hasVectorValue, bool lastWriteWins)
         {
             Start = start;
             Count = count;
@@ -609,6 +678,17 @@ public sealed class SqliteOnlineStore : IOnlineStore
             sql.Append(" ON CONFLICT(entity_key, feature_name) DO UPDATE SET value = excluded.value, value_text = excluded.value_text, ")
                 .Append(hasVectorValue ? "vector_value = excluded.vector_value, " : "")
                 .Append("event_ts = excluded.event_ts, created_ts = excluded.created_ts");
+            if (!lastWriteWins)
+            {
+                // Only a newer row replaces the stored one (ties: the newer or equal created timestamp). Feast before
+                // 0.42 stored timestamps as text, which SQLite orders after every number: compare them as epoch seconds.
+                var stored = Quote(table);
+                string Seconds(string column) =>
+                    $"(CASE typeof({stored}.{column}) WHEN 'text' THEN CAST(strftime('%s', {stored}.{column}) AS INTEGER) ELSE {stored}.{column} END)";
+                sql.Append(" WHERE ").Append(Seconds("event_ts")).Append(" IS NULL OR excluded.event_ts > ").Append(Seconds("event_ts"))
+                    .Append(" OR (excluded.event_ts = ").Append(Seconds("event_ts"))
+                    .Append(" AND COALESCE(excluded.created_ts, 0) >= COALESCE(").Append(Seconds("created_ts")).Append(", 0))");
+            }
 
             _db = connection.Handle!;
             var rc = raw.sqlite3_prepare_v3(_db, sql.ToString(), raw.SQLITE_PREPARE_PERSISTENT, out var statement);

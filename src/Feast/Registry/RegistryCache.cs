@@ -42,6 +42,33 @@ internal sealed class RegistryCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reloads from the store like an uncached <see cref="GetAsync"/>, except that a store that now holds nothing for
+    /// the project (a missing file, an emptied registry) does not replace a snapshot that holds objects: that snapshot
+    /// is kept and a <see cref="RegistryException"/> says why.
+    /// </summary>
+    public async ValueTask<RegistrySnapshot> ReloadKeepingObjectsAsync(CancellationToken cancellationToken)
+    {
+        await _reload.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var registry = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = RegistrySnapshot.Create(_project, registry);
+            if (_current is { Snapshot: { IsEmpty: false } kept } && snapshot.IsEmpty)
+            {
+                var what = registry is null ? "is gone" : $"holds nothing for project '{_project}'";
+                throw new RegistryException(
+                    $"The registry {_store.Description} {what}, but the snapshot in use holds its objects (version {kept.VersionId}, written {kept.LastUpdated:u}); " +
+                    "keeping that snapshot. Restore the registry or run feast apply; restart the server to serve an empty registry on purpose.");
+            }
+            return Keep(snapshot);
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
     /// <summary>Replaces the cached snapshot with one just written, so a writer reads its own change.</summary>
     public void Set(Protos.Core.Registry registry) => Keep(RegistrySnapshot.Create(_project, registry));
 

@@ -141,12 +141,14 @@ public class PushTests
     }
 
     [Fact]
-    public async Task WriteToOnlineStore_LastWriteWins_AllNullRowsSkipped()
+    public async Task WriteToOnlineStore_OlderRowDoesNotReplaceANewerOne_AllNullRowsSkipped()
     {
         await using var loop = await CreateAsync();
 
-        await loop.Store.WriteToOnlineStoreAsync("driver_hourly_stats", Row(1001, 0.5f, Now));
-        await loop.Store.WriteToOnlineStoreAsync("driver_hourly_stats", Row(1001, 0.6f, Now.AddHours(-5)));
+        await loop.Store.WriteToOnlineStoreAsync("driver_hourly_stats", Row(1001, 0.5f, Now.AddHours(-5)));
+        await loop.Store.WriteToOnlineStoreAsync("driver_hourly_stats", Row(1001, 0.6f, Now));
+        // Older than what is stored: not written (the online stores keep the newer row unless last_write_wins).
+        await loop.Store.WriteToOnlineStoreAsync("driver_hourly_stats", Row(1001, 0.7f, Now.AddHours(-1)));
         await loop.Store.WriteToOnlineStoreAsync("driver_hourly_stats", FeatureRows.FromColumns(new Dictionary<string, IReadOnlyList<object?>>
         {
             ["driver_id"] = [1001L], ["event_timestamp"] = [Now], ["conv_rate"] = [null], ["acc_rate"] = [null], ["avg_daily_trips"] = [null],

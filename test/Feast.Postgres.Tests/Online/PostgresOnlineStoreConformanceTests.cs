@@ -10,6 +10,9 @@ public sealed class PostgresOnlineStoreConformanceTests : OnlineStoreConformance
     protected override Task<IOnlineStore> CreateStoreAsync(string project) =>
         Task.FromResult<IOnlineStore>(new PostgresOnlineStore(PgTest.OnlineOptions(project)));
 
+    protected override Task<IOnlineStore> CreateLastWriteWinsStoreAsync(string project) =>
+        Task.FromResult<IOnlineStore>(new PostgresOnlineStore(PgTest.OnlineOptions(project) with { LastWriteWins = true }));
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

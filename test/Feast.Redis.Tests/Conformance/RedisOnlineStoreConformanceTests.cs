@@ -20,10 +20,14 @@ public abstract class RedisConformanceTests : OnlineStoreConformanceTests
 {
     protected abstract RedisOnlineStoreOptions Options { get; }
 
-    /// <summary>Feast's Redis store skips rows that are not newer than the stored event time.</summary>
-    protected override bool OlderWriteOverwrites => false;
+    /// <summary>Feast's Redis store skips every row that is not strictly newer than the stored event time.</summary>
+    protected override bool TiesBrokenByCreatedTimestamp => false;
 
     protected override Task<IOnlineStore> CreateStoreAsync(string project) => Task.FromResult<IOnlineStore>(new RedisOnlineStore(Options));
+
+    /// <summary>Feast's <c>skip_dedup</c>: writes without reading the stored event time.</summary>
+    protected override Task<IOnlineStore> CreateLastWriteWinsStoreAsync(string project) =>
+        Task.FromResult<IOnlineStore>(new RedisOnlineStore(Options with { SkipDedup = true }));
 
     /// <summary>Redis has no tables: the deleted view's fields are gone, so its keys read as not found.</summary>
     protected override async Task AssertReadOfDeletedViewAsync(FeatureView view, byte[] key)

@@ -48,10 +48,10 @@ public class RepoConfigToYamlTests
     {
         var first = Parse(yaml);
 
-        var printed = first.ToYaml();
+        var printed = first.ToYaml(includeSecrets: true);
         var second = Parse(printed);
 
-        Assert.Equal(printed, second.ToYaml());
+        Assert.Equal(printed, second.ToYaml(includeSecrets: true));
         ConfigAssert.Equivalent(first, second);
     }
 

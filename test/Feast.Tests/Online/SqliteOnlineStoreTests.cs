@@ -202,16 +202,19 @@ public sealed class SqliteOnlineStoreTests : IDisposable
         await using var store = new SqliteOnlineStore(path);
         var view = DriverHourlyStats();
         var batch = new OnlineWriteBatch(["avg_daily_trips"]);
-        batch.Add(DriverKey(1001), [new Value { Int64Val = 99 }], T0.AddDays(-30));
+        batch.Add(DriverKey(1001), [new Value { Int64Val = 99 }], T0.AddDays(1));
+        var older = new OnlineWriteBatch(["avg_daily_trips"]);
+        older.Add(DriverKey(1001), [new Value { Int64Val = 5 }], T0.AddDays(-30));
 
         await store.WriteBatchAsync("my_project", view, batch);
+        await store.WriteBatchAsync("my_project", view, older);
 
         Assert.Equal(9L, Query(path, "SELECT count(*) FROM my_project_driver_hourly_stats")[0][0]);
         var result = await store.ReadAsync("my_project", view, [DriverKey(1001)], ["avg_daily_trips", "conv_rate"]);
+        // The newer row replaced Python's; the older one replaced nothing.
         Assert.Equal(99, result.Value(0, 0)!.Int64Val);
         Assert.Equal(0.5f, result.Value(0, 1)!.FloatVal);
-        // The conv_rate row still carries its own (newer) timestamp: the newest one is reported.
-        Assert.Equal(T0, result.EventTimestamp(0));
+        Assert.Equal(T0.AddDays(1), result.EventTimestamp(0));
     }
 
     [Fact]
@@ -260,6 +263,32 @@ public sealed class SqliteOnlineStoreTests : IDisposable
 
         Assert.Equal(new DateTimeOffset(2021, 4, 12, 10, 59, 42, 123, TimeSpan.Zero).AddTicks(4560), result.EventTimestamp(0));
         Assert.Equal(11, result.Value(0, 0)!.Int64Val);
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_IsoTextTimestampsOfOldFeast_AreComparedAsTimes()
+    {
+        // Feast before 0.42 stored event_ts as text, which SQLite orders after every number.
+        var path = _dir.File("old.db");
+        await using var store = new SqliteOnlineStore(path);
+        var view = DriverHourlyStats();
+        await store.UpdateAsync("p", [view], []);
+        var key = Convert.ToHexString(DriverKey(1));
+        Execute(path, $"INSERT INTO p_driver_hourly_stats (entity_key, feature_name, value, event_ts) VALUES (x'{key}', 'avg_daily_trips', x'200B', '2021-04-12 10:59:42.123456')");
+        OnlineWriteBatch Trips(long trips, DateTimeOffset at)
+        {
+            var batch = new OnlineWriteBatch(["avg_daily_trips"]);
+            batch.Add(DriverKey(1), [new Value { Int64Val = trips }], at);
+            return batch;
+        }
+
+        await store.WriteBatchAsync("p", view, Trips(5, new DateTimeOffset(2021, 4, 12, 9, 0, 0, TimeSpan.Zero)));
+        var afterOlder = (await store.ReadAsync("p", view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+        await store.WriteBatchAsync("p", view, Trips(7, new DateTimeOffset(2021, 4, 12, 12, 0, 0, TimeSpan.Zero)));
+        var afterNewer = (await store.ReadAsync("p", view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+
+        Assert.Equal(11, afterOlder);
+        Assert.Equal(7, afterNewer);
     }
 
     [Fact]

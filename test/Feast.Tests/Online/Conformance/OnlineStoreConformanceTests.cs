@@ -29,11 +29,14 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
     /// <summary>Creates a store with no storage yet for <paramref name="project"/>.</summary>
     protected abstract Task<IOnlineStore> CreateStoreAsync(string project);
 
+    /// <summary>Creates a store for <paramref name="project"/> where every write replaces what is stored (the opt-out of the newer-wins rule).</summary>
+    protected abstract Task<IOnlineStore> CreateLastWriteWinsStoreAsync(string project);
+
     /// <summary>
-    /// Whether a write with an older event timestamp replaces a newer stored value. Feast's SQLite and PostgreSQL stores
-    /// overwrite unconditionally; its Redis store skips rows that are not newer.
+    /// Whether a row with the stored event timestamp and a newer created timestamp replaces the stored row (SQLite,
+    /// PostgreSQL); Feast's Redis store skips every row that is not strictly newer.
     /// </summary>
-    protected virtual bool OlderWriteOverwrites => true;
+    protected virtual bool TiesBrokenByCreatedTimestamp => true;
 
     /// <summary>
     /// Checks what a read of a view whose storage was deleted does. By default (SQLite, PostgreSQL: the table is gone)
@@ -127,26 +130,74 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WriteBatchAsync_OlderWrite_OverwritesOrKeepsPerBackend()
+    public async Task WriteBatchAsync_OlderWrite_KeepsTheNewerValue()
+    {
+        // A materialization of old data running beside a push of fresh values must not overwrite them.
+        var view = await ApplyAsync();
+        await Store.WriteBatchAsync(Project, view, StatsBatch((1, 0.5f, 0.5f, 1, T0)));
+        await Store.WriteBatchAsync(Project, view, StatsBatch((1, 0.75f, 0.25f, 2, T0.AddDays(-1)), (2, 0.75f, 0.25f, 3, T0.AddDays(-1))));
+
+        var result = await Store.ReadAsync(Project, view, [DriverKey(1), DriverKey(2)], ["conv_rate", "avg_daily_trips"]);
+
+        Assert.Equal(T0, result.EventTimestamp(0));
+        Assert.Equal(0.5f, result.Value(0, 0)!.FloatVal);
+        Assert.Equal(1, result.Value(0, 1)!.Int64Val);
+        // A key with nothing stored is written, however old the row.
+        Assert.Equal(3, result.Value(1, 1)!.Int64Val);
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_OlderRowAfterANewerOneInOneBatch_KeepsTheNewer()
+    {
+        var view = await ApplyAsync();
+        await Store.WriteBatchAsync(Project, view, StatsBatch((1, 0.75f, 0.75f, 2, T0.AddSeconds(5)), (1, 0.5f, 0.5f, 1, T0)));
+
+        var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"]);
+
+        Assert.Equal(2, result.Value(0, 0)!.Int64Val);
+        Assert.Equal(T0.AddSeconds(5), result.EventTimestamp(0));
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_SameEventTime_TieBrokenByTheCreatedTimestamp()
+    {
+        var view = await ApplyAsync();
+        OnlineWriteBatch Row(long trips, DateTimeOffset created)
+        {
+            var batch = new OnlineWriteBatch(["avg_daily_trips"]);
+            batch.Add(DriverKey(1), [new Value { Int64Val = trips }], T0, created);
+            return batch;
+        }
+        await Store.WriteBatchAsync(Project, view, Row(1, T0.AddMinutes(1)));
+
+        await Store.WriteBatchAsync(Project, view, Row(2, T0)); // created earlier: never replaces
+        var afterOlder = (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+        await Store.WriteBatchAsync(Project, view, Row(3, T0.AddMinutes(2))); // created later: replaces where ties are broken so
+        var afterNewer = (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+
+        Assert.Equal(1, afterOlder);
+        Assert.Equal(TiesBrokenByCreatedTimestamp ? 3 : 1, afterNewer);
+    }
+
+    [Fact]
+    public async Task WriteBatchAsync_LastWriteWins_OlderWriteOverwrites()
     {
         var view = await ApplyAsync();
         await Store.WriteBatchAsync(Project, view, StatsBatch((1, 0.5f, 0.5f, 1, T0)));
-        await Store.WriteBatchAsync(Project, view, StatsBatch((1, 0.75f, 0.25f, 2, T0.AddDays(-1))));
+        var lastWriteWins = await CreateLastWriteWinsStoreAsync(Project);
+        try
+        {
+            await lastWriteWins.WriteBatchAsync(Project, view, StatsBatch((1, 0.75f, 0.25f, 2, T0.AddDays(-1))));
+        }
+        finally
+        {
+            await lastWriteWins.DisposeAsync();
+        }
 
         var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["conv_rate", "avg_daily_trips"]);
 
-        if (OlderWriteOverwrites)
-        {
-            Assert.Equal(T0.AddDays(-1), result.EventTimestamp(0));
-            Assert.Equal(0.75f, result.Value(0, 0)!.FloatVal);
-            Assert.Equal(2, result.Value(0, 1)!.Int64Val);
-        }
-        else
-        {
-            Assert.Equal(T0, result.EventTimestamp(0));
-            Assert.Equal(0.5f, result.Value(0, 0)!.FloatVal);
-            Assert.Equal(1, result.Value(0, 1)!.Int64Val);
-        }
+        Assert.Equal(T0.AddDays(-1), result.EventTimestamp(0));
+        Assert.Equal(2, result.Value(0, 1)!.Int64Val);
     }
 
     [Fact]

@@ -10,6 +10,9 @@ public sealed class SqliteOnlineStoreConformanceTests : OnlineStoreConformanceTe
     protected override Task<IOnlineStore> CreateStoreAsync(string project) =>
         Task.FromResult<IOnlineStore>(new SqliteOnlineStore(_dir.File("data/online_store.db")));
 
+    protected override Task<IOnlineStore> CreateLastWriteWinsStoreAsync(string project) =>
+        Task.FromResult<IOnlineStore>(new SqliteOnlineStore(_dir.File("data/online_store.db"), lastWriteWins: true));
+
     // xunit disposes the store (DisposeAsync) before calling Dispose.
     public void Dispose() => _dir.Dispose();
 }

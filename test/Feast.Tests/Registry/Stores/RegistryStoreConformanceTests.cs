@@ -154,6 +154,7 @@ public abstract class RegistryStoreConformanceTests : IDisposable
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => stores[i % 2].UpdateAsync(r =>
         {
             r.Entities.Add(RegistryTestData.Entity("alpha", $"entity_{i:00}"));
+            RegistryTestData.EnsureProject(r, "alpha");
             return true;
         }))));
 
@@ -171,6 +172,7 @@ public abstract class RegistryStoreConformanceTests : IDisposable
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => store.UpdateAsync(r =>
         {
             r.Entities.Add(RegistryTestData.Entity("beta", $"entity_{i:00}"));
+            RegistryTestData.EnsureProject(r, "beta");
             return true;
         }))));
 

@@ -17,6 +17,12 @@ internal static class RegistryTestData
 
     public static FakeTimeProvider Clock() => new(Start);
 
+    /// <summary>Adds the project record every writer adds with a project's first object (a file registry without it reads as cut short).</summary>
+    public static void EnsureProject(RegistryProto registry, string project)
+    {
+        if (!registry.Projects.Any(p => p.Spec.Name == project)) registry.Projects.Add(new Project { Spec = new ProjectSpec { Name = project } });
+    }
+
     /// <summary>Every kind of object in two projects, each list ordered by project then name.</summary>
     public static RegistryProto TwoProjects()
     {
