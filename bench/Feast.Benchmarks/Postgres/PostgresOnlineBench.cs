@@ -101,6 +101,8 @@ internal static class PostgresOnlineBench
         var ts = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var batches = Enumerable.Range(0, (rows + BatchRows - 1) / BatchRows).Select(b => Batch(0, b * BatchRows, Math.Min(BatchRows, rows - b * BatchRows), ts)).ToList();
         await using var store = new PostgresOnlineStore(new PostgresOnlineStoreOptions { Connection = connection });
+        // The same store without the newer-row check (the upsert before issue 19): what the check costs.
+        await using var lastWriteWins = new PostgresOnlineStore(new PostgresOnlineStoreOptions { Connection = connection, LastWriteWins = true });
         var results = new List<(string Case, double Seconds)>();
         for (var rep = 0; rep < 2; rep++)
         {
@@ -112,6 +114,15 @@ internal static class PostgresOnlineBench
             watch.Restart();
             foreach (var batch in batches) await store.WriteBatchAsync(project, View(0), batch);
             results.Add(("store, overwriting every row", watch.Elapsed.TotalSeconds));
+
+            var lww = $"l{rep}";
+            await lastWriteWins.UpdateAsync(lww, [View(0)], []);
+            watch.Restart();
+            foreach (var batch in batches) await lastWriteWins.WriteBatchAsync(lww, View(0), batch);
+            results.Add(("store with last_write_wins, into an empty table", watch.Elapsed.TotalSeconds));
+            watch.Restart();
+            foreach (var batch in batches) await lastWriteWins.WriteBatchAsync(lww, View(0), batch);
+            results.Add(("store with last_write_wins, overwriting every row", watch.Elapsed.TotalSeconds));
 
             // Raw: the same rows, binary COPY straight into an empty table of Feast's layout.
             await store.UpdateAsync($"r{rep}", [View(0)], []);

@@ -23,6 +23,8 @@ public sealed class RegistryDeletionTests
         registry.SavedDatasets.Add(new P.SavedDataset { Spec = new P.SavedDatasetSpec { Name = "training_2025", Project = Project } });
         registry.ValidationReferences.Add(new P.ValidationReference { Name = "reference_2025", Project = Project, ReferenceDatasetName = "training_2025" });
         registry.ValidationReferences.Add(new P.ValidationReference { Name = "reference_2025", Project = "other_project" });
+        // Every writer records the projects that own objects (a file registry without them reads as cut short).
+        foreach (var project in new[] { Project, "other_project" }) registry.Projects.Add(new P.Project { Spec = new P.ProjectSpec { Name = project } });
         return registry;
     }
 

@@ -195,6 +195,7 @@ public abstract class RegistryStoreConformanceTests : IDisposable
             await Task.Yield();
             await Task.Run(() => Thread.Sleep(0), ct);
             r.Entities.Add(RegistryTestData.Entity("gamma", $"entity_{i:00}"));
+            RegistryTestData.EnsureProject(r, "gamma");
             Interlocked.Decrement(ref inside);
             return true;
         }))));
