@@ -111,7 +111,7 @@ internal sealed class OnlineData
             objects.Add(source);
             objects.Add(new FeatureView(ViewName(v), source, [driver], TimeSpan.FromDays(1), schema));
         }
-        await store.ApplyAsync(objects);
+        await store.ApplyAsync(objects, new Feast.Planning.ApplyOptions { SkipSourceValidation = true });
         var results = await store.MaterializeAsync(Start, Start.AddDays(1));
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  repo {Repo}: {results.Count} views, {results.Sum(r => r.Rows):N0} entity rows materialized in {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s"));

@@ -161,7 +161,7 @@ internal sealed class ServerData
                 objects.Add(source);
                 objects.Add(new FeatureView(ViewName(v), source, [entity], ttl: null, schema));
             }
-            await store.ApplyAsync(objects);
+            await store.ApplyAsync(objects, new Feast.Planning.ApplyOptions { SkipSourceValidation = true });
 
             var ids = Enumerable.Range(0, Entities).Select(i => (object?)(FirstId + i)).ToArray();
             var times = Enumerable.Repeat((object?)EventTime, Entities).ToArray();
