@@ -17,7 +17,7 @@ namespace Feast.Tests.Transformations;
 public sealed class ParquetTimestampTests : IDisposable
 {
     // Not whole milliseconds, and one microsecond apart at the edges, so any rounding of the statistics shows.
-    private static readonly DateTimeOffset T0 = new DateTimeOffset(2021, 4, 12, 10, 0, 0, TimeSpan.Zero).AddTicks(1_234_567);
+    private static readonly DateTimeOffset T0 = new DateTimeOffset(2021, 4, 12, 10, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);
     private const int RowsPerBatch = 3;
     private const int Batches = 2;
 
@@ -173,6 +173,22 @@ public sealed class ParquetTimestampTests : IDisposable
 
         Assert.Equal(6, all);
         Assert.Equal(6, latest);
+    }
+
+    [Fact]
+    public void ArrowColumns_TimestampList_KeepsMicrosecondsNullsAndEmptyLists()
+    {
+        // On-demand outputs of Array(UnixTimestamp) reach ToParquetAsync through this array.
+        var array = (ListArray)ArrowColumns.Build(FeastType.Array(FeastType.UnixTimestamp),
+            [new List<object?> { Event(1), null, Event(2) }, null, new List<object?>()]);
+
+        Assert.Equal((3, 1), (array.Length, array.NullCount));
+        Assert.Equal([false, true, false], Enumerable.Range(0, 3).Select(array.IsNull));
+        Assert.Equal([3, 0, 0], Enumerable.Range(0, 3).Select(array.GetValueLength));
+        var items = Assert.IsType<TimestampArray>(array.Values);
+        var type = (TimestampType)items.Data.DataType;
+        Assert.Equal((TimeUnit.Microsecond, "UTC"), (type.Unit, type.Timezone));
+        Assert.Equal([Event(1), null, Event(2)], Enumerable.Range(0, 3).Select(items.GetTimestamp));
     }
 
     private static async Task<int> CountAsync(IAsyncEnumerable<RecordBatch> batches)
