@@ -33,19 +33,26 @@ internal static class ArrowColumns
     {
         if (type.ElementType is { } element)
         {
-            var list = new ListArray.Builder(TypeOf(element));
+            // Items through a builder of the item type: ListArray.Builder's own item builder ignores a timestamp's
+            // unit and zone (it keeps milliseconds), so timestamp lists would lose their microseconds.
+            var items = Create(element.ValueType);
+            var offsets = new ArrowBuffer.Builder<int>().Append(0);
+            var validity = new ArrowBuffer.BitmapBuilder();
+            var (count, nulls) = (0, 0);
             foreach (var value in values)
             {
+                validity.Append(value is not null);
                 if (value is null)
-                {
-                    list.AppendNull();
-                    continue;
-                }
-                list.Append();
-                foreach (var item in (System.Collections.IEnumerable)value)
-                    Append(list.ValueBuilder, element.ValueType, item);
+                    nulls++;
+                else
+                    foreach (var item in (System.Collections.IEnumerable)value)
+                    {
+                        Append(items, element.ValueType, item);
+                        count++;
+                    }
+                offsets.Append(count);
             }
-            return list.Build();
+            return new ListArray(TypeOf(type), values.Count, offsets.Build(), Finish(items), validity.Build(), nulls);
         }
 
         var builder = Create(type.ValueType);

@@ -172,8 +172,8 @@ internal static class ArrowFiles
         BooleanType => new DataField<bool?>(name),
         StringType or LargeStringType => new DataField<string>(name, true),
         BinaryType => new DataField<byte[]>(name, true),
-        TimestampType ts => new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: !string.IsNullOrEmpty(ts.Timezone),
-            unit: DateTimeTimeUnit.Micros, isNullable: true),
+        // Microseconds, as pyarrow writes Feast's timestamps; written as raw values so the statistics are right.
+        TimestampType ts => ParquetTimestamps.Field(name, utc: !string.IsNullOrEmpty(ts.Timezone)),
         Date32Type or Date64Type => new DateTimeDataField(name, DateTimeFormat.Date, isNullable: true),
         Decimal128Type d => new DecimalDataField(name, d.Precision, d.Scale, isNullable: true),
         _ => null,
@@ -198,7 +198,7 @@ internal static class ArrowFiles
             StringArray a => group.WriteAsync(data!, Enumerable.Range(0, a.Length).Select(i => a.GetString(i)).ToArray()!, null),
             LargeStringArray a => group.WriteAsync(data!, Enumerable.Range(0, a.Length).Select(i => a.GetString(i)).ToArray()!, null),
             BinaryArray a => group.WriteAsync(data!, Enumerable.Range(0, a.Length).Select(i => a.IsNull(i) ? null : a.GetBytes(i).ToArray()).ToArray()!, null),
-            TimestampArray a => group.WriteAsync<DateTime>(data!, Nullables(a.Length, i => DateTimeOf(a, i)), cancellationToken: cancellationToken),
+            TimestampArray a => ParquetTimestamps.WriteAsync(group, data!, Nullables(a.Length, i => MicrosOf(a, i)), cancellationToken),
             Date32Array a => group.WriteAsync<DateTime>(data!, Nullables(a.Length, i => a.GetDateTime(i)), cancellationToken: cancellationToken),
             Date64Array a => group.WriteAsync<DateTime>(data!, Nullables(a.Length, i => a.GetDateTime(i)), cancellationToken: cancellationToken),
             Decimal128Array a => group.WriteAsync<decimal>(data!, Nullables(a.Length, a.GetValue), cancellationToken: cancellationToken),
@@ -214,15 +214,9 @@ internal static class ArrowFiles
         return values;
     }
 
-    private static DateTime? DateTimeOf(TimestampArray array, int index)
-    {
-        if (array.GetTimestamp(index) is not { } value)
-            return null;
-        // An instant column is written as UTC; a naive one keeps its wall-clock value.
-        return string.IsNullOrEmpty(((TimestampType)array.Data.DataType).Timezone)
-            ? DateTime.SpecifyKind(value.UtcDateTime, DateTimeKind.Unspecified)
-            : value.UtcDateTime;
-    }
+    // An instant column is written as its UTC instant; a naive one as its wall clock (Arrow gives it with offset zero).
+    private static long? MicrosOf(TimestampArray array, int index) =>
+        array.GetTimestamp(index) is { } value ? ParquetTimestamps.Micros(value) : null;
 
     /// <summary>
     /// A list column through Parquet's levels. The list and its items are optional, so the definition level is 0 for a
@@ -278,7 +272,7 @@ internal static class ArrowFiles
             DoubleArray a => group.WriteAllPartsAsync<double>(item, present.Select(i => a.GetValue(i)!.Value).ToArray(), defs, reps, cancellationToken),
             BooleanArray a => group.WriteAllPartsAsync<bool>(item, present.Select(i => a.GetValue(i)!.Value).ToArray(), defs, reps, cancellationToken),
             StringArray a => group.WriteAllPartsAsync<ReadOnlyMemory<char>>(item, present.Select(i => a.GetString(i).AsMemory()).ToArray(), defs, reps, cancellationToken),
-            TimestampArray a => group.WriteAllPartsAsync<DateTime>(item, present.Select(i => DateTimeOf(a, i)!.Value).ToArray(), defs, reps, cancellationToken),
+            TimestampArray a => ParquetTimestamps.WriteListItemsAsync(group, item, present.Select(i => MicrosOf(a, i)!.Value).ToArray(), defs, reps, cancellationToken),
             var values => throw new FeastException($"Column '{item.Path}' is a list of {values.Data.DataType.Name}, which cannot be written to Parquet here."),
         };
     }

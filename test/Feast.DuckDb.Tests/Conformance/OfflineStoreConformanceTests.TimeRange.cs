@@ -31,9 +31,9 @@ public abstract partial class OfflineStoreConformanceTests
             }
         }
         for (var t = now.AddHours(-10); t < now; t = t.AddMinutes(45)) global.Add(t, (long)random.Next(1000));
-        await WriteWithStatisticsAsync(stats, Path.Combine(repo, "data", "stats.parquet"));
-        await WriteWithStatisticsAsync(trips, Path.Combine(repo, "data", "trips.parquet"));
-        await WriteWithStatisticsAsync(global, Path.Combine(repo, "data", "global.parquet"));
+        await ParquetFiles.WriteAsync(stats, Path.Combine(repo, "data", "stats.parquet"));
+        await ParquetFiles.WriteAsync(trips, Path.Combine(repo, "data", "trips.parquet"));
+        await ParquetFiles.WriteAsync(global, Path.Combine(repo, "data", "global.parquet"));
 
         FeatureView[] views =
         [
@@ -52,25 +52,6 @@ public abstract partial class OfflineStoreConformanceTests
         });
         var tables = new Dictionary<string, TestTable> { ["driver_stats"] = stats, ["driver_trips"] = trips, ["global"] = global };
         return (store, views.ToDictionary(v => v.Name, v => new ReferenceView(new FeatureViewRequest(v, v.Projection, v.Features.Where(f => f.Name != "driver_id").ToList()), tables[v.Name])));
-    }
-
-    /// <summary>
-    /// Writes <paramref name="table"/> as Parquet with correct column statistics. Parquet.Net writes a microsecond
-    /// timestamp column's min/max in milliseconds, and DuckDB skips row groups by them when a query filters on a constant
-    /// time range (as the range retrieval does), so the file is rewritten by DuckDB, as pyarrow would write it.
-    /// </summary>
-    private static async Task WriteWithStatisticsAsync(TestTable table, string path)
-    {
-        var raw = path + ".raw";
-        await ParquetFiles.WriteAsync(table, raw);
-        using (var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"COPY (SELECT * FROM read_parquet('{raw.Replace("'", "''", StringComparison.Ordinal)}')) TO '{path.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)";
-            command.ExecuteNonQuery();
-        }
-        File.Delete(raw);
     }
 
     private static TestTable RangeExpected(IReadOnlyDictionary<string, ReferenceView> views, string[] names, DateTimeOffset start, DateTimeOffset end, bool full = false)

@@ -1,3 +1,4 @@
+using Feast.Transformations;
 using Parquet;
 using Parquet.Schema;
 
@@ -9,7 +10,7 @@ internal static class ParquetFiles
     /// <summary>
     /// Writes <paramref name="table"/> as one row group. Every column is nullable; timestamps are INT64 microsecond
     /// timestamps, UTC-adjusted unless the column is <see cref="TestColumn.Naive"/> (then the UTC wall clock is written
-    /// without the flag, as pandas writes naive datetimes).
+    /// without the flag, as pandas writes naive datetimes), with correct statistics (see <see cref="ParquetTimestamps"/>).
     /// </summary>
     public static async Task WriteAsync(TestTable table, string path, CancellationToken cancellationToken = default)
     {
@@ -33,9 +34,9 @@ internal static class ParquetFiles
                 case ColumnType.Bool: await group.WriteAsync<bool>(field, values.Select(v => (bool?)v).ToArray().AsMemory(), cancellationToken: cancellationToken); break;
                 case ColumnType.String: await group.WriteAsync(field, values.Select(v => (string?)v).ToArray()!, null); break;
                 case ColumnType.Timestamp:
-                    var kind = column.Naive ? DateTimeKind.Unspecified : DateTimeKind.Utc;
-                    var stamps = values.Select(v => v is null ? (DateTime?)null : DateTime.SpecifyKind(Values.Instant(v).UtcDateTime, kind)).ToArray();
-                    await group.WriteAsync<DateTime>(field, stamps.AsMemory(), cancellationToken: cancellationToken);
+                    // As raw microseconds (the UTC wall clock for a naive column), so the statistics are right.
+                    var micros = values.Select(v => v is null ? (long?)null : ParquetTimestamps.Micros(Values.Instant(v))).ToArray();
+                    await ParquetTimestamps.WriteAsync(group, field, micros, cancellationToken);
                     break;
                 default: throw new NotSupportedException(column.Type.ToString());
             }
@@ -82,8 +83,7 @@ internal static class ParquetFiles
         ColumnType.Float64 => new DataField(column.Name, typeof(double), isNullable: true),
         ColumnType.Bool => new DataField(column.Name, typeof(bool), isNullable: true),
         ColumnType.String => new DataField(column.Name, typeof(string), isNullable: true),
-        ColumnType.Timestamp => new DateTimeDataField(column.Name, DateTimeFormat.Timestamp, isAdjustedToUTC: !column.Naive,
-            unit: DateTimeTimeUnit.Micros, isNullable: true),
+        ColumnType.Timestamp => ParquetTimestamps.Field(column.Name, utc: !column.Naive),
         _ => throw new NotSupportedException(column.Type.ToString()),
     };
 

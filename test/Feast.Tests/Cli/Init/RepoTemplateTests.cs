@@ -184,6 +184,25 @@ public class RepoTemplateTests
     }
 
     [Fact]
+    public async Task CreateAsync_SampleData_FilterAtTheExactFirstAndLastTimesFindsEveryRow()
+    {
+        // The millisecond columns' statistics are right (Parquet.Net gets only microsecond ones wrong): a filter at
+        // exactly the first and last hour, and on the exact creation time, keeps every row group and every row.
+        using var temp = new TempDir();
+        var repo = await RepoTemplate.CreateAsync(temp.File("my_project"), Clock(), CancellationToken.None);
+        var file = Path.Combine(repo, "data", "driver_stats.parquet").Replace("'", "''", StringComparison.Ordinal);
+
+        using var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM read_parquet('{file}') " +
+            "WHERE event_timestamp BETWEEN TIMESTAMPTZ '2025-02-27 15:00:00+00' AND TIMESTAMPTZ '2025-03-14 14:00:00+00' " +
+            "AND created = TIMESTAMPTZ '2025-03-14 15:09:26.535+00'";
+
+        Assert.Equal(1800L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task CreateAsync_SameTime_WritesIdenticalSampleData()
     {
         using var temp = new TempDir();
