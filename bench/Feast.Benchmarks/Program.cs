@@ -35,7 +35,7 @@ internal static class Program
               load generator: 25 views x 10 Int64 features, 10k entities; p50/p99/p99.9 at a fixed rate (open loop) and max rps
               (closed loop); report: bench/results/server.md (bench/.data/server-*-quick.md with --quick). Redis and Postgres read
               FEAST_TEST_REDIS, FEAST_TEST_REDIS_CLUSTER, FEAST_TEST_POSTGRES (source eng/services.sh && start_test_services).
-          Feast.Benchmarks flood [--no-build] [--out FILE]
+          Feast.Benchmarks flood [--no-build] [--max-features N] [--out FILE]
               feast serve (the built CLI, own process, auth: oidc against a loopback provider) under request floods: 4 parallel
               31 MB JSON bodies and 4 parallel 14 MB gRPC messages without a token, then 120 requests with a valid token and
               a distinct ~1.3 MB feature list each; its RSS before and after each; report: bench/results/flood.md.
