@@ -168,23 +168,23 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
     {
         Directory.CreateDirectory(Temp.File("data"));
         var held = new FileStream(RegistryPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        var store = Store();
+        var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var store = new FileRegistryStore(RegistryPath, Clock) { LockBusy = () => busy.TrySetResult() };
 
         var update = store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        await Task.Delay(100);
+        await busy.Task.WaitAsync(TimeSpan.FromSeconds(30)); // it found the lock held and is waiting
         Assert.False(update.IsCompleted);
         await held.DisposeAsync();
 
         Assert.Equal(4, (await update).Entities.Count);
     }
 
-    [Fact]
+    // flock(1) takes the same kind of OS lock .NET takes for FileShare.None on Unix.
+    private const string Flock = "/usr/bin/flock";
+
+    [ToolFact(Flock)]
     public async Task UpdateAsync_LockHeldByAnotherProcess_WaitsForIt()
     {
-        // flock(1) takes the same kind of OS lock .NET takes for FileShare.None on Unix.
-        const string Flock = "/usr/bin/flock";
-        if (!OperatingSystem.IsLinux() || !File.Exists(Flock))
-            return;
         Directory.CreateDirectory(Temp.File("data"));
         var lockPath = RegistryPath + ".lock";
         // The other process holds the lock until told to let go, so a slow machine cannot end the wait early.
@@ -197,8 +197,10 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         await using var impatient = new FileRegistryStore(RegistryPath, Clock) { LockTimeout = TimeSpan.FromMilliseconds(100) };
 
         await Assert.ThrowsAsync<RegistryException>(() => impatient.UpdateAsync(_ => true));
-        var update = Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        await Task.Delay(200);
+        var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var patient = new FileRegistryStore(RegistryPath, Clock) { LockBusy = () => busy.TrySetResult() };
+        var update = patient.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        await busy.Task.WaitAsync(TimeSpan.FromSeconds(30)); // it found the other process's lock and is waiting
         Assert.False(update.IsCompleted);
         await other.StandardInput.WriteLineAsync("release");
         await other.StandardInput.FlushAsync();
