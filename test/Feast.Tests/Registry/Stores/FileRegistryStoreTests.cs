@@ -1,3 +1,4 @@
+using Feast.Model.Proto;
 using Feast.Registry;
 using Google.Protobuf;
 using RegistryProto = Feast.Protos.Core.Registry;
@@ -218,5 +219,29 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
 
         Assert.True(File.Exists(Temp.File("a/b/c/registry.db")));
+    }
+
+    [Fact]
+    public async Task DeleteIfEmptyAsync_RegistryWithObjects_KeepsTheFileUntilEmptied()
+    {
+        var store = Store();
+        await store.UpdateAsync(r =>
+        {
+            r.Entities.Add(ProtoConverter.ToProto(new Entity("driver", ["driver_id"], ValueType.Int64), "other"));
+            r.Projects.Add(new Feast.Protos.Core.Project { Spec = new Feast.Protos.Core.ProjectSpec { Name = "other" } });
+            return true;
+        });
+
+        Assert.False(await store.DeleteIfEmptyAsync());
+        Assert.True(File.Exists(RegistryPath));
+
+        await store.UpdateAsync(r =>
+        {
+            r.Entities.Clear();
+            r.Projects.Clear();
+            return true;
+        });
+        Assert.True(await store.DeleteIfEmptyAsync());
+        Assert.False(File.Exists(RegistryPath));
     }
 }
