@@ -101,10 +101,16 @@ public sealed class KestrelTests
             await release.Task;
         };
 
+        var stopBegun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStopping = host.App.Lifetime.ApplicationStopping.Register(() => stopBegun.TrySetResult());
+
         var inFlight = host.PostAsync("/get-online-features", ReadBody);
         await reading.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var stopping = host.App.StopAsync();
-        await Task.Delay(200);
+        await stopBegun.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // The request is held by the hook, so neither can have finished yet; it is released only once stopping has begun,
+        // so the 200 below proves the server answered a request that was in flight when it was told to stop.
+        Assert.False(inFlight.IsCompleted);
         Assert.False(stopping.IsCompleted, "the server stopped before its request was answered");
         release.SetResult();
 

@@ -230,12 +230,21 @@ public sealed partial class ServeCommandTests
             var server = new CliServer();
             server._run = Task.Run(() => FeastCli.RunAsync(args, server._output, server._error, server._ctrlC.Token));
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!server.Output.Contains("Press Ctrl+C", StringComparison.Ordinal))
+            while (true)
             {
+                var written = server._output.NextWrite; // taken before the check, so a write in between is not missed
+                if (server.Output.Contains("Press Ctrl+C", StringComparison.Ordinal)) break;
                 if (server._run.IsCompleted)
                     throw new InvalidOperationException($"feast serve exited with {await server._run}: {server._error.Text}{server.Output}");
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("feast serve did not start: " + server.Output + server._error.Text);
-                await Task.Delay(20);
+                var left = deadline - DateTime.UtcNow;
+                try
+                {
+                    await Task.WhenAny(written, server._run).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                }
+                catch (TimeoutException)
+                {
+                    throw new TimeoutException("feast serve did not start: " + server.Output + server._error.Text);
+                }
             }
             foreach (Match match in UrlLine().Matches(server.Output))
             {
@@ -264,8 +273,18 @@ public sealed partial class ServeCommandTests
     {
         private readonly StringBuilder _text = new();
         private readonly Lock _lock = new();
+        private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override Encoding Encoding => Encoding.UTF8;
+
+        /// <summary>Completes at the next write.</summary>
+        public Task NextWrite
+        {
+            get
+            {
+                lock (_lock) return _written.Task;
+            }
+        }
 
         public string Text
         {
@@ -278,16 +297,30 @@ public sealed partial class ServeCommandTests
         public override void Write(char value)
         {
             lock (_lock) _text.Append(value);
+            Signal();
         }
 
         public override void Write(string? value)
         {
             lock (_lock) _text.Append(value);
+            Signal();
         }
 
         public override void Write(char[] buffer, int index, int count)
         {
             lock (_lock) _text.Append(buffer, index, count);
+            Signal();
+        }
+
+        private void Signal()
+        {
+            TaskCompletionSource written;
+            lock (_lock)
+            {
+                written = _written;
+                _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            written.TrySetResult();
         }
     }
 }

@@ -6,7 +6,7 @@ using P = Feast.Protos.Core;
 
 namespace Feast.Tests;
 
-public class FeatureStoreTests
+public partial class FeatureStoreTests
 {
     private static readonly Entity Driver = new("driver", ["driver_id"], ValueType.Int64);
     private static readonly FileSource Source = new("data/driver_stats.parquet", "event_timestamp", name: "driver_hourly_stats_source", createdTimestampColumn: "created");

@@ -78,6 +78,9 @@ internal sealed class MaterializationRunner(FeastServerState state, ServerMetric
         run.ContinueWith(done => _background.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    /// <summary>Test hook: completes when the background runs started so far have finished and released their views.</summary>
+    internal Task BackgroundRunsDone() => Task.WhenAll(_background.Keys);
+
     /// <summary>Waits (briefly) for background runs, cancelled by the server's stop, to unwind before the store is disposed.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -220,4 +220,36 @@ public class ProtoConverterTests
         var parser = (MessageParser<TProto>)typeof(TProto).GetProperty("Parser")!.GetValue(null)!;
         return parser.ParseFrom(message.ToByteArray());
     }
+
+    [Fact]
+    public void FromProto_KafkaStreamViewWithoutNestedBatchSource_LoadsAndRoundTrips()
+    {
+        var driver = new Entity("driver", ["driver_id"], ValueType.Int64);
+        var batch = new FileSource("data/x.parquet", "ts", name: "batch");
+        var kafka = new KafkaSource("k", "ts", "localhost:9092", "t", StreamFormat.Json("x"), batchSource: batch);
+        var view = new StreamFeatureView("s", kafka, [driver], schema: [new Field("x", FeastType.Int64)]);
+        var proto = ProtoConverter.ToProto(view, "p");
+        proto.Spec.StreamSource.BatchSource = null; // as a Python registry may store it
+
+        var loaded = ProtoConverter.FromProto(proto);
+
+        Assert.Equal("batch", loaded.BatchSource.Name);
+        Assert.Null(((KafkaSource)loaded.StreamSource!).BatchSource);
+        Assert.Equal(proto, ProtoConverter.ToProto(loaded, "p"));
+    }
+
+    [Fact]
+    public void FromProto_StreamViewWithNoBatchSourceAnywhere_ThrowsNamingTheView()
+    {
+        var batch = new FileSource("data/x.parquet", "ts", name: "batch");
+        var kafka = new KafkaSource("k", "ts", "localhost:9092", "t", StreamFormat.Json("x"), batchSource: batch);
+        var view = new StreamFeatureView("s", kafka, [new Entity("driver", ["driver_id"], ValueType.Int64)], schema: [new Field("x", FeastType.Int64)]);
+        var proto = ProtoConverter.ToProto(view, "p");
+        proto.Spec.StreamSource.BatchSource = null;
+        proto.Spec.BatchSource = null;
+
+        var e = Assert.Throws<RegistryException>(() => ProtoConverter.FromProto(proto));
+
+        Assert.Contains("'s'", e.Message, StringComparison.Ordinal);
+    }
 }

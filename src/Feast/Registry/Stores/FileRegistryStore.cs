@@ -46,6 +46,9 @@ public sealed class FileRegistryStore : IRegistryStore
     /// <summary>How long a writer waits for the lock file before giving up.</summary>
     internal TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Test hook: called each time the lock file is found held by someone else, before backing off.</summary>
+    internal Action? LockBusy { get; init; }
+
     /// <inheritdoc/>
     public async Task<RegistryProto?> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -220,6 +223,7 @@ public sealed class FileRegistryStore : IRegistryStore
                 catch (IOException) when (Stopwatch.GetElapsedTime(started) < LockTimeout)
                 {
                     // Held by another process or store instance: back off with jitter so waiters spread out.
+                    LockBusy?.Invoke();
                     var jittered = delay * (0.5 + Random.Shared.NextDouble());
                     await Task.Delay(jittered, cancellationToken).ConfigureAwait(false);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));

@@ -1,3 +1,4 @@
+using Feast.Model.Proto;
 using Feast.Registry;
 using Google.Protobuf;
 using RegistryProto = Feast.Protos.Core.Registry;
@@ -168,23 +169,23 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
     {
         Directory.CreateDirectory(Temp.File("data"));
         var held = new FileStream(RegistryPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        var store = Store();
+        var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var store = new FileRegistryStore(RegistryPath, Clock) { LockBusy = () => busy.TrySetResult() };
 
         var update = store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        await Task.Delay(100);
+        await busy.Task.WaitAsync(TimeSpan.FromSeconds(30)); // it found the lock held and is waiting
         Assert.False(update.IsCompleted);
         await held.DisposeAsync();
 
         Assert.Equal(4, (await update).Entities.Count);
     }
 
-    [Fact]
+    // flock(1) takes the same kind of OS lock .NET takes for FileShare.None on Unix.
+    private const string Flock = "/usr/bin/flock";
+
+    [ToolFact(Flock)]
     public async Task UpdateAsync_LockHeldByAnotherProcess_WaitsForIt()
     {
-        // flock(1) takes the same kind of OS lock .NET takes for FileShare.None on Unix.
-        const string Flock = "/usr/bin/flock";
-        if (!OperatingSystem.IsLinux() || !File.Exists(Flock))
-            return;
         Directory.CreateDirectory(Temp.File("data"));
         var lockPath = RegistryPath + ".lock";
         // The other process holds the lock until told to let go, so a slow machine cannot end the wait early.
@@ -197,8 +198,10 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         await using var impatient = new FileRegistryStore(RegistryPath, Clock) { LockTimeout = TimeSpan.FromMilliseconds(100) };
 
         await Assert.ThrowsAsync<RegistryException>(() => impatient.UpdateAsync(_ => true));
-        var update = Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        await Task.Delay(200);
+        var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var patient = new FileRegistryStore(RegistryPath, Clock) { LockBusy = () => busy.TrySetResult() };
+        var update = patient.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
+        await busy.Task.WaitAsync(TimeSpan.FromSeconds(30)); // it found the other process's lock and is waiting
         Assert.False(update.IsCompleted);
         await other.StandardInput.WriteLineAsync("release");
         await other.StandardInput.FlushAsync();
@@ -216,5 +219,29 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
 
         Assert.True(File.Exists(Temp.File("a/b/c/registry.db")));
+    }
+
+    [Fact]
+    public async Task DeleteIfEmptyAsync_RegistryWithObjects_KeepsTheFileUntilEmptied()
+    {
+        var store = Store();
+        await store.UpdateAsync(r =>
+        {
+            r.Entities.Add(ProtoConverter.ToProto(new Entity("driver", ["driver_id"], ValueType.Int64), "other"));
+            r.Projects.Add(new Feast.Protos.Core.Project { Spec = new Feast.Protos.Core.ProjectSpec { Name = "other" } });
+            return true;
+        });
+
+        Assert.False(await store.DeleteIfEmptyAsync());
+        Assert.True(File.Exists(RegistryPath));
+
+        await store.UpdateAsync(r =>
+        {
+            r.Entities.Clear();
+            r.Projects.Clear();
+            return true;
+        });
+        Assert.True(await store.DeleteIfEmptyAsync());
+        Assert.False(File.Exists(RegistryPath));
     }
 }
