@@ -21,7 +21,7 @@ public sealed partial class FeatureStore
             throw new FeastValidationException($"The start date {start:yyyy-MM-dd'T'HH:mm:ssK} is after the end date {end:yyyy-MM-dd'T'HH:mm:ssK}. Give START <= END.");
         var registry = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
         var targets = ViewsToMaterialize(registry, views).Select(v => (v, start, end)).ToList();
-        return await MaterializeAllAsync(targets, progress, cancellationToken).ConfigureAwait(false);
+        return await RunMaterializationAsync(targets, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -42,7 +42,7 @@ public sealed partial class FeatureStore
                 : now - (v.Ttl > TimeSpan.Zero ? v.Ttl : TimeSpan.FromDays(7 * 52));
             return (v, start, end);
         }).ToList();
-        return await MaterializeAllAsync(targets, progress, cancellationToken).ConfigureAwait(false);
+        return await RunMaterializationAsync(targets, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The views a materialization covers: the named ones (which must be online), or every online view.</summary>
@@ -76,16 +76,16 @@ public sealed partial class FeatureStore
     /// <param name="views">The views to load; all online views when null.</param>
     /// <param name="progress">Receives progress per view.</param>
     /// <param name="cancellationToken">Cancels the run; a cancelled view records no interval.</param>
-    public async Task<IReadOnlyList<ViewMaterialization>> MaterializeAllAsync(IEnumerable<string>? views = null,
+    public async Task<IReadOnlyList<ViewMaterialization>> MaterializeAllStampedNowAsync(IEnumerable<string>? views = null,
         IProgress<MaterializationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
         var registry = await GetRegistryAsync(allowCache: false, cancellationToken).ConfigureAwait(false);
         var targets = ViewsToMaterialize(registry, views).Select(v => (v, DateTimeOffset.UnixEpoch, now)).ToList();
-        return await MaterializeAllAsync(targets, progress, cancellationToken, stampWith: now).ConfigureAwait(false);
+        return await RunMaterializationAsync(targets, progress, cancellationToken, stampWith: now).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<ViewMaterialization>> MaterializeAllAsync(List<(FeatureView View, DateTimeOffset Start, DateTimeOffset End)> targets,
+    private async Task<IReadOnlyList<ViewMaterialization>> RunMaterializationAsync(List<(FeatureView View, DateTimeOffset Start, DateTimeOffset End)> targets,
         IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken, DateTimeOffset? stampWith = null)
     {
         var materializer = new Materializer(OfflineStore, RequireOnlineStore(), RegistryStore, Project, Config.EntityKeySerializationVersion, _time,
