@@ -102,7 +102,7 @@ internal static class MaterializeCommands
         try
         {
             done = await reporter.RunAsync(progress => disableEventTimestamp
-                ? store.MaterializeAllAsync(selected, progress, ct)
+                ? store.MaterializeAllStampedNowAsync(selected, progress, ct)
                 : start is { } from
                 ? store.MaterializeAsync(from, end, selected, progress, ct)
                 : store.MaterializeIncrementalAsync(end, selected, progress, ct));

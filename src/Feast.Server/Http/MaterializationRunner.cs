@@ -37,7 +37,7 @@ internal sealed class MaterializationRunner(FeastServerState state, ServerMetric
         try
         {
             var results = request.DisableEventTimestamp
-                ? await state.Store.MaterializeAllAsync(views, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ? await state.Store.MaterializeAllStampedNowAsync(views, cancellationToken: cancellationToken).ConfigureAwait(false)
                 : request.Start is { } start
                 ? await state.Store.MaterializeAsync(start, request.End, views, cancellationToken: cancellationToken).ConfigureAwait(false)
                 : await state.Store.MaterializeIncrementalAsync(request.End, views, cancellationToken: cancellationToken).ConfigureAwait(false);

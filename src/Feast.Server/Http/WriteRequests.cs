@@ -48,7 +48,7 @@ internal static class WriteRequests
     {
         var root = Object(RequestBody.ParseJson(utf8), "{\"start_ts\": \"2024-01-01T00:00:00\", \"end_ts\": \"2024-01-02T00:00:00\", \"feature_views\": [...]}");
         // As Feast: everything from the epoch to the store's now, whatever timestamps the body gives, stamped with the
-        // current time (FeatureStore.MaterializeAllAsync picks the window).
+        // current time (FeatureStore.MaterializeAllStampedNowAsync picks the window).
         if (OptionalBool(root, "disable_event_timestamp", false))
             return new MaterializeRequest(null, DateTimeOffset.MaxValue, Views(root), DisableEventTimestamp: true);
         var start = Timestamp(root, "start_ts");
