@@ -193,12 +193,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
         }
         catch (Exception e)
         {
-            var answer = ServerErrors.Answer(e);
-            var errorClass = answer.ErrorClass ?? e.GetType().Name;
-            if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, endpoint, e);
-            else LogMessages.RequestFailed(logger, endpoint, answer.HttpStatus, errorClass, answer.Message);
-            ServerTelemetry.Failed(activity, errorClass, answer.Message);
-            await WriteErrorAsync(context, answer).ConfigureAwait(false);
+            await WriteErrorAsync(context, ServerErrors.Report(e, endpoint, logger, activity)).ConfigureAwait(false);
         }
     }
 
