@@ -29,7 +29,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
 
     public Task GetOnlineFeatures(HttpContext context) => Guard(context, "/get-online-features", async (context, ct) =>
     {
-        var request = await RequestBody.ReadAsync(context, Limit, ParseOnlineRequest, ct).ConfigureAwait(false);
+        var request = await RequestBody.ReadAsync(context, Limit, RequestBody.ParseOnlineRequest, ct).ConfigureAwait(false);
         RequestLimitException.Check(request, state.Options);
         await auth.AuthorizeAsync(context, request, FeastAuthorization.OnlineRead, FeastAuthorization.ReadOnline, ct).ConfigureAwait(false);
         var response = await state.Store.GetOnlineFeaturesAsync(request, ct).ConfigureAwait(false);
@@ -156,19 +156,6 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
         var text = await metrics.RenderAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
-    }
-
-    private static Online.OnlineFeaturesRequest ParseOnlineRequest(ReadOnlySpan<byte> utf8)
-    {
-        try
-        {
-            return OnlineRequestJson.Parse(utf8);
-        }
-        catch (FeastValidationException e)
-        {
-            // Every error of the parser is about the body's syntax or shape.
-            throw new RequestBodyException(e.Message);
-        }
     }
 
     private static async Task WriteNullAsync(HttpContext context, CancellationToken cancellationToken)

@@ -18,22 +18,29 @@ public static class OnlineRequestJson
     /// <summary>Parses a request body given as UTF-8 bytes.</summary>
     /// <param name="utf8Json">The request body.</param>
     /// <exception cref="FeastValidationException">The body is not valid JSON, or not a valid request; the message says what is wrong.</exception>
-    public static OnlineFeaturesRequest Parse(ReadOnlySpan<byte> utf8Json)
+    public static OnlineFeaturesRequest Parse(ReadOnlySpan<byte> utf8Json) => FromElement(ParseValue(utf8Json));
+
+    /// <summary>
+    /// Reads a request body of Feast's feature server (this one or another endpoint's) as one JSON value, as the
+    /// server reads every body: comments and trailing commas allowed, nothing after the value.
+    /// </summary>
+    /// <param name="utf8Json">The request body.</param>
+    /// <returns>The value; it copies what it reads, so it outlives the bytes and needs no disposal.</returns>
+    /// <exception cref="FeastValidationException">The body is not valid JSON.</exception>
+    public static JsonElement ParseValue(ReadOnlySpan<byte> utf8Json)
     {
-        JsonElement root;
         try
         {
             var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            // ParseValue copies what it reads, so the elements outlive the input and need no disposal.
-            root = JsonElement.ParseValue(ref reader);
+            var root = JsonElement.ParseValue(ref reader);
             // Anything after the value (a second object, stray text) is an error too.
             reader.Read();
+            return root;
         }
         catch (JsonException e)
         {
             throw new FeastValidationException($"The request body is not valid JSON: {e.Message}");
         }
-        return FromElement(root);
     }
 
     /// <summary>Parses a request body given as text.</summary>
