@@ -202,6 +202,8 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["nope"]}""", HttpStatusCode.NotFound, "nope")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["transformed_conv_rate"]}""", HttpStatusCode.BadRequest, "on demand")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": "driver_hourly_stats"}""", HttpStatusCode.UnprocessableEntity, "list")]
+    [InlineData("/materialize-incremental", """{"end_ts": "2021-04-12", "feature_views": "driver_hourly_stats"}""", HttpStatusCode.UnprocessableEntity, "\"feature_views\" must be a list of feature view names, not the string \"driver_hourly_stats\".")]
+    [InlineData("/materialize-incremental", """{"end_ts": "2021-04-12", "feature_views": ["driver_hourly_stats", 7]}""", HttpStatusCode.UnprocessableEntity, "\"feature_views\"[1] must be a feature view name, not the number 7.")]
     [InlineData("/materialize-incremental", """{}""", HttpStatusCode.UnprocessableEntity, "end_ts")]
     public async Task Materialize_BadRequest_SaysWhy(string path, string body, HttpStatusCode status, string says)
     {

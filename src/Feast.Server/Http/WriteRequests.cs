@@ -76,18 +76,16 @@ internal static class WriteRequests
 
     private static string[]? Views(JsonElement root)
     {
-        if (!root.TryGetProperty("feature_views", out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind != JsonValueKind.Array)
-            throw new RequestBodyException($"\"feature_views\" must be a list of feature view names, not {Kind(value)}.");
-        var views = new string[value.GetArrayLength()];
-        var i = 0;
-        foreach (var item in value.EnumerateArray())
+        if (!root.TryGetProperty("feature_views", out var value)) return null;
+        try
         {
-            if (item.ValueKind != JsonValueKind.String)
-                throw new RequestBodyException($"\"feature_views\"[{i}] must be a feature view name, not {Kind(item)}.");
-            views[i++] = item.GetString()!;
+            return Feast.Serialization.OnlineRequestJson.ReadStrings(value, "feature_views", "a list of feature view names", "a feature view name");
         }
-        return views;
+        catch (FeastValidationException e)
+        {
+            // The body's shape: 422, as every other field of the body.
+            throw new RequestBodyException(e.Message);
+        }
     }
 
     /// <summary>

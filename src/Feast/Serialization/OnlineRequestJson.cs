@@ -130,20 +130,29 @@ public static class OnlineRequestJson
         return entities;
     }
 
-    private static string[]? ReadFeatures(JsonElement value)
+    private static string[]? ReadFeatures(JsonElement value) =>
+        ReadStrings(value, "features", "a list of feature references (strings like \"view:feature\")", "a feature reference string like \"view:feature\"");
+
+    /// <summary>Reads a request field that is a list of strings (null when the value is JSON <c>null</c>).</summary>
+    /// <param name="value">The field's value.</param>
+    /// <param name="name">The field's name, for errors.</param>
+    /// <param name="list">What the list is, for errors: "a list of feature view names".</param>
+    /// <param name="item">What one item is, for errors: "a feature view name".</param>
+    /// <exception cref="FeastValidationException">The value is not a list, or an item is not a string; the message names the field (and the item's index).</exception>
+    public static string[]? ReadStrings(JsonElement value, string name, string list, string item)
     {
         if (value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind != JsonValueKind.Array)
-            throw new FeastValidationException($"\"features\" must be a list of feature references (strings like \"view:feature\"), not {Kind(value)}.");
-        var features = new string[value.GetArrayLength()];
+            throw new FeastValidationException($"\"{name}\" must be {list}, not {Kind(value)}.");
+        var strings = new string[value.GetArrayLength()];
         var i = 0;
-        foreach (var item in value.EnumerateArray())
+        foreach (var element in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String)
-                throw new FeastValidationException($"\"features\"[{i}] must be a feature reference string like \"view:feature\", not {Kind(item)}.");
-            features[i++] = item.GetString()!;
+            if (element.ValueKind != JsonValueKind.String)
+                throw new FeastValidationException($"\"{name}\"[{i}] must be {item}, not {Kind(element)}.");
+            strings[i++] = element.GetString()!;
         }
-        return features;
+        return strings;
     }
 
     /// <summary>What a JSON value is, for error messages: "a list", "the string \"abc\"", "null", ...</summary>
