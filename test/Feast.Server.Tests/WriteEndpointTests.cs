@@ -74,6 +74,9 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": [1]}""", "\"df\" must be an object")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "has 1 value")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "allow_registry_cache": "yes"}""", "true or false")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": 1}}""", "\"df\".\"driver_id\" must be a list with one value per row, not the number 1.")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "\"df\".\"conv_rate\" has 1 value but \"driver_id\" has 2; every column needs one value per row.")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1], "driver_id": [2]}}""", "\"df\" names column \"driver_id\" twice.")]
     public async Task Push_MalformedBody_Is422(string body, string says)
     {
         var response = await _host.PostAsync("/push", body);

@@ -100,34 +100,48 @@ public static class OnlineRequestJson
         return new OnlineFeaturesRequest(entities) { Features = features, FeatureService = featureService, FullFeatureNames = fullFeatureNames };
     }
 
-    private static Dictionary<string, IReadOnlyList<object?>> ReadEntities(JsonElement value)
+    private static Dictionary<string, IReadOnlyList<object?>> ReadEntities(JsonElement value) =>
+        ReadColumns(value, "entities", "{\"driver_id\": [1001, 1002]}", "entity row", "entity column", static item => item);
+
+    /// <summary>
+    /// Reads a request field that is an object of columns, each a list with one value per row, all of one length.
+    /// </summary>
+    /// <param name="value">The field's value.</param>
+    /// <param name="name">The field's name, for errors.</param>
+    /// <param name="example">An example of the field, for errors: <c>{"driver_id": [1001, 1002]}</c>.</param>
+    /// <param name="row">What a row is, for errors: "entity row".</param>
+    /// <param name="column">What a column is, for errors: "entity column".</param>
+    /// <param name="item">Makes the value of a cell from its JSON.</param>
+    /// <exception cref="FeastValidationException">The value is not an object, a column is not a list, the columns differ in length, or a column is named twice; the message names the field and the column.</exception>
+    public static Dictionary<string, IReadOnlyList<object?>> ReadColumns(JsonElement value, string name, string example, string row, string column, Func<JsonElement, object?> item)
     {
+        ArgumentNullException.ThrowIfNull(item);
         if (value.ValueKind != JsonValueKind.Object)
-            throw new FeastValidationException($"\"entities\" must be an object of columns, e.g. {{\"driver_id\": [1001, 1002]}}, not {Kind(value)}.");
-        var entities = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
+            throw new FeastValidationException($"\"{name}\" must be an object of columns, e.g. {example}, not {Kind(value)}.");
+        var columns = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
         string? first = null;
         var rows = 0;
-        foreach (var column in value.EnumerateObject())
+        foreach (var property in value.EnumerateObject())
         {
-            if (column.Value.ValueKind != JsonValueKind.Array)
-                throw new FeastValidationException($"\"entities\".\"{column.Name}\" must be a list with one value per entity row, not {Kind(column.Value)}.");
-            var values = new object?[column.Value.GetArrayLength()];
+            if (property.Value.ValueKind != JsonValueKind.Array)
+                throw new FeastValidationException($"\"{name}\".\"{property.Name}\" must be a list with one value per {row}, not {Kind(property.Value)}.");
+            var values = new object?[property.Value.GetArrayLength()];
             var i = 0;
-            foreach (var item in column.Value.EnumerateArray()) values[i++] = item;
+            foreach (var element in property.Value.EnumerateArray()) values[i++] = item(element);
             if (first is null)
             {
-                first = column.Name;
+                first = property.Name;
                 rows = values.Length;
             }
             else if (values.Length != rows)
             {
                 throw new FeastValidationException(
-                    $"\"entities\".\"{column.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every entity column needs one value per row.");
+                    $"\"{name}\".\"{property.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every {column} needs one value per row.");
             }
-            if (!entities.TryAdd(column.Name, values))
-                throw new FeastValidationException($"\"entities\" names column \"{column.Name}\" twice.");
+            if (!columns.TryAdd(property.Name, values))
+                throw new FeastValidationException($"\"{name}\" names column \"{property.Name}\" twice.");
         }
-        return entities;
+        return columns;
     }
 
     private static string[]? ReadFeatures(JsonElement value) =>
