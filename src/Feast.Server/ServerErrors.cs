@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Feast.Configuration;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 
 namespace Feast.Server;
 
@@ -64,6 +66,12 @@ internal sealed class RequestLimitException(string message) : FeastValidationExc
 internal readonly record struct ErrorAnswer(int HttpStatus, StatusCode GrpcStatus, string? ErrorClass, string Message)
 {
     public bool IsServerError => HttpStatus >= 500;
+
+    /// <summary>
+    /// The class named in logs, traces and gRPC's <c>feast-error-class</c> trailer: <see cref="ErrorClass"/>, or for an
+    /// error that is not Feast's, the exception's type name.
+    /// </summary>
+    public string ClassName { get; init; } = "";
 }
 
 /// <summary>
@@ -111,8 +119,28 @@ internal static class ServerErrors
     public static ErrorAnswer Answer(Exception exception)
     {
         var answer = Classify(exception);
-        return answer with { Message = ForClient(answer.Message) };
+        return answer with { Message = ForClient(answer.Message), ClassName = answer.ErrorClass ?? exception.GetType().Name };
     }
+
+    /// <summary>
+    /// The answer to a request that failed with <paramref name="exception"/>, logged and set on the request's trace:
+    /// the one path from an exception to an HTTP or gRPC answer, for every endpoint of both transports.
+    /// </summary>
+    public static ErrorAnswer Report(Exception exception, string endpoint, ILogger logger, Activity? activity)
+    {
+        var answer = Answer(exception);
+        if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, endpoint, exception);
+        else LogMessages.RequestFailed(logger, endpoint, answer.HttpStatus, answer.ClassName, answer.Message);
+        ServerTelemetry.Failed(activity, answer.ClassName, answer.Message);
+        return answer;
+    }
+
+    /// <summary>How a gRPC call that failed with <paramref name="answer"/> ends: its status, and its class in a trailer.</summary>
+    public static RpcException ToRpc(ErrorAnswer answer) =>
+        new(new Status(answer.GrpcStatus, answer.Message), new Metadata { { GrpcClassTrailer, answer.ClassName } });
+
+    /// <summary>The gRPC trailer that names the error class of a failed call (Feast's class name for Feast's errors).</summary>
+    public const string GrpcClassTrailer = "feast-error-class";
 
     private static ErrorAnswer Classify(Exception exception) => exception switch
     {

@@ -146,6 +146,27 @@ public sealed class GrpcTests : IAsyncLifetime
         Assert.Contains("no features", error.Status.Detail, StringComparison.Ordinal);
     }
 
+    private static readonly Method<byte[], GetOnlineFeaturesResponse> RawReadMethod = new(
+        MethodType.Unary, "feast.serving.ServingService", "GetOnlineFeatures",
+        Marshallers.Create(bytes => bytes, bytes => bytes),
+        Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), GetOnlineFeaturesResponse.Parser.ParseFrom));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetOnlineFeatures_UndecodableMessage_IsInvalidArgumentNamingTheMessage(bool kestrel)
+    {
+        // Field 1 as a length-delimited value longer than the whole message.
+        byte[] garbage = [0x0A, 0xFF, 0x01, 0x02];
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await Invoker(kestrel).AsyncUnaryCall(RawReadMethod, null, new CallOptions(), garbage));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("The request is not a valid GetOnlineFeaturesRequest message: ", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Null(error.Trailers.Get("feast-error-class"));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

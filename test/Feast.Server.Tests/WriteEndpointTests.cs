@@ -76,6 +76,9 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": [1]}""", "\"df\" must be an object")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "has 1 value")]
     [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1]}, "allow_registry_cache": "yes"}""", "true or false")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": 1}}""", "\"df\".\"driver_id\" must be a list with one value per row, not the number 1.")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1, 2], "conv_rate": [1]}}""", "\"df\".\"conv_rate\" has 1 value but \"driver_id\" has 2; every column needs one value per row.")]
+    [InlineData("""{"push_source_name": "driver_stats_push_source", "df": {"driver_id": [1], "driver_id": [2]}}""", "\"df\" names column \"driver_id\" twice.")]
     public async Task Push_MalformedBody_Is422(string body, string says)
     {
         var response = await _host.PostAsync("/push", body);
@@ -204,6 +207,8 @@ public sealed class WriteEndpointTests : IAsyncLifetime
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["nope"]}""", HttpStatusCode.NotFound, "nope")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": ["transformed_conv_rate"]}""", HttpStatusCode.BadRequest, "on demand")]
     [InlineData("/materialize", """{"start_ts": "2021-04-11", "end_ts": "2021-04-12", "feature_views": "driver_hourly_stats"}""", HttpStatusCode.UnprocessableEntity, "list")]
+    [InlineData("/materialize-incremental", """{"end_ts": "2021-04-12", "feature_views": "driver_hourly_stats"}""", HttpStatusCode.UnprocessableEntity, "\"feature_views\" must be a list of feature view names, not the string \"driver_hourly_stats\".")]
+    [InlineData("/materialize-incremental", """{"end_ts": "2021-04-12", "feature_views": ["driver_hourly_stats", 7]}""", HttpStatusCode.UnprocessableEntity, "\"feature_views\"[1] must be a feature view name, not the number 7.")]
     [InlineData("/materialize-incremental", """{}""", HttpStatusCode.UnprocessableEntity, "end_ts")]
     public async Task Materialize_BadRequest_SaysWhy(string path, string body, HttpStatusCode status, string says)
     {

@@ -15,9 +15,6 @@ namespace Feast.Server.Grpc;
 /// </summary>
 internal sealed class FeastServingService(FeastServerState state, ServerMetrics metrics, FeastAuthorization auth, ILogger<FeastServingService> logger) : ServingServiceBase
 {
-    /// <summary>The trailer that names the error class of a failed call (Feast's class name for Feast's errors).</summary>
-    public const string ErrorClassTrailer = "feast-error-class";
-
     private static readonly string Version =
         typeof(FeatureStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? typeof(FeatureStore).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -48,13 +45,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
         }
         catch (Exception e) when (e is not RpcException)
         {
-            var answer = ServerErrors.Answer(e);
-            var errorClass = answer.ErrorClass ?? e.GetType().Name;
-            if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, ServingServiceBinding.GetOnlineFeatures.FullName, e);
-            else LogMessages.RequestFailed(logger, ServingServiceBinding.GetOnlineFeatures.FullName, answer.HttpStatus, errorClass, answer.Message);
-            ServerTelemetry.Failed(activity, errorClass, answer.Message);
-            var trailers = new Metadata { { ErrorClassTrailer, errorClass } };
-            throw new RpcException(new Status(answer.GrpcStatus, answer.Message), trailers);
+            throw ServerErrors.ToRpc(ServerErrors.Report(e, ServingServiceBinding.GetOnlineFeatures.FullName, logger, activity));
         }
     }
 

@@ -39,7 +39,7 @@ internal static class ServingServiceBinding
             },
             context => Parse(parser, context));
 
-    /// <summary>A request message that is not valid protobuf is the client's mistake: INVALID_ARGUMENT, not UNKNOWN.</summary>
+    /// <summary>A request message that is not valid protobuf is the client's mistake (INVALID_ARGUMENT by <see cref="ServerErrors"/>), not UNKNOWN.</summary>
     private static T Parse<T>(MessageParser<T> parser, DeserializationContext context) where T : class, IMessage<T>
     {
         try
@@ -48,7 +48,9 @@ internal static class ServingServiceBinding
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"The request is not a valid {typeof(T).Name} message: {e.Message}"));
+            // The status from the one table (an unreadable body); no error-class trailer, as the call never reached the service.
+            var answer = ServerErrors.Answer(new RequestBodyException($"The request is not a valid {typeof(T).Name} message: {e.Message}"));
+            throw new RpcException(new Status(answer.GrpcStatus, answer.Message));
         }
     }
 }

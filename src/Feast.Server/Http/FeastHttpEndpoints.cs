@@ -29,7 +29,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
 
     public Task GetOnlineFeatures(HttpContext context) => Guard(context, "/get-online-features", async (context, ct) =>
     {
-        var request = await RequestBody.ReadAsync(context, Limit, ParseOnlineRequest, ct).ConfigureAwait(false);
+        var request = await RequestBody.ReadAsync(context, Limit, RequestBody.ParseOnlineRequest, ct).ConfigureAwait(false);
         RequestLimitException.Check(request, state.Options);
         await auth.AuthorizeAsync(context, request, FeastAuthorization.OnlineRead, FeastAuthorization.ReadOnline, ct).ConfigureAwait(false);
         var response = await state.Store.GetOnlineFeaturesAsync(request, ct).ConfigureAwait(false);
@@ -158,19 +158,6 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
         await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static Online.OnlineFeaturesRequest ParseOnlineRequest(ReadOnlySpan<byte> utf8)
-    {
-        try
-        {
-            return OnlineRequestJson.Parse(utf8);
-        }
-        catch (FeastValidationException e)
-        {
-            // Every error of the parser is about the body's syntax or shape.
-            throw new RequestBodyException(e.Message);
-        }
-    }
-
     private static async Task WriteNullAsync(HttpContext context, CancellationToken cancellationToken)
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
@@ -193,12 +180,7 @@ internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckServ
         }
         catch (Exception e)
         {
-            var answer = ServerErrors.Answer(e);
-            var errorClass = answer.ErrorClass ?? e.GetType().Name;
-            if (answer.IsServerError && answer.ErrorClass is null) LogMessages.UnexpectedError(logger, endpoint, e);
-            else LogMessages.RequestFailed(logger, endpoint, answer.HttpStatus, errorClass, answer.Message);
-            ServerTelemetry.Failed(activity, errorClass, answer.Message);
-            await WriteErrorAsync(context, answer).ConfigureAwait(false);
+            await WriteErrorAsync(context, ServerErrors.Report(e, endpoint, logger, activity)).ConfigureAwait(false);
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
+using Feast.Online;
+using Feast.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -89,23 +91,29 @@ internal static class RequestBody
         }
     }
 
-    /// <summary>Parses a body as one JSON value (comments and trailing commas allowed); the element outlives the bytes.</summary>
+    /// <summary>Parses a body as one JSON value (<see cref="OnlineRequestJson.ParseValue"/>); the element outlives the bytes.</summary>
     /// <exception cref="RequestBodyException">The body is empty or not valid JSON.</exception>
     public static JsonElement ParseJson(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Trim(" \t\r\n"u8).IsEmpty)
             throw new RequestBodyException("The request body is empty; send a JSON object.");
+        return Shape(utf8, OnlineRequestJson.ParseValue);
+    }
+
+    /// <summary>Parses a <c>/get-online-features</c> body with the SDK's parser (<see cref="OnlineRequestJson.Parse(ReadOnlySpan{byte})"/>).</summary>
+    /// <exception cref="RequestBodyException">The body is not valid JSON or not a valid request.</exception>
+    public static OnlineFeaturesRequest ParseOnlineRequest(ReadOnlySpan<byte> utf8) => Shape(utf8, OnlineRequestJson.Parse);
+
+    /// <summary>Runs a parser of the SDK, every error of which is about the body's syntax or shape: 422, not 400.</summary>
+    private static T Shape<T>(ReadOnlySpan<byte> utf8, BodyParser<T> parse)
+    {
         try
         {
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            var root = JsonElement.ParseValue(ref reader);
-            // Anything after the value is an error too.
-            reader.Read();
-            return root;
+            return parse(utf8);
         }
-        catch (JsonException e)
+        catch (FeastValidationException e)
         {
-            throw new RequestBodyException($"The request body is not valid JSON: {e.Message}");
+            throw new RequestBodyException(e.Message);
         }
     }
 }

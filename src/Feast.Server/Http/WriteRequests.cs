@@ -76,18 +76,16 @@ internal static class WriteRequests
 
     private static string[]? Views(JsonElement root)
     {
-        if (!root.TryGetProperty("feature_views", out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind != JsonValueKind.Array)
-            throw new RequestBodyException($"\"feature_views\" must be a list of feature view names, not {Kind(value)}.");
-        var views = new string[value.GetArrayLength()];
-        var i = 0;
-        foreach (var item in value.EnumerateArray())
+        if (!root.TryGetProperty("feature_views", out var value)) return null;
+        try
         {
-            if (item.ValueKind != JsonValueKind.String)
-                throw new RequestBodyException($"\"feature_views\"[{i}] must be a feature view name, not {Kind(item)}.");
-            views[i++] = item.GetString()!;
+            return Feast.Serialization.OnlineRequestJson.ReadStrings(value, "feature_views", "a list of feature view names", "a feature view name");
         }
-        return views;
+        catch (FeastValidationException e)
+        {
+            // The body's shape: 422, as every other field of the body.
+            throw new RequestBodyException(e.Message);
+        }
     }
 
     /// <summary>
@@ -96,29 +94,16 @@ internal static class WriteRequests
     /// </summary>
     private static FeatureRows Rows(JsonElement df)
     {
-        if (df.ValueKind != JsonValueKind.Object)
-            throw new RequestBodyException($"\"df\" must be an object of columns, e.g. {{\"driver_id\": [1001], \"event_timestamp\": [\"2024-01-01T00:00:00\"], ...}}, not {Kind(df)}.");
-        var columns = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
-        string? first = null;
-        var rows = 0;
-        foreach (var column in df.EnumerateObject())
+        Dictionary<string, IReadOnlyList<object?>> columns;
+        try
         {
-            if (column.Value.ValueKind != JsonValueKind.Array)
-                throw new RequestBodyException($"\"df\".\"{column.Name}\" must be a list with one value per row, not {Kind(column.Value)}.");
-            var values = new object?[column.Value.GetArrayLength()];
-            var i = 0;
-            foreach (var item in column.Value.EnumerateArray()) values[i++] = ToObject(item);
-            if (first is null)
-            {
-                first = column.Name;
-                rows = values.Length;
-            }
-            else if (values.Length != rows)
-            {
-                throw new RequestBodyException($"\"df\".\"{column.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every column needs one value per row.");
-            }
-            if (!columns.TryAdd(column.Name, values))
-                throw new RequestBodyException($"\"df\" names column \"{column.Name}\" twice.");
+            columns = Feast.Serialization.OnlineRequestJson.ReadColumns(df, "df",
+                "{\"driver_id\": [1001], \"event_timestamp\": [\"2024-01-01T00:00:00\"], ...}", "row", "column", ToObject);
+        }
+        catch (FeastValidationException e)
+        {
+            // The body's shape: 422, as every other field of the body.
+            throw new RequestBodyException(e.Message);
         }
         return FeatureRows.FromColumns(columns);
     }

@@ -62,11 +62,12 @@ internal sealed class AuthenticationMiddleware
         {
             if (!open)
             {
-                await RefuseAsync(context, ServerErrors.Answer(e), e.GetType().Name).ConfigureAwait(false);
+                await RefuseAsync(context, ServerErrors.Answer(e)).ConfigureAwait(false);
                 return;
             }
             // An open path with a bad token is served as to anyone: without details.
-            LogMessages.RequestFailed(_logger, path.Value ?? "/", 401, nameof(UnauthenticatedException), e.Message);
+            var answer = ServerErrors.Answer(e);
+            LogMessages.RequestFailed(_logger, path.Value ?? "/", answer.HttpStatus, answer.ClassName, answer.Message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -84,9 +85,9 @@ internal sealed class AuthenticationMiddleware
         return false;
     }
 
-    private async Task RefuseAsync(HttpContext context, ErrorAnswer answer, string errorClass)
+    private async Task RefuseAsync(HttpContext context, ErrorAnswer answer)
     {
-        LogMessages.RequestFailed(_logger, context.Request.Path.Value ?? "/", answer.HttpStatus, errorClass, answer.Message);
+        LogMessages.RequestFailed(_logger, context.Request.Path.Value ?? "/", answer.HttpStatus, answer.ClassName, answer.Message);
         var request = context.Request;
         // Whatever of the body the client keeps sending is drained up to a small limit, then the connection is dropped.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = UnreadBodyLimit;
@@ -101,7 +102,7 @@ internal sealed class AuthenticationMiddleware
             response.ContentType = "application/grpc";
             response.Headers["grpc-status"] = ((int)answer.GrpcStatus).ToString(CultureInfo.InvariantCulture);
             response.Headers["grpc-message"] = Uri.EscapeDataString(answer.Message);
-            response.Headers[Grpc.FeastServingService.ErrorClassTrailer] = answer.ErrorClass ?? errorClass;
+            response.Headers[ServerErrors.GrpcClassTrailer] = answer.ClassName;
             await response.CompleteAsync().ConfigureAwait(false);
             return;
         }

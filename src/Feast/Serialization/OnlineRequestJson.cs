@@ -18,22 +18,29 @@ public static class OnlineRequestJson
     /// <summary>Parses a request body given as UTF-8 bytes.</summary>
     /// <param name="utf8Json">The request body.</param>
     /// <exception cref="FeastValidationException">The body is not valid JSON, or not a valid request; the message says what is wrong.</exception>
-    public static OnlineFeaturesRequest Parse(ReadOnlySpan<byte> utf8Json)
+    public static OnlineFeaturesRequest Parse(ReadOnlySpan<byte> utf8Json) => FromElement(ParseValue(utf8Json));
+
+    /// <summary>
+    /// Reads a request body of Feast's feature server (this one or another endpoint's) as one JSON value, as the
+    /// server reads every body: comments and trailing commas allowed, nothing after the value.
+    /// </summary>
+    /// <param name="utf8Json">The request body.</param>
+    /// <returns>The value; it copies what it reads, so it outlives the bytes and needs no disposal.</returns>
+    /// <exception cref="FeastValidationException">The body is not valid JSON.</exception>
+    public static JsonElement ParseValue(ReadOnlySpan<byte> utf8Json)
     {
-        JsonElement root;
         try
         {
             var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            // ParseValue copies what it reads, so the elements outlive the input and need no disposal.
-            root = JsonElement.ParseValue(ref reader);
+            var root = JsonElement.ParseValue(ref reader);
             // Anything after the value (a second object, stray text) is an error too.
             reader.Read();
+            return root;
         }
         catch (JsonException e)
         {
             throw new FeastValidationException($"The request body is not valid JSON: {e.Message}");
         }
-        return FromElement(root);
     }
 
     /// <summary>Parses a request body given as text.</summary>
@@ -93,50 +100,73 @@ public static class OnlineRequestJson
         return new OnlineFeaturesRequest(entities) { Features = features, FeatureService = featureService, FullFeatureNames = fullFeatureNames };
     }
 
-    private static Dictionary<string, IReadOnlyList<object?>> ReadEntities(JsonElement value)
+    private static Dictionary<string, IReadOnlyList<object?>> ReadEntities(JsonElement value) =>
+        ReadColumns(value, "entities", "{\"driver_id\": [1001, 1002]}", "entity row", "entity column", static item => item);
+
+    /// <summary>
+    /// Reads a request field that is an object of columns, each a list with one value per row, all of one length.
+    /// </summary>
+    /// <param name="value">The field's value.</param>
+    /// <param name="name">The field's name, for errors.</param>
+    /// <param name="example">An example of the field, for errors: <c>{"driver_id": [1001, 1002]}</c>.</param>
+    /// <param name="row">What a row is, for errors: "entity row".</param>
+    /// <param name="column">What a column is, for errors: "entity column".</param>
+    /// <param name="item">Makes the value of a cell from its JSON.</param>
+    /// <exception cref="FeastValidationException">The value is not an object, a column is not a list, the columns differ in length, or a column is named twice; the message names the field and the column.</exception>
+    public static Dictionary<string, IReadOnlyList<object?>> ReadColumns(JsonElement value, string name, string example, string row, string column, Func<JsonElement, object?> item)
     {
+        ArgumentNullException.ThrowIfNull(item);
         if (value.ValueKind != JsonValueKind.Object)
-            throw new FeastValidationException($"\"entities\" must be an object of columns, e.g. {{\"driver_id\": [1001, 1002]}}, not {Kind(value)}.");
-        var entities = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
+            throw new FeastValidationException($"\"{name}\" must be an object of columns, e.g. {example}, not {Kind(value)}.");
+        var columns = new Dictionary<string, IReadOnlyList<object?>>(StringComparer.Ordinal);
         string? first = null;
         var rows = 0;
-        foreach (var column in value.EnumerateObject())
+        foreach (var property in value.EnumerateObject())
         {
-            if (column.Value.ValueKind != JsonValueKind.Array)
-                throw new FeastValidationException($"\"entities\".\"{column.Name}\" must be a list with one value per entity row, not {Kind(column.Value)}.");
-            var values = new object?[column.Value.GetArrayLength()];
+            if (property.Value.ValueKind != JsonValueKind.Array)
+                throw new FeastValidationException($"\"{name}\".\"{property.Name}\" must be a list with one value per {row}, not {Kind(property.Value)}.");
+            var values = new object?[property.Value.GetArrayLength()];
             var i = 0;
-            foreach (var item in column.Value.EnumerateArray()) values[i++] = item;
+            foreach (var element in property.Value.EnumerateArray()) values[i++] = item(element);
             if (first is null)
             {
-                first = column.Name;
+                first = property.Name;
                 rows = values.Length;
             }
             else if (values.Length != rows)
             {
                 throw new FeastValidationException(
-                    $"\"entities\".\"{column.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every entity column needs one value per row.");
+                    $"\"{name}\".\"{property.Name}\" has {values.Length} {(values.Length == 1 ? "value" : "values")} but \"{first}\" has {rows}; every {column} needs one value per row.");
             }
-            if (!entities.TryAdd(column.Name, values))
-                throw new FeastValidationException($"\"entities\" names column \"{column.Name}\" twice.");
+            if (!columns.TryAdd(property.Name, values))
+                throw new FeastValidationException($"\"{name}\" names column \"{property.Name}\" twice.");
         }
-        return entities;
+        return columns;
     }
 
-    private static string[]? ReadFeatures(JsonElement value)
+    private static string[]? ReadFeatures(JsonElement value) =>
+        ReadStrings(value, "features", "a list of feature references (strings like \"view:feature\")", "a feature reference string like \"view:feature\"");
+
+    /// <summary>Reads a request field that is a list of strings (null when the value is JSON <c>null</c>).</summary>
+    /// <param name="value">The field's value.</param>
+    /// <param name="name">The field's name, for errors.</param>
+    /// <param name="list">What the list is, for errors: "a list of feature view names".</param>
+    /// <param name="item">What one item is, for errors: "a feature view name".</param>
+    /// <exception cref="FeastValidationException">The value is not a list, or an item is not a string; the message names the field (and the item's index).</exception>
+    public static string[]? ReadStrings(JsonElement value, string name, string list, string item)
     {
         if (value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind != JsonValueKind.Array)
-            throw new FeastValidationException($"\"features\" must be a list of feature references (strings like \"view:feature\"), not {Kind(value)}.");
-        var features = new string[value.GetArrayLength()];
+            throw new FeastValidationException($"\"{name}\" must be {list}, not {Kind(value)}.");
+        var strings = new string[value.GetArrayLength()];
         var i = 0;
-        foreach (var item in value.EnumerateArray())
+        foreach (var element in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String)
-                throw new FeastValidationException($"\"features\"[{i}] must be a feature reference string like \"view:feature\", not {Kind(item)}.");
-            features[i++] = item.GetString()!;
+            if (element.ValueKind != JsonValueKind.String)
+                throw new FeastValidationException($"\"{name}\"[{i}] must be {item}, not {Kind(element)}.");
+            strings[i++] = element.GetString()!;
         }
-        return features;
+        return strings;
     }
 
     /// <summary>What a JSON value is, for error messages: "a list", "the string \"abc\"", "null", ...</summary>
