@@ -102,11 +102,4 @@ public sealed partial class RedisOnlineStore
         }
         await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    // A failed chunk's siblings may fail too; their exceptions are observed here so they do not surface later.
-    private static void Observe(Queue<Task> tasks, List<(byte[] Key, Task<RedisValue> Read)>? reads)
-    {
-        foreach (var task in tasks.Concat(reads?.Select(r => (Task)r.Read) ?? []))
-            _ = task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-    }
 }
