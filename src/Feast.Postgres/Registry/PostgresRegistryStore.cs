@@ -103,18 +103,7 @@ public sealed class PostgresRegistryStore : IRegistryStore
                 var transaction = await LockedTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
-                    var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
-                    var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
-                    if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
-                    {
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                        return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
-                    }
-                    RegistryStamp.Stamp(registry, _timeProvider);
-                    await SqlRegistryRows.WriteChangesAsync(connection, transaction, snapshot, registry, registry.LastUpdated.Seconds, cancellationToken)
-                        .ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return registry;
+                    return await SqlRegistryRows.UpdateAsync(connection, transaction, Dialect, mutate, _timeProvider, cancellationToken).ConfigureAwait(false);
                 }
             }
         }

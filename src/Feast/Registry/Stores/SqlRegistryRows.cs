@@ -68,6 +68,29 @@ internal static class SqlRegistryRows
         }
     }
 
+    /// <summary>
+    /// The read-modify-write of every SQL registry store, run inside the transaction that holds its writers' lock:
+    /// reads the rows, lets <paramref name="mutate"/> change the registry, and writes and commits only the rows that
+    /// changed. When <paramref name="mutate"/> declines, the transaction still commits (whatever the store set up in it,
+    /// such as its tables, stays for readers; no row changed) and the stored registry is returned.
+    /// </summary>
+    public static async Task<RegistryProto> UpdateAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect,
+        Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var snapshot = await ReadSnapshotAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);
+        var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
+        if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            // What is stored, even if mutate changed its argument before declining.
+            return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
+        }
+        RegistryStamp.Stamp(registry, timeProvider);
+        await WriteChangesAsync(connection, transaction, snapshot, registry, registry.LastUpdated.Seconds, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return registry;
+    }
+
     public static async Task<Snapshot> ReadSnapshotAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
     {
         var existing = await ExistingTablesAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);

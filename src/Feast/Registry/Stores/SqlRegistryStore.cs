@@ -93,17 +93,8 @@ public sealed class SqlRegistryStore : IRegistryStore
                 // cannot both read the old state and then overwrite each other.
                 using var transaction = connection.BeginTransaction(deferred: false);
                 await SqlRegistryRows.CreateTablesAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
-                var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
-                var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
-                if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
-                {
-                    // What is stored, even if mutate changed its argument before declining.
-                    return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
-                }
-                RegistryStamp.Stamp(registry, _timeProvider);
-                await SqlRegistryRows.WriteChangesAsync(connection, transaction, snapshot, registry, registry.LastUpdated.Seconds, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return registry;
+                return await SqlRegistryRows.UpdateAsync(connection, transaction, SqlRegistryDialect.Sqlite, mutate, _timeProvider, cancellationToken)
+                    .ConfigureAwait(false);
             }
         }
         catch (SqliteException e)
