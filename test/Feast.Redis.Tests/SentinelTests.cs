@@ -38,7 +38,11 @@ public sealed class SentinelTests
             Assert.Equal(5_000, await raw.GetServers()[0].DatabaseSizeAsync());
 
         // Fail over to the replica: writes end up on the new master (the store may first say the old one is read-only).
-        Assert.Equal("OK", await CliAsync(sentinel, "SENTINEL", "FAILOVER", Master));
+        // The sentinel refuses (NOGOODSLAVE) until it has judged the replica in sync, which can lag its listing it.
+        var failover = "";
+        await WaitAsync(async () => !(failover = await CliAsync(sentinel, "SENTINEL", "FAILOVER", Master)).StartsWith("NOGOODSLAVE", StringComparison.Ordinal),
+            "the sentinel to accept a failover");
+        Assert.Equal("OK", failover);
         await WaitAsync(async () => (await CliAsync(sentinel, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", Master)).EndsWith(replica.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
             "the sentinel to promote the replica");
         var later = Batch(view, T0.AddHours(1), 7, 8);
