@@ -11,6 +11,27 @@ internal static class TestData
     public static string FeastOnlineStoreDb => Path.Combine(Dir, "feast_online_sqlite", "online_store.db");
 
     public static string FeastOnlineFixture => Path.Combine(Dir, "feast_online_sqlite", "get_online_features.json");
+
+    /// <summary>
+    /// A store over copies of the registry and SQLite online store Python Feast wrote (project my_project), in
+    /// <paramref name="dir"/>.
+    /// </summary>
+    public static FeatureStore OpenPythonWrittenRepo(TempDir dir)
+    {
+        File.Copy(FeastRegistryDb, dir.File("registry.db"));
+        File.Copy(FeastOnlineStoreDb, dir.File("online_store.db"));
+        foreach (var file in Directory.GetFiles(dir.Path)) File.SetAttributes(file, FileAttributes.Normal);
+        File.WriteAllText(dir.File("feature_store.yaml"), """
+            project: my_project
+            registry: registry.db
+            provider: local
+            online_store:
+              type: sqlite
+              path: online_store.db
+            entity_key_serialization_version: 3
+            """);
+        return FeatureStore.Open(dir.Path);
+    }
 }
 
 /// <summary>A temporary directory deleted when disposed.</summary>

@@ -6,22 +6,7 @@ namespace Feast.Tests.Online;
 /// </summary>
 public class PlanCacheTests
 {
-    private static FeatureStore Open(TempDir dir)
-    {
-        File.Copy(TestData.FeastRegistryDb, dir.File("registry.db"));
-        File.Copy(TestData.FeastOnlineStoreDb, dir.File("online_store.db"));
-        foreach (var file in Directory.GetFiles(dir.Path)) File.SetAttributes(file, FileAttributes.Normal);
-        File.WriteAllText(dir.File("feature_store.yaml"), """
-            project: my_project
-            registry: registry.db
-            provider: local
-            online_store:
-              type: sqlite
-              path: online_store.db
-            entity_key_serialization_version: 3
-            """);
-        return FeatureStore.Open(dir.Path);
-    }
+    private static FeatureStore Open(TempDir dir) => TestData.OpenPythonWrittenRepo(dir);
 
     private static readonly Dictionary<string, object?>[] Rows = [new() { ["driver_id"] = 1001L }];
 
