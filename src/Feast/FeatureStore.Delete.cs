@@ -31,7 +31,7 @@ public sealed partial class FeatureStore
         // names the view again cannot have its fresh table dropped by this delete.
         var written = await RegistryStore.UpdateAsync(async (registry, ct) =>
         {
-            deleted = RegistryDeletion.Delete(registry, Project, name);
+            deleted = RegistryDeletion.Delete(registry.Proto, Project, name);
             if (OnlineStore is not null && deleted.OnlineViews.Count > 0)
                 await OnlineStore.UpdateAsync(Project, [], deleted.OnlineViews, ct).ConfigureAwait(false);
             return true;

@@ -261,7 +261,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     {
         var (prepared, notValidated) = await PrepareAsync(definitions, options, cancellationToken).ConfigureAwait(false);
         var current = await RegistryStore.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return RegistryPlanner.Plan(current, prepared, Project) with { SourcesNotValidated = notValidated };
+        return RegistryPlanner.Plan(current?.Proto, prepared, Project) with { SourcesNotValidated = notValidated };
     }
 
     /// <summary>
@@ -299,7 +299,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         RegistryPlan? plan = null;
         var written = await RegistryStore.UpdateAsync(async (registry, ct) =>
         {
-            plan = RegistryPlanner.Apply(registry, prepared, Project, _time.GetUtcNow());
+            plan = RegistryPlanner.Apply(registry.Proto, prepared, Project, _time.GetUtcNow());
             if (OnlineStore is not null && (online.Count > 0 || plan.ViewsToDelete.Count > 0))
                 await OnlineStore.UpdateAsync(Project, online, plan.ViewsToDelete, ct).ConfigureAwait(false);
             return plan.HasChanges;
@@ -350,7 +350,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         RegistryPlan? plan = null;
         var written = await RegistryStore.UpdateAsync(async (registry, ct) =>
         {
-            plan = RegistryPlanner.RemoveProject(registry, Project);
+            plan = RegistryPlanner.RemoveProject(registry.Proto, Project);
             if (OnlineStore is not null)
                 await OnlineStore.TeardownAsync(Project, plan.ViewsToDelete, ct).ConfigureAwait(false);
             return plan.HasChanges;

@@ -19,7 +19,7 @@ public sealed class PermissionEnforcerTests
         proto.FeatureViews.Add(Feast.Model.Proto.ProtoConverter.ToProto(Stats, "p"));
         proto.FeatureViews.Add(Feast.Model.Proto.ProtoConverter.ToProto(Other, "p"));
         foreach (var permission in permissions) proto.Permissions.Add(Feast.Model.Proto.ProtoConverter.ToProto(permission, "p"));
-        return RegistrySnapshot.Create("p", proto);
+        return RegistrySnapshot.FromProto("p", proto);
     }
 
     private static readonly FeastUser Reader = new("ada", ["reader"], ["analysts"], ["ns1"]);

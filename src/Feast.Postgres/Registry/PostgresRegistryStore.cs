@@ -5,14 +5,12 @@ using Npgsql;
 
 namespace Feast.Postgres.Registry;
 
-using RegistryProto = Feast.Protos.Core.Registry;
-
 /// <summary>
 /// Feast's SQL registry (<c>registry_type: sql</c>) on PostgreSQL, in the table layout of Python Feast's
 /// <c>SqlRegistry</c>: one row per object holding its serialized proto (BYTEA), plus <c>feast_metadata</c>.
 /// </summary>
 /// <remarks>
-/// <see cref="UpdateAsync(Func{RegistryProto, CancellationToken, ValueTask{bool}}, CancellationToken)"/> runs in one transaction that first takes a transaction-scoped advisory lock on the
+/// <see cref="UpdateAsync(Func{RegistryData, CancellationToken, ValueTask{bool}}, CancellationToken)"/> runs in one transaction that first takes a transaction-scoped advisory lock on the
 /// registry's schema, so concurrent writers in any process take turns: each reads the registry its predecessor
 /// committed, and a failure rolls everything back. Reads run in one REPEATABLE READ transaction, so they see one
 /// committed state. The tables live in the connection's current schema (the first of <c>search_path</c>, which the
@@ -48,7 +46,7 @@ public sealed class PostgresRegistryStore : IRegistryStore
     internal TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <inheritdoc/>
-    public async Task<RegistryProto?> ReadAsync(CancellationToken cancellationToken = default)
+    public async Task<RegistryData?> ReadAsync(CancellationToken cancellationToken = default)
     {
         try
         {
@@ -58,9 +56,9 @@ public sealed class PostgresRegistryStore : IRegistryStore
                 var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
-                    var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
+                    var registry = await SqlRegistryRows.ReadAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return snapshot.IsEmpty ? null : snapshot.ToRegistry();
+                    return registry;
                 }
             }
         }
@@ -71,14 +69,14 @@ public sealed class PostgresRegistryStore : IRegistryStore
     }
 
     /// <inheritdoc/>
-    public Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    public Task<RegistryData> UpdateAsync(Func<RegistryData, bool> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         return UpdateAsync((registry, _) => ValueTask.FromResult(mutate(registry)), cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
+    public async Task<RegistryData> UpdateAsync(Func<RegistryData, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         try
@@ -146,12 +144,7 @@ public sealed class PostgresRegistryStore : IRegistryStore
                 var transaction = await LockedTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
-                    var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
-                    if (!snapshot.IsEmpty && !RegistryStamp.HoldsNothing(snapshot.ToRegistry()))
-                        return false;
-                    await SqlRegistryRows.DeleteAllAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return true;
+                    return await SqlRegistryRows.DeleteIfEmptyAsync(connection, transaction, Dialect, cancellationToken).ConfigureAwait(false);
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Feast.Configuration;
+using Feast.Registry;
 using Npgsql;
 
 namespace Feast.Postgres.Registry;
@@ -18,7 +19,7 @@ internal sealed record PostgresRegistryUrl(string ConnectionString, string Schem
     public static PostgresRegistryUrl Parse(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
-        var masked = Redaction.RedactUrl(url);
+        var masked = RegistryUrl.Redact(url);
         RegistryException Bad(string why) => new(
             $"The sql registry URL '{masked}' {why}. Use postgresql://user:password@host:port/database (optionally postgresql+psycopg://…, ?sslmode=disable).");
 

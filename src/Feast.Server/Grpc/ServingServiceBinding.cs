@@ -5,7 +5,7 @@ using Grpc.Core;
 namespace Feast.Server.Grpc;
 
 /// <summary>
-/// <c>feast.serving.ServingService</c> bound by hand over the message classes compiled into Feast.dll, so the service's
+/// <c>feast.serving.ServingService</c> bound by hand over the message classes compiled into Feast.Protos.dll, so the service's
 /// .proto is not compiled a second time (which would duplicate every message type). This is what protoc's C# plugin
 /// generates for the service, and nothing more.
 /// </summary>

@@ -24,7 +24,7 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
 
     /// <summary>Materializes <paramref name="view"/> over [<paramref name="start"/>, <paramref name="end"/>] and records the interval.</summary>
     /// <remarks>With <paramref name="stampWith"/>, every row is stored with that event timestamp instead of its own (Feast's disable_event_timestamp).</remarks>
-    public async Task<(ViewMaterialization Result, P.Registry Registry)> RunAsync(FeatureView view, DateTimeOffset start, DateTimeOffset end,
+    public async Task<(ViewMaterialization Result, RegistryData Registry)> RunAsync(FeatureView view, DateTimeOffset start, DateTimeOffset end,
         IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken, DateTimeOffset? stampWith = null)
     {
         var began = time.GetTimestamp();
@@ -126,11 +126,12 @@ internal sealed class Materializer(IOfflineStore offline, IOnlineStore online, I
         return rows;
     }
 
-    private async Task<P.Registry> RecordAsync(string viewName, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    private async Task<RegistryData> RecordAsync(string viewName, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
     {
         var now = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(time.GetUtcNow());
-        return await registry.UpdateAsync(proto =>
+        return await registry.UpdateAsync(data =>
         {
+            var proto = data.Proto;
             var meta = proto.FeatureViews.FirstOrDefault(v => v.Spec.Project == project && v.Spec.Name == viewName) is { } fv
                 ? fv.Meta ??= new P.FeatureViewMeta()
                 : proto.StreamFeatureViews.FirstOrDefault(v => v.Spec.Project == project && v.Spec.Name == viewName) is { } sfv

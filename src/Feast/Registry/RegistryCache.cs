@@ -70,7 +70,7 @@ internal sealed class RegistryCache : IDisposable
     }
 
     /// <summary>Replaces the cached snapshot with one just written, so a writer reads its own change.</summary>
-    public void Set(Protos.Core.Registry registry) => Keep(RegistrySnapshot.Create(_project, registry));
+    public void Set(RegistryData registry) => Keep(RegistrySnapshot.Create(_project, registry));
 
     // A reload that read the store before a write may finish after it: never swap a newer snapshot for an older one.
     private RegistrySnapshot Keep(RegistrySnapshot snapshot)

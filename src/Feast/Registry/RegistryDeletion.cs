@@ -6,7 +6,7 @@ namespace Feast.Registry;
 
 /// <summary>
 /// Removes one object, found by name, from a registry message: what <c>feast delete NAME</c> does. Runs inside the registry
-/// store's <see cref="IRegistryStore.UpdateAsync(Func{Feast.Protos.Core.Registry, CancellationToken, ValueTask{bool}}, CancellationToken)"/>, so finding the object, checking that nothing uses it and removing it
+/// store's <see cref="IRegistryStore.UpdateAsync(Func{RegistryData, CancellationToken, ValueTask{bool}}, CancellationToken)"/>, so finding the object, checking that nothing uses it and removing it
 /// happen under one lock and either all happen or none.
 /// </summary>
 internal static class RegistryDeletion
@@ -23,7 +23,7 @@ internal static class RegistryDeletion
     /// <exception cref="ObjectInUseException">Other objects still reference it; nothing is removed.</exception>
     public static DeletedObject Delete(P.Registry registry, string project, string name)
     {
-        var snapshot = RegistrySnapshot.Create(project, registry);
+        var snapshot = RegistrySnapshot.FromProto(project, registry);
         if (name == Entity.DummyName)
         {
             throw new FeastValidationException(

@@ -5,7 +5,7 @@ using P = Feast.Protos.Core;
 namespace Feast.Registry;
 
 /// <summary>
-/// An immutable, typed view of one project's objects in a registry, built once from the registry protobuf.
+/// An immutable, typed view of one project's objects in a registry, built once from a <see cref="RegistryData"/>.
 /// Requests read it without touching protobuf; a refresh swaps in a new snapshot.
 /// </summary>
 public sealed class RegistrySnapshot
@@ -28,9 +28,15 @@ public sealed class RegistrySnapshot
         Projects = ByName(proto.Projects.Select(ProtoConverter.FromProto));
     }
 
-    /// <summary>Builds the snapshot of <paramref name="project"/> from registry bytes' parsed message.</summary>
-    public static RegistrySnapshot Create(string project, P.Registry? registry) =>
-        new(project, registry ?? new P.Registry { RegistrySchemaVersion = "1" });
+    /// <summary>Builds the snapshot of <paramref name="project"/> from a registry as a store read it.</summary>
+    /// <param name="project">The project to show.</param>
+    /// <param name="registry">The registry; <see langword="null"/> (none written yet) gives an empty snapshot.</param>
+    /// <remarks>The snapshot reads <paramref name="registry"/> as it is now; do not change it afterwards.</remarks>
+    public static RegistrySnapshot Create(string project, RegistryData? registry) => FromProto(project, registry?.Proto);
+
+    /// <summary><see cref="Create"/> over the registry message itself.</summary>
+    internal static RegistrySnapshot FromProto(string project, P.Registry? registry) =>
+        new(project, registry ?? RegistryStamp.Empty());
 
     /// <summary>The project this snapshot shows.</summary>
     public string Project { get; }

@@ -47,12 +47,14 @@ public abstract class RegistryStoreConformanceTests : IDisposable
         RegistryProto? seen = null;
         var returned = await Store().UpdateAsync(r =>
         {
-            seen = r.Clone();
+            seen = r.Proto.Clone();
             return false;
         });
 
         Assert.Equal(new RegistryProto { RegistrySchemaVersion = "1" }, seen);
-        Assert.Equal(seen, returned);
+        Assert.Equal(seen, returned.Proto);
+        Assert.Equal("1", returned.SchemaVersion);
+        Assert.True(returned.HoldsNothing);
     }
 
     [Fact]
@@ -61,10 +63,10 @@ public abstract class RegistryStoreConformanceTests : IDisposable
         var sample = RegistryTestData.TwoProjects();
 
         var written = await Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, sample));
-        var read = await Store().ReadAsync();
+        var read = (await Store().ReadAsync())?.Proto;
 
         Assert.NotNull(read);
-        Assert.Equal(AsRead(written), read);
+        Assert.Equal(AsRead(written.Proto), read);
         Assert.Equal(4, read.Entities.Count);
         Assert.Equal(["alpha", "beta"], read.Projects.Select(p => p.Spec.Name));
     }
@@ -77,17 +79,19 @@ public abstract class RegistryStoreConformanceTests : IDisposable
         Clock.Advance(TimeSpan.FromMinutes(5));
         var second = await store.UpdateAsync(r =>
         {
-            r.Entities.Add(RegistryTestData.Entity("alpha", "vehicle"));
+            r.Proto.Entities.Add(RegistryTestData.Entity("alpha", "vehicle"));
             return true;
         });
 
         Assert.True(Guid.TryParse(first.VersionId, out _));
         Assert.True(Guid.TryParse(second.VersionId, out _));
         Assert.NotEqual(first.VersionId, second.VersionId);
-        Assert.Equal(Timestamp.FromDateTimeOffset(RegistryTestData.Start), first.LastUpdated);
-        Assert.Equal(Timestamp.FromDateTimeOffset(RegistryTestData.Start.AddMinutes(5)), second.LastUpdated);
-        Assert.Equal("1", second.RegistrySchemaVersion);
-        Assert.Equal(Timestamp.FromDateTimeOffset(RegistryTestData.Start.AddMinutes(5)), (await store.ReadAsync())!.LastUpdated);
+        Assert.Equal(RegistryTestData.Start, first.LastUpdated);
+        Assert.Equal(Timestamp.FromDateTimeOffset(RegistryTestData.Start), first.Proto.LastUpdated);
+        Assert.Equal(RegistryTestData.Start.AddMinutes(5), second.LastUpdated);
+        Assert.Equal("1", second.SchemaVersion);
+        Assert.Equal("1", second.Proto.RegistrySchemaVersion);
+        Assert.Equal(RegistryTestData.Start.AddMinutes(5), (await store.ReadAsync())!.LastUpdated);
     }
 
     [Fact]
@@ -95,17 +99,17 @@ public abstract class RegistryStoreConformanceTests : IDisposable
     {
         var store = Store();
         await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        var before = await store.ReadAsync();
+        var before = (await store.ReadAsync())!.Proto;
         Clock.Advance(TimeSpan.FromMinutes(1));
 
         var returned = await store.UpdateAsync(r =>
         {
-            r.Entities.Clear();
+            r.Proto.Entities.Clear();
             return false;
         });
 
-        Assert.Equal(before, await store.ReadAsync());
-        Assert.Equal(4, returned.Entities.Count);
+        Assert.Equal(before, (await store.ReadAsync())!.Proto);
+        Assert.Equal(4, returned.Proto.Entities.Count);
     }
 
     [Fact]
@@ -113,18 +117,18 @@ public abstract class RegistryStoreConformanceTests : IDisposable
     {
         var store = Store();
         await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        var before = await store.ReadAsync();
+        var before = (await store.ReadAsync())!.Proto;
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.UpdateAsync(r =>
         {
-            r.Entities.Clear();
-            r.FeatureViews.Clear();
+            r.Proto.Entities.Clear();
+            r.Proto.FeatureViews.Clear();
             throw new InvalidOperationException("crash mid-write");
         }));
 
-        Assert.Equal(before, await Store().ReadAsync());
+        Assert.Equal(before, (await Store().ReadAsync())!.Proto);
         // The lock was released: the next writer gets through.
-        await store.UpdateAsync(r => r.Entities.Count == 4);
+        await store.UpdateAsync(r => r.Proto.Entities.Count == 4);
     }
 
     [Fact]
@@ -135,12 +139,12 @@ public abstract class RegistryStoreConformanceTests : IDisposable
 
         await store.UpdateAsync(r =>
         {
-            r.Entities.Remove(r.Entities.Single(e => e.Spec.Project == "beta" && e.Spec.Name == "customer"));
-            r.Permissions.Clear();
+            r.Proto.Entities.Remove(r.Proto.Entities.Single(e => e.Spec.Project == "beta" && e.Spec.Name == "customer"));
+            r.Proto.Permissions.Clear();
             return true;
         });
 
-        var read = await store.ReadAsync();
+        var read = (await store.ReadAsync())?.Proto;
         Assert.Equal(["alpha/customer", "alpha/driver", "beta/driver"], read!.Entities.Select(e => $"{e.Spec.Project}/{e.Spec.Name}"));
         Assert.Empty(read.Permissions);
         Assert.Equal(2, read.FeatureViews.Count);
@@ -153,12 +157,12 @@ public abstract class RegistryStoreConformanceTests : IDisposable
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => stores[i % 2].UpdateAsync(r =>
         {
-            r.Entities.Add(RegistryTestData.Entity("alpha", $"entity_{i:00}"));
-            RegistryTestData.EnsureProject(r, "alpha");
+            r.Proto.Entities.Add(RegistryTestData.Entity("alpha", $"entity_{i:00}"));
+            RegistryTestData.EnsureProject(r.Proto, "alpha");
             return true;
         }))));
 
-        var read = await Store().ReadAsync();
+        var read = (await Store().ReadAsync())?.Proto;
         Assert.Equal(
             Enumerable.Range(0, 20).Select(i => $"entity_{i:00}"),
             read!.Entities.Select(e => e.Spec.Name).Order(StringComparer.Ordinal));
@@ -171,12 +175,12 @@ public abstract class RegistryStoreConformanceTests : IDisposable
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => store.UpdateAsync(r =>
         {
-            r.Entities.Add(RegistryTestData.Entity("beta", $"entity_{i:00}"));
-            RegistryTestData.EnsureProject(r, "beta");
+            r.Proto.Entities.Add(RegistryTestData.Entity("beta", $"entity_{i:00}"));
+            RegistryTestData.EnsureProject(r.Proto, "beta");
             return true;
         }))));
 
-        Assert.Equal(20, (await store.ReadAsync())!.Entities.Count);
+        Assert.Equal(20, (await store.ReadAsync())!.Proto.Entities.Count);
     }
 
     [Fact]
@@ -194,14 +198,14 @@ public abstract class RegistryStoreConformanceTests : IDisposable
             InterlockedMax(ref mostInside, now);
             await Task.Yield();
             await Task.Run(() => Thread.Sleep(0), ct);
-            r.Entities.Add(RegistryTestData.Entity("gamma", $"entity_{i:00}"));
-            RegistryTestData.EnsureProject(r, "gamma");
+            r.Proto.Entities.Add(RegistryTestData.Entity("gamma", $"entity_{i:00}"));
+            RegistryTestData.EnsureProject(r.Proto, "gamma");
             Interlocked.Decrement(ref inside);
             return true;
         }))));
 
         Assert.Equal(1, mostInside);
-        Assert.Equal(12, (await Store().ReadAsync())!.Entities.Count);
+        Assert.Equal(12, (await Store().ReadAsync())!.Proto.Entities.Count);
     }
 
     private static void InterlockedMax(ref int target, int value)

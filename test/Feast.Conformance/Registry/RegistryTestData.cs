@@ -122,9 +122,9 @@ internal static class RegistryTestData
     }
 
     /// <summary>Copies <paramref name="source"/> into a <paramref name="registry"/> being mutated.</summary>
-    public static bool ReplaceWith(RegistryProto registry, RegistryProto source)
+    public static bool ReplaceWith(RegistryData registry, RegistryProto source)
     {
-        registry.MergeFrom(source);
+        registry.Proto.MergeFrom(source);
         return true;
     }
 }

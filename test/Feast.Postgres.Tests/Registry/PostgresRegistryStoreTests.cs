@@ -110,15 +110,15 @@ public sealed class PostgresRegistryStoreTests : IAsyncLifetime
     {
         await using var store = new PostgresRegistryStore(PgTest.RegistryUrl(_schema), RegistryTestData.Clock());
         await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        var before = await store.ReadAsync();
+        var before = (await store.ReadAsync())?.Proto;
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.UpdateAsync(r =>
         {
-            r.Entities.Clear();
+            r.Proto.Entities.Clear();
             throw new InvalidOperationException("boom");
         }));
 
-        Assert.Equal(before, await store.ReadAsync());
+        Assert.Equal(before, (await store.ReadAsync())?.Proto);
     }
 
     [Fact]
@@ -126,16 +126,16 @@ public sealed class PostgresRegistryStoreTests : IAsyncLifetime
     {
         await using var store = new PostgresRegistryStore(PgTest.RegistryUrl(_schema), RegistryTestData.Clock());
         await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        var before = await store.ReadAsync();
+        var before = (await store.ReadAsync())?.Proto;
 
         // The new entity is inserted before the duplicate feature service is found: that insert must be undone.
         await Assert.ThrowsAsync<RegistryException>(() => store.UpdateAsync(r =>
         {
-            r.Entities.Add(RegistryTestData.Entity("alpha", "rider"));
-            r.FeatureServices.Add(r.FeatureServices[0].Clone());
+            r.Proto.Entities.Add(RegistryTestData.Entity("alpha", "rider"));
+            r.Proto.FeatureServices.Add(r.Proto.FeatureServices[0].Clone());
             return true;
         }));
 
-        Assert.Equal(before, await store.ReadAsync());
+        Assert.Equal(before, (await store.ReadAsync())?.Proto);
     }
 }

@@ -65,7 +65,7 @@ public sealed class RegistryDeletionTests
         var store = new FileRegistryStore(path);
         await store.UpdateAsync(r =>
         {
-            r.MergeFrom(Registry());
+            r.Proto.MergeFrom(Registry());
             return true;
         });
         var config = global::Feast.Configuration.RepoConfigLoader.Parse($"project: {Project}\nregistry: registry.db\nonline_store:\n    type: sqlite\n    path: online.db\n", temp.Path);

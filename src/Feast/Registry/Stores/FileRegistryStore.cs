@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Google.Protobuf;
 
 namespace Feast.Registry;
-
-using RegistryProto = Feast.Protos.Core.Registry;
 
 /// <summary>
 /// Feast's file registry (<c>registry_type: file</c>): one file holding exactly the serialized
@@ -50,34 +47,34 @@ public sealed class FileRegistryStore : IRegistryStore
     internal Action? LockBusy { get; init; }
 
     /// <inheritdoc/>
-    public async Task<RegistryProto?> ReadAsync(CancellationToken cancellationToken = default)
+    public async Task<RegistryData?> ReadAsync(CancellationToken cancellationToken = default)
     {
         var bytes = await ReadBytesAsync(cancellationToken).ConfigureAwait(false);
-        return bytes is null ? null : RegistryStamp.Parse(bytes, _path);
+        return bytes is null ? null : RegistryData.Parse(bytes, _path);
     }
 
     /// <inheritdoc/>
-    public Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    public Task<RegistryData> UpdateAsync(Func<RegistryData, bool> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         return UpdateAsync((registry, _) => ValueTask.FromResult(mutate(registry)), cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
+    public async Task<RegistryData> UpdateAsync(Func<RegistryData, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         var held = await LockAsync(cancellationToken).ConfigureAwait(false);
         await using (held.ConfigureAwait(false))
         {
             var current = await ReadBytesAsync(cancellationToken).ConfigureAwait(false);
-            var registry = current is null ? RegistryStamp.Empty() : RegistryStamp.Parse(current, _path);
+            var registry = current is null ? RegistryData.CreateEmpty() : RegistryData.Parse(current, _path);
             if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
             {
                 // What is stored, even if mutate changed its argument before declining.
-                return current is null ? RegistryStamp.Empty() : RegistryStamp.Parse(current, _path);
+                return current is null ? RegistryData.CreateEmpty() : RegistryData.Parse(current, _path);
             }
-            RegistryStamp.Stamp(registry, _timeProvider);
+            registry.Stamp(_timeProvider);
             await WriteAtomicallyAsync(registry.ToByteArray(), cancellationToken).ConfigureAwait(false);
             return registry;
         }
@@ -112,7 +109,7 @@ public sealed class FileRegistryStore : IRegistryStore
         await using (held.ConfigureAwait(false))
         {
             var current = await ReadBytesAsync(cancellationToken).ConfigureAwait(false);
-            if (current is null || !RegistryStamp.HoldsNothing(RegistryStamp.Parse(current, _path)))
+            if (current is null || !RegistryData.Parse(current, _path).HoldsNothing)
                 return false;
             try
             {

@@ -1,10 +1,15 @@
 namespace Feast.Registry;
 
 /// <summary>
-/// Where a Feast registry lives: reads the whole <c>feast.core.Registry</c> and changes it with
+/// Where a Feast registry lives: reads the whole registry (<see cref="RegistryData"/>) and changes it with
 /// read-modify-write under an exclusive lock, so that writers in this and other processes never
 /// lose each other's changes.
 /// </summary>
+/// <remarks>
+/// A backend persists a <see cref="RegistryData"/> as bytes (<see cref="RegistryData.ToByteArray"/> and
+/// <see cref="RegistryData.Parse"/>) or, for a SQL database, as Feast's per-object rows through
+/// <see cref="SqlRegistryRows"/>. On every write it <see cref="RegistryData.Stamp"/>s the registry first.
+/// </remarks>
 public interface IRegistryStore : IAsyncDisposable
 {
     /// <summary>Where the registry is kept (a file path or a database URL), for messages.</summary>
@@ -14,7 +19,7 @@ public interface IRegistryStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The registry, or <see langword="null"/> when no registry has been written yet.</returns>
     /// <exception cref="RegistryException">The registry exists but cannot be read.</exception>
-    Task<Feast.Protos.Core.Registry?> ReadAsync(CancellationToken cancellationToken = default);
+    Task<RegistryData?> ReadAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Changes the registry under an exclusive lock. <paramref name="mutate"/> receives the current
@@ -27,10 +32,10 @@ public interface IRegistryStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The registry as written (or as found, when nothing changed).</returns>
     /// <exception cref="RegistryException">The lock cannot be taken in time, or the registry cannot be read or written.</exception>
-    Task<Feast.Protos.Core.Registry> UpdateAsync(Func<Feast.Protos.Core.Registry, bool> mutate, CancellationToken cancellationToken = default);
+    Task<RegistryData> UpdateAsync(Func<RegistryData, bool> mutate, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// <see cref="UpdateAsync(Func{Feast.Protos.Core.Registry, bool}, CancellationToken)"/> with an asynchronous
+    /// <see cref="UpdateAsync(Func{RegistryData, bool}, CancellationToken)"/> with an asynchronous
     /// <paramref name="mutate"/>, which runs while the lock is held: work that must not interleave with another
     /// writer's (creating or dropping a view's online storage together with the registry change that names it)
     /// goes there.
@@ -39,7 +44,7 @@ public interface IRegistryStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The registry as written (or as found, when nothing changed).</returns>
     /// <exception cref="RegistryException">The lock cannot be taken in time, or the registry cannot be read or written.</exception>
-    Task<Feast.Protos.Core.Registry> UpdateAsync(Func<Feast.Protos.Core.Registry, CancellationToken, ValueTask<bool>> mutate,
+    Task<RegistryData> UpdateAsync(Func<RegistryData, CancellationToken, ValueTask<bool>> mutate,
         CancellationToken cancellationToken = default);
 
     /// <summary>Removes the registry (what <c>feast teardown</c> does).</summary>

@@ -7,25 +7,32 @@ namespace Feast.Registry;
 using Feast.Protos.Core;
 using RegistryProto = Feast.Protos.Core.Registry;
 
-/// <summary>How one SQL engine spells what Feast's SQL registry layout needs.</summary>
-/// <param name="BinaryType">The column type of serialized protos (SQLAlchemy's <c>LargeBinary</c>).</param>
-/// <param name="ExistingTablesSql">A query returning the names of the registry's tables that exist (one column).</param>
-/// <param name="Collate">Appended to text columns in ORDER BY so rows come back in ordinal order whatever the database collation.</param>
-internal sealed record SqlRegistryDialect(string BinaryType, string ExistingTablesSql, string Collate)
+/// <summary>How one SQL engine spells what Feast's SQL registry layout needs; see <see cref="SqlRegistryRows"/>.</summary>
+/// <param name="BinaryType">The column type of serialized protos (SQLAlchemy's <c>LargeBinary</c>: <c>BLOB</c>, <c>BYTEA</c>).</param>
+/// <param name="ExistingTablesSql">A query returning the names of the tables that exist where the registry's tables live (one text column).</param>
+/// <param name="Collate">Appended to text columns in ORDER BY so rows come back in ordinal order whatever the database collation (e.g. <c> COLLATE "C"</c>), or "".</param>
+public sealed record SqlRegistryDialect(string BinaryType, string ExistingTablesSql, string Collate)
 {
+    /// <summary>SQLite's spelling.</summary>
     public static SqlRegistryDialect Sqlite { get; } = new("BLOB", "SELECT name FROM sqlite_master WHERE type = 'table'", "");
 }
 
 /// <summary>
-/// The engine-neutral part of Feast's SQL registry: creating its tables, reading all rows inside a transaction into a
-/// registry, and writing only the rows that changed (plus <c>feast_metadata</c>). The SQLite and PostgreSQL stores
-/// differ only in how they connect, lock and name types.
+/// The engine-neutral part of Feast's SQL registry (<c>registry_type: sql</c>, the table layout of Python Feast's
+/// <c>SqlRegistry</c>): creating its tables, reading all rows inside a transaction into a <see cref="RegistryData"/>,
+/// and writing only the rows that changed (plus <c>feast_metadata</c>). An <see cref="IRegistryStore"/> on a SQL
+/// database supplies the connection, the transaction that holds its writers' lock and its <see cref="SqlRegistryDialect"/>,
+/// and calls these; the SQLite and PostgreSQL stores differ only in how they connect, lock and name types.
 /// </summary>
-internal static class SqlRegistryRows
+/// <remarks>
+/// Statements use named parameters written <c>@name</c>, which the ADO.NET provider must accept. Every method runs in the
+/// caller's transaction; only <see cref="UpdateAsync"/> and <see cref="DeleteIfEmptyAsync"/> commit it.
+/// </remarks>
+public static class SqlRegistryRows
 {
-    public const string MetadataTable = "feast_metadata";
-    public const string LastUpdatedKey = "last_updated_timestamp";
-    public const string ProjectUuidKey = "project_uuid";
+    internal const string MetadataTable = "feast_metadata";
+    internal const string LastUpdatedKey = "last_updated_timestamp";
+    internal const string ProjectUuidKey = "project_uuid";
 
     private const string MetadataCreateSql =
         """
@@ -40,22 +47,34 @@ internal static class SqlRegistryRows
     /// <summary>Every table of the layout, <c>feast_metadata</c> last.</summary>
     public static IEnumerable<string> TableNames => SqlRegistryTable.All.Select(t => t.Name).Append(MetadataTable);
 
-    /// <summary>Creates the tables that do not exist yet.</summary>
-    public static async Task CreateTablesAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
+    /// <summary>Creates the tables of the layout that do not exist yet (<c>CREATE TABLE IF NOT EXISTS</c>); does not commit.</summary>
+    /// <param name="connection">The open connection.</param>
+    /// <param name="transaction">The transaction to run in.</param>
+    /// <param name="dialect">The engine's spelling.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public static async Task CreateTablesAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(dialect);
         foreach (var sql in SqlRegistryTable.All.Select(t => t.CreateSqlFor(dialect)).Append(MetadataCreateSql))
             await SqlRegistryTable.ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Deletes every row of every existing table of the layout.</summary>
-    public static async Task DeleteAllAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
+    /// <summary>Deletes every row of every existing table of the layout (what <c>feast teardown</c> does); does not commit.</summary>
+    /// <param name="connection">The open connection.</param>
+    /// <param name="transaction">The transaction to run in, holding the writers' lock.</param>
+    /// <param name="dialect">The engine's spelling.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public static async Task DeleteAllAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(dialect);
         var existing = await ExistingTablesAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);
         foreach (var table in TableNames.Where(existing.Contains))
             await SqlRegistryTable.ExecuteAsync(connection, transaction, $"DELETE FROM {table}", cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task<HashSet<string>> ExistingTablesAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
+    internal static async Task<HashSet<string>> ExistingTablesAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
     {
         using var command = SqlRegistryTable.Command(connection, transaction, dialect.ExistingTablesSql);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -69,29 +88,88 @@ internal static class SqlRegistryRows
     }
 
     /// <summary>
-    /// The read-modify-write of every SQL registry store, run inside the transaction that holds its writers' lock:
-    /// reads the rows, lets <paramref name="mutate"/> change the registry, and writes and commits only the rows that
-    /// changed. When <paramref name="mutate"/> declines, the transaction still commits (whatever the store set up in it,
-    /// such as its tables, stays for readers; no row changed) and the stored registry is returned.
+    /// Reads the registry from the layout's tables (those that exist), all in <paramref name="transaction"/> so every
+    /// table comes from one committed state. The layout has no place for <c>version_id</c>, which is left empty;
+    /// <c>last_updated</c> is the latest of the projects' <c>feast_metadata</c> (whole seconds). Does not commit.
     /// </summary>
-    public static async Task<RegistryProto> UpdateAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect,
-        Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <param name="connection">The open connection.</param>
+    /// <param name="transaction">The transaction to read in.</param>
+    /// <param name="dialect">The engine's spelling.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The registry, or <see langword="null"/> when the tables hold no row.</returns>
+    /// <exception cref="RegistryException">A row is not a valid serialized object.</exception>
+    public static async Task<RegistryData?> ReadAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(dialect);
         var snapshot = await ReadSnapshotAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);
-        var registry = snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
+        return snapshot.IsEmpty ? null : new RegistryData(snapshot.ToRegistry());
+    }
+
+    /// <summary>
+    /// The read-modify-write of every SQL registry store, run inside the transaction that holds its writers' lock:
+    /// reads the rows, lets <paramref name="mutate"/> change the registry (an empty one when there is none), stamps it,
+    /// and writes and commits only the rows that changed. When <paramref name="mutate"/> declines, the transaction still
+    /// commits (whatever the store set up in it, such as its tables, stays for readers; no row changed) and the stored
+    /// registry is returned.
+    /// </summary>
+    /// <param name="connection">The open connection.</param>
+    /// <param name="transaction">The transaction holding the writers' lock; committed on success.</param>
+    /// <param name="dialect">The engine's spelling.</param>
+    /// <param name="mutate">Changes the registry in place; returns whether anything changed.</param>
+    /// <param name="timeProvider">The clock for <c>last_updated</c>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The registry as written (or as stored, when <paramref name="mutate"/> declined).</returns>
+    /// <exception cref="RegistryException">A row cannot be read, or the changed registry holds two objects of one kind with one name in a project.</exception>
+    public static async Task<RegistryData> UpdateAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect,
+        Func<RegistryData, CancellationToken, ValueTask<bool>> mutate, TimeProvider timeProvider, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(dialect);
+        ArgumentNullException.ThrowIfNull(mutate);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        var snapshot = await ReadSnapshotAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);
+        var registry = new RegistryData(snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry());
         if (!await mutate(registry, cancellationToken).ConfigureAwait(false))
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             // What is stored, even if mutate changed its argument before declining.
-            return snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry();
+            return new RegistryData(snapshot.IsEmpty ? RegistryStamp.Empty() : snapshot.ToRegistry());
         }
-        RegistryStamp.Stamp(registry, timeProvider);
-        await WriteChangesAsync(connection, transaction, snapshot, registry, registry.LastUpdated.Seconds, cancellationToken).ConfigureAwait(false);
+        registry.Stamp(timeProvider);
+        var proto = registry.Proto;
+        await WriteChangesAsync(connection, transaction, snapshot, proto, proto.LastUpdated.Seconds, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return registry;
     }
 
-    public static async Task<Snapshot> ReadSnapshotAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes every row of the layout if the registry holds no object of any project, deciding in the transaction that
+    /// holds the writers' lock so a concurrent write is never lost (what <c>feast teardown</c> does after removing its
+    /// project). Commits when it deletes.
+    /// </summary>
+    /// <param name="connection">The open connection.</param>
+    /// <param name="transaction">The transaction holding the writers' lock.</param>
+    /// <param name="dialect">The engine's spelling.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>Whether the rows were deleted.</returns>
+    public static async Task<bool> DeleteIfEmptyAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(dialect);
+        var snapshot = await ReadSnapshotAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);
+        if (!snapshot.IsEmpty && !RegistryStamp.HoldsNothing(snapshot.ToRegistry()))
+            return false;
+        await DeleteAllAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    internal static async Task<Snapshot> ReadSnapshotAsync(DbConnection connection, DbTransaction transaction, SqlRegistryDialect dialect, CancellationToken cancellationToken)
     {
         var existing = await ExistingTablesAsync(connection, transaction, dialect, cancellationToken).ConfigureAwait(false);
         var snapshot = new Snapshot();
@@ -118,7 +196,7 @@ internal static class SqlRegistryRows
         return snapshot;
     }
 
-    public static async Task WriteChangesAsync(
+    internal static async Task WriteChangesAsync(
         DbConnection connection, DbTransaction transaction, Snapshot snapshot, RegistryProto registry, long now, CancellationToken cancellationToken)
     {
         var touched = new SortedSet<string>(StringComparer.Ordinal);

@@ -1,10 +1,8 @@
 using System.Globalization;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Data.Sqlite;
 
 namespace Feast.Registry;
 
-using Feast.Protos.Core;
 using RegistryProto = Feast.Protos.Core.Registry;
 
 /// <summary>
@@ -13,7 +11,7 @@ using RegistryProto = Feast.Protos.Core.Registry;
 /// with each project's <c>last_updated_timestamp</c> and <c>project_uuid</c>.
 /// </summary>
 /// <remarks>
-/// <see cref="UpdateAsync(Func{RegistryProto, CancellationToken, ValueTask{bool}}, CancellationToken)"/> runs in one <c>BEGIN IMMEDIATE</c> transaction, so concurrent writers in
+/// <see cref="UpdateAsync(Func{RegistryData, CancellationToken, ValueTask{bool}}, CancellationToken)"/> runs in one <c>BEGIN IMMEDIATE</c> transaction, so concurrent writers in
 /// any process serialize on SQLite's database lock, and writes only the rows whose content changed.
 /// The layout has no place for <c>version_id</c>: <see cref="ReadAsync"/> leaves it empty and takes
 /// <c>last_updated</c> (whole seconds) from <c>feast_metadata</c>. Legacy <c>feature_tables</c> have
@@ -51,7 +49,7 @@ public sealed class SqlRegistryStore : IRegistryStore
     internal TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <inheritdoc/>
-    public async Task<RegistryProto?> ReadAsync(CancellationToken cancellationToken = default)
+    public async Task<RegistryData?> ReadAsync(CancellationToken cancellationToken = default)
     {
         if (!File.Exists(DatabasePath))
             return null;
@@ -62,8 +60,7 @@ public sealed class SqlRegistryStore : IRegistryStore
             {
                 // One read transaction, so all tables come from the same committed state.
                 using var transaction = connection.BeginTransaction(deferred: true);
-                var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
-                return snapshot.IsEmpty ? null : snapshot.ToRegistry();
+                return await SqlRegistryRows.ReadAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (SqliteException e)
@@ -73,14 +70,14 @@ public sealed class SqlRegistryStore : IRegistryStore
     }
 
     /// <inheritdoc/>
-    public Task<RegistryProto> UpdateAsync(Func<RegistryProto, bool> mutate, CancellationToken cancellationToken = default)
+    public Task<RegistryData> UpdateAsync(Func<RegistryData, bool> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         return UpdateAsync((registry, _) => ValueTask.FromResult(mutate(registry)), cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async Task<RegistryProto> UpdateAsync(Func<RegistryProto, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
+    public async Task<RegistryData> UpdateAsync(Func<RegistryData, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
         try
@@ -139,12 +136,7 @@ public sealed class SqlRegistryStore : IRegistryStore
             await using (connection.ConfigureAwait(false))
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
-                var snapshot = await SqlRegistryRows.ReadSnapshotAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
-                if (!snapshot.IsEmpty && !RegistryStamp.HoldsNothing(snapshot.ToRegistry()))
-                    return false;
-                await SqlRegistryRows.DeleteAllAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return true;
+                return await SqlRegistryRows.DeleteIfEmptyAsync(connection, transaction, SqlRegistryDialect.Sqlite, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (SqliteException e)

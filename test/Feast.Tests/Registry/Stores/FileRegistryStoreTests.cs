@@ -21,7 +21,7 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         var written = await Store().UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
 
         var bytes = await File.ReadAllBytesAsync(RegistryPath);
-        Assert.Equal(written, RegistryProto.Parser.ParseFrom(bytes));
+        Assert.Equal(written.Proto, RegistryProto.Parser.ParseFrom(bytes));
         Assert.Equal(written.ToByteArray(), bytes);
     }
 
@@ -31,7 +31,7 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         File.Copy(PythonRegistry, Temp.File("registry.db"));
         await using var store = new FileRegistryStore(Temp.File("registry.db"), Clock);
 
-        var registry = await store.ReadAsync();
+        var registry = (await store.ReadAsync())?.Proto;
 
         Assert.NotNull(registry);
         Assert.Equal(["driver", "__dummy"], registry.Entities.Select(e => e.Spec.Name));
@@ -62,18 +62,18 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
     {
         File.Copy(PythonRegistry, Temp.File("registry.db"));
         await using var store = new FileRegistryStore(Temp.File("registry.db"), Clock);
-        var original = await store.ReadAsync();
+        var original = (await store.ReadAsync())?.Proto;
 
         var written = await store.UpdateAsync(r =>
         {
-            r.Entities.Add(RegistryTestData.Entity("my_project", "customer"));
+            r.Proto.Entities.Add(RegistryTestData.Entity("my_project", "customer"));
             return true;
         });
 
         var expected = original!.Clone();
         expected.Entities.Add(RegistryTestData.Entity("my_project", "customer"));
         expected.VersionId = written.VersionId;
-        expected.LastUpdated = written.LastUpdated;
+        expected.LastUpdated = written.Proto.LastUpdated;
         Assert.Equal(expected, RegistryProto.Parser.ParseFrom(await File.ReadAllBytesAsync(Temp.File("registry.db"))));
         Assert.NotEqual(original.VersionId, written.VersionId);
     }
@@ -89,7 +89,7 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
 
         await store.UpdateAsync(r =>
         {
-            r.Entities.Clear();
+            r.Proto.Entities.Clear();
             return false;
         });
 
@@ -102,20 +102,20 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
     {
         var store = Store();
         var written = await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
-        var half = written.ToByteArray()[..(written.CalculateSize() / 2)];
+        var half = written.ToByteArray()[..(written.Proto.CalculateSize() / 2)];
         var leftover = RegistryPath + ".tmp-0badc0ffee00";
         await File.WriteAllBytesAsync(leftover, half);
 
-        Assert.Equal(written, await Store().ReadAsync());
+        Assert.Equal(written.Proto, (await Store().ReadAsync())?.Proto);
 
         // The next writer clears the leftover and writes normally.
         await store.UpdateAsync(r =>
         {
-            r.Entities.Add(RegistryTestData.Entity("alpha", "vehicle"));
+            r.Proto.Entities.Add(RegistryTestData.Entity("alpha", "vehicle"));
             return true;
         });
         Assert.False(File.Exists(leftover));
-        Assert.Equal(5, (await Store().ReadAsync())!.Entities.Count);
+        Assert.Equal(5, (await Store().ReadAsync())!.Proto.Entities.Count);
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         Assert.False(update.IsCompleted);
         await held.DisposeAsync();
 
-        Assert.Equal(4, (await update).Entities.Count);
+        Assert.Equal(4, (await update).Proto.Entities.Count);
     }
 
     // flock(1) takes the same kind of OS lock .NET takes for FileShare.None on Unix.
@@ -208,7 +208,7 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         var written = await update;
 
         await other.WaitForExitAsync();
-        Assert.Equal(written, await Store().ReadAsync());
+        Assert.Equal(written.Proto, (await Store().ReadAsync())?.Proto);
     }
 
     [Fact]
@@ -227,8 +227,8 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
         var store = Store();
         await store.UpdateAsync(r =>
         {
-            r.Entities.Add(ProtoConverter.ToProto(new Entity("driver", ["driver_id"], ValueType.Int64), "other"));
-            r.Projects.Add(new Feast.Protos.Core.Project { Spec = new Feast.Protos.Core.ProjectSpec { Name = "other" } });
+            r.Proto.Entities.Add(ProtoConverter.ToProto(new Entity("driver", ["driver_id"], ValueType.Int64), "other"));
+            r.Proto.Projects.Add(new Feast.Protos.Core.Project { Spec = new Feast.Protos.Core.ProjectSpec { Name = "other" } });
             return true;
         });
 
@@ -237,8 +237,8 @@ public sealed class FileRegistryStoreTests : RegistryStoreConformanceTests
 
         await store.UpdateAsync(r =>
         {
-            r.Entities.Clear();
-            r.Projects.Clear();
+            r.Proto.Entities.Clear();
+            r.Proto.Projects.Clear();
             return true;
         });
         Assert.True(await store.DeleteIfEmptyAsync());

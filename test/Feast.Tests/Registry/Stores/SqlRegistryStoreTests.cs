@@ -113,8 +113,8 @@ public sealed class SqlRegistryStoreTests : RegistryStoreConformanceTests
 
         await store.UpdateAsync(r =>
         {
-            r.Entities.Remove(r.Entities.Single(e => e.Spec.Project == "alpha" && e.Spec.Name == "customer"));
-            r.FeatureServices.Clear();
+            r.Proto.Entities.Remove(r.Proto.Entities.Single(e => e.Spec.Project == "alpha" && e.Spec.Name == "customer"));
+            r.Proto.FeatureServices.Clear();
             return true;
         });
 
@@ -134,7 +134,7 @@ public sealed class SqlRegistryStoreTests : RegistryStoreConformanceTests
 
         await store.UpdateAsync(r =>
         {
-            r.Entities.Single(e => e.Spec.Project == "beta" && e.Spec.Name == "driver").Spec.Description = "changed";
+            r.Proto.Entities.Single(e => e.Spec.Project == "beta" && e.Spec.Name == "driver").Spec.Description = "changed";
             return true;
         });
 
@@ -144,7 +144,7 @@ public sealed class SqlRegistryStoreTests : RegistryStoreConformanceTests
             await QueryAsync(db, "SELECT project_id || '|' || entity_name || '|' || last_updated_timestamp FROM entities ORDER BY 1"));
         Assert.Equal([$"alpha|{before}", $"beta|{after}"],
             await QueryAsync(db, "SELECT project_id || '|' || metadata_value FROM feast_metadata WHERE metadata_key = 'last_updated_timestamp' ORDER BY 1"));
-        Assert.Equal(after, (await store.ReadAsync())!.LastUpdated.Seconds);
+        Assert.Equal(after, (await store.ReadAsync())!.LastUpdated!.Value.ToUnixTimeSeconds());
     }
 
     [Fact]
@@ -153,12 +153,12 @@ public sealed class SqlRegistryStoreTests : RegistryStoreConformanceTests
         var store = Store();
         await store.UpdateAsync(r => RegistryTestData.ReplaceWith(r, RegistryTestData.TwoProjects()));
 
-        await store.UpdateAsync(r => RegistryTestData.RemoveProject(r, "beta"));
+        await store.UpdateAsync(r => RegistryTestData.RemoveProject(r.Proto, "beta"));
 
         await using var db = await OpenAsync();
         Assert.Equal(["alpha"], await QueryAsync(db, "SELECT DISTINCT project_id FROM feast_metadata"));
         Assert.Empty(await QueryAsync(db, "SELECT project_id FROM managed_infra WHERE project_id = 'beta'"));
-        var read = await store.ReadAsync();
+        var read = (await store.ReadAsync())?.Proto;
         Assert.Equal(["alpha"], read!.Projects.Select(p => p.Spec.Name));
         Assert.Equal(["alpha"], RegistryStamp.ProjectMetadata(read).Select(m => m.Project));
     }
@@ -171,14 +171,14 @@ public sealed class SqlRegistryStoreTests : RegistryStoreConformanceTests
 
         var error = await Assert.ThrowsAsync<RegistryException>(() => store.UpdateAsync(r =>
         {
-            r.Entities.Add(RegistryTestData.Entity("alpha", "driver"));
-            r.FeatureServices.Clear();
+            r.Proto.Entities.Add(RegistryTestData.Entity("alpha", "driver"));
+            r.Proto.FeatureServices.Clear();
             return true;
         }));
 
         Assert.Contains("'driver'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'alpha'", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, (await store.ReadAsync())!.FeatureServices.Count);
+        Assert.Equal(2, (await store.ReadAsync())!.Proto.FeatureServices.Count);
     }
 
     [Fact]
@@ -206,18 +206,21 @@ public sealed class SqlRegistryStoreTests : RegistryStoreConformanceTests
         }
         var store = Store();
 
-        var read = await store.ReadAsync();
+        var data = await store.ReadAsync();
+        var read = data?.Proto;
 
         Assert.NotNull(read);
         Assert.Equal(["user"], read.Entities.Select(e => e.Spec.Name));
         Assert.Equal(["user_stats"], read.FeatureViews.Select(v => v.Spec.Name));
         Assert.Equal(1700000000, read.LastUpdated.Seconds);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000), data!.LastUpdated);
+        Assert.Equal("", data.VersionId);
         Assert.Equal("c0ffee00-0000-4000-8000-000000000000", RegistryStamp.ProjectMetadata(read).Single().ProjectUuid);
 
         // Writing keeps what Feast.NET does not manage: user_metadata and other metadata keys.
         await store.UpdateAsync(r =>
         {
-            r.FeatureViews[0].Spec.Description = "changed";
+            r.Proto.FeatureViews[0].Spec.Description = "changed";
             return true;
         });
         await using var check = await OpenAsync();
