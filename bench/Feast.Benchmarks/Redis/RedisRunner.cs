@@ -209,7 +209,7 @@ internal static partial class RedisRunner
 
     /// <summary>
     /// <c>redis-benchmark</c> arguments for the row-shaped baseline: one HSET per request of the shape Feast.NET writes
-    /// per entity row (see <c>RedisLayout</c>): a key as long as ours (the serialized entity key of an int64
+    /// per entity row (see <c>FeastRedisLayout</c>): a key as long as ours (the serialized entity key of an int64
     /// <c>driver_id</c>, then the project name), ten fields as long as our feature fields (4-byte murmur hashes) with
     /// 4-byte values (ours are protobuf <c>Value</c>s of 3 to 5 bytes), and <c>_ts:driver_stats</c> holding as many bytes
     /// as our serialized event time. redis-benchmark rewrites <c>__rand_int__</c> in place with 12 digits and, with
@@ -220,7 +220,7 @@ internal static partial class RedisRunner
     private static string[] RowShapedHset(bool cluster, long requests)
     {
         const string RandInt = "__rand_int__";
-        var keyLength = RedisLayout.Key(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Protos.Types.Value { Int64Val = 1 }), MaterializeData.Project).Length;
+        var keyLength = FeastRedisLayout.Key(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Protos.Types.Value { Int64Val = 1 }), MaterializeData.Project).Length;
         var tag = cluster ? "{tag}" : "";
         var arguments = new List<string>
         {
@@ -228,11 +228,11 @@ internal static partial class RedisRunner
         };
         for (var c = 0; c < MaterializeData.Columns.Count; c++)
         {
-            arguments.Add(new string((char)('a' + c), RedisLayout.FeatureField(MaterializeData.ViewName, MaterializeData.Columns[c].Name).Length));
+            arguments.Add(new string((char)('a' + c), FeastRedisLayout.FeatureField(MaterializeData.ViewName, MaterializeData.Columns[c].Name).Length));
             arguments.Add("vvvv");
         }
-        arguments.Add(Encoding.ASCII.GetString(RedisLayout.TimestampField(MaterializeData.ViewName)));
-        arguments.Add(new string('t', RedisLayout.SerializeTimestamp(MaterializeData.Start).Length));
+        arguments.Add(Encoding.ASCII.GetString(FeastRedisLayout.TimestampField(MaterializeData.ViewName)));
+        arguments.Add(new string('t', FeastRedisLayout.TimestampValue(MaterializeData.Start).Length));
         return [.. arguments];
     }
 
