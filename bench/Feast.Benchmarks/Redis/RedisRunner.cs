@@ -50,12 +50,15 @@ internal static partial class RedisRunner
 
         var clockTicks = ClockTicksPerSecond();
         var results = new List<TargetResult>();
+        var comparisons = new List<WriterComparison>();
         foreach (var (name, connection, isCluster) in new[] { ("single redis-server", single, false), ("3-master Redis Cluster", cluster, true) })
         {
             Console.WriteLine($"\n{name} ({connection}), {rows:N0} entity rows, {reps} run(s) each");
             var pids = await ServerPidsAsync(connection);
             var rowShaped = RowShapedHset(isCluster, Math.Min(rows, 300_000));
             var result = new TargetResult(name, connection, rowShaped);
+            var comparison = new WriterComparison(name);
+            var batches = Batches(data);
             Console.WriteLine($"  redis-server pids {string.Join(", ", pids)}; row-shaped baseline: redis-benchmark {string.Join(' ', rowShaped)}");
             for (var rep = 0; rep < reps; rep++)
             {
@@ -99,12 +102,15 @@ internal static partial class RedisRunner
                     Console.WriteLine(Invariant($"  diagnostic, RedisOnlineStore.WriteBatchAsync only{(skipDedup ? " (skip_dedup)" : "")}: {rate:N0} rows/s = {rate / hset:P0} of 1-field HSET, {rate / rowHset:P0} of row-shaped HSET; client CPU {cpuPerRow:F1} µs/row incl. building the rows, server CPU {Cpu(serverCpuPerRow)} µs/row"));
                     await VerifyAsync(connection, data, written);
                 }
+                foreach (var skipDedup in new[] { false, true })
+                    await CompareWritersAsync(comparison, data, batches, connection, isCluster, skipDedup);
             }
             await FlushAsync(connection);
             results.Add(result);
+            comparisons.Add(comparison);
         }
 
-        var report = Report(options, machine, rows, reps, clockTicks, results, Stopwatch.GetElapsedTime(started));
+        var report = Report(options, machine, rows, reps, clockTicks, results, Stopwatch.GetElapsedTime(started)) + Environment.NewLine + WriterComparisonReport(comparisons);
         var output = options.OutputFile ?? (options.Quick || options.Rows is not null
             ? Path.Combine(options.DataDirectory, options.Quick ? "redis-quick.md" : Invariant($"redis-{rows}.md"))
             : Path.Combine(BenchOptions.RepoRoot(), "bench", "results", "redis.md"));
@@ -154,9 +160,12 @@ internal static partial class RedisRunner
     /// Diagnostic: the same rows built in memory beforehand (8192-row batches of keys and Value objects, as a push or
     /// write_to_online_store hands them over; not timed), then only <c>RedisOnlineStore.WriteBatchAsync</c> timed.
     /// </summary>
-    private static async Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(MaterializeData data, string connection, bool cluster, bool skipDedup)
+    private static Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(MaterializeData data, string connection, bool cluster, bool skipDedup) =>
+        StoreWriteAsync(MaterializeRuns.View(data), Batches(data), connection, cluster, skipDedup);
+
+    /// <summary>The materialize data's rows as 8192-row batches of keys and <c>Value</c> objects, as a push hands them over.</summary>
+    private static List<Online.OnlineWriteBatch> Batches(MaterializeData data)
     {
-        var view = MaterializeRuns.View(data);
         var names = MaterializeData.Columns.Select(c => c.Name).ToArray();
         var batches = new List<Online.OnlineWriteBatch>();
         var values = new Protos.Types.Value?[names.Length];
@@ -176,6 +185,13 @@ internal static partial class RedisRunner
             }
             batches.Add(batch);
         }
+        return batches;
+    }
+
+    /// <summary>Times only <c>RedisOnlineStore.WriteBatchAsync</c> (the store's own RESP writer) of <paramref name="batches"/>.</summary>
+    private static async Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(FeatureView view, List<Online.OnlineWriteBatch> batches, string connection, bool cluster,
+        bool skipDedup)
+    {
         await using var store = new RedisOnlineStore(new Configuration.RedisOnlineStoreOptions
         {
             ConnectionString = connection,
