@@ -47,7 +47,8 @@ internal static class Program
           Feast.Benchmarks redis [--quick] [--rows N] [--reps N] [--data DIR] [--out FILE]
               MaterializeAsync of 1M entity rows x 10 features (100k with --quick) into Redis and a Redis Cluster (from
               FEAST_TEST_REDIS / FEAST_TEST_REDIS_CLUSTER) against redis-benchmark -P 16 HSET, single-field and of our row's
-              shape (11 fields), with client and redis-server CPU per row; report: bench/results/redis.md.
+              shape (11 fields), with client and redis-server CPU per row; then the store's own RESP writer against
+              StackExchange.Redis (IBatch, fire-and-forget) on the same rows; report: bench/results/redis.md.
           Feast.Benchmarks case ID [--quick] [--rows N] [--data DIR] [--verify]
               Runs one case once in this process and prints its measurement (used by the commands above).
           Feast.Benchmarks profile s1|s2|s3 [--quick] [--data DIR]

@@ -49,8 +49,10 @@ public sealed partial class FeatureStore
         ArgumentNullException.ThrowIfNull(request);
         var store = RequireOnlineStore();
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var retriever = _onlineRetriever ??= new OnlineRetriever(store, Project, Config.EntityKeySerializationVersion,
-            Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform, _instruments);
+        // Requests racing on first use all get the one retriever published first (a loser's spare is dropped unused),
+        // so they share one plan cache.
+        var retriever = LazyInitializer.EnsureInitialized(ref _onlineRetriever, () => new OnlineRetriever(store, Project,
+            Config.EntityKeySerializationVersion, Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform, _instruments));
         return await retriever.GetAsync(registry, request, cancellationToken).ConfigureAwait(false);
     }
 }

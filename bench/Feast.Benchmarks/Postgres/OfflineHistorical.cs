@@ -172,6 +172,9 @@ internal static class OfflineHistorical
         return Invariant($"generated in {seconds:F0} s");
     }
 
+    /// <summary>Microsecond UTC timestamps, the Arrow type of a <c>timestamptz</c> column.</summary>
+    private static readonly Apache.Arrow.Types.TimestampType UtcMicros = new(Apache.Arrow.Types.TimeUnit.Microsecond, "UTC");
+
     /// <summary>The entity rows as one in-memory Arrow batch (driver_id int64, event_timestamp µs UTC), read outside the measured call's store.</summary>
     private static async Task<RecordBatch> EntityBatchAsync(string connectionString, CancellationToken cancellationToken)
     {
@@ -179,7 +182,7 @@ internal static class OfflineHistorical
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"SELECT driver_id, event_timestamp FROM {Schema}.s1_entities ORDER BY i", connection);
         var ids = new Int64Array.Builder();
-        var times = new TimestampArray.Builder(PgTypes.UtcMicros);
+        var times = new TimestampArray.Builder(UtcMicros);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -187,7 +190,7 @@ internal static class OfflineHistorical
             times.Append(new DateTimeOffset(reader.GetDateTime(1)));
         }
         var idArray = ids.Build();
-        return new RecordBatch(new Schema([new Apache.Arrow.Field("driver_id", Apache.Arrow.Types.Int64Type.Default, true), new Apache.Arrow.Field("event_timestamp", PgTypes.UtcMicros, true)], null),
+        return new RecordBatch(new Schema([new Apache.Arrow.Field("driver_id", Apache.Arrow.Types.Int64Type.Default, true), new Apache.Arrow.Field("event_timestamp", UtcMicros, true)], null),
             [idArray, times.Build()], idArray.Length);
     }
 

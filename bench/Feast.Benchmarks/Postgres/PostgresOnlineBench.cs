@@ -79,6 +79,9 @@ internal static class PostgresOnlineBench
         [new Entity("driver", ["driver_id"], ValueType.Int64)], TimeSpan.FromDays(1),
         [.. FeatureNames(view).Select((n, i) => new Field(n, i % 2 == 0 ? FeastType.Int64 : FeastType.Float32))]);
 
+    /// <summary>Quotes an identifier for the raw SQL: <c>a"b</c> → <c>"a""b"</c>.</summary>
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
     private static byte[] Key(long id) => EntityKeySerializer.Serialize("driver_id", new Value { Int64Val = id });
 
     private static OnlineWriteBatch Batch(int view, int first, int count, DateTimeOffset ts)
@@ -126,7 +129,7 @@ internal static class PostgresOnlineBench
 
             // Raw: the same rows, binary COPY straight into an empty table of Feast's layout.
             await store.UpdateAsync($"r{rep}", [View(0)], []);
-            var table = $"{PostgresConnections.Quote(connection.DbSchema)}.{PostgresConnections.Quote($"r{rep}_fv0")}";
+            var table = $"{Quote(connection.DbSchema)}.{Quote($"r{rep}_fv0")}";
             await using var raw = new NpgsqlConnection(connectionString);
             await raw.OpenAsync();
             watch.Restart();
@@ -212,7 +215,7 @@ internal static class PostgresOnlineBench
         for (var v = 0; v < Views; v++)
         {
             var command = new NpgsqlCommand(
-                $"SELECT entity_key, feature_name, value, event_ts FROM {PostgresConnections.Quote(connection.DbSchema)}.{PostgresConnections.Quote($"bench_fv{v}")} WHERE entity_key = ANY($1) AND feature_name = ANY($2)", raw);
+                $"SELECT entity_key, feature_name, value, event_ts FROM {Quote(connection.DbSchema)}.{Quote($"bench_fv{v}")} WHERE entity_key = ANY($1) AND feature_name = ANY($2)", raw);
             command.Parameters.Add(new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
             command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = FeatureNames(v) });
             await command.PrepareAsync();

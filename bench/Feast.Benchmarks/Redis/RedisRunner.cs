@@ -50,12 +50,15 @@ internal static partial class RedisRunner
 
         var clockTicks = ClockTicksPerSecond();
         var results = new List<TargetResult>();
+        var comparisons = new List<WriterComparison>();
         foreach (var (name, connection, isCluster) in new[] { ("single redis-server", single, false), ("3-master Redis Cluster", cluster, true) })
         {
             Console.WriteLine($"\n{name} ({connection}), {rows:N0} entity rows, {reps} run(s) each");
             var pids = await ServerPidsAsync(connection);
             var rowShaped = RowShapedHset(isCluster, Math.Min(rows, 300_000));
             var result = new TargetResult(name, connection, rowShaped);
+            var comparison = new WriterComparison(name);
+            var batches = Batches(data);
             Console.WriteLine($"  redis-server pids {string.Join(", ", pids)}; row-shaped baseline: redis-benchmark {string.Join(' ', rowShaped)}");
             for (var rep = 0; rep < reps; rep++)
             {
@@ -99,12 +102,15 @@ internal static partial class RedisRunner
                     Console.WriteLine(Invariant($"  diagnostic, RedisOnlineStore.WriteBatchAsync only{(skipDedup ? " (skip_dedup)" : "")}: {rate:N0} rows/s = {rate / hset:P0} of 1-field HSET, {rate / rowHset:P0} of row-shaped HSET; client CPU {cpuPerRow:F1} µs/row incl. building the rows, server CPU {Cpu(serverCpuPerRow)} µs/row"));
                     await VerifyAsync(connection, data, written);
                 }
+                foreach (var skipDedup in new[] { false, true })
+                    await CompareWritersAsync(comparison, data, batches, connection, isCluster, skipDedup);
             }
             await FlushAsync(connection);
             results.Add(result);
+            comparisons.Add(comparison);
         }
 
-        var report = Report(options, machine, rows, reps, clockTicks, results, Stopwatch.GetElapsedTime(started));
+        var report = Report(options, machine, rows, reps, clockTicks, results, Stopwatch.GetElapsedTime(started)) + Environment.NewLine + WriterComparisonReport(comparisons);
         var output = options.OutputFile ?? (options.Quick || options.Rows is not null
             ? Path.Combine(options.DataDirectory, options.Quick ? "redis-quick.md" : Invariant($"redis-{rows}.md"))
             : Path.Combine(BenchOptions.RepoRoot(), "bench", "results", "redis.md"));
@@ -154,9 +160,12 @@ internal static partial class RedisRunner
     /// Diagnostic: the same rows built in memory beforehand (8192-row batches of keys and Value objects, as a push or
     /// write_to_online_store hands them over; not timed), then only <c>RedisOnlineStore.WriteBatchAsync</c> timed.
     /// </summary>
-    private static async Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(MaterializeData data, string connection, bool cluster, bool skipDedup)
+    private static Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(MaterializeData data, string connection, bool cluster, bool skipDedup) =>
+        StoreWriteAsync(MaterializeRuns.View(data), Batches(data), connection, cluster, skipDedup);
+
+    /// <summary>The materialize data's rows as 8192-row batches of keys and <c>Value</c> objects, as a push hands them over.</summary>
+    private static List<Online.OnlineWriteBatch> Batches(MaterializeData data)
     {
-        var view = MaterializeRuns.View(data);
         var names = MaterializeData.Columns.Select(c => c.Name).ToArray();
         var batches = new List<Online.OnlineWriteBatch>();
         var values = new Protos.Types.Value?[names.Length];
@@ -176,6 +185,13 @@ internal static partial class RedisRunner
             }
             batches.Add(batch);
         }
+        return batches;
+    }
+
+    /// <summary>Times only <c>RedisOnlineStore.WriteBatchAsync</c> (the store's own RESP writer) of <paramref name="batches"/>.</summary>
+    private static async Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(FeatureView view, List<Online.OnlineWriteBatch> batches, string connection, bool cluster,
+        bool skipDedup)
+    {
         await using var store = new RedisOnlineStore(new Configuration.RedisOnlineStoreOptions
         {
             ConnectionString = connection,
@@ -209,7 +225,7 @@ internal static partial class RedisRunner
 
     /// <summary>
     /// <c>redis-benchmark</c> arguments for the row-shaped baseline: one HSET per request of the shape Feast.NET writes
-    /// per entity row (see <c>RedisLayout</c>): a key as long as ours (the serialized entity key of an int64
+    /// per entity row (see <c>FeastRedisLayout</c>): a key as long as ours (the serialized entity key of an int64
     /// <c>driver_id</c>, then the project name), ten fields as long as our feature fields (4-byte murmur hashes) with
     /// 4-byte values (ours are protobuf <c>Value</c>s of 3 to 5 bytes), and <c>_ts:driver_stats</c> holding as many bytes
     /// as our serialized event time. redis-benchmark rewrites <c>__rand_int__</c> in place with 12 digits and, with
@@ -220,7 +236,7 @@ internal static partial class RedisRunner
     private static string[] RowShapedHset(bool cluster, long requests)
     {
         const string RandInt = "__rand_int__";
-        var keyLength = RedisLayout.Key(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Protos.Types.Value { Int64Val = 1 }), MaterializeData.Project).Length;
+        var keyLength = FeastRedisLayout.Key(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Protos.Types.Value { Int64Val = 1 }), MaterializeData.Project).Length;
         var tag = cluster ? "{tag}" : "";
         var arguments = new List<string>
         {
@@ -228,11 +244,11 @@ internal static partial class RedisRunner
         };
         for (var c = 0; c < MaterializeData.Columns.Count; c++)
         {
-            arguments.Add(new string((char)('a' + c), RedisLayout.FeatureField(MaterializeData.ViewName, MaterializeData.Columns[c].Name).Length));
+            arguments.Add(new string((char)('a' + c), FeastRedisLayout.FeatureField(MaterializeData.ViewName, MaterializeData.Columns[c].Name).Length));
             arguments.Add("vvvv");
         }
-        arguments.Add(Encoding.ASCII.GetString(RedisLayout.TimestampField(MaterializeData.ViewName)));
-        arguments.Add(new string('t', RedisLayout.SerializeTimestamp(MaterializeData.Start).Length));
+        arguments.Add(Encoding.ASCII.GetString(FeastRedisLayout.TimestampField(MaterializeData.ViewName)));
+        arguments.Add(new string('t', FeastRedisLayout.TimestampValue(MaterializeData.Start).Length));
         return [.. arguments];
     }
 

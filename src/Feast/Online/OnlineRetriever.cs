@@ -100,12 +100,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
 
     private OnlinePlan PlanFor(RegistrySnapshot registry, OnlineFeaturesRequest request)
     {
-        var cache = _cache;
-        if (cache is null || !ReferenceEquals(cache.Registry, registry))
-        {
-            cache = new PlanCache(registry);
-            _cache = cache;
-        }
+        var cache = CacheFor(registry);
         // The key keeps the request's order: the response's columns follow it (views in the order first named, features
         // in the order asked), so two orders of the same features are two plans. Duplicates are refused by the resolver.
         var key = request.FeatureService is { } service
@@ -119,6 +114,24 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         plan = OnlinePlan.Build(registry, resolved, request.FullFeatureNames, keyVersion, localTransform);
         cache.Add(key, plan, PlanCacheBudgetBytes);
         return plan;
+    }
+
+    /// <summary>
+    /// The plan cache of <paramref name="registry"/>. A newer snapshot replaces the cache (atomically: of requests racing
+    /// on a new snapshot, all use the cache published first). A request still holding a snapshot older than the cached
+    /// one (it read the registry before a refresh) plans in a throwaway cache, so it does not discard the newer
+    /// snapshot's plans that every later request needs.
+    /// </summary>
+    private PlanCache CacheFor(RegistrySnapshot registry)
+    {
+        while (true)
+        {
+            var cache = Volatile.Read(ref _cache);
+            if (cache is not null && ReferenceEquals(cache.Registry, registry)) return cache;
+            if (cache is not null && registry.LastUpdated < cache.Registry.LastUpdated) return new PlanCache(registry);
+            var fresh = new PlanCache(registry);
+            if (Interlocked.CompareExchange(ref _cache, fresh, cache) == cache) return fresh;
+        }
     }
 
     private static int RowCount(IReadOnlyDictionary<string, IReadOnlyList<object?>> entities)
@@ -278,6 +291,9 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
 
     /// <summary>About how many bytes the cached plans hold now.</summary>
     internal long CachedPlanBytes => _cache?.Bytes ?? 0;
+
+    /// <summary>The registry snapshot whose plans are cached now.</summary>
+    internal RegistrySnapshot? CachedPlansRegistry => _cache?.Registry;
 
     private sealed class PlanCache(RegistrySnapshot registry)
     {
