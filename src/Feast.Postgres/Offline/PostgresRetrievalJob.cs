@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Feast.Offline;
-using Feast.Transformations;
 using Npgsql;
 
 namespace Feast.Postgres.Offline;
@@ -47,13 +46,6 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
                 return await PrepareAsync(connection, load: false, CancellationToken.None).ConfigureAwait(false);
         }).GetAwaiter().GetResult();
 
-    /// <inheritdoc/>
-    public override Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
-        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Parquet, cancellationToken);
-
-    /// <inheritdoc/>
-    public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
-        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Csv, cancellationToken);
 
     /// <summary>The join's views and their sources, for engine-error messages.</summary>
     private string Subject =>
