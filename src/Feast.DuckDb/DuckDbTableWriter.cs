@@ -1,5 +1,6 @@
-using Feast.Offline;
 using Apache.Arrow;
+using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 

@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -99,7 +100,7 @@ internal static class OfflineWriter
     /// <summary>The stored columns a source of <paramref name="view"/> has by its definition: keys, features, timestamps.</summary>
     private static List<string> DeclaredColumns(FeatureView view, FileSource file)
     {
-        string Stored(string name) => SourceRelation.StoredNameOf(file, name) ?? name;
+        string Stored(string name) => SqlSourceRelation.StoredNameOf(file, name) ?? name;
         var columns = view.EntityColumns.Select(c => Stored(c.Name))
             .Concat(view.Features.Select(f => Stored(f.Name)))
             .Append(file.TimestampField);
