@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.Postgres.Offline;
 
@@ -29,10 +30,7 @@ internal static class PgPointInTimeQuery
     private static readonly string Row = PgEntityRelation.RowColumn;
     private static readonly string Time = PgEntityRelation.TimeColumn;
 
-    /// <summary>A view to join: the request and its source, opened.</summary>
-    public sealed record ViewInput(FeatureViewRequest Request, PgSourceRelation Source);
-
-    public static string Build(PgEntityRelation entity, IReadOnlyList<ViewInput> views, bool fullFeatureNames)
+    public static string Build(PgEntityRelation entity, IReadOnlyList<SqlViewInput> views, bool fullFeatureNames)
     {
         EntityColumnRules.Check([.. entity.Columns.Select(c => c.Name)], views.Select(v => v.Request), fullFeatureNames);
         var sql = new StringBuilder();
@@ -63,7 +61,7 @@ internal static class PgPointInTimeQuery
         return sql.ToString();
     }
 
-    private static IEnumerable<string> ViewCtes(PgEntityRelation entity, ViewInput input, int i)
+    private static IEnumerable<string> ViewCtes(PgEntityRelation entity, SqlViewInput input, int i)
     {
         var (request, source) = (input.Request, input.Source);
         var keys = JoinColumns(request);

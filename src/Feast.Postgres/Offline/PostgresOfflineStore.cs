@@ -78,7 +78,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         {
             var source = await PgSourceRelation.OpenAsync(connection, request.Source, $"Source '{request.Source.Name}'", cancellationToken).ConfigureAwait(false);
             using var command = PgPullQuery.Count(connection, request, source);
-            var count = await Run(() => command.ExecuteScalarAsync(cancellationToken), OfflineStep.Count, Subject(source), cancellationToken).ConfigureAwait(false);
+            var count = await Run(() => command.ExecuteScalarAsync(cancellationToken), OfflineStep.Count, source.Subject, cancellationToken).ConfigureAwait(false);
             return Convert.ToInt64(count, CultureInfo.InvariantCulture);
         }
     }
@@ -178,9 +178,6 @@ public sealed class PostgresOfflineStore : IOfflineStore
         }
     }
 
-    /// <summary>"Source 'driver_stats' (table public.driver_stats)": a source for engine-error messages.</summary>
-    internal static string Subject(PgSourceRelation source) => "Source " + source.Label;
-
     private async IAsyncEnumerable<RecordBatch> PullAsync(PullRequest request, bool latest, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -190,7 +187,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         {
             var source = await PgSourceRelation.OpenAsync(connection, request.Source, $"Source '{request.Source.Name}'", cancellationToken).ConfigureAwait(false);
             using var command = PgPullQuery.Build(connection, request, source, latest);
-            await foreach (var batch in Stream(command, OfflineStep.Pull, Subject(source), cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in Stream(command, OfflineStep.Pull, source.Subject, cancellationToken).ConfigureAwait(false))
                 yield return batch;
         }
     }
