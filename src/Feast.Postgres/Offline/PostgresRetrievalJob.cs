@@ -62,7 +62,7 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
             views.Add(new(view, await PgSourceRelation.OpenAsync(connection, view.View.BatchSource, owner, cancellationToken).ConfigureAwait(false)));
         }
         // Without entity rows, the rows are a query over the views' sources, run like entity SQL.
-        var entities = request.Entities is TimeRangeEntityData range ? new SqlEntityData(SqlTimeRangeQuery.Build(range, views)) : request.Entities;
+        var entities = request.Entities is TimeRangeEntityData range ? EntityData.FromSql(SqlTimeRangeQuery.Build(range, views)) : request.Entities;
         var entity = await PgEntityRelation.OpenAsync(connection, entities, store.EmbedQuery, load, cancellationToken).ConfigureAwait(false);
         return PgPointInTimeQuery.Build(entity, views, request.FullFeatureNames);
     }
