@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Feast.Configuration;
 using Feast.Offline;
+using Feast.Offline.Sql;
 using Npgsql;
 
 namespace Feast.Postgres.Offline;
@@ -102,19 +103,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         await using (connection.ConfigureAwait(false))
         {
             var relation = await PgSourceRelation.OpenAsync(connection, source, owner, cancellationToken).ConfigureAwait(false);
-            var expected = relation.Columns.Select(c => c.Name).ToList();
-            var given = batch.Schema.FieldsList.Select(f => f.Name).ToList();
-            var missing = expected.Except(given, StringComparer.Ordinal).ToList();
-            var extra = given.Except(expected, StringComparer.Ordinal).ToList();
-            if (missing.Count > 0 || extra.Count > 0)
-            {
-                var problems = new List<string>();
-                if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-                if (extra.Count > 0) problems.Add($"not in the table: {string.Join(", ", extra)}");
-                throw new FeastValidationException(
-                    $"{owner}: the rows to write have columns {string.Join(", ", given)}, but table {table} has columns {string.Join(", ", expected)} "
-                    + $"({string.Join("; ", problems)}). Give exactly the table's columns (its stored names, before field_mapping).");
-            }
+            SqlWriteRules.RequireColumns(owner, relation.Label, [.. relation.Columns.Select(c => c.Name)], batch);
             if (batch.Length == 0) return;
             var staging = PostgresConnections.Quote(PgTypes.HelperPrefix + "pushed_rows");
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
