@@ -30,13 +30,7 @@ internal static class PointInTimeQuery
             sql.Append(",\n").Append(Sql.Ident(ViewCte(i))).Append(" AS (\n").Append(ViewRows(views[i])).Append("\n)");
 
         var select = new List<string>();
-        foreach (var column in entity.Columns)
-        {
-            var reference = $"{EntityAlias}.{Sql.Ident(column.Name)}";
-            select.Add(column == entity.TimestampColumn
-                ? $"{EntityAlias}.{Sql.Ident(EntityRelation.TimeColumn)} AS {Sql.Ident(column.Name)}"
-                : Sql.IsTimestamp(column.Type) ? $"{Sql.Output(reference, column.Type)} AS {Sql.Ident(column.Name)}" : reference);
-        }
+        select.AddRange(SqlEntityRules.Outputs(DuckDbDialect.Instance, entity.Columns, entity.TimestampColumn, EntityAlias, EntityRelation.TimeColumn));
         for (var i = 0; i < views.Count; i++)
         {
             var (request, source) = (views[i].Request, views[i].Source);
@@ -59,7 +53,7 @@ internal static class PointInTimeQuery
         for (var i = 0; i < views.Count; i++)
         {
             var alias = ViewAlias(i);
-            var on = JoinColumns(views[i].Request)
+            var on = views[i].Request.MatchColumns
                 .Select((c, k) => KeyEquals(entity.Columns.First(e => e.Name == c.EntityColumn),
                     views[i].Source.Mapped(c.JoinKey, "join key"), $"{alias}.{Sql.Ident(KeyColumn(k))}"))
                 .Append(AsofCondition(views[i], alias));
@@ -84,10 +78,6 @@ internal static class PointInTimeQuery
             : $"CAST({entityReference} AS {sourceColumn.Type}) = {sourceReference}";
     }
 
-    /// <summary>The view's join columns; an entity-less view has none and matches every entity row.</summary>
-    private static IReadOnlyList<(string JoinKey, string EntityColumn)> JoinColumns(FeatureViewRequest request) =>
-        request.View.IsEntityless ? [] : request.JoinColumns;
-
     /// <summary>
     /// The view's candidate rows: join keys, event time (an instant), and the requested features, under positional
     /// helper names so no source name can clash with an entity column. Rows later than the latest entity row can
@@ -98,7 +88,7 @@ internal static class PointInTimeQuery
         var (request, source) = (input.Request, input.Source);
         var timestamp = source.TimestampColumn();
         var projections = new List<string>();
-        var keys = JoinColumns(request);
+        var keys = request.MatchColumns;
         for (var k = 0; k < keys.Count; k++)
         {
             var stored = source.Mapped(keys[k].JoinKey, "join key");

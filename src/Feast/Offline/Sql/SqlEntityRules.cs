@@ -9,6 +9,28 @@ public static class SqlEntityRules
     private const string What = "The entity data";
 
     /// <summary>
+    /// The entity data's columns as a point-in-time join outputs them, in order: the event-time column as the instant the
+    /// join computed for it, other timestamps as instants, everything else as it is.
+    /// </summary>
+    /// <param name="dialect">The store's SQL dialect.</param>
+    /// <param name="columns">The entity data's columns.</param>
+    /// <param name="timestampColumn">The event-time column (<see cref="TimestampColumn"/>).</param>
+    /// <param name="alias">The entity relation's alias in the join.</param>
+    /// <param name="timeColumn">The helper column holding the event time as an instant.</param>
+    public static IEnumerable<string> Outputs(SqlDialect dialect, IReadOnlyList<SqlColumn> columns, SqlColumn timestampColumn, string alias, string timeColumn)
+    {
+        ArgumentNullException.ThrowIfNull(dialect);
+        ArgumentNullException.ThrowIfNull(columns);
+        foreach (var column in columns)
+        {
+            var reference = $"{alias}.{dialect.Quote(column.Name)}";
+            yield return column == timestampColumn ? $"{alias}.{dialect.Quote(timeColumn)} AS {dialect.Quote(column.Name)}"
+                : dialect.IsTimestamp(column.Type) ? $"{dialect.AsInstant(reference, column.Type)} AS {dialect.Quote(column.Name)}"
+                : reference;
+        }
+    }
+
+    /// <summary>
     /// Checks <paramref name="columns"/> and returns the event-time column: the <c>event_timestamp</c> column, else the
     /// only timestamp column.
     /// </summary>

@@ -122,6 +122,31 @@ public class SqlRulesTests
         Assert.Equal("The entity data has column '__feast_row'; names starting with '__feast_' are reserved for the TestEngine offline store's helper columns. Rename it.", helper.Message);
     }
 
+    [Fact]
+    public void EntityOutputs_EventTimeAsTheJoinsInstantOtherTimestampsAsInstants()
+    {
+        SqlColumn[] columns = [new("id", "INT"), new("at", "TEXT"), new("seen", "TS"), new("when", "DATE")];
+
+        var outputs = SqlEntityRules.Outputs(Dialect, columns, columns[1], "e", "__feast_ts");
+
+        Assert.Equal(["e.\"id\"", "e.\"__feast_ts\" AS \"at\"", "e.\"seen\" AS \"seen\"", "e.\"when\""], outputs);
+    }
+
+    [Fact]
+    public void WriteColumns_NotTheSourcesColumns_NamesMissingAndExtra()
+    {
+        var batch = new Apache.Arrow.RecordBatch.Builder()
+            .Append("id", false, c => c.Int64(v => v.Append(1)))
+            .Append("speed", false, c => c.Double(v => v.Append(1.0)))
+            .Build();
+
+        var error = Assert.Throws<FeastValidationException>(() => SqlWriteRules.RequireColumns("Feature view 'driver'", "'/repo/stats.parquet'", ["id", "rate"], batch));
+
+        Assert.Equal(
+            "Feature view 'driver': the rows to write have columns id, speed, but source '/repo/stats.parquet' has columns id, rate (missing rate; not in the source: speed). "
+            + "Give exactly the source's columns (its stored names, before field_mapping).", error.Message);
+    }
+
     private const string Window = "FROM scan(stats) AS s\nWHERE \"ts\" BETWEEN TIMESTAMPTZ '2021-04-12 10:00:00.000000+00' AND TIMESTAMPTZ '2021-04-12 12:00:00.000000+00'";
 
     [Fact]
