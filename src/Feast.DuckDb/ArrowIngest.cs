@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using DuckDB.NET.Data;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 

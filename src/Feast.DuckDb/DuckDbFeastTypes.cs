@@ -1,4 +1,5 @@
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -15,7 +16,7 @@ internal static class DuckDbFeastTypes
         {
             IsTimestamp = Sql.IsTimestamp(column.Type),
             // What the point-in-time join and the pulls accept as an event or created time.
-            IsTimeLike = Sql.IsTimestamp(column.Type) || column.Type is "DATE" or "VARCHAR",
+            IsTimeLike = DuckDbDialect.Instance.IsEventTimeType(column.Type),
         };
 
     /// <summary>The Feast type of a DuckDB type, or <see cref="FeastType.Invalid"/> when Feast.NET reads it as none.</summary>

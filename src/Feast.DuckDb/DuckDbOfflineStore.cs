@@ -5,6 +5,7 @@ using Apache.Arrow;
 using DuckDB.NET.Data;
 using Feast.Configuration;
 using Feast.Offline;
+using Feast.Offline.Sql;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -79,11 +80,11 @@ public sealed class DuckDbOfflineStore : IOfflineStore
             var relation = SourceRelation.Open(session, source, RepoPath, $"Source '{source.Name}'", cancellationToken);
             try
             {
-                return (long?)Convert.ToInt64(session.Scalar(PullQuery.Count(request, relation), cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+                return (long?)Convert.ToInt64(session.Scalar(SqlPullQuery.Count(request, relation), cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
             }
             catch (DuckDbError e)
             {
-                throw e.In(OfflineStep.Count, Subject(relation));
+                throw e.In(OfflineStep.Count, relation.Subject);
             }
         }, cancellationToken);
     }
@@ -212,17 +213,11 @@ public sealed class DuckDbOfflineStore : IOfflineStore
         using var session = OpenSession();
         var source = request.Source.BatchSourceOrSelf();
         var relation = SourceRelation.Open(session, source, RepoPath, $"Source '{source.Name}'", cancellationToken);
-        var sql = PullQuery.Build(request, relation, latest);
+        var sql = SqlPullQuery.Build(request, relation, latest);
         Logger.Pulling(source.Name, sql);
-        await foreach (var batch in Stream(session, sql, OfflineStep.Pull, Subject(relation), cancellationToken).ConfigureAwait(false))
+        await foreach (var batch in Stream(session, sql, OfflineStep.Pull, relation.Subject, cancellationToken).ConfigureAwait(false))
             yield return batch;
     }
-
-    /// <summary>"Source 'driver_stats' ('/repo/data/stats.csv')": a source for engine-error messages.</summary>
-    internal static string Subject(SourceRelation relation) =>
-        relation.Label.StartsWith($"'{relation.Source.Name}'", StringComparison.Ordinal)
-            ? $"Source {relation.Label}"
-            : $"Source '{relation.Source.Name}' ({relation.Label})";
 
     /// <summary>Streams <paramref name="sql"/>, turning DuckDB errors into one-line <see cref="FeastException"/>s that name the step and the subject.</summary>
     internal static async IAsyncEnumerable<RecordBatch> Stream(DuckDbSession session, string sql, OfflineStep step, string subject,

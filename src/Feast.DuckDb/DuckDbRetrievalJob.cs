@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -84,13 +85,13 @@ internal sealed class DuckDbRetrievalJob : RetrievalJob
         // Without entity rows, the rows come from the views' sources, so those are opened first.
         var range = _request.Entities as TimeRangeEntityData;
         var entity = range is null ? EntityRelation.Open(session, _request.Entities, load, cancellationToken) : null;
-        var views = new List<PointInTimeQuery.ViewInput>(_request.Views.Count);
+        var views = new List<SqlViewInput>(_request.Views.Count);
         foreach (var view in _request.Views)
         {
             var owner = view.NameToUse == view.View.Name ? $"Feature view '{view.View.Name}'" : $"Feature view '{view.View.Name}' (as '{view.NameToUse}')";
-            views.Add(new PointInTimeQuery.ViewInput(view, SourceRelation.Open(session, view.View.BatchSource, _store.RepoPath, owner, cancellationToken)));
+            views.Add(new SqlViewInput(view, SourceRelation.Open(session, view.View.BatchSource, _store.RepoPath, owner, cancellationToken)));
         }
-        entity ??= EntityRelation.OpenTimeRange(session, range!, TimeRangeQuery.Build(range!, views), cancellationToken);
+        entity ??= EntityRelation.OpenTimeRange(session, range!, SqlTimeRangeQuery.Build(range!, views), cancellationToken);
         var sql = PointInTimeQuery.Build(entity, views, _request.FullFeatureNames);
         if (load)
             entity.ValidateTimestamps(session, cancellationToken);

@@ -3,6 +3,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using DuckDB.NET.Data;
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 

@@ -1,5 +1,6 @@
-using Feast.Offline;
 using Apache.Arrow;
+using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -48,7 +49,7 @@ internal static class DuckDbTableWriter
         {
             throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Reason}", e);
         }
-        OfflineWriter.RequireColumns(owner, label, [.. stored.Select(c => c.Name)], batch);
+        SqlWriteRules.RequireColumns(owner, label, [.. stored.Select(c => c.Name)], batch);
         if (batch.Length == 0)
             return (0, label);
 

@@ -1,4 +1,5 @@
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -25,10 +26,7 @@ internal sealed class EntityRelation
         Source = source;
         HasRowColumn = hasRowColumn;
         Columns = columns;
-        var helper = columns.FirstOrDefault(c => c.Name.StartsWith(Sql.HelperPrefix, StringComparison.OrdinalIgnoreCase));
-        if (helper is not null)
-            throw new FeastValidationException($"{What} has column '{helper.Name}'; names starting with '{Sql.HelperPrefix}' are reserved for the DuckDB offline store's helper columns. Rename it.");
-        TimestampColumn = ChooseTimestampColumn(columns);
+        TimestampColumn = SqlEntityRules.TimestampColumn(DuckDbDialect.Instance, columns);
     }
 
     public EntityData Data { get; }
@@ -81,7 +79,7 @@ internal sealed class EntityRelation
         }
     }
 
-    /// <summary>The rows of a retrieval without entity rows: <paramref name="query"/> (see <see cref="TimeRangeQuery"/>).</summary>
+    /// <summary>The rows of a retrieval without entity rows: <paramref name="query"/> (see <see cref="SqlTimeRangeQuery"/>).</summary>
     public static EntityRelation OpenTimeRange(DuckDbSession session, TimeRangeEntityData data, string query, CancellationToken cancellationToken)
     {
         var subquery = "(\n" + query + "\n)";
@@ -104,28 +102,24 @@ internal sealed class EntityRelation
     /// <summary>Fails with the column and an offending value when event-timestamp strings do not parse.</summary>
     public void ValidateTimestamps(DuckDbSession session, CancellationToken cancellationToken)
     {
+        // The column's type was checked when the relation was opened (SqlEntityRules): text and dates remain.
         if (Sql.IsTimestamp(TimestampColumn.Type))
             return;
         var column = Sql.Ident(TimestampColumn.Name);
-        if (TimestampColumn.Type is "VARCHAR" or "DATE")
+        object? bad;
+        try
         {
-            object? bad;
-            try
-            {
-                bad = session.Scalar(
-                    $"SELECT CAST({column} AS VARCHAR) FROM {Source} WHERE {column} IS NOT NULL AND TRY_CAST({column} AS TIMESTAMPTZ) IS NULL LIMIT 1",
-                    cancellationToken);
-            }
-            catch (DuckDbError e)
-            {
-                // The first statement to read the entity rows themselves, so a query that only fails when run fails here.
-                throw new FeastException($"DuckDB cannot read the entity data: {e.Reason}", e);
-            }
-            if (bad is not null)
-                throw new FeastValidationException($"{What}: column '{TimestampColumn.Name}' has a value that is not a timestamp: '{bad}'. Use ISO 8601 timestamps such as '2021-04-12 10:59:42' (UTC) or '2021-04-12T10:59:42+01:00'.");
-            return;
+            bad = session.Scalar(
+                $"SELECT CAST({column} AS VARCHAR) FROM {Source} WHERE {column} IS NOT NULL AND TRY_CAST({column} AS TIMESTAMPTZ) IS NULL LIMIT 1",
+                cancellationToken);
         }
-        throw new FeastValidationException($"{What}: the event-timestamp column '{TimestampColumn.Name}' has type {TimestampColumn.Type}. It must hold timestamps (or ISO 8601 timestamp strings).");
+        catch (DuckDbError e)
+        {
+            // The first statement to read the entity rows themselves, so a query that only fails when run fails here.
+            throw new FeastException($"DuckDB cannot read the entity data: {e.Reason}", e);
+        }
+        if (bad is not null)
+            throw new FeastValidationException($"{What}: column '{TimestampColumn.Name}' has a value that is not a timestamp: '{bad}'. Use ISO 8601 timestamps such as '2021-04-12 10:59:42' (UTC) or '2021-04-12T10:59:42+01:00'.");
     }
 
     /// <summary>
@@ -152,19 +146,5 @@ internal sealed class EntityRelation
         {
             throw new FeastException($"DuckDB cannot read {what}: {e.Reason}", e);
         }
-    }
-
-    private static SqlColumn ChooseTimestampColumn(IReadOnlyList<SqlColumn> columns)
-    {
-        var named = columns.FirstOrDefault(c => c.Name == PullRequest.EventTimestampColumn);
-        if (named is not null)
-            return named;
-        var timestamps = columns.Where(c => Sql.IsTimestamp(c.Type)).ToList();
-        if (timestamps.Count == 1)
-            return timestamps[0];
-        var found = timestamps.Count == 0 ? "" : $" ({string.Join(", ", timestamps.Select(c => c.Name))})";
-        throw new FeastValidationException(
-            $"{What} has no {PullRequest.EventTimestampColumn} column and {timestamps.Count} timestamp columns{found}, so its event time is ambiguous. "
-            + $"Its columns are: {string.Join(", ", columns.Select(c => $"{c.Name} ({c.Type})"))}. Name the event-time column {PullRequest.EventTimestampColumn}.");
     }
 }

@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -46,7 +47,7 @@ internal static class OfflineWriter
         }
 
         var expected = stored?.Select(c => c.Name).ToList() ?? DeclaredColumns(view, file);
-        RequireColumns(owner, $"'{path}'", expected, batch);
+        SqlWriteRules.RequireColumns(owner, $"'{path}'", expected, batch);
         if (batch.Length == 0)
             return 0;
 
@@ -76,30 +77,10 @@ internal static class OfflineWriter
         return batch.Length;
     }
 
-    /// <summary>Fails unless the batch has exactly the <paramref name="expected"/> columns (as a set), naming missing and extra ones.</summary>
-    /// <param name="owner">Who writes, for the message ("Feature view 'driver_stats'").</param>
-    /// <param name="label">The source for the message, quoted.</param>
-    /// <param name="expected">The source's stored columns.</param>
-    /// <param name="batch">The rows to write.</param>
-    internal static void RequireColumns(string owner, string label, IReadOnlyList<string> expected, RecordBatch batch)
-    {
-        var given = batch.Schema.FieldsList.Select(f => f.Name).ToList();
-        var missing = expected.Except(given, StringComparer.Ordinal).ToList();
-        var extra = given.Except(expected, StringComparer.Ordinal).ToList();
-        if (missing.Count == 0 && extra.Count == 0)
-            return;
-        var problems = new List<string>();
-        if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-        if (extra.Count > 0) problems.Add($"not in the source: {string.Join(", ", extra)}");
-        throw new FeastValidationException(
-            $"{owner}: the rows to write have columns {string.Join(", ", given)}, but source {label} has columns {string.Join(", ", expected)} "
-            + $"({string.Join("; ", problems)}). Give exactly the source's columns (its stored names, before field_mapping).");
-    }
-
     /// <summary>The stored columns a source of <paramref name="view"/> has by its definition: keys, features, timestamps.</summary>
     private static List<string> DeclaredColumns(FeatureView view, FileSource file)
     {
-        string Stored(string name) => SourceRelation.StoredNameOf(file, name) ?? name;
+        string Stored(string name) => SqlSourceRelation.StoredNameOf(file, name) ?? name;
         var columns = view.EntityColumns.Select(c => Stored(c.Name))
             .Concat(view.Features.Select(f => Stored(f.Name)))
             .Append(file.TimestampField);

@@ -1,5 +1,6 @@
 using System.Text;
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -15,11 +16,8 @@ internal static class PointInTimeQuery
     private const string EntityCte = Sql.HelperPrefix + "entity";
     private const string EntityAlias = "e";
 
-    /// <summary>A view to join: the request and its source, opened.</summary>
-    public sealed record ViewInput(FeatureViewRequest Request, SourceRelation Source);
-
     /// <summary>Checks the request against the entity columns and builds the query.</summary>
-    public static string Build(EntityRelation entity, IReadOnlyList<ViewInput> views, bool fullFeatureNames)
+    public static string Build(EntityRelation entity, IReadOnlyList<SqlViewInput> views, bool fullFeatureNames)
     {
         EntityColumnRules.Check([.. entity.Columns.Select(c => c.Name)], views.Select(v => v.Request), fullFeatureNames);
 
@@ -32,13 +30,7 @@ internal static class PointInTimeQuery
             sql.Append(",\n").Append(Sql.Ident(ViewCte(i))).Append(" AS (\n").Append(ViewRows(views[i])).Append("\n)");
 
         var select = new List<string>();
-        foreach (var column in entity.Columns)
-        {
-            var reference = $"{EntityAlias}.{Sql.Ident(column.Name)}";
-            select.Add(column == entity.TimestampColumn
-                ? $"{EntityAlias}.{Sql.Ident(EntityRelation.TimeColumn)} AS {Sql.Ident(column.Name)}"
-                : Sql.IsTimestamp(column.Type) ? $"{Sql.Output(reference, column.Type)} AS {Sql.Ident(column.Name)}" : reference);
-        }
+        select.AddRange(SqlEntityRules.Outputs(DuckDbDialect.Instance, entity.Columns, entity.TimestampColumn, EntityAlias, EntityRelation.TimeColumn));
         for (var i = 0; i < views.Count; i++)
         {
             var (request, source) = (views[i].Request, views[i].Source);
@@ -61,7 +53,7 @@ internal static class PointInTimeQuery
         for (var i = 0; i < views.Count; i++)
         {
             var alias = ViewAlias(i);
-            var on = JoinColumns(views[i].Request)
+            var on = views[i].Request.MatchColumns
                 .Select((c, k) => KeyEquals(entity.Columns.First(e => e.Name == c.EntityColumn),
                     views[i].Source.Mapped(c.JoinKey, "join key"), $"{alias}.{Sql.Ident(KeyColumn(k))}"))
                 .Append(AsofCondition(views[i], alias));
@@ -86,21 +78,17 @@ internal static class PointInTimeQuery
             : $"CAST({entityReference} AS {sourceColumn.Type}) = {sourceReference}";
     }
 
-    /// <summary>The view's join columns; an entity-less view has none and matches every entity row.</summary>
-    private static IReadOnlyList<(string JoinKey, string EntityColumn)> JoinColumns(FeatureViewRequest request) =>
-        request.View.IsEntityless ? [] : request.JoinColumns;
-
     /// <summary>
     /// The view's candidate rows: join keys, event time (an instant), and the requested features, under positional
     /// helper names so no source name can clash with an entity column. Rows later than the latest entity row can
     /// never be chosen and are dropped early.
     /// </summary>
-    private static string ViewRows(ViewInput input)
+    private static string ViewRows(SqlViewInput input)
     {
         var (request, source) = (input.Request, input.Source);
-        var timestamp = TimestampColumn(source);
+        var timestamp = source.TimestampColumn();
         var projections = new List<string>();
-        var keys = JoinColumns(request);
+        var keys = request.MatchColumns;
         for (var k = 0; k < keys.Count; k++)
         {
             var stored = source.Mapped(keys[k].JoinKey, "join key");
@@ -114,7 +102,7 @@ internal static class PointInTimeQuery
             projections.Add($"{Sql.Output(Sql.Ident(stored.Name), stored.Type)} AS {Sql.Ident(FeatureColumn(f))}");
         }
 
-        var created = CreatedColumn(source);
+        var created = source.CreatedColumn();
         if (created is not null)
             projections.Add($"{Sql.OrderKey(time, Sql.AsInstant(Sql.Ident(created.Name), created.Type))} AS {Sql.Ident(OrderColumn)}");
 
@@ -127,29 +115,15 @@ internal static class PointInTimeQuery
     /// event times (Feast's tie-break) without a separate deduplicating sort; the entity side's key is the greatest
     /// possible at its event time, so "key &lt;= entity key" still means "event time &lt;= T".
     /// </summary>
-    private static string AsofCondition(ViewInput input, string alias)
+    private static string AsofCondition(SqlViewInput input, string alias)
     {
         var entityTime = $"{EntityAlias}.{Sql.Ident(EntityRelation.TimeColumn)}";
-        return CreatedColumn(input.Source) is null
+        return input.Source.CreatedColumn() is null
             ? $"{entityTime} >= {alias}.{Sql.Ident(EntityRelation.TimeColumn)}"
             : $"{Sql.LastOrderKey(entityTime)} >= {alias}.{Sql.Ident(OrderColumn)}";
     }
 
     private const string OrderColumn = Sql.HelperPrefix + "order";
-
-    internal static SqlColumn TimestampColumn(SourceRelation source)
-    {
-        if (source.Source.TimestampField.Length == 0)
-            throw new FeastValidationException($"{source.Owner}: its source '{source.Source.Name}' has no timestamp_field. Set timestampField on the source to the event-time column.");
-        var column = source.Stored(source.Source.TimestampField, "event timestamp");
-        if (!Sql.IsTimestamp(column.Type) && column.Type is not ("VARCHAR" or "DATE"))
-            throw new FeastValidationException($"{source.Owner}: the event-timestamp column '{column.Name}' of source {source.Label} has type {column.Type}. It must hold timestamps.");
-        return column;
-    }
-
-    internal static SqlColumn? CreatedColumn(SourceRelation source) =>
-        source.Source.CreatedTimestampColumn.Length == 0 ? null
-        : source.Stored(source.Source.CreatedTimestampColumn, "created timestamp");
 
     private static string ViewCte(int i) => Sql.HelperPrefix + "view_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

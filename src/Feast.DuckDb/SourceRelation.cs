@@ -1,42 +1,16 @@
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
 /// <summary>
-/// A batch source as a DuckDB relation: the scan expression (<c>read_parquet</c> or <c>read_csv</c> over a
-/// <see cref="FileSource"/>'s file, folder or glob; a <see cref="DuckDbSource"/>'s table in its attached database, or
-/// its query) and the columns it has. Names the view and the source in every error.
+/// Opens a batch source as a DuckDB relation (<see cref="SqlSourceRelation"/>): the scan expression (<c>read_parquet</c>
+/// or <c>read_csv</c> over a <see cref="FileSource"/>'s file, folder or glob; a <see cref="DuckDbSource"/>'s table in its
+/// attached database, or its query) and the columns it has. Its label is a file source's absolute path or glob
+/// (<c>'/repo/data/x.parquet'</c>), or a DuckDB source's name and what it reads
+/// (<c>'driver_stats' (DuckDB table "t" in '/repo/feast.duckdb')</c>).
 /// </summary>
-internal sealed class SourceRelation
+internal static class SourceRelation
 {
-    private readonly Dictionary<string, SqlColumn> _columns;
-
-    private SourceRelation(DataSource source, string owner, string label, string scan, IReadOnlyList<SqlColumn> columns)
-    {
-        Source = source;
-        Owner = owner;
-        Label = label;
-        Scan = scan;
-        Columns = columns;
-        _columns = columns.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-    }
-
-    public DataSource Source { get; }
-
-    /// <summary>Who reads the source, for messages ("Feature view 'driver_stats'").</summary>
-    public string Owner { get; }
-
-    /// <summary>
-    /// The source for messages, quoted: a file source's absolute path or glob (<c>'/repo/data/x.parquet'</c>), or a
-    /// DuckDB source's name and what it reads (<c>'driver_stats' (DuckDB table "t" in '/repo/feast.duckdb')</c>).
-    /// </summary>
-    public string Label { get; }
-
-    /// <summary>A FROM-able relation of the source's rows.</summary>
-    public string Scan { get; }
-
-    /// <summary>The columns of the source, as stored (before the field mapping).</summary>
-    public IReadOnlyList<SqlColumn> Columns { get; }
-
     /// <summary>The absolute path (or glob) of a source path: relative paths are taken from the repo directory.</summary>
     public static string Resolve(string repoPath, string path)
     {
@@ -69,15 +43,15 @@ internal sealed class SourceRelation
     /// <param name="repoPath">The repo directory relative paths are taken from.</param>
     /// <param name="owner">Who reads the source, for messages ("Feature view 'driver_stats'").</param>
     /// <param name="cancellationToken">Cancels the schema read.</param>
-    public static SourceRelation Open(DuckDbSession session, DataSource source, string repoPath, string owner, CancellationToken cancellationToken) =>
+    public static SqlSourceRelation Open(DuckDbSession session, DataSource source, string repoPath, string owner, CancellationToken cancellationToken) =>
         source switch
         {
             FileSource file => OpenFile(session, file, repoPath, owner, cancellationToken),
             DuckDbSource duck => OpenDuckDb(session, duck, repoPath, owner, cancellationToken),
-            _ => throw new FeastException($"{owner}: its batch source '{source.Name}' is a {source.SourceTypeName}; the DuckDB offline store reads FileSource (Parquet or CSV) and DuckDbSource sources only."),
+            _ => throw SqlSourceRelation.Unsupported(owner, source, "the DuckDB offline store", "FileSource (Parquet or CSV) and DuckDbSource sources"),
         };
 
-    private static SourceRelation OpenFile(DuckDbSession session, FileSource file, string repoPath, string owner, CancellationToken cancellationToken)
+    private static SqlSourceRelation OpenFile(DuckDbSession session, FileSource file, string repoPath, string owner, CancellationToken cancellationToken)
     {
         var path = Resolve(repoPath, file.Path);
         var shape = ShapeOf(path);
@@ -102,10 +76,10 @@ internal sealed class SourceRelation
         {
             throw new FeastException($"{owner}: DuckDB cannot read its source '{path}' as {file.FileFormat}: {e.Reason}", e);
         }
-        return new SourceRelation(file, owner, $"'{path}'", scan, columns);
+        return new SqlSourceRelation(DuckDbDialect.Instance, file, owner, $"'{path}'", scan, columns);
     }
 
-    private static SourceRelation OpenDuckDb(DuckDbSession session, DuckDbSource source, string repoPath, string owner, CancellationToken cancellationToken)
+    private static SqlSourceRelation OpenDuckDb(DuckDbSession session, DuckDbSource source, string repoPath, string owner, CancellationToken cancellationToken)
     {
         var parts = DuckDbSourceRules.TableParts(source, owner);
         string? databasePath = null, alias = null;
@@ -146,7 +120,7 @@ internal sealed class SourceRelation
         {
             throw new FeastException($"{owner}: DuckDB cannot read its source {label}: {e.Reason}", e);
         }
-        return new SourceRelation(source, owner, label, scan, columns);
+        return new SqlSourceRelation(DuckDbDialect.Instance, source, owner, label, scan, columns);
     }
 
     /// <summary>Attaches a DuckDB source's database file read-only to the session (once per session); returns its alias.</summary>
@@ -162,40 +136,6 @@ internal sealed class SourceRelation
             throw new FeastException($"{owner}: DuckDB cannot open the database file '{path}' of source '{source.Name}': {e.Reason}", e);
         }
     }
-
-    /// <summary>The stored column the field mapping of <paramref name="source"/> renames to <paramref name="name"/>, or null.</summary>
-    public static string? StoredNameOf(DataSource source, string name) =>
-        source.FieldMapping.FirstOrDefault(m => m.Value == name).Key;
-
-    public bool Has(string column) => _columns.ContainsKey(column);
-
-    public SqlColumn Column(string column) => _columns[column];
-
-    /// <summary>
-    /// The stored column holding <paramref name="name"/>, a feature or join key as the view names it: the column the
-    /// field mapping renames to it, else the column of that name.
-    /// </summary>
-    public SqlColumn Mapped(string name, string role)
-    {
-        var stored = StoredNameOf(Source, name) ?? name;
-        return Require(stored, stored == name ? $"{role} '{name}'" : $"{role} '{name}' (field mapping '{stored}' → '{name}')");
-    }
-
-    /// <summary>A stored column named as written in the source definition (timestamp and created columns).</summary>
-    public SqlColumn Stored(string name, string role)
-    {
-        if (Has(name))
-            return _columns[name];
-        // A timestamp column may be declared by its mapped name; accept it when the mapping says where it comes from.
-        var stored = StoredNameOf(Source, name);
-        return stored is not null && Has(stored) ? _columns[stored] : Require(name, $"{role} '{name}'");
-    }
-
-    private SqlColumn Require(string column, string role) =>
-        _columns.TryGetValue(column, out var found) ? found
-        : throw new FeastValidationException(
-            $"{Owner}: source {Label} has no column '{column}', which holds its {role}. Its columns are: "
-            + $"{string.Join(", ", Columns.Select(c => c.Name))}. Fix the source's schema or field_mapping, or the view's schema.");
 }
 
 /// <summary>How a file source's path names its files.</summary>

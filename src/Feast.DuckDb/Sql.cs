@@ -1,4 +1,5 @@
 using System.Globalization;
+using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
 
@@ -6,17 +7,13 @@ namespace Feast.DuckDb;
 internal static class Sql
 {
     /// <summary>Prefix of the helper columns and relations the generated SQL adds; entity data may not use it.</summary>
-    public const string HelperPrefix = "__feast_";
+    public const string HelperPrefix = SqlDialect.HelperPrefix;
 
     /// <summary>A quoted identifier: <c>"a ""b"""</c>.</summary>
-    public static string Ident(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Ident(string name) => DuckDbDialect.Instance.Quote(name);
 
     /// <summary>A string literal: <c>'it''s'</c>.</summary>
-    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    /// <summary>A TIMESTAMPTZ literal of the UTC instant, to the microsecond.</summary>
-    public static string Timestamp(DateTimeOffset value) =>
-        "TIMESTAMPTZ '" + value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00'";
+    public static string Literal(string value) => DuckDbDialect.Instance.Literal(value);
 
     /// <summary>A whole number as SQL text.</summary>
     public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
@@ -62,9 +59,5 @@ internal static class Sql
         $"(epoch_us({eventInstant})::HUGEINT * 18446744073709551616 + 18446744073709551615)";
 
     /// <summary>An output column: timestamps become instants, everything else is kept as is.</summary>
-    public static string Output(string expression, string duckType) =>
-        IsTimestamp(duckType) ? AsInstant(expression, duckType) : expression;
+    public static string Output(string expression, string duckType) => DuckDbDialect.Instance.Output(expression, duckType);
 }
-
-/// <summary>A column of a relation: its name and DuckDB type as <c>DESCRIBE</c> prints it.</summary>
-internal sealed record SqlColumn(string Name, string Type);

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
+using Feast.Offline.Sql;
 using Npgsql;
 
 namespace Feast.Postgres.Offline;
@@ -14,8 +15,8 @@ internal static class PgArrow
     /// <summary>The columns of <paramref name="schema"/> as PostgreSQL columns, failing on types that have no PostgreSQL type here.</summary>
     /// <param name="schema">The Arrow schema.</param>
     /// <param name="what">What the rows are, for messages ("The entity data").</param>
-    public static IReadOnlyList<PgColumn> Columns(Schema schema, string what) =>
-        [.. schema.FieldsList.Select(f => new PgColumn(f.Name, PgTypes.FromArrow(f.DataType)?.Sql
+    public static IReadOnlyList<SqlColumn> Columns(Schema schema, string what) =>
+        [.. schema.FieldsList.Select(f => new SqlColumn(f.Name, PgTypes.FromArrow(f.DataType)?.Sql
             ?? throw new FeastValidationException($"{what}: column '{f.Name}' has Arrow type {f.DataType.Name}, which the PostgreSQL offline store cannot upload. Use numbers, strings, bools, binary, dates or timestamps.")))];
 
     /// <summary>
@@ -66,11 +67,11 @@ internal static class PgArrow
     }
 
     /// <summary>The columns of the relation <paramref name="from"/> (read with <c>LIMIT 0</c>, no rows).</summary>
-    public static async Task<IReadOnlyList<PgColumn>> DescribeAsync(NpgsqlConnection connection, string from, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SqlColumn>> DescribeAsync(NpgsqlConnection connection, string from, CancellationToken cancellationToken)
     {
         using var command = new NpgsqlCommand($"SELECT * FROM {from} LIMIT 0", connection);
         using var reader = await command.ExecuteReaderAsync(CommandBehavior.SchemaOnly, cancellationToken).ConfigureAwait(false);
-        return [.. Enumerable.Range(0, reader.FieldCount).Select(i => new PgColumn(reader.GetName(i), reader.GetDataTypeName(i)))];
+        return [.. Enumerable.Range(0, reader.FieldCount).Select(i => new SqlColumn(reader.GetName(i), reader.GetDataTypeName(i)))];
     }
 
     /// <summary>Runs <paramref name="command"/> and streams its rows as Arrow batches of at most <see cref="BatchRows"/> rows.</summary>

@@ -1,4 +1,5 @@
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.Postgres.Offline;
 
@@ -11,7 +12,7 @@ namespace Feast.Postgres.Offline;
 internal static class PgFeastTypes
 {
     /// <summary>The column as a <see cref="SourceColumn"/>.</summary>
-    public static SourceColumn Column(PgColumn column) =>
+    public static SourceColumn Column(SqlColumn column) =>
         new(column.Name, Of(column.Type), column.Type)
         {
             IsTimestamp = PgTypes.IsTimestamp(column.Type),

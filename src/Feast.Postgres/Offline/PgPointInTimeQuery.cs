@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Feast.Offline;
+using Feast.Offline.Sql;
 
 namespace Feast.Postgres.Offline;
 
@@ -29,10 +30,7 @@ internal static class PgPointInTimeQuery
     private static readonly string Row = PgEntityRelation.RowColumn;
     private static readonly string Time = PgEntityRelation.TimeColumn;
 
-    /// <summary>A view to join: the request and its source, opened.</summary>
-    public sealed record ViewInput(FeatureViewRequest Request, PgSourceRelation Source);
-
-    public static string Build(PgEntityRelation entity, IReadOnlyList<ViewInput> views, bool fullFeatureNames)
+    public static string Build(PgEntityRelation entity, IReadOnlyList<SqlViewInput> views, bool fullFeatureNames)
     {
         EntityColumnRules.Check([.. entity.Columns.Select(c => c.Name)], views.Select(v => v.Request), fullFeatureNames);
         var sql = new StringBuilder();
@@ -40,14 +38,7 @@ internal static class PgPointInTimeQuery
         for (var i = 0; i < views.Count; i++)
             ctes.AddRange(ViewCtes(entity, views[i], i));
 
-        var select = new List<string>();
-        foreach (var column in entity.Columns)
-        {
-            var reference = $"e.{Q(column.Name)}";
-            select.Add(column == entity.TimestampColumn ? $"e.{Q(Time)} AS {Q(column.Name)}"
-                : PgTypes.IsTimestamp(column.Type) ? $"{PgTypes.AsInstant(reference, column.Type)} AS {Q(column.Name)}"
-                : reference);
-        }
+        var select = new List<string>(SqlEntityRules.Outputs(PgDialect.Instance, entity.Columns, entity.TimestampColumn, "e", Time));
         for (var i = 0; i < views.Count; i++)
         {
             var request = views[i].Request;
@@ -63,10 +54,10 @@ internal static class PgPointInTimeQuery
         return sql.ToString();
     }
 
-    private static IEnumerable<string> ViewCtes(PgEntityRelation entity, ViewInput input, int i)
+    private static IEnumerable<string> ViewCtes(PgEntityRelation entity, SqlViewInput input, int i)
     {
         var (request, source) = (input.Request, input.Source);
-        var keys = JoinColumns(request);
+        var keys = request.MatchColumns;
         var timestamp = source.TimestampColumn();
         var created = source.CreatedColumn();
         var time = PgTypes.AsInstant(Q(timestamp.Name), timestamp.Type);
@@ -130,10 +121,6 @@ internal static class PgPointInTimeQuery
         PgTypes.Base(entityType) == PgTypes.Base(sourceType)
         || (PgTypes.IsNumeric(entityType) && PgTypes.IsNumeric(sourceType))
         || (PgTypes.IsText(entityType) && PgTypes.IsText(sourceType));
-
-    /// <summary>The view's join columns; an entity-less view has none and matches every entity row.</summary>
-    private static IReadOnlyList<(string JoinKey, string EntityColumn)> JoinColumns(FeatureViewRequest request) =>
-        request.View.IsEntityless ? [] : request.JoinColumns;
 
     private static string N(int i) => i.ToString(CultureInfo.InvariantCulture);
 

@@ -1,58 +1,36 @@
 using Feast.Offline;
+using Feast.Offline.Sql;
 using Npgsql;
 
 namespace Feast.Postgres.Offline;
 
 /// <summary>
-/// A <see cref="PostgreSQLSource"/> as a relation: its FROM-able SQL (the table as written, or the query in parentheses)
-/// and its columns as stored. Names the view and the source in every error.
+/// Opens a <see cref="PostgreSQLSource"/> as a relation (<see cref="SqlSourceRelation"/>): its FROM-able SQL (the table
+/// as written, or the query in parentheses) and its columns as stored. Its label is
+/// <c>'driver_stats_source' (table public.driver_stats)</c>.
 /// </summary>
-internal sealed class PgSourceRelation
+internal static class PgSourceRelation
 {
-    private readonly Dictionary<string, PgColumn> _columns;
-
-    private PgSourceRelation(PostgreSQLSource source, string owner, string label, string scan, IReadOnlyList<PgColumn> columns)
-    {
-        Source = source;
-        Owner = owner;
-        Label = label;
-        Scan = scan;
-        Columns = columns;
-        _columns = columns.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-    }
-
-    public PostgreSQLSource Source { get; }
-
-    /// <summary>Who reads the source, for messages ("Feature view 'driver_stats'").</summary>
-    public string Owner { get; }
-
-    /// <summary>The source for messages: <c>'driver_stats_source' (table public.driver_stats)</c>.</summary>
-    public string Label { get; }
-
-    /// <summary>A FROM-able relation of the source's rows (give it an alias).</summary>
-    public string Scan { get; }
-
-    public IReadOnlyList<PgColumn> Columns { get; }
-
     /// <summary>The FROM-able text of a source: its table as written, or its query in parentheses on their own lines.</summary>
     public static string ScanOf(PostgreSQLSource source) =>
         source.Table is { } table ? table : "(\n" + source.Query!.Trim().TrimEnd(';').Trim() + "\n)";
 
+    /// <summary>The source for messages: its name and its table, or that it is a query.</summary>
     public static string LabelOf(PostgreSQLSource source) =>
         source.Table is { } table ? $"'{source.Name}' (table {table})" : $"'{source.Name}' (query)";
 
     /// <summary>Checks the source kind, reads its columns, and turns a missing table or a failing query into a clear error.</summary>
-    public static async Task<PgSourceRelation> OpenAsync(NpgsqlConnection connection, DataSource source, string owner, CancellationToken cancellationToken)
+    public static async Task<SqlSourceRelation> OpenAsync(NpgsqlConnection connection, DataSource source, string owner, CancellationToken cancellationToken)
     {
         var batch = source.BatchSourceOrSelf();
         if (batch is not PostgreSQLSource postgres)
-            throw new FeastException($"{owner}: its batch source '{batch.Name}' is a {batch.SourceTypeName}; the PostgreSQL offline store reads PostgreSQLSource sources only (a table or a query on the offline store's server).");
+            throw SqlSourceRelation.Unsupported(owner, batch, "the PostgreSQL offline store", "PostgreSQLSource sources (a table or a query on the offline store's server)");
         var scan = ScanOf(postgres);
         var label = LabelOf(postgres);
         try
         {
             var columns = await PgArrow.DescribeAsync(connection, scan + " AS " + PostgresConnections.Quote(PgTypes.HelperPrefix + "src"), cancellationToken).ConfigureAwait(false);
-            return new PgSourceRelation(postgres, owner, label, scan, columns);
+            return new SqlSourceRelation(PgDialect.Instance, postgres, owner, label, scan, columns);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable && postgres.Table is not null)
         {
@@ -63,52 +41,6 @@ internal sealed class PgSourceRelation
             throw new FeastException($"{owner}: PostgreSQL cannot read source {label}: {e.MessageText}", e);
         }
     }
-
-    /// <summary>The stored column the field mapping renames to <paramref name="name"/>, or null.</summary>
-    public static string? StoredNameOf(DataSource source, string name) =>
-        source.FieldMapping.FirstOrDefault(m => m.Value == name).Key;
-
-    /// <summary>The stored column holding <paramref name="name"/> (a feature or join key by the view's name), after the field mapping.</summary>
-    public PgColumn Mapped(string name, string role)
-    {
-        var stored = StoredNameOf(Source, name) ?? name;
-        return Require(stored, stored == name ? $"{role} '{name}'" : $"{role} '{name}' (field mapping '{stored}' → '{name}')");
-    }
-
-    /// <summary>A stored column named as written in the source definition (timestamp and created columns).</summary>
-    public PgColumn Stored(string name, string role)
-    {
-        if (_columns.TryGetValue(name, out var column)) return column;
-        var stored = StoredNameOf(Source, name);
-        return stored is not null && _columns.TryGetValue(stored, out var mapped) ? mapped : Require(name, $"{role} '{name}'");
-    }
-
-    /// <summary>The event-time column, checked to hold timestamps.</summary>
-    public PgColumn TimestampColumn()
-    {
-        if (Source.TimestampField.Length == 0)
-            throw new FeastValidationException($"{Owner}: its source '{Source.Name}' has no timestamp_field. Set timestampField on the source to the event-time column.");
-        var column = Stored(Source.TimestampField, "event timestamp");
-        if (!PgTypes.IsTimeLike(column.Type))
-            throw new FeastValidationException($"{Owner}: the event-timestamp column '{column.Name}' of source {Label} has type {column.Type}. It must be timestamptz, timestamp (read as UTC) or date; ALTER the column or cast it in a query source.");
-        return column;
-    }
-
-    /// <summary>The created-timestamp column, or null when the source has none.</summary>
-    public PgColumn? CreatedColumn()
-    {
-        if (Source.CreatedTimestampColumn.Length == 0) return null;
-        var column = Stored(Source.CreatedTimestampColumn, "created timestamp");
-        if (!PgTypes.IsTimeLike(column.Type))
-            throw new FeastValidationException($"{Owner}: the created-timestamp column '{column.Name}' of source {Label} has type {column.Type}. It must be timestamptz, timestamp (read as UTC) or date.");
-        return column;
-    }
-
-    private PgColumn Require(string column, string role) =>
-        _columns.TryGetValue(column, out var found) ? found
-        : throw new FeastValidationException(
-            $"{Owner}: source {Label} has no column '{column}', which holds its {role}. Its columns are: "
-            + $"{string.Join(", ", Columns.Select(c => c.Name))}. Fix the source's table or query, its field_mapping, or the view's schema.");
 }
 
 /// <summary>
@@ -128,21 +60,18 @@ internal sealed class PgEntityRelation
 
     private const string What = "The entity data";
 
-    private PgEntityRelation(IReadOnlyList<PgColumn> columns, string relation)
+    private PgEntityRelation(IReadOnlyList<SqlColumn> columns, string relation)
     {
-        var helper = columns.FirstOrDefault(c => c.Name.StartsWith(PgTypes.HelperPrefix, StringComparison.OrdinalIgnoreCase));
-        if (helper is not null)
-            throw new FeastValidationException($"{What} has column '{helper.Name}'; names starting with '{PgTypes.HelperPrefix}' are reserved for the PostgreSQL offline store's helper columns. Rename it.");
         Columns = columns;
-        TimestampColumn = ChooseTimestampColumn(columns);
+        TimestampColumn = SqlEntityRules.TimestampColumn(PgDialect.Instance, columns);
         Relation = relation;
     }
 
     /// <summary>The entity data's own columns, in order.</summary>
-    public IReadOnlyList<PgColumn> Columns { get; }
+    public IReadOnlyList<SqlColumn> Columns { get; }
 
     /// <summary>The event-timestamp column.</summary>
-    public PgColumn TimestampColumn { get; }
+    public SqlColumn TimestampColumn { get; }
 
     /// <summary>A FROM-able relation with the entity columns, <see cref="RowColumn"/> and <see cref="TimeColumn"/>.</summary>
     public string Relation { get; }
@@ -172,7 +101,7 @@ internal sealed class PgEntityRelation
             case SqlEntityData sql:
             {
                 var query = "(\n" + sql.Query.Trim().TrimEnd(';').Trim() + "\n)";
-                IReadOnlyList<PgColumn> columns;
+                IReadOnlyList<SqlColumn> columns;
                 try
                 {
                     columns = await PgArrow.DescribeAsync(connection, query + " AS " + PostgresConnections.Quote(PgTypes.HelperPrefix + "q"), cancellationToken).ConfigureAwait(false);
@@ -213,23 +142,5 @@ internal sealed class PgEntityRelation
     {
         using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static PgColumn ChooseTimestampColumn(IReadOnlyList<PgColumn> columns)
-    {
-        var named = columns.FirstOrDefault(c => c.Name == PullRequest.EventTimestampColumn);
-        if (named is not null)
-        {
-            if (!PgTypes.IsTimeLike(named.Type) && !PgTypes.IsText(named.Type))
-                throw new FeastValidationException($"{What}: the event-timestamp column '{named.Name}' has type {named.Type}. It must hold timestamps.");
-            return named;
-        }
-        var timestamps = columns.Where(c => PgTypes.IsTimestamp(c.Type)).ToList();
-        if (timestamps.Count == 1)
-            return timestamps[0];
-        var found = timestamps.Count == 0 ? "" : $" ({string.Join(", ", timestamps.Select(c => c.Name))})";
-        throw new FeastValidationException(
-            $"{What} has no {PullRequest.EventTimestampColumn} column and {timestamps.Count} timestamp columns{found}, so its event time is ambiguous. "
-            + $"Its columns are: {string.Join(", ", columns.Select(c => $"{c.Name} ({c.Type})"))}. Name the event-time column {PullRequest.EventTimestampColumn}.");
     }
 }

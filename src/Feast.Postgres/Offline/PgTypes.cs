@@ -1,11 +1,9 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using Feast.Offline.Sql;
 using NpgsqlTypes;
 
 namespace Feast.Postgres.Offline;
-
-/// <summary>A column of a PostgreSQL relation: its name and its type as PostgreSQL names it (<c>double precision</c>, <c>integer[]</c>).</summary>
-internal sealed record PgColumn(string Name, string Type);
 
 /// <summary>
 /// The one place PostgreSQL types meet Arrow types: which PostgreSQL type an Arrow column is uploaded as, and which
@@ -14,7 +12,7 @@ internal sealed record PgColumn(string Name, string Type);
 internal static class PgTypes
 {
     /// <summary>Prefix of helper columns and relations in generated SQL; entity data may not use it.</summary>
-    public const string HelperPrefix = "__feast_";
+    public const string HelperPrefix = SqlDialect.HelperPrefix;
 
     /// <summary>Arrow's UTC microsecond timestamp, the type every timestamp is returned as.</summary>
     public static TimestampType UtcMicros { get; } = new(TimeUnit.Microsecond, "UTC");
@@ -51,8 +49,7 @@ internal static class PgTypes
         IsTimestampTz(type) ? expression : $"CAST({expression} AS timestamptz)";
 
     /// <summary>An output column: timestamps become instants, everything else is kept.</summary>
-    public static string Output(string expression, string type) =>
-        IsTimestamp(type) ? AsInstant(expression, type) : expression;
+    public static string Output(string expression, string type) => PgDialect.Instance.Output(expression, type);
 
     /// <summary>The PostgreSQL type an Arrow column is uploaded as, or null when it has none here.</summary>
     public static (string Sql, NpgsqlDbType Db)? FromArrow(IArrowType type) => type switch

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Feast.Configuration;
 using Feast.Offline;
+using Feast.Offline.Sql;
 using Npgsql;
 
 namespace Feast.Postgres.Offline;
@@ -78,7 +79,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         {
             var source = await PgSourceRelation.OpenAsync(connection, request.Source, $"Source '{request.Source.Name}'", cancellationToken).ConfigureAwait(false);
             using var command = PgPullQuery.Count(connection, request, source);
-            var count = await Run(() => command.ExecuteScalarAsync(cancellationToken), OfflineStep.Count, Subject(source), cancellationToken).ConfigureAwait(false);
+            var count = await Run(() => command.ExecuteScalarAsync(cancellationToken), OfflineStep.Count, source.Subject, cancellationToken).ConfigureAwait(false);
             return Convert.ToInt64(count, CultureInfo.InvariantCulture);
         }
     }
@@ -102,19 +103,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         await using (connection.ConfigureAwait(false))
         {
             var relation = await PgSourceRelation.OpenAsync(connection, source, owner, cancellationToken).ConfigureAwait(false);
-            var expected = relation.Columns.Select(c => c.Name).ToList();
-            var given = batch.Schema.FieldsList.Select(f => f.Name).ToList();
-            var missing = expected.Except(given, StringComparer.Ordinal).ToList();
-            var extra = given.Except(expected, StringComparer.Ordinal).ToList();
-            if (missing.Count > 0 || extra.Count > 0)
-            {
-                var problems = new List<string>();
-                if (missing.Count > 0) problems.Add($"missing {string.Join(", ", missing)}");
-                if (extra.Count > 0) problems.Add($"not in the table: {string.Join(", ", extra)}");
-                throw new FeastValidationException(
-                    $"{owner}: the rows to write have columns {string.Join(", ", given)}, but table {table} has columns {string.Join(", ", expected)} "
-                    + $"({string.Join("; ", problems)}). Give exactly the table's columns (its stored names, before field_mapping).");
-            }
+            SqlWriteRules.RequireColumns(owner, relation.Label, [.. relation.Columns.Select(c => c.Name)], batch);
             if (batch.Length == 0) return;
             var staging = PostgresConnections.Quote(PgTypes.HelperPrefix + "pushed_rows");
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -178,9 +167,6 @@ public sealed class PostgresOfflineStore : IOfflineStore
         }
     }
 
-    /// <summary>"Source 'driver_stats' (table public.driver_stats)": a source for engine-error messages.</summary>
-    internal static string Subject(PgSourceRelation source) => "Source " + source.Label;
-
     private async IAsyncEnumerable<RecordBatch> PullAsync(PullRequest request, bool latest, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -190,7 +176,7 @@ public sealed class PostgresOfflineStore : IOfflineStore
         {
             var source = await PgSourceRelation.OpenAsync(connection, request.Source, $"Source '{request.Source.Name}'", cancellationToken).ConfigureAwait(false);
             using var command = PgPullQuery.Build(connection, request, source, latest);
-            await foreach (var batch in Stream(command, OfflineStep.Pull, Subject(source), cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in Stream(command, OfflineStep.Pull, source.Subject, cancellationToken).ConfigureAwait(false))
                 yield return batch;
         }
     }

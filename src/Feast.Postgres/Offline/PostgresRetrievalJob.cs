@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Feast.Offline;
-using Feast.Transformations;
+using Feast.Offline.Sql;
 using Npgsql;
 
 namespace Feast.Postgres.Offline;
@@ -47,13 +47,6 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
                 return await PrepareAsync(connection, load: false, CancellationToken.None).ConfigureAwait(false);
         }).GetAwaiter().GetResult();
 
-    /// <inheritdoc/>
-    public override Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
-        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Parquet, cancellationToken);
-
-    /// <inheritdoc/>
-    public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
-        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Csv, cancellationToken);
 
     /// <summary>The join's views and their sources, for engine-error messages.</summary>
     private string Subject =>
@@ -62,14 +55,14 @@ internal sealed class PostgresRetrievalJob(PostgresOfflineStore store, Historica
     private async Task<string> PrepareAsync(NpgsqlConnection connection, bool load, CancellationToken cancellationToken)
     {
         // Sources first: a missing table or column is reported before any entity row is uploaded.
-        var views = new List<PgPointInTimeQuery.ViewInput>(request.Views.Count);
+        var views = new List<SqlViewInput>(request.Views.Count);
         foreach (var view in request.Views)
         {
             var owner = view.NameToUse == view.View.Name ? $"Feature view '{view.View.Name}'" : $"Feature view '{view.View.Name}' (as '{view.NameToUse}')";
             views.Add(new(view, await PgSourceRelation.OpenAsync(connection, view.View.BatchSource, owner, cancellationToken).ConfigureAwait(false)));
         }
         // Without entity rows, the rows are a query over the views' sources, run like entity SQL.
-        var entities = request.Entities is TimeRangeEntityData range ? new SqlEntityData(PgTimeRangeQuery.Build(range, views)) : request.Entities;
+        var entities = request.Entities is TimeRangeEntityData range ? EntityData.FromSql(SqlTimeRangeQuery.Build(range, views)) : request.Entities;
         var entity = await PgEntityRelation.OpenAsync(connection, entities, store.EmbedQuery, load, cancellationToken).ConfigureAwait(false);
         return PgPointInTimeQuery.Build(entity, views, request.FullFeatureNames);
     }

@@ -1,7 +1,7 @@
 namespace Feast.Offline;
 
 /// <summary>The step of an offline-store call an engine error happened in, named in messages.</summary>
-internal enum OfflineStep
+public enum OfflineStep
 {
     /// <summary>Reading the rows to materialize (pull latest) or to export (pull all).</summary>
     Pull,
@@ -20,7 +20,7 @@ internal enum OfflineStep
 /// Turns an offline engine's error (DuckDB, PostgreSQL) into a message a user can act on: what was being done, to which
 /// source, the engine's own words on one line (native stack traces and SQL excerpts removed), and what to try.
 /// </summary>
-internal static class EngineErrors
+public static class EngineErrors
 {
     /// <summary>
     /// <paramref name="message"/> on one line: stops at a native stack trace ("Stack Trace:") or an engine's

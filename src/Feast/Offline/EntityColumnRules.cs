@@ -18,7 +18,7 @@ public static class EntityColumnRules
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var request in views)
         {
-            foreach (var (joinKey, entityColumn) in request.View.IsEntityless ? [] : request.JoinColumns)
+            foreach (var (joinKey, entityColumn) in request.MatchColumns)
             {
                 if (!columns.Contains(entityColumn))
                 {

@@ -17,6 +17,12 @@ public sealed record FeatureViewRequest(FeatureView View, FeatureViewProjection 
     public IReadOnlyList<(string JoinKey, string EntityColumn)> JoinColumns =>
         [.. View.EntityColumns.Select(c => (c.Name, Projection.JoinKeyMap.TryGetValue(c.Name, out var mapped) ? mapped : c.Name))];
 
+    /// <summary>
+    /// The columns the point-in-time join matches entity rows on: <see cref="JoinColumns"/>, or none for an entity-less
+    /// view, which matches every entity row.
+    /// </summary>
+    public IReadOnlyList<(string JoinKey, string EntityColumn)> MatchColumns => View.IsEntityless ? [] : JoinColumns;
+
     /// <summary>The output column of <paramref name="feature"/>: its name, or <c>{view}__{feature}</c> with full names.</summary>
     public string OutputName(Field feature, bool fullFeatureNames)
     {

@@ -66,13 +66,6 @@ internal sealed class OnDemandRetrievalJob : RetrievalJob
         }
     }
 
-    /// <inheritdoc/>
-    public override Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
-        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Parquet, cancellationToken);
-
-    /// <inheritdoc/>
-    public override Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
-        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Csv, cancellationToken);
 
     /// <summary>Where each input is in the joined batches, which columns are kept, and the output schema.</summary>
     private Plan CreatePlan(Schema schema)

@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using Feast.Transformations;
 using Microsoft.Data.Analysis;
 
 namespace Feast.Offline;
@@ -16,10 +17,19 @@ public abstract class RetrievalJob
     public abstract string ToSql();
 
     /// <summary>Writes the result to a Parquet file, replacing it atomically.</summary>
-    public abstract Task ToParquetAsync(string path, CancellationToken cancellationToken = default);
+    /// <remarks>
+    /// By default streams <see cref="ToArrowAsync"/> into the file one batch at a time (a sibling temp file, then renamed
+    /// over the target). A store that can export natively (say with a SQL <c>COPY</c>) overrides it.
+    /// </remarks>
+    /// <exception cref="FeastException">The file cannot be written, or a column's type has no Parquet representation here.</exception>
+    public virtual Task ToParquetAsync(string path, CancellationToken cancellationToken = default) =>
+        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Parquet, cancellationToken);
 
     /// <summary>Writes the result to a CSV file with a header row, replacing it atomically.</summary>
-    public abstract Task ToCsvAsync(string path, CancellationToken cancellationToken = default);
+    /// <remarks>By default streams <see cref="ToArrowAsync"/> into the file, as <see cref="ToParquetAsync"/> does.</remarks>
+    /// <exception cref="FeastException">The file cannot be written, or a column's type has no CSV representation here.</exception>
+    public virtual Task ToCsvAsync(string path, CancellationToken cancellationToken = default) =>
+        ArrowFiles.WriteAsync(ToArrowAsync(cancellationToken), path, FileFormat.Csv, cancellationToken);
 
     /// <summary>The whole result in memory as an Arrow table.</summary>
     public async Task<Apache.Arrow.Table> ToTableAsync(CancellationToken cancellationToken = default)
