@@ -10,7 +10,7 @@ namespace Feast.Values;
 /// Conversions between .NET values and Feast's <see cref="Value"/> protobuf: the one place that decides how an
 /// <c>Int64</c> feature is written, how a float is read back, and what a wrong value's error says.
 /// </summary>
-public static class FeastValues
+internal static class FeastValues
 {
     /// <summary>The null value: an empty <see cref="Value"/>, which serializes to zero bytes (what Python writes for nulls). Never mutate it.</summary>
     public static readonly Value Null = new();
