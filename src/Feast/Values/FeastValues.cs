@@ -32,6 +32,7 @@ internal static class FeastValues
         if (value is JsonElement json) return FromJson(json, type, column);
         if (value is null or DBNull) return Null;
         if (value is Value proto) return proto;
+        if (value is FeatureValue feature) return feature.Proto;
         try
         {
             return type switch
@@ -61,6 +62,7 @@ internal static class FeastValues
         null => Null,
         JsonElement json => FromJson(json, ValueType.Unknown, column),
         Value proto => proto,
+        FeatureValue feature => feature.Proto,
         string s => new Value { StringVal = s },
         bool b => new Value { BoolVal = b },
         int or long or short or sbyte or byte or ushort or uint => new Value { Int64Val = Convert.ToInt64(value, CultureInfo.InvariantCulture) },

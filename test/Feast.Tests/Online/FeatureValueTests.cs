@@ -150,6 +150,8 @@ public sealed class FeatureValueTests
         Assert.True(FeatureValue.FromObject(double.NaN, ValueType.Double).IsNull);
         var value = FeatureValue.FromInt64(5);
         Assert.Equal(value, FeatureValue.FromObject(value, ValueType.String));
+        Assert.Same(value.Proto, FeastValues.FromObject(value, ValueType.Int64, "driver_id")); // a request may carry FeatureValues
+        Assert.Same(value.Proto, FeastValues.Infer(value, "val_to_add"));
         foreach (var (name, _, proto) in OnlineStoreConformanceTests.AllValues())
             Assert.Equal(FeastValues.ToObject(proto), new FeatureValue(proto).ToObject());
 
