@@ -70,7 +70,7 @@ internal static class RedisLayout
     internal static int TimestampSize(DateTimeOffset timestamp)
     {
         var (seconds, nanos) = Split(timestamp);
-        return (seconds != 0 ? 1 + ProtoWire.VarintSize((ulong)seconds) : 0) + (nanos != 0 ? 1 + ProtoWire.VarintSize((uint)nanos) : 0);
+        return (seconds != 0 ? 1 + FeastWire.VarintSize((ulong)seconds) : 0) + (nanos != 0 ? 1 + FeastWire.VarintSize((uint)nanos) : 0);
     }
 
     /// <summary>
@@ -84,12 +84,12 @@ internal static class RedisLayout
         if (seconds != 0)
         {
             destination[at++] = 0x08;
-            at += ProtoWire.WriteVarint((ulong)seconds, destination[at..]);
+            at += FeastWire.WriteVarint((ulong)seconds, destination[at..]);
         }
         if (nanos != 0)
         {
             destination[at++] = 0x10;
-            at += ProtoWire.WriteVarint((uint)nanos, destination[at..]);
+            at += FeastWire.WriteVarint((uint)nanos, destination[at..]);
         }
         return at;
     }

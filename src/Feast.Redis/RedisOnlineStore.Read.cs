@@ -6,7 +6,6 @@ using System.Text;
 using Feast.Configuration;
 using Feast.Online;
 using Feast.Redis.Resp;
-using Feast.Protos.Types;
 using Google.Protobuf;
 using StackExchange.Redis;
 using RedisType = Feast.Configuration.RedisType;
@@ -179,7 +178,7 @@ public sealed partial class RedisOnlineStore
             if (stored.IsNull) continue;
             any = true;
             var bytes = (ReadOnlyMemory<byte>)stored;
-            result.SetValue(row, f, bytes.IsEmpty ? new Value() : Value.Parser.ParseFrom(bytes.Span));
+            result.SetValue(row, f, bytes.Span);
         }
         var timestamp = values[offset + featureCount];
         if (!timestamp.IsNull)

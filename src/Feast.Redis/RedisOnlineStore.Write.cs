@@ -6,7 +6,6 @@ using System.Text;
 using Feast.Configuration;
 using Feast.Online;
 using Feast.Redis.Resp;
-using Feast.Protos.Types;
 using Google.Protobuf;
 using StackExchange.Redis;
 using RedisType = Feast.Configuration.RedisType;

@@ -46,7 +46,7 @@ public sealed class DirectWriteTests
             await store.WriteBatchAsync(project, view, Batch(view, T0, ids));
 
             var result = await store.ReadAsync(project, view, [.. ids.Select(DriverKey)], ["trips", "rides"]);
-            Assert.All(ids, id => Assert.Equal(id * 10 + 1, result.Value((int)id, 1)!.Int64Val));
+            Assert.All(ids, id => Assert.Equal(id * 10 + 1, result.Value((int)id, 1)!.Value.AsInt64()));
             Assert.True(await raw.GetDatabase().KeyTimeToLiveAsync(RedisKey(4_999, project)) > TimeSpan.Zero);
 
             // Older rows for redirected keys are still skipped (dedup on that path too).
@@ -54,7 +54,7 @@ public sealed class DirectWriteTests
             foreach (var id in ids) older.Add(DriverKey(id), [new Value { Int64Val = -1 }, new Value { Int64Val = -1 }], T0.AddSeconds(-1));
             await store.WriteBatchAsync(project, view, older);
             result = await store.ReadAsync(project, view, [.. ids.Select(DriverKey)], ["trips", "rides"]);
-            Assert.All(ids, id => Assert.Equal(id * 10, result.Value((int)id, 0)!.Int64Val));
+            Assert.All(ids, id => Assert.Equal(id * 10, result.Value((int)id, 0)!.Value.AsInt64()));
         }
         finally
         {
@@ -84,7 +84,7 @@ public sealed class DirectWriteTests
             // The store's connections are still good for the next write.
             await raw.GetDatabase().KeyDeleteAsync(RedisKey(3, project));
             await store.WriteBatchAsync(project, view, Batch(view, T0, 1, 2, 3));
-            Assert.Equal(30, (await store.ReadAsync(project, view, [DriverKey(3)], ["trips"])).Value(0, 0)!.Int64Val);
+            Assert.Equal(30, (await store.ReadAsync(project, view, [DriverKey(3)], ["trips"])).Value(0, 0)!.Value.AsInt64());
         }
         finally
         {
@@ -110,8 +110,8 @@ public sealed class DirectWriteTests
 
             await store.WriteBatchAsync(project, view, batch);
             var result = await store.ReadAsync(project, view, [DriverKey(0), DriverKey(99_999)], ["f9"]);
-            Assert.Equal(9, result.Value(0, 0)!.Int64Val);
-            Assert.Equal(999_999, result.Value(1, 0)!.Int64Val);
+            Assert.Equal(9, result.Value(0, 0)!.Value.AsInt64());
+            Assert.Equal(999_999, result.Value(1, 0)!.Value.AsInt64());
         }
         finally
         {
@@ -141,7 +141,7 @@ public sealed class DirectWriteTests
 
             var all = Enumerable.Range(0, 8).SelectMany(w => Enumerable.Range(0, 5).SelectMany(r => Enumerable.Range(0, 500).Select(i => (long)(w * 100_000 + r * 1_000 + i)))).ToArray();
             var result = await store.ReadAsync(project, view, [.. all.Select(DriverKey)], ["trips"]);
-            for (var i = 0; i < all.Length; i++) Assert.Equal(all[i] * 10, result.Value(i, 0)!.Int64Val);
+            for (var i = 0; i < all.Length; i++) Assert.Equal(all[i] * 10, result.Value(i, 0)!.Value.AsInt64());
         }
         finally
         {
@@ -168,8 +168,8 @@ public sealed class DirectWriteTests
             await store.WriteBatchAsync(project, view, batch);
 
             var result = await store.ReadAsync(project, view, [DriverKey(1), DriverKey(2)], ["blob", "f299"]);
-            Assert.True(result.Value(1, 0)!.BytesVal.Span.SequenceEqual(blob));
-            Assert.Equal(2299, result.Value(1, 1)!.Int64Val);
+            Assert.True(result.Value(1, 0)!.Value.AsBytes().Span.SequenceEqual(blob));
+            Assert.Equal(2299, result.Value(1, 1)!.Value.AsInt64());
         }
         finally
         {
@@ -261,15 +261,15 @@ public sealed class ReadManyTests
 
             Assert.Equal(5, results.Length);
             Assert.Equal([true, true, false, false], Enumerable.Range(0, 4).Select(results[0].Found));
-            Assert.Equal(21, results[0].Value(1, 0)!.Int64Val); // y of driver 2
-            Assert.Equal(20, results[0].Value(1, 1)!.Int64Val);
+            Assert.Equal(21, results[0].Value(1, 0)!.Value.AsInt64()); // y of driver 2
+            Assert.Equal(20, results[0].Value(1, 1)!.Value.AsInt64());
             Assert.Equal(T0, results[0].EventTimestamp(0));
             Assert.Equal([false, true, true, false], Enumerable.Range(0, 4).Select(results[1].Found));
-            Assert.Equal(31, results[1].Value(2, 0)!.Int64Val);
+            Assert.Equal(31, results[1].Value(2, 0)!.Value.AsInt64());
             Assert.Equal(T0.AddHours(1), results[1].EventTimestamp(2));
             Assert.Null(results[1].Value(0, 0));
-            Assert.Equal(10, results[2].Value(0, 0)!.Int64Val);
-            Assert.Equal([30L, 31L], new[] { results[3].Value(0, 0)!.Int64Val, results[3].Value(0, 1)!.Int64Val });
+            Assert.Equal(10, results[2].Value(0, 0)!.Value.AsInt64());
+            Assert.Equal([30L, 31L], new[] { results[3].Value(0, 0)!.Value.AsInt64(), results[3].Value(0, 1)!.Value.AsInt64() });
             Assert.Equal(0, results[4].KeyCount);
         }
         finally
@@ -313,10 +313,10 @@ public sealed class WholeHashReadTests
                     for (var f = 0; f < reads[r].FeatureNames.Count; f++) Assert.Equal(oneByOne[r].Value(row, f), together[r].Value(row, f));
                 }
             }
-            Assert.Equal(19, together[0].Value(0, 0)!.Int64Val); // f9 of driver 1
+            Assert.Equal(19, together[0].Value(0, 0)!.Value.AsInt64()); // f9 of driver 1
             Assert.Equal([false, true, false], Enumerable.Range(0, 3).Select(together[6].Found));
             Assert.Equal(T0.AddHours(1), together[6].EventTimestamp(1));
-            Assert.Equal(13, together[7].Value(0, 0)!.Int64Val);
+            Assert.Equal(13, together[7].Value(0, 0)!.Value.AsInt64());
             Assert.False(store.ReadsFieldByField([.. views.Select(v => v.Name), views[0].Name]));
         }
         finally
@@ -343,9 +343,9 @@ public sealed class WholeHashReadTests
             var second = await store.ReadManyAsync(project, wide);
 
             for (var r = 0; r < wide.Length; r++)
-                for (var f = 0; f < 10; f++) Assert.Equal(10 + f, second[r].Value(0, f)!.Int64Val);
+                for (var f = 0; f < 10; f++) Assert.Equal(10 + f, second[r].Value(0, f)!.Value.AsInt64());
             Assert.Equal(first.Select(r => r.Value(0, 9)), second.Select(r => r.Value(0, 9)));
-            Assert.Equal(19, (await store.ReadManyAsync(project, reads))[7].Value(0, 1)!.Int64Val);
+            Assert.Equal(19, (await store.ReadManyAsync(project, reads))[7].Value(0, 1)!.Value.AsInt64());
         }
         finally
         {

@@ -45,7 +45,7 @@ public sealed class EndToEndTests
         Assert.Equal([0.2f, 0.4f, 0.9f, null], response.ToDictionary()["conv_rate"]);
         Assert.Equal([20L, 40L, 90L, null], response.ToDictionary()["avg_daily_trips"]);
         // 1003 is older than the view's ttl but still stored: PRESENT unless enforce_ttl; 9999 was never written.
-        Assert.Equal([FieldStatus.Present, FieldStatus.Present, FieldStatus.Present, FieldStatus.NotFound], response["conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.Present, FeatureStatus.Present, FeatureStatus.Present, FeatureStatus.NotFound], response["conv_rate"].Statuses);
         Assert.Equal([T0.AddHours(2), T0.AddHours(1), T0.AddDays(-2), DateTimeOffset.UnixEpoch], response["conv_rate"].EventTimestamps);
 
         await store.PushAsync("driver_stats_push_source", Row(1005, 0.75f, Now));
@@ -60,8 +60,8 @@ public sealed class EndToEndTests
             new long[] { 1001, 1005 }.Select(d => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?> { ["driver_id"] = d }), fullFeatureNames: true);
         Assert.Equal([0.2f, null], both.ToDictionary()["driver_hourly_stats__conv_rate"]);
         Assert.Equal([null, 0.75f], both.ToDictionary()["driver_hourly_stats_fresh__conv_rate"]);
-        Assert.Equal([FieldStatus.Present, FieldStatus.NotFound], both["driver_hourly_stats__conv_rate"].Statuses);
-        Assert.Equal([FieldStatus.NotFound, FieldStatus.Present], both["driver_hourly_stats_fresh__conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.Present, FeatureStatus.NotFound], both["driver_hourly_stats__conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.NotFound, FeatureStatus.Present], both["driver_hourly_stats_fresh__conv_rate"].Statuses);
 
         // Both views share driver 1001's hash; re-materializing is idempotent.
         await store.MaterializeAsync(T0.AddDays(-3), Now, ["driver_hourly_stats"]);

@@ -37,7 +37,7 @@ public sealed class FailureTests
             // Writes use the store's own connections; reads wait for the multiplexer to reconnect too.
             OnlineReadResult? result = null;
             await RetryAsync(async () => result = await store.ReadAsync("p", view, [.. ids.Select(DriverKey)], ["trips", "rides"]));
-            Assert.All(ids, id => Assert.Equal(id * 10 + 1, result!.Value((int)id, 1)!.Int64Val));
+            Assert.All(ids, id => Assert.Equal(id * 10 + 1, result!.Value((int)id, 1)!.Value.AsInt64()));
         }
         finally
         {

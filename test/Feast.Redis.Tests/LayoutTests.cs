@@ -120,9 +120,9 @@ public sealed class LayoutTests
 
             Assert.True(result.Found(0));
             Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000).AddMilliseconds(123), result.EventTimestamp(0));
-            Assert.Equal(1001, result.Value(0, 0)!.Int64Val);
+            Assert.Equal(1001, result.Value(0, 0)!.Value.AsInt64());
             Assert.Null(result.Value(0, 1));
-            Assert.Equal(0.9273980259895325f, result.Value(0, 2)!.FloatVal);
+            Assert.Equal(0.9273980259895325f, result.Value(0, 2)!.Value.AsFloat());
         }
         finally
         {
@@ -166,7 +166,7 @@ public sealed class ValueEncodingTests
         foreach (var value in values)
         {
             buffer.Clear();
-            buffer.ValueArgument(value);
+            buffer.ValueArgument(new FeatureValue(value));
             var expected = value.ToByteArray();
             // One RESP bulk argument: $len CRLF bytes CRLF.
             Assert.Equal(Convert.ToHexString([.. System.Text.Encoding.ASCII.GetBytes($"${expected.Length}\r\n"), .. expected, .. "\r\n"u8]),

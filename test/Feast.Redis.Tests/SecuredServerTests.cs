@@ -244,8 +244,8 @@ public sealed class SecuredServerTests
             var id = Ids[row];
             Assert.True(result.Found(row), $"driver {id} not found");
             Assert.Equal(T0, result.EventTimestamp(row));
-            Assert.Equal(id * 10, result.Value(row, 0)!.Int64Val);
-            Assert.Equal(id * 10 + 1, result.Value(row, 1)!.Int64Val);
+            Assert.Equal(id * 10, result.Value(row, 0)!.Value.AsInt64());
+            Assert.Equal(id * 10 + 1, result.Value(row, 1)!.Value.AsInt64());
         }
         Assert.False(result.Found(Ids.Length));
     }

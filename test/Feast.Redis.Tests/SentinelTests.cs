@@ -33,7 +33,7 @@ public sealed class SentinelTests
         await store.WriteBatchAsync("p", view, Batch(view, T0, ids));
 
         var result = await store.ReadAsync("p", view, [.. ids.Select(DriverKey)], ["trips", "rides"]);
-        Assert.All(ids, id => Assert.Equal(id * 10 + 1, result.Value((int)id, 1)!.Int64Val));
+        Assert.All(ids, id => Assert.Equal(id * 10 + 1, result.Value((int)id, 1)!.Value.AsInt64()));
         await using (var raw = await ConnectionMultiplexer.ConnectAsync(master.Raw("pw")))
             Assert.Equal(5_000, await raw.GetServers()[0].DatabaseSizeAsync());
 
@@ -67,7 +67,7 @@ public sealed class SentinelTests
 
         // A failed attempt said which write failed and where (the old master turned read-only, or went away).
         Assert.All(failures, f => Assert.Contains("feature view stats (project p)", f, StringComparison.Ordinal));
-        Assert.Equal(81, (await store.ReadAsync("p", view, [DriverKey(8)], ["rides"])).Value(0, 0)!.Int64Val);
+        Assert.Equal(81, (await store.ReadAsync("p", view, [DriverKey(8)], ["rides"])).Value(0, 0)!.Value.AsInt64());
     }
 
     [Fact]

@@ -26,14 +26,14 @@ public sealed class StoreBehaviourTests
             older.Add(DriverKey(1), [new Value { Int64Val = 98 }], T0); // equal is not newer either
             await store.WriteBatchAsync(project, view, older);
 
-            Assert.Equal(10, (await store.ReadAsync(project, view, [DriverKey(1)], ["trips"])).Value(0, 0)!.Int64Val);
+            Assert.Equal(10, (await store.ReadAsync(project, view, [DriverKey(1)], ["trips"])).Value(0, 0)!.Value.AsInt64());
             Assert.Equal(RedisLayout.SerializeTimestamp(T0), (byte[])(await raw.GetDatabase().HashGetAsync(RedisKey(1, project), "_ts:stats"))!);
 
             await using var overwriting = Store(shape, o => o with { SkipDedup = true });
             await overwriting.WriteBatchAsync(project, view, older);
 
             var result = await store.ReadAsync(project, view, [DriverKey(1)], ["trips"]);
-            Assert.Equal(98, result.Value(0, 0)!.Int64Val);
+            Assert.Equal(98, result.Value(0, 0)!.Value.AsInt64());
             Assert.Equal(T0, result.EventTimestamp(0));
         }
         finally
@@ -58,7 +58,7 @@ public sealed class StoreBehaviourTests
             await store.WriteBatchAsync(project, view, batch);
 
             var result = await store.ReadAsync(project, view, [DriverKey(1)], ["trips"]);
-            Assert.Equal(1, result.Value(0, 0)!.Int64Val);
+            Assert.Equal(1, result.Value(0, 0)!.Value.AsInt64());
             Assert.Equal(T0.AddSeconds(2), result.EventTimestamp(0));
         }
         finally
@@ -90,7 +90,7 @@ public sealed class StoreBehaviourTests
             var result = await store.ReadAsync(project, view, [.. Enumerable.Range(0, n).Select(id => DriverKey(id))], ["trips"]);
             // Keys with a stored time: the first newer row wins, equal ones after it are skipped (Feast's rule);
             // keys without one: every row is written, the last wins.
-            Assert.All(Enumerable.Range(0, n), id => Assert.Equal(id < 100 ? 1 : 3, result.Value(id, 0)!.Int64Val));
+            Assert.All(Enumerable.Range(0, n), id => Assert.Equal(id < 100 ? 1 : 3, result.Value(id, 0)!.Value.AsInt64()));
         }
         finally
         {
@@ -147,7 +147,7 @@ public sealed class StoreBehaviourTests
             Assert.Equal(new[] { Convert.ToHexStringLower("_ts:kept"u8), Convert.ToHexStringLower(RedisLayout.FeatureField("kept", "c")) }.Order(), shared);
             Assert.False(await db.KeyExistsAsync(RedisKey(0, project)));
             Assert.False(await db.KeyExistsAsync(RedisKey(299, project)));
-            Assert.Equal(20, (await store.ReadAsync(project, kept, [DriverKey(2)], ["c"])).Value(0, 0)!.Int64Val);
+            Assert.Equal(20, (await store.ReadAsync(project, kept, [DriverKey(2)], ["c"])).Value(0, 0)!.Value.AsInt64());
         }
         finally
         {
@@ -223,7 +223,7 @@ public sealed class StoreBehaviourTests
             Assert.True(perNode.Count(c => c > 0) >= 2, $"keys per node: {string.Join(", ", perNode)}");
 
             var result = await store.ReadAsync(project, view, [.. ids.Select(DriverKey)], ["rides", "trips"]);
-            Assert.All(ids, id => Assert.Equal(id * 10 + 1, result.Value((int)id, 0)!.Int64Val));
+            Assert.All(ids, id => Assert.Equal(id * 10 + 1, result.Value((int)id, 0)!.Value.AsInt64()));
         }
         finally
         {
@@ -243,7 +243,7 @@ public sealed class StoreBehaviourTests
             await store.WriteBatchAsync(project, view, Batch(view, T0, ids));
 
             var result = await store.ReadAsync(project, view, [.. ids.Select(DriverKey)], ["trips"]);
-            Assert.All(ids, id => Assert.Equal(id * 10, result.Value((int)id, 0)!.Int64Val));
+            Assert.All(ids, id => Assert.Equal(id * 10, result.Value((int)id, 0)!.Value.AsInt64()));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Feast.Online;
 using Feast.Protos.Serving;
 using Feast.Server.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -229,7 +230,7 @@ public sealed class WriteEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var read = await repo.Store.GetOnlineFeaturesAsync(["driver_hourly_stats:conv_rate"], [new Dictionary<string, object?> { ["driver_id"] = 1001L }]);
-        Assert.Equal(FieldStatus.Present, read["conv_rate"].Statuses[0]);
+        Assert.Equal(FeatureStatus.Present, read["conv_rate"].Statuses[0]);
         // Stamped with the store's "now", not the source rows' timestamps (which are hours earlier).
         Assert.Equal(ServerRepo.Now, read["conv_rate"].EventTimestamps[0]);
     }

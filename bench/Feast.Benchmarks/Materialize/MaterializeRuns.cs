@@ -236,13 +236,13 @@ internal static class MaterializeRuns
         command.UseStreamingMode = true;
         using var reader = command.ExecuteReader();
         var batch = new OnlineWriteBatch(names, RowsPerTransaction);
-        var values = new Value?[columns.Count];
+        var values = new FeatureValue[columns.Count];
         long rows = 0;
         while (reader.Read())
         {
             for (var j = 0; j < columns.Count; j++)
-                values[j] = columns[j].IsFloat ? new Value { FloatVal = reader.GetFloat(j + 3) } : new Value { Int64Val = reader.GetInt64(j + 3) };
-            var key = EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Value { Int64Val = reader.GetInt64(0) }, 3);
+                values[j] = columns[j].IsFloat ? FeatureValue.FromFloat(reader.GetFloat(j + 3)) : FeatureValue.FromInt64(reader.GetInt64(j + 3));
+            var key = EntityKeySerializer.Serialize(MaterializeData.JoinKey, FeatureValue.FromInt64(reader.GetInt64(0)), 3);
             batch.Add(key, values, DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(1)), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2)));
             if (batch.Count == RowsPerTransaction)
             {

@@ -96,7 +96,7 @@ internal sealed class Int64KeyWriter
     public Int64KeyWriter(string joinKey)
     {
         _joinKey = joinKey;
-        Buffer = EntityKeySerializer.Serialize(joinKey, new Value { Int64Val = 0 }, 3);
+        Buffer = EntityKeySerializer.Serialize(joinKey, FeatureValue.FromInt64(0), 3);
     }
 
     /// <summary>The key of the id last written; overwritten by the next <see cref="Write"/>.</summary>
@@ -111,7 +111,7 @@ internal sealed class Int64KeyWriter
     /// <summary>Checks the shortcut against the SDK's serializer (outside any measured section).</summary>
     public void Check(long id)
     {
-        if (!Write(id).AsSpan().SequenceEqual(EntityKeySerializer.Serialize(_joinKey, new Value { Int64Val = id }, 3)))
+        if (!Write(id).AsSpan().SequenceEqual(EntityKeySerializer.Serialize(_joinKey, FeatureValue.FromInt64(id), 3)))
             throw new InvalidOperationException($"The key shortcut disagrees with EntityKeySerializer for id {id}.");
     }
 }
@@ -152,7 +152,7 @@ internal sealed class ValueEncoder
     }
 
     /// <summary>The value text the store writes for a float32: Python's repr of the float widened to double.</summary>
-    public static string FloatText(float value) => FeastValues.PythonFloat(value);
+    public static string FloatText(float value) => FeatureValue.FromFloat(value).ToValueText()!;
 
     public static string Int64Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 

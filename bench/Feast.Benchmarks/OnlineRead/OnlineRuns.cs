@@ -3,7 +3,6 @@ using System.Globalization;
 using Feast.Benchmarks.Harness;
 using Feast.Benchmarks.Materialize;
 using Feast.Online;
-using Feast.Protos.Types;
 using Feast.Values;
 using Microsoft.Data.Sqlite;
 
@@ -82,7 +81,7 @@ internal static class OnlineRuns
         var features = views.Select(v => (IReadOnlyList<string>)[.. v.Features.Select(f => f.Name)]).ToArray();
         async Task<OnlineReadResult[]> Read(int i)
         {
-            var keys = ids[i].Select(id => EntityKeySerializer.Serialize(OnlineData.JoinKey, new Value { Int64Val = id }, 3)).ToArray();
+            var keys = ids[i].Select(id => EntityKeySerializer.Serialize(OnlineData.JoinKey, FeatureValue.FromInt64(id), 3)).ToArray();
             var results = new OnlineReadResult[views.Length];
             for (var v = 0; v < views.Length; v++)
                 results[v] = await online.ReadAsync(OnlineData.Project, views[v], keys, features[v]);
@@ -115,7 +114,7 @@ internal static class OnlineRuns
     /// <summary>
     /// Raw baseline: per caller one open SQLite connection and per view one prepared
     /// <c>SELECT entity_key, feature_name, value, event_ts FROM t WHERE entity_key IN (…)</c>; keys serialized with the
-    /// SDK's serializer, every value parsed into a <see cref="Value"/>, each placed at its (entity, feature).
+    /// SDK's serializer, every value parsed into a <see cref="FeatureValue"/>, each placed at its (entity, feature).
     /// </summary>
     public static async Task RawAsync(CaseContext context, Func<OnlineData, Shape> pick, int callers)
     {
@@ -218,7 +217,7 @@ internal static class OnlineRuns
 
     /// <summary>
     /// The raw reads of one request: the keys serialized once, then one prepared SELECT per view; each row's value
-    /// parsed into a <see cref="Value"/> and put at (entity, feature). Not thread-safe: one per caller.
+    /// parsed into a <see cref="FeatureValue"/> and put at (entity, feature). Not thread-safe: one per caller.
     /// </summary>
     private sealed class RawReader : IDisposable
     {
@@ -250,21 +249,21 @@ internal static class OnlineRuns
         }
 
         /// <summary>Per view, the values of every (entity, feature), row-major; null where nothing is stored.</summary>
-        public Value?[][] Read(long[] ids)
+        public FeatureValue?[][] Read(long[] ids)
         {
             var keys = new byte[ids.Length][];
             for (var i = 0; i < ids.Length; i++)
-                keys[i] = EntityKeySerializer.Serialize(OnlineData.JoinKey, new Value { Int64Val = ids[i] }, 3);
+                keys[i] = EntityKeySerializer.Serialize(OnlineData.JoinKey, FeatureValue.FromInt64(ids[i]), 3);
             if (_entities > 1)
             {
                 _rowOf.Clear();
                 for (var i = 0; i < keys.Length; i++)
                     _rowOf[keys[i]] = i;
             }
-            var result = new Value?[OnlineData.Views][];
+            var result = new FeatureValue?[OnlineData.Views][];
             for (var v = 0; v < OnlineData.Views; v++)
             {
-                var values = new Value?[_entities * FeaturesPerView];
+                var values = new FeatureValue?[_entities * FeaturesPerView];
                 var timestamps = new long[_entities];
                 var command = _selects[v];
                 for (var i = 0; i < keys.Length; i++)
@@ -275,7 +274,7 @@ internal static class OnlineRuns
                     {
                         var row = _entities == 1 ? 0 : _rowOf[reader.GetFieldValue<byte[]>(0)];
                         var feature = _featureIndex[v][reader.GetString(1)];
-                        values[(row * FeaturesPerView) + feature] = Value.Parser.ParseFrom(reader.GetFieldValue<byte[]>(2));
+                        values[(row * FeaturesPerView) + feature] = FeatureValue.Parse(reader.GetFieldValue<byte[]>(2));
                         timestamps[row] = reader.GetInt64(3);
                     }
                 }
@@ -314,18 +313,18 @@ internal static class OnlineRuns
     {
         private long _ints, _intSum, _floats, _floatSum, _missing;
 
-        public void Add(int request, int row, int feature, Value? value)
+        public void Add(int request, int row, int feature, FeatureValue? value)
         {
             var weight = ((request * 131L) + (row * 53L) + feature + 1) % 1_000_003;
-            switch (value?.ValCase)
+            switch (value?.Type)
             {
-                case Value.ValOneofCase.Int64Val:
+                case ValueType.Int64:
                     _ints++;
-                    _intSum = unchecked(_intSum + (weight * value.Int64Val));
+                    _intSum = unchecked(_intSum + (weight * value.Value.AsInt64()));
                     break;
-                case Value.ValOneofCase.FloatVal:
+                case ValueType.Float:
                     _floats++;
-                    _floatSum = unchecked(_floatSum + (weight * (long)Math.Round(value.FloatVal * 10.0)));
+                    _floatSum = unchecked(_floatSum + (weight * (long)Math.Round(value.Value.AsFloat() * 10.0)));
                     break;
                 default:
                     _missing++;

@@ -82,17 +82,17 @@ internal static class PostgresOnlineBench
     /// <summary>Quotes an identifier for the raw SQL: <c>a"b</c> → <c>"a""b"</c>.</summary>
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static byte[] Key(long id) => EntityKeySerializer.Serialize("driver_id", new Value { Int64Val = id });
+    private static byte[] Key(long id) => EntityKeySerializer.Serialize("driver_id", FeatureValue.FromInt64(id));
 
     private static OnlineWriteBatch Batch(int view, int first, int count, DateTimeOffset ts)
     {
         var names = FeatureNames(view);
         var batch = new OnlineWriteBatch(names, count);
-        var values = new Value?[names.Length];
+        var values = new FeatureValue[names.Length];
         for (var row = first; row < first + count; row++)
         {
             for (var f = 0; f < names.Length; f++)
-                values[f] = f % 2 == 0 ? new Value { Int64Val = row * 10L + f } : new Value { FloatVal = row * 0.001f + f };
+                values[f] = f % 2 == 0 ? FeatureValue.FromInt64(row * 10L + f) : FeatureValue.FromFloat(row * 0.001f + f);
             batch.Add(Key(row), values, ts, ts);
         }
         return batch;
@@ -147,7 +147,7 @@ internal static class PostgresOnlineBench
                             await copy.WriteAsync(batch.EntityKey(row), NpgsqlDbType.Bytea);
                             await copy.WriteAsync(batch.FeatureNames[f], NpgsqlDbType.Text);
                             await copy.WriteAsync(value.ToByteArray(), NpgsqlDbType.Bytea);
-                            await copy.WriteAsync(FeastValues.ToValueText(value)!, NpgsqlDbType.Text);
+                            await copy.WriteAsync(value.ToValueText()!, NpgsqlDbType.Text);
                             await copy.WriteAsync(batch.EventTimestamp(row).UtcDateTime, NpgsqlDbType.TimestampTz);
                             await copy.WriteAsync(batch.CreatedTimestamp(row)!.Value.UtcDateTime, NpgsqlDbType.TimestampTz);
                         }

@@ -168,7 +168,7 @@ internal static partial class RedisRunner
     {
         var names = MaterializeData.Columns.Select(c => c.Name).ToArray();
         var batches = new List<Online.OnlineWriteBatch>();
-        var values = new Protos.Types.Value?[names.Length];
+        var values = new FeatureValue[names.Length];
         for (long start = 0; start < data.Rows; start += 8192)
         {
             var batch = new Online.OnlineWriteBatch(names, 8192);
@@ -177,10 +177,10 @@ internal static partial class RedisRunner
                 for (var c = 0; c < names.Length; c++)
                 {
                     values[c] = MaterializeData.Columns[c].IsFloat
-                        ? new Protos.Types.Value { FloatVal = (d * 7 + c * 101) % 10000 / 10f }
-                        : new Protos.Types.Value { Int64Val = (d * 11 + c * 1009) % 100000 };
+                        ? FeatureValue.FromFloat((d * 7 + c * 101) % 10000 / 10f)
+                        : FeatureValue.FromInt64((d * 11 + c * 1009) % 100000);
                 }
-                batch.Add(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Protos.Types.Value { Int64Val = d }), values,
+                batch.Add(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, FeatureValue.FromInt64(d)), values,
                     MaterializeData.Start.AddSeconds(d * 37 % 86400));
             }
             batches.Add(batch);
@@ -236,7 +236,7 @@ internal static partial class RedisRunner
     private static string[] RowShapedHset(bool cluster, long requests)
     {
         const string RandInt = "__rand_int__";
-        var keyLength = FeastRedisLayout.Key(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, new Protos.Types.Value { Int64Val = 1 }), MaterializeData.Project).Length;
+        var keyLength = FeastRedisLayout.Key(Values.EntityKeySerializer.Serialize(MaterializeData.JoinKey, FeatureValue.FromInt64(1)), MaterializeData.Project).Length;
         var tag = cluster ? "{tag}" : "";
         var arguments = new List<string>
         {

@@ -2,9 +2,6 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Feast.Configuration;
 using Feast.Online;
-using Feast.Protos.Types;
-using Feast.Values;
-using Google.Protobuf;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -12,7 +9,7 @@ namespace Feast.Postgres.Online;
 
 /// <summary>
 /// The PostgreSQL online store in Python Feast's layout: in schema <c>db_schema</c>, one table per feature view named
-/// <c>{project}_{view}</c>, one row per (entity key, feature) holding the <see cref="Value"/> protobuf bytes.
+/// <c>{project}_{view}</c>, one row per (entity key, feature) holding the <see cref="FeatureValue"/> protobuf bytes.
 /// </summary>
 /// <remarks>
 /// Writes copy a batch with binary COPY into a temporary staging table and move it into the view's table with one
@@ -238,7 +235,7 @@ public sealed class PostgresOnlineStore : IOnlineStore
                     await importer.WriteAsync(names[feature], NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                     // Feast's null is an empty Value: empty bytes, not SQL NULL.
                     await importer.WriteAsync(value.ToByteArray(), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-                    if (FeastValues.ToValueText(value) is { } text)
+                    if (value.ToValueText() is { } text)
                         await importer.WriteAsync(text, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                     else
                         await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
@@ -315,7 +312,7 @@ public sealed class PostgresOnlineStore : IOnlineStore
                         {
                             var key = reader.GetFieldValue<byte[]>(0);
                             var name = reader.GetString(1);
-                            var value = reader.IsDBNull(2) ? FeastValues.Null : Value.Parser.ParseFrom(reader.GetFieldValue<byte[]>(2));
+                            var value = reader.IsDBNull(2) ? FeatureValue.Null : FeatureValue.Parse(reader.GetFieldValue<byte[]>(2));
                             var eventTs = reader.IsDBNull(3) ? DateTimeOffset.UnixEpoch : new DateTimeOffset(reader.GetFieldValue<DateTime>(3), TimeSpan.Zero);
                             var feature = featureIndex.TryGetValue(name, out var index) ? index : -1;
                             for (var row = rows.First(key); row >= 0; row = rows.Next(row))

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using Feast.Protos.Types;
-using Feast.Values;
-using Google.Protobuf;
 
 namespace Feast.Redis.Resp;
 
@@ -77,56 +73,13 @@ internal sealed class RespCommandBuffer
     }
 
     /// <summary>
-    /// A serialized <c>Value</c> argument. The scalar kinds features mostly are (int64, float, double, int32, bool, unix
-    /// timestamp) are encoded here directly, byte-identical to protobuf's writer, which is several times slower per
-    /// value; every other kind goes through protobuf. An empty Value (Feast's null) is an empty string.
+    /// A value argument: its online-store bytes (<see cref="FeatureValue.WriteTo(Span{byte})"/>, which encodes the common
+    /// scalar types directly). Feast's null is an empty string.
     /// </summary>
-    public void ValueArgument(Value value)
+    public void ValueArgument(FeatureValue value)
     {
-        switch (value.ValCase)
-        {
-            case Value.ValOneofCase.Int64Val:
-                Varint(ProtoWire.Int64Tag, (ulong)value.Int64Val);
-                return;
-            case Value.ValOneofCase.UnixTimestampVal:
-                Varint(ProtoWire.UnixTimestampTag, (ulong)value.UnixTimestampVal);
-                return;
-            case Value.ValOneofCase.Int32Val:
-                Varint(ProtoWire.Int32Tag, (ulong)(long)value.Int32Val); // negative int32 is sign-extended to 10 bytes, as protobuf does
-                return;
-            case Value.ValOneofCase.BoolVal:
-                Varint(ProtoWire.BoolTag, value.BoolVal ? 1UL : 0UL);
-                return;
-            case Value.ValOneofCase.FloatVal:
-            {
-                var bytes = Reserve(5);
-                bytes[0] = ProtoWire.FloatTag;
-                BinaryPrimitives.WriteSingleLittleEndian(bytes[1..], value.FloatVal);
-                break;
-            }
-            case Value.ValOneofCase.DoubleVal:
-            {
-                var bytes = Reserve(9);
-                bytes[0] = ProtoWire.DoubleTag;
-                BinaryPrimitives.WriteDoubleLittleEndian(bytes[1..], value.DoubleVal);
-                break;
-            }
-            default:
-            {
-                var size = value.CalculateSize();
-                var bytes = Reserve(size);
-                if (size > 0) value.WriteTo(bytes);
-                break;
-            }
-        }
+        value.WriteTo(Reserve(value.GetSerializedSize()));
         Crlf();
-    }
-
-    private void Varint(byte tag, ulong number)
-    {
-        Span<byte> scratch = stackalloc byte[11];
-        scratch[0] = tag;
-        Argument(scratch[..(1 + ProtoWire.WriteVarint(number, scratch[1..]))]);
     }
 
     /// <summary>Writes an argument header for <paramref name="size"/> bytes and returns the space for them.</summary>

@@ -3,7 +3,7 @@ using Feast.Online;
 using Feast.Protos.Serving;
 using Feast.Protos.Types;
 using Feast.Server.Hosting;
-using Feast.Values;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +22,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
     public override Task<GetFeastServingInfoResponse> GetFeastServingInfo(GetFeastServingInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new GetFeastServingInfoResponse { Version = Version });
 
-    public override async Task<GetOnlineFeaturesResponse> GetOnlineFeatures(GetOnlineFeaturesRequest request, ServerCallContext context)
+    public override async Task<OnlineFeaturesResponse> GetOnlineFeatures(GetOnlineFeaturesRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
@@ -37,7 +37,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
             metrics.OnlineFeaturesServed(response.RowCount);
             RequestShape.Set(context.GetHttpContext(), response);
             activity?.SetTag("feast.entity_rows", response.RowCount);
-            return response.ToProto();
+            return response;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -51,7 +51,7 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
 
     /// <summary>
     /// The SDK's request from the proto: entity columns and request-context columns (request data of on-demand views)
-    /// in one map, each <see cref="Value"/> unwrapped so the store converts it to the declared type of its join key or
+    /// in one map, each <see cref="Value"/> unwrapped (through its bytes, as the SDK's <see cref="FeatureValue"/>) so the store converts it to the declared type of its join key or
     /// request field (an int32 1001 reads an Int64 key; "abc" for an Int64 key is an error naming the column).
     /// </summary>
     internal static OnlineFeaturesRequest ToRequest(GetOnlineFeaturesRequest request)
@@ -79,7 +79,16 @@ internal sealed class FeastServingService(FeastServerState state, ServerMetrics 
     {
         var items = values.Val;
         var column = new object?[items.Count];
-        for (var i = 0; i < column.Length; i++) column[i] = FeastValues.ToObject(items[i]);
+        for (var i = 0; i < column.Length; i++) column[i] = ToObject(items[i]);
         return column;
+    }
+
+    /// <summary>The .NET value of a request value, read by the SDK from the value's bytes (no copy on the heap for small values).</summary>
+    private static object? ToObject(Value value)
+    {
+        var size = value.CalculateSize();
+        var bytes = size <= 256 ? stackalloc byte[size] : new byte[size];
+        value.WriteTo(bytes);
+        return FeatureValue.Parse(bytes).ToObject();
     }
 }

@@ -1,3 +1,4 @@
+using Feast.Online;
 using Feast.Protos.Serving;
 using Google.Protobuf;
 using Grpc.Core;
@@ -13,13 +14,25 @@ internal static class ServingServiceBinding
 {
     public const string ServiceName = "feast.serving.ServingService";
 
+    // Declared before the methods that use it: static fields initialize in order.
+    /// <summary>Writes a response straight into gRPC's buffer; the server never reads one.</summary>
+    private static readonly Marshaller<OnlineFeaturesResponse> ResponseMarshaller = Marshallers.Create<OnlineFeaturesResponse>(
+        (response, context) =>
+        {
+            context.SetPayloadLength(response.GetSerializedSize());
+            response.WriteTo(context.GetBufferWriter());
+            context.Complete();
+        },
+        _ => throw new NotSupportedException("The server writes GetOnlineFeaturesResponse messages; it does not read them."));
+
     public static readonly Method<GetFeastServingInfoRequest, GetFeastServingInfoResponse> GetFeastServingInfo = new(
         MethodType.Unary, ServiceName, nameof(GetFeastServingInfo),
         Marshaller(GetFeastServingInfoRequest.Parser), Marshaller(GetFeastServingInfoResponse.Parser));
 
-    public static readonly Method<GetOnlineFeaturesRequest, GetOnlineFeaturesResponse> GetOnlineFeatures = new(
+    /// <summary>The online read; the SDK's response writes its own <c>GetOnlineFeaturesResponse</c> bytes.</summary>
+    public static readonly Method<GetOnlineFeaturesRequest, OnlineFeaturesResponse> GetOnlineFeatures = new(
         MethodType.Unary, ServiceName, nameof(GetOnlineFeatures),
-        Marshaller(GetOnlineFeaturesRequest.Parser), Marshaller(GetOnlineFeaturesResponse.Parser));
+        Marshaller(GetOnlineFeaturesRequest.Parser), ResponseMarshaller);
 
     /// <summary>Registers the service's methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
     public static void BindService(ServiceBinderBase binder, ServingServiceBase? service)
@@ -66,5 +79,5 @@ internal abstract class ServingServiceBase
     public abstract Task<GetFeastServingInfoResponse> GetFeastServingInfo(GetFeastServingInfoRequest request, ServerCallContext context);
 
     /// <summary><c>GetOnlineFeatures</c>: an online read.</summary>
-    public abstract Task<GetOnlineFeaturesResponse> GetOnlineFeatures(GetOnlineFeaturesRequest request, ServerCallContext context);
+    public abstract Task<OnlineFeaturesResponse> GetOnlineFeatures(GetOnlineFeaturesRequest request, ServerCallContext context);
 }

@@ -1,5 +1,5 @@
+using System.Buffers;
 using Feast.Protos.Serving;
-using Feast.Protos.Types;
 using Feast.Values;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
@@ -10,11 +10,11 @@ namespace Feast.Online;
 /// (Feast's <c>GetOnlineFeaturesResponse.FeatureVector</c>).
 /// </summary>
 /// <param name="Name">The output name: the join key, the feature, or <c>view__feature</c> with full feature names.</param>
-/// <param name="Values">Per row, the value (<see cref="FeastValues.Null"/> when there is none).</param>
+/// <param name="Values">Per row, the value (<see cref="FeatureValue.Null"/> when there is none).</param>
 /// <param name="Statuses">Per row, PRESENT, NOT_FOUND, NULL_VALUE or OUTSIDE_MAX_AGE.</param>
 /// <param name="EventTimestamps">Per row, the stored event timestamp (the Unix epoch for join keys, request data and missing rows).</param>
 /// <param name="IsJoinKey">Whether the column echoes a join key from the request.</param>
-public sealed record FeatureColumn(string Name, Value[] Values, FieldStatus[] Statuses, DateTimeOffset[] EventTimestamps, bool IsJoinKey = false);
+public sealed record FeatureColumn(string Name, FeatureValue[] Values, FeatureStatus[] Statuses, DateTimeOffset[] EventTimestamps, bool IsJoinKey = false);
 
 /// <summary>
 /// The answer to an online read, column-major as Feast returns it: <see cref="FeatureNames"/>[i] names
@@ -58,7 +58,7 @@ public sealed class OnlineFeaturesResponse
     {
         var result = new Dictionary<string, object?[]>(Columns.Count, StringComparer.Ordinal);
         foreach (var column in Columns)
-            result[column.Name] = [.. column.Values.Select(FeastValues.ToObject)];
+            result[column.Name] = [.. column.Values.Select(v => v.ToObject())];
         return result;
     }
 
@@ -68,7 +68,7 @@ public sealed class OnlineFeaturesResponse
         if ((uint)row >= (uint)RowCount) throw new ArgumentOutOfRangeException(nameof(row), row, $"The response has {RowCount} rows.");
         var result = new Dictionary<string, object?>(Columns.Count, StringComparer.Ordinal);
         foreach (var column in Columns)
-            result[column.Name] = FeastValues.ToObject(column.Values[row]);
+            result[column.Name] = column.Values[row].ToObject();
         return result;
     }
 
@@ -91,15 +91,15 @@ public sealed class OnlineFeaturesResponse
         {
             for (var i = 0; i < selected.Count; i++)
             {
-                var value = selected[i].Values[row];
+                var value = selected[i].Values[row].Proto;
                 result[row * selected.Count + i] = value.ValCase switch
                 {
-                    Value.ValOneofCase.FloatVal => value.FloatVal,
-                    Value.ValOneofCase.DoubleVal => (float)value.DoubleVal,
-                    Value.ValOneofCase.Int64Val => value.Int64Val,
-                    Value.ValOneofCase.Int32Val => value.Int32Val,
-                    Value.ValOneofCase.BoolVal => value.BoolVal ? 1f : 0f,
-                    Value.ValOneofCase.None or Value.ValOneofCase.NullVal => missing,
+                    Protos.Types.Value.ValOneofCase.FloatVal => value.FloatVal,
+                    Protos.Types.Value.ValOneofCase.DoubleVal => (float)value.DoubleVal,
+                    Protos.Types.Value.ValOneofCase.Int64Val => value.Int64Val,
+                    Protos.Types.Value.ValOneofCase.Int32Val => value.Int32Val,
+                    Protos.Types.Value.ValOneofCase.BoolVal => value.BoolVal ? 1f : 0f,
+                    Protos.Types.Value.ValOneofCase.None or Protos.Types.Value.ValOneofCase.NullVal => missing,
                     _ => throw new FeastValidationException($"Column '{selected[i].Name}' holds {value.ValCase} values, which are not numbers; leave it out of the model input."),
                 };
             }
@@ -107,16 +107,46 @@ public sealed class OnlineFeaturesResponse
         return result;
     }
 
-    /// <summary>The response as Feast's protobuf message (what the gRPC server sends).</summary>
-    public GetOnlineFeaturesResponse ToProto()
+    /// <summary>
+    /// The number of bytes <see cref="WriteTo"/> writes: the response as Feast's <c>feast.serving.GetOnlineFeaturesResponse</c>
+    /// protobuf message.
+    /// </summary>
+    /// <remarks>Measured once and kept, so a server that announces the size and then writes measures once.</remarks>
+    public int GetSerializedSize() => Measured().Size;
+
+    private Measure Measured()
+    {
+        if (_measured is { } measured) return measured;
+        var size = OnlineResponseWire.Size(this, out var vectorSizes);
+        return _measured = new Measure(size, vectorSizes);
+    }
+
+    private Measure? _measured;
+
+    private sealed record Measure(int Size, int[] VectorSizes);
+
+    /// <summary>
+    /// Writes the response as Feast's <c>feast.serving.GetOnlineFeaturesResponse</c> protobuf message (what Feast's gRPC
+    /// feature server sends), byte for byte as protobuf writes it.
+    /// </summary>
+    public void WriteTo(IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var (size, vectorSizes) = Measured();
+        OnlineResponseWire.Write(this, vectorSizes, destination.GetSpan(size)[..size]);
+        destination.Advance(size);
+    }
+
+    /// <summary>The response as Feast's protobuf message, built the slow way (the reference the tests hold <see cref="WriteTo"/> to).</summary>
+    internal GetOnlineFeaturesResponse ToProto()
     {
         var proto = new GetOnlineFeaturesResponse { Metadata = new GetOnlineFeaturesResponseMetadata { FeatureNames = new FeatureList() } };
         proto.Metadata.FeatureNames.Val.AddRange(FeatureNames);
         foreach (var column in Columns)
         {
             var vector = new GetOnlineFeaturesResponse.Types.FeatureVector();
-            vector.Values.AddRange(column.Values);
-            vector.Statuses.AddRange(column.Statuses);
+            foreach (var value in column.Values) vector.Values.Add(value.Proto);
+            foreach (var status in column.Statuses) vector.Statuses.Add((FieldStatus)status);
             foreach (var timestamp in column.EventTimestamps)
                 vector.EventTimestamps.Add(Timestamp.FromDateTimeOffset(timestamp));
             proto.Results.Add(vector);

@@ -4,8 +4,8 @@ namespace Feast.Online;
 
 /// <summary>
 /// What an online store found for a list of entity keys of one feature view: per key whether it exists, its event
-/// timestamp, and per requested feature the stored <see cref="Value"/> (null when the store holds no value for that
-/// feature). Filled by <see cref="IOnlineStore.ReadAsync"/>.
+/// timestamp, and per requested feature the stored <see cref="FeatureValue"/> (null when the store holds no value for
+/// that feature). Filled by <see cref="IOnlineStore.ReadAsync"/>.
 /// </summary>
 public sealed class OnlineReadResult
 {
@@ -36,11 +36,20 @@ public sealed class OnlineReadResult
     public DateTimeOffset? EventTimestamp(int row) => _eventTimestamps[row];
 
     /// <summary>The stored value of <paramref name="feature"/> for key <paramref name="row"/>, or null when there is none.</summary>
-    public Value? Value(int row, int feature) => _values[row * FeatureNames.Count + feature];
+    public FeatureValue? Value(int row, int feature) => _values[row * FeatureNames.Count + feature] is { } value ? new FeatureValue(value) : null;
+
+    /// <summary>The stored protobuf value, or null when there is none (the read path's view of <see cref="Value"/>).</summary>
+    internal Value? ProtoValue(int row, int feature) => _values[row * FeatureNames.Count + feature];
 
     /// <summary>Marks key <paramref name="row"/> found, with its event timestamp.</summary>
     public void SetFound(int row, DateTimeOffset eventTimestamp) => _eventTimestamps[row] = eventTimestamp;
 
     /// <summary>Sets the value of <paramref name="feature"/> for key <paramref name="row"/>.</summary>
-    public void SetValue(int row, int feature, Value value) => _values[row * FeatureNames.Count + feature] = value;
+    public void SetValue(int row, int feature, FeatureValue value) => _values[row * FeatureNames.Count + feature] = value.Proto;
+
+    /// <summary>Sets the value of <paramref name="feature"/> for key <paramref name="row"/> from its online-store bytes (see <see cref="FeatureValue.Parse"/>).</summary>
+    public void SetValue(int row, int feature, ReadOnlySpan<byte> bytes) => SetValue(row, feature, FeatureValue.Parse(bytes));
+
+    /// <summary>Sets the value of <paramref name="feature"/> for key <paramref name="row"/> to a protobuf value.</summary>
+    internal void SetValue(int row, int feature, Value value) => _values[row * FeatureNames.Count + feature] = value;
 }

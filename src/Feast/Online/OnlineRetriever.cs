@@ -57,7 +57,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
 
         var output = new List<FeatureColumn>(columns.Echoed.Count + plan.Outputs.Length + plan.OnDemand.Length);
         foreach (var (name, values) in columns.Echoed)
-            output.Add(new FeatureColumn(name, values, Filled(rows, FieldStatus.Present), Filled(rows, DateTimeOffset.UnixEpoch), IsJoinKey: true));
+            output.Add(new FeatureColumn(name, values, Filled(rows, FeatureStatus.Present), Filled(rows, DateTimeOffset.UnixEpoch), IsJoinKey: true));
 
         var now = time.GetUtcNow();
         foreach (var stored in plan.Outputs)
@@ -88,8 +88,8 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         long present = 0, notFound = 0, outside = 0;
         foreach (var status in column.Statuses)
         {
-            if (status == FieldStatus.Present) present++;
-            else if (status == FieldStatus.OutsideMaxAge) outside++;
+            if (status == FeatureStatus.Present) present++;
+            else if (status == FeatureStatus.OutsideMaxAge) outside++;
             else notFound++;
         }
         var name = new KeyValuePair<string, object?>("feature_view", view);
@@ -158,7 +158,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         var slots = new int[rows];
         if (read.Entityless) return ([read.DummyKey], slots);
 
-        var keyColumns = new Value[read.Keys.Length][];
+        var keyColumns = new FeatureValue[read.Keys.Length][];
         for (var k = 0; k < read.Keys.Length; k++)
             keyColumns[k] = columns.Typed(read.Keys[k], read.View.Name);
 
@@ -180,46 +180,46 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
         return (keys, slots);
     }
 
-    private static byte[] Serialize(ViewRead read, Value[][] keyColumns, int row)
+    private static byte[] Serialize(ViewRead read, FeatureValue[][] keyColumns, int row)
     {
-        if (keyColumns.Length == 1) return EntityKeySerializer.Serialize(read.Keys[0].JoinKey, keyColumns[0][row], read.KeyVersion);
+        if (keyColumns.Length == 1) return EntityKeySerializer.Serialize(read.Keys[0].JoinKey, keyColumns[0][row].Proto, read.KeyVersion);
         var names = new string[keyColumns.Length];
         var values = new Value[keyColumns.Length];
         for (var k = 0; k < keyColumns.Length; k++)
         {
             names[k] = read.Keys[k].JoinKey;
-            values[k] = keyColumns[k][row];
+            values[k] = keyColumns[k][row].Proto;
         }
         return EntityKeySerializer.Serialize(names, values, read.KeyVersion);
     }
 
     private FeatureColumn Column(string name, TimeSpan ttl, OnlineReadResult result, int[] slots, int feature, int rows, DateTimeOffset now)
     {
-        var values = new Value[rows];
-        var statuses = new FieldStatus[rows];
+        var values = new FeatureValue[rows];
+        var statuses = new FeatureStatus[rows];
         var timestamps = new DateTimeOffset[rows];
         var checkAge = enforceTtl && ttl > TimeSpan.Zero;
         for (var row = 0; row < rows; row++)
         {
             var slot = slots[row];
             var stamp = result.EventTimestamp(slot);
-            var value = stamp is null ? null : result.Value(slot, feature);
+            var value = stamp is null ? null : result.ProtoValue(slot, feature);
             if (value is null)
             {
-                values[row] = FeastValues.Null;
-                statuses[row] = FieldStatus.NotFound;
+                values[row] = NullValue;
+                statuses[row] = FeatureStatus.NotFound;
                 timestamps[row] = DateTimeOffset.UnixEpoch;
             }
             else if (checkAge && stamp!.Value < now - ttl)
             {
-                values[row] = FeastValues.Null;
-                statuses[row] = FieldStatus.OutsideMaxAge;
+                values[row] = NullValue;
+                statuses[row] = FeatureStatus.OutsideMaxAge;
                 timestamps[row] = stamp.Value;
             }
             else
             {
-                values[row] = value;
-                statuses[row] = FieldStatus.Present;
+                values[row] = new FeatureValue(value);
+                statuses[row] = FeatureStatus.Present;
                 timestamps[row] = stamp!.Value;
             }
         }
@@ -229,7 +229,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
     private static void AddOnDemand(OnDemandStep step, ViewRead[] reads, OnlineReadResult[] results, int[][] slots, EntityColumns columns, int rows,
         DateTimeOffset now, List<FeatureColumn> output)
     {
-        var requestColumns = new Value[step.RequestFields.Length][];
+        var requestColumns = new FeatureValue[step.RequestFields.Length][];
         var missing = new List<string>();
         for (var i = 0; i < step.RequestFields.Length; i++)
         {
@@ -242,7 +242,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
             throw new RequestDataNotFoundInEntityRowsException(step.Transform.View.Name, missing);
 
         var inputReads = step.Inputs.Select(i => Array.IndexOf(reads, i.Read)).ToArray();
-        var outputs = step.Outputs.Select(_ => new Value[rows]).ToArray();
+        var outputs = step.Outputs.Select(_ => new FeatureValue[rows]).ToArray();
         var inputs = new Dictionary<string, object?>(step.Inputs.Length * 2 + step.RequestFields.Length, StringComparer.Ordinal);
         for (var row = 0; row < rows; row++)
         {
@@ -252,25 +252,27 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
                 var input = step.Inputs[i];
                 var result = results[inputReads[i]];
                 var slot = slots[inputReads[i]][row];
-                var value = result.Found(slot) ? FeastValues.ToObject(result.Value(slot, input.Feature)) : null;
+                var value = result.Found(slot) ? FeastValues.ToObject(result.ProtoValue(slot, input.Feature)) : null;
                 inputs[input.Name] = value;
                 inputs[input.FullName] = value;
             }
             for (var i = 0; i < step.RequestFields.Length; i++)
-                inputs[step.RequestFields[i].Name] = FeastValues.ToObject(requestColumns[i][row]);
+                inputs[step.RequestFields[i].Name] = requestColumns[i][row].ToObject();
 
             var computed = step.Transform.Apply(inputs);
             for (var o = 0; o < step.Outputs.Length; o++)
             {
                 var (name, field) = step.Outputs[o];
                 computed.TryGetValue(field.Name, out var value);
-                outputs[o][row] = FeastValues.FromObject(value, field.Dtype.ValueType, name);
+                outputs[o][row] = new FeatureValue(FeastValues.FromObject(value, field.Dtype.ValueType, name));
             }
         }
         _ = now;
         for (var o = 0; o < step.Outputs.Length; o++)
-            output.Add(new FeatureColumn(step.Outputs[o].Name, outputs[o], Filled(rows, FieldStatus.Present), Filled(rows, DateTimeOffset.UnixEpoch)));
+            output.Add(new FeatureColumn(step.Outputs[o].Name, outputs[o], Filled(rows, FeatureStatus.Present), Filled(rows, DateTimeOffset.UnixEpoch)));
     }
+
+    private static readonly FeatureValue NullValue = new(FeastValues.Null);
 
     private static T[] Filled<T>(int rows, T value)
     {
@@ -328,7 +330,7 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
     {
         private readonly IReadOnlyDictionary<string, IReadOnlyList<object?>> _raw;
         private readonly OnlinePlan _plan;
-        private readonly Dictionary<string, Value[]> _typed = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, FeatureValue[]> _typed = new(StringComparer.Ordinal);
 
         public EntityColumns(IReadOnlyDictionary<string, IReadOnlyList<object?>> raw, OnlinePlan plan)
         {
@@ -344,9 +346,9 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
             }
         }
 
-        public List<(string Name, Value[] Values)> Echoed { get; } = [];
+        public List<(string Name, FeatureValue[] Values)> Echoed { get; } = [];
 
-        public Value[] Typed(KeyColumn key, string view)
+        public FeatureValue[] Typed(KeyColumn key, string view)
         {
             if (_typed.TryGetValue(key.Column, out var values)) return values;
             if (!_raw.TryGetValue(key.Column, out var raw))
@@ -356,17 +358,17 @@ internal sealed class OnlineRetriever(IOnlineStore store, string project, int ke
             return values;
         }
 
-        public Value[]? Request(Field field)
+        public FeatureValue[]? Request(Field field)
         {
             if (!_raw.TryGetValue(field.Name, out var raw)) return null;
             return Convert(field.Name, raw, field.Dtype.ValueType);
         }
 
-        private static Value[] Convert(string column, IReadOnlyList<object?> raw, ValueType type)
+        private static FeatureValue[] Convert(string column, IReadOnlyList<object?> raw, ValueType type)
         {
-            var values = new Value[raw.Count];
+            var values = new FeatureValue[raw.Count];
             for (var i = 0; i < values.Length; i++)
-                values[i] = FeastValues.FromObject(raw[i], type, column);
+                values[i] = new FeatureValue(FeastValues.FromObject(raw[i], type, column));
             return values;
         }
     }

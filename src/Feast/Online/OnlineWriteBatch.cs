@@ -3,20 +3,20 @@ using Feast.Protos.Types;
 namespace Feast.Online;
 
 /// <summary>
-/// Rows to write to one feature view's online storage: per row a serialized entity key, one <see cref="Value"/> per
+/// Rows to write to one feature view's online storage: per row a serialized entity key, one <see cref="FeatureValue"/> per
 /// feature of <see cref="FeatureNames"/>, the event timestamp and an optional created timestamp. Values are kept in
 /// one flat array (row-major) so a batch of a million values is a handful of allocations.
 /// </summary>
 /// <remarks>
 /// Materialization into a store that takes them (<see cref="IOnlineStore.AcceptsSerializedValues"/>) fills batches
-/// with the values' protobuf bytes instead, written straight from the offline store's columns:
+/// with the values' online-store bytes instead, written straight from the offline store's columns:
 /// <see cref="TryGetSerializedValue"/> hands them out, and <see cref="Value"/> / <see cref="Values"/> parse them on
 /// first use.
 /// </remarks>
 public sealed class OnlineWriteBatch
 {
     private byte[][] _keys;
-    private Value[]? _values;
+    private FeatureValue[]? _values;
     private DateTimeOffset[] _eventTimestamps;
     private DateTimeOffset?[] _createdTimestamps;
 
@@ -42,7 +42,7 @@ public sealed class OnlineWriteBatch
         _eventTimestamps = new DateTimeOffset[capacity];
         _createdTimestamps = new DateTimeOffset?[capacity];
         var cells = capacity * Math.Max(featureNames.Count, 1);
-        if (!serialized) _values = new Value[cells];
+        if (!serialized) _values = new FeatureValue[cells];
         else
         {
             _starts = new int[cells];
@@ -66,22 +66,36 @@ public sealed class OnlineWriteBatch
     /// <summary>The number of rows.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Adds a row; a null value is stored as Feast's null (an empty <see cref="Value"/>).</summary>
-    public void Add(byte[] entityKey, ReadOnlySpan<Value?> values, DateTimeOffset eventTimestamp, DateTimeOffset? createdTimestamp = null)
+    /// <summary>Adds a row (<see cref="FeatureValue.Null"/> for Feast's null).</summary>
+    public void Add(byte[] entityKey, ReadOnlySpan<FeatureValue> values, DateTimeOffset eventTimestamp, DateTimeOffset? createdTimestamp = null)
+    {
+        var offset = StartRow(entityKey, values.Length, eventTimestamp, createdTimestamp);
+        for (var i = 0; i < values.Length; i++)
+            _values![offset + i] = values[i].HasProto ? values[i] : NullValue;
+    }
+
+    /// <summary>Adds a row of protobuf values; a null value is stored as Feast's null (an empty <c>Value</c>).</summary>
+    internal void Add(byte[] entityKey, ReadOnlySpan<Value?> values, DateTimeOffset eventTimestamp, DateTimeOffset? createdTimestamp = null)
+    {
+        var offset = StartRow(entityKey, values.Length, eventTimestamp, createdTimestamp);
+        for (var i = 0; i < values.Length; i++)
+            _values![offset + i] = new FeatureValue(values[i] ?? Feast.Values.FeastValues.Null);
+    }
+
+    private static readonly FeatureValue NullValue = new(Feast.Values.FeastValues.Null);
+
+    private int StartRow(byte[] entityKey, int values, DateTimeOffset eventTimestamp, DateTimeOffset? createdTimestamp)
     {
         ArgumentNullException.ThrowIfNull(entityKey);
         if (_values is null || HasSerializedValues)
-            throw new InvalidOperationException("This batch holds serialized values; rows cannot be added as Value objects.");
-        if (values.Length != FeatureNames.Count)
-            throw new ArgumentException($"A row has {values.Length} values but the batch has {FeatureNames.Count} features.", nameof(values));
+            throw new InvalidOperationException("This batch holds serialized values; rows cannot be added as values.");
+        if (values != FeatureNames.Count)
+            throw new ArgumentException($"A row has {values} values but the batch has {FeatureNames.Count} features.", nameof(values));
         if (Count == _keys.Length) Grow();
         _keys[Count] = entityKey;
-        var offset = Count * FeatureNames.Count;
-        for (var i = 0; i < values.Length; i++)
-            _values[offset + i] = values[i] ?? Feast.Values.FeastValues.Null;
         _eventTimestamps[Count] = eventTimestamp;
         _createdTimestamps[Count] = createdTimestamp;
-        Count++;
+        return Count++ * FeatureNames.Count;
     }
 
     /// <summary>Adds a row of a serialized batch; its values follow with <see cref="ValueBytes"/>.</summary>
@@ -135,25 +149,25 @@ public sealed class OnlineWriteBatch
     public byte[] EntityKey(int row) => _keys[CheckRow(row)];
 
     /// <summary>The value of feature <paramref name="feature"/> (index into <see cref="FeatureNames"/>) in <paramref name="row"/>.</summary>
-    public Value Value(int row, int feature) => Values(row)[feature];
+    public FeatureValue Value(int row, int feature) => Values(row)[feature];
 
     /// <summary>The values of <paramref name="row"/>, in <see cref="FeatureNames"/> order.</summary>
-    public ReadOnlySpan<Value> Values(int row)
+    public ReadOnlySpan<FeatureValue> Values(int row)
     {
         var first = CheckRow(row) * FeatureNames.Count;
-        if (_starts is not null && (_values is null || (FeatureNames.Count > 0 && _values[first] is null))) ParseRow(row);
+        if (_starts is not null && (_values is null || (FeatureNames.Count > 0 && !_values[first].HasProto))) ParseRow(row);
         return _values.AsSpan(first, FeatureNames.Count);
     }
 
-    /// <summary>A serialized batch's row as Value objects, parsed once, for stores that read values that way.</summary>
+    /// <summary>A serialized batch's row as values, parsed once, for stores that read values that way.</summary>
     private void ParseRow(int row)
     {
-        _values ??= new Value[_keys.Length * Math.Max(FeatureNames.Count, 1)];
+        _values ??= new FeatureValue[_keys.Length * Math.Max(FeatureNames.Count, 1)];
         var first = row * FeatureNames.Count;
         for (var f = 0; f < FeatureNames.Count; f++)
         {
             var length = _lengths![first + f];
-            _values[first + f] = length == 0 ? Feast.Values.FeastValues.Null : Protos.Types.Value.Parser.ParseFrom(_bytes.AsSpan(_starts![first + f], length));
+            _values[first + f] = FeatureValue.Parse(_bytes.AsSpan(_starts![first + f], length));
         }
     }
 

@@ -250,7 +250,7 @@ public sealed partial class SqliteOnlineStore
         public int Count { get; }
 
         /// <summary>Writes features Start..Start+Count of one row.</summary>
-        public void Execute(byte[] key, long eventTs, long? createdTs, ReadOnlySpan<Value> values, ref byte[] valueBuffer, ref byte[] textBuffer)
+        public void Execute(byte[] key, long eventTs, long? createdTs, ReadOnlySpan<FeatureValue> values, ref byte[] valueBuffer, ref byte[] textBuffer)
         {
             var statement = _statement;
             Check(raw.sqlite3_bind_blob(statement, 1, key));
@@ -260,7 +260,7 @@ public sealed partial class SqliteOnlineStore
             {
                 var value = values[Start + i];
                 // Feast's null is an empty Value: an empty blob (zeroblob, so it is not bound as SQL NULL).
-                var size = value.CalculateSize();
+                var size = value.GetSerializedSize();
                 if (size == 0)
                 {
                     Check(raw.sqlite3_bind_zeroblob(statement, 4 + 2 * i, 0));
@@ -272,7 +272,7 @@ public sealed partial class SqliteOnlineStore
                     value.WriteTo(bytes);
                     Check(raw.sqlite3_bind_blob(statement, 4 + 2 * i, bytes));
                 }
-                var length = FeastValues.WriteValueTextUtf8(value, ref textBuffer);
+                var length = FeastValues.WriteValueTextUtf8(value.Proto, ref textBuffer);
                 Check(length switch
                 {
                     < 0 => raw.sqlite3_bind_null(statement, 5 + 2 * i),

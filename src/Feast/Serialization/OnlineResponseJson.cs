@@ -74,10 +74,13 @@ public static class OnlineResponseJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Writes one <see cref="Value"/> as Feast's HTTP server does (null for an unset value).</summary>
+    /// <summary>Writes one value as Feast's HTTP server does (null for Feast's null).</summary>
     /// <param name="writer">Where to write.</param>
-    /// <param name="value">The value; null counts as unset.</param>
-    public static void WriteValue(Utf8JsonWriter writer, Value? value)
+    /// <param name="value">The value.</param>
+    public static void WriteValue(Utf8JsonWriter writer, FeatureValue value) => WriteValue(writer, value.Proto);
+
+    /// <summary>Writes one protobuf value as Feast's HTTP server does (null for an unset value).</summary>
+    internal static void WriteValue(Utf8JsonWriter writer, Value? value)
     {
         ArgumentNullException.ThrowIfNull(writer);
         if (value is null)
@@ -162,7 +165,7 @@ public static class OnlineResponseJson
         writer.WriteStartObject();
         writer.WriteStartArray(ValuesName);
         var values = column.Values;
-        for (var i = 0; i < values.Length; i++) WriteValue(writer, values[i]);
+        for (var i = 0; i < values.Length; i++) WriteValue(writer, values[i].Proto);
         writer.WriteEndArray();
 
         writer.WriteStartArray(StatusesName);
@@ -181,12 +184,12 @@ public static class OnlineResponseJson
         writer.WriteEndObject();
     }
 
-    private static JsonEncodedText StatusName(FieldStatus status) => status switch
+    private static JsonEncodedText StatusName(FeatureStatus status) => status switch
     {
-        FieldStatus.Present => Present,
-        FieldStatus.NotFound => NotFound,
-        FieldStatus.NullValue => NullValue,
-        FieldStatus.OutsideMaxAge => OutsideMaxAge,
+        FeatureStatus.Present => Present,
+        FeatureStatus.NotFound => NotFound,
+        FeatureStatus.NullValue => NullValue,
+        FeatureStatus.OutsideMaxAge => OutsideMaxAge,
         _ => Invalid,
     };
 

@@ -106,9 +106,9 @@ internal static class ArrowValueBytes
 
     private static void Varint(OnlineWriteBatch batch, int row, int feature, byte tag, ulong number)
     {
-        var bytes = batch.ValueBytes(row, feature, 1 + ProtoWire.VarintSize(number));
+        var bytes = batch.ValueBytes(row, feature, 1 + FeastWire.VarintSize(number));
         bytes[0] = tag;
-        ProtoWire.WriteVarint(number, bytes[1..]);
+        FeastWire.WriteVarint(number, bytes[1..]);
     }
 
     // NaN is Feast's null for floating-point features (as ArrowValues.Reader reads it).
@@ -143,9 +143,9 @@ internal static class ArrowValueBytes
             batch.ValueBytes(row, feature, 0);
             return;
         }
-        var bytes = batch.ValueBytes(row, feature, 1 + ProtoWire.VarintSize((ulong)payload.Length) + payload.Length);
+        var bytes = batch.ValueBytes(row, feature, 1 + FeastWire.VarintSize((ulong)payload.Length) + payload.Length);
         bytes[0] = tag;
-        var at = 1 + ProtoWire.WriteVarint((ulong)payload.Length, bytes[1..]);
+        var at = 1 + FeastWire.WriteVarint((ulong)payload.Length, bytes[1..]);
         payload.CopyTo(bytes[at..]);
     }
 }

@@ -6,7 +6,7 @@ using Google.Protobuf;
 namespace Feast.Values;
 
 /// <summary>Reads Arrow cells as Feast <see cref="Value"/>s and .NET values (materialization, pushes, on-demand transformations).</summary>
-public static class ArrowValues
+internal static class ArrowValues
 {
     /// <summary>
     /// A reader of <paramref name="array"/>'s cells as <see cref="Value"/>s of <paramref name="type"/>: a typed fast

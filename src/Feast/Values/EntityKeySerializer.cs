@@ -14,7 +14,24 @@ public static class EntityKeySerializer
     private const uint StringTag = (uint)Value.ValOneofCase.StringVal;
 
     /// <summary>Serializes one entity key of a single join key.</summary>
-    public static byte[] Serialize(string joinKey, Value value, int version = 3)
+    /// <exception cref="FeastValidationException">The value is null or of a type that cannot be part of an entity key.</exception>
+    public static byte[] Serialize(string joinKey, FeatureValue value, int version = 3) => Serialize(joinKey, value.Proto, version);
+
+    /// <summary>
+    /// Serializes an entity key of several join keys; <paramref name="joinKeys"/> and <paramref name="values"/> are
+    /// parallel and are sorted by join key here.
+    /// </summary>
+    /// <exception cref="FeastValidationException">A value's type cannot be part of an entity key, or the lists differ in length.</exception>
+    public static byte[] Serialize(IReadOnlyList<string> joinKeys, IReadOnlyList<FeatureValue> values, int version = 3)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var protos = new Value[values.Count];
+        for (var i = 0; i < protos.Length; i++) protos[i] = values[i].Proto;
+        return Serialize(joinKeys, protos, version);
+    }
+
+    /// <summary>Serializes one entity key of a single join key, from its protobuf value.</summary>
+    internal static byte[] Serialize(string joinKey, Value value, int version = 3)
     {
         ArgumentNullException.ThrowIfNull(joinKey);
         ArgumentNullException.ThrowIfNull(value);
@@ -34,7 +51,7 @@ public static class EntityKeySerializer
     /// parallel and are sorted by join key here.
     /// </summary>
     /// <exception cref="FeastValidationException">A value's type cannot be part of an entity key, or the lists differ in length.</exception>
-    public static byte[] Serialize(IReadOnlyList<string> joinKeys, IReadOnlyList<Value> values, int version = 3)
+    internal static byte[] Serialize(IReadOnlyList<string> joinKeys, IReadOnlyList<Value> values, int version = 3)
     {
         ArgumentNullException.ThrowIfNull(joinKeys);
         ArgumentNullException.ThrowIfNull(values);
@@ -116,7 +133,14 @@ public static class EntityKeySerializer
 
     /// <summary>Reads a version-3 key back into its join keys and values (as Feast's <c>deserialize_entity_key</c>).</summary>
     /// <exception cref="FeastException">The bytes are not a version-3 entity key.</exception>
-    public static EntityKey Deserialize(ReadOnlySpan<byte> bytes)
+    public static EntityKeyParts Deserialize(ReadOnlySpan<byte> bytes)
+    {
+        var key = DeserializeProto(bytes);
+        return new EntityKeyParts([.. key.JoinKeys], [.. key.EntityValues.Select(v => new FeatureValue(v))]);
+    }
+
+    /// <summary><see cref="Deserialize"/> as Feast's <c>EntityKey</c> protobuf message.</summary>
+    internal static EntityKey DeserializeProto(ReadOnlySpan<byte> bytes)
     {
         var key = new EntityKey();
         var at = 0;
@@ -231,3 +255,8 @@ public static class EntityKeySerializer
         return slice;
     }
 }
+
+/// <summary>A deserialized entity key: its join keys (in serialized order) and, parallel to them, their values.</summary>
+/// <param name="JoinKeys">The join key names.</param>
+/// <param name="Values">The value of each join key.</param>
+public sealed record EntityKeyParts(IReadOnlyList<string> JoinKeys, IReadOnlyList<FeatureValue> Values);

@@ -10,7 +10,7 @@ namespace Feast.Values;
 /// Conversions between .NET values and Feast's <see cref="Value"/> protobuf: the one place that decides how an
 /// <c>Int64</c> feature is written, how a float is read back, and what a wrong value's error says.
 /// </summary>
-public static class FeastValues
+internal static class FeastValues
 {
     /// <summary>The null value: an empty <see cref="Value"/>, which serializes to zero bytes (what Python writes for nulls). Never mutate it.</summary>
     public static readonly Value Null = new();
@@ -32,6 +32,7 @@ public static class FeastValues
         if (value is JsonElement json) return FromJson(json, type, column);
         if (value is null or DBNull) return Null;
         if (value is Value proto) return proto;
+        if (value is FeatureValue feature) return feature.Proto;
         try
         {
             return type switch
@@ -61,6 +62,7 @@ public static class FeastValues
         null => Null,
         JsonElement json => FromJson(json, ValueType.Unknown, column),
         Value proto => proto,
+        FeatureValue feature => feature.Proto,
         string s => new Value { StringVal = s },
         bool b => new Value { BoolVal = b },
         int or long or short or sbyte or byte or ushort or uint => new Value { Int64Val = Convert.ToInt64(value, CultureInfo.InvariantCulture) },

@@ -2,7 +2,7 @@ namespace Feast.Values;
 
 /// <summary>
 /// The few pieces of protobuf's wire format that the hand-written encoders need (Arrow columns straight to Value bytes,
-/// Redis hash fields and <c>_ts</c> timestamps): base-128 varints and the tags of <c>feast.types.Value</c>'s scalar
+/// Redis hash fields and <c>_ts</c> timestamps): the tags (varints are in <see cref="FeastWire"/>) of <c>feast.types.Value</c>'s scalar
 /// fields. The tag is <c>(field number &lt;&lt; 3) | wire type</c>.
 /// </summary>
 internal static class ProtoWire
@@ -15,29 +15,4 @@ internal static class ProtoWire
     public const byte FloatTag = 0x35;       // float_val = 6, 32-bit
     public const byte BoolTag = 0x38;        // bool_val = 7, varint
     public const byte UnixTimestampTag = 0x40; // unix_timestamp_val = 8, varint
-
-    /// <summary>The number of bytes <paramref name="value"/> takes as a varint (1 to 10).</summary>
-    public static int VarintSize(ulong value)
-    {
-        var size = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            size++;
-        }
-        return size;
-    }
-
-    /// <summary>Writes <paramref name="value"/> as a varint and returns the number of bytes written.</summary>
-    public static int WriteVarint(ulong value, Span<byte> destination)
-    {
-        var at = 0;
-        while (value >= 0x80)
-        {
-            destination[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        destination[at++] = (byte)value;
-        return at;
-    }
 }

@@ -106,12 +106,12 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         Assert.Equal(["conv_rate", "avg_daily_trips", "acc_rate"], result.FeatureNames);
         Assert.True(result.Found(0));
         Assert.Equal(T0, result.EventTimestamp(0));
-        Assert.Equal(new Value { FloatVal = 0.5f }, result.Value(0, 0));
-        Assert.Equal(new Value { Int64Val = 11 }, result.Value(0, 1));
-        Assert.Equal(new Value { FloatVal = 0.25f }, result.Value(0, 2));
+        Assert.Equal(new FeatureValue(new Value { FloatVal = 0.5f }), result.Value(0, 0));
+        Assert.Equal(new FeatureValue(new Value { Int64Val = 11 }), result.Value(0, 1));
+        Assert.Equal(new FeatureValue(new Value { FloatVal = 0.25f }), result.Value(0, 2));
         Assert.Equal(T0.AddHours(1), result.EventTimestamp(1));
-        Assert.Equal(new Value { FloatVal = 0.125f }, result.Value(1, 0));
-        Assert.Equal(new Value { Int64Val = 22 }, result.Value(1, 1));
+        Assert.Equal(new FeatureValue(new Value { FloatVal = 0.125f }), result.Value(1, 0));
+        Assert.Equal(new FeatureValue(new Value { Int64Val = 22 }), result.Value(1, 1));
     }
 
     [Fact]
@@ -124,9 +124,9 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["conv_rate", "acc_rate", "avg_daily_trips"]);
 
         Assert.Equal(T0.AddSeconds(1), result.EventTimestamp(0));
-        Assert.Equal(0.75f, result.Value(0, 0)!.FloatVal);
-        Assert.Equal(0.25f, result.Value(0, 1)!.FloatVal);
-        Assert.Equal(2, result.Value(0, 2)!.Int64Val);
+        Assert.Equal(0.75f, result.Value(0, 0)!.Value.AsFloat());
+        Assert.Equal(0.25f, result.Value(0, 1)!.Value.AsFloat());
+        Assert.Equal(2, result.Value(0, 2)!.Value.AsInt64());
     }
 
     [Fact]
@@ -140,10 +140,10 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         var result = await Store.ReadAsync(Project, view, [DriverKey(1), DriverKey(2)], ["conv_rate", "avg_daily_trips"]);
 
         Assert.Equal(T0, result.EventTimestamp(0));
-        Assert.Equal(0.5f, result.Value(0, 0)!.FloatVal);
-        Assert.Equal(1, result.Value(0, 1)!.Int64Val);
+        Assert.Equal(0.5f, result.Value(0, 0)!.Value.AsFloat());
+        Assert.Equal(1, result.Value(0, 1)!.Value.AsInt64());
         // A key with nothing stored is written, however old the row.
-        Assert.Equal(3, result.Value(1, 1)!.Int64Val);
+        Assert.Equal(3, result.Value(1, 1)!.Value.AsInt64());
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
 
         var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"]);
 
-        Assert.Equal(2, result.Value(0, 0)!.Int64Val);
+        Assert.Equal(2, result.Value(0, 0)!.Value.AsInt64());
         Assert.Equal(T0.AddSeconds(5), result.EventTimestamp(0));
     }
 
@@ -171,9 +171,9 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         await Store.WriteBatchAsync(Project, view, Row(1, T0.AddMinutes(1)));
 
         await Store.WriteBatchAsync(Project, view, Row(2, T0)); // created earlier: never replaces
-        var afterOlder = (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+        var afterOlder = (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64();
         await Store.WriteBatchAsync(Project, view, Row(3, T0.AddMinutes(2))); // created later: replaces where ties are broken so
-        var afterNewer = (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+        var afterNewer = (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64();
 
         Assert.Equal(1, afterOlder);
         Assert.Equal(TiesBrokenByCreatedTimestamp ? 3 : 1, afterNewer);
@@ -197,7 +197,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["conv_rate", "avg_daily_trips"]);
 
         Assert.Equal(T0.AddDays(-1), result.EventTimestamp(0));
-        Assert.Equal(2, result.Value(0, 1)!.Int64Val);
+        Assert.Equal(2, result.Value(0, 1)!.Value.AsInt64());
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
 
         var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"]);
 
-        Assert.Equal(2, result.Value(0, 0)!.Int64Val);
+        Assert.Equal(2, result.Value(0, 0)!.Value.AsInt64());
         Assert.Equal(T0.AddSeconds(5), result.EventTimestamp(0));
     }
 
@@ -221,7 +221,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
 
         var result = await Store.ReadAsync(Project, view, [DriverKey(1), DriverKey(5), DriverKey(300)], ["avg_daily_trips"]);
 
-        Assert.Equal([3L, 6, 5], Enumerable.Range(0, 3).Select(i => result.Value(i, 0)!.Int64Val));
+        Assert.Equal([3L, 6, 5], Enumerable.Range(0, 3).Select(i => result.Value(i, 0)!.Value.AsInt64()));
     }
 
     [Fact]
@@ -233,10 +233,10 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         var result = await Store.ReadAsync(Project, view, [DriverKey(3), DriverKey(2), DriverKey(1), DriverKey(9999)], ["avg_daily_trips"]);
 
         Assert.Equal([true, false, true, false], Enumerable.Range(0, 4).Select(result.Found));
-        Assert.Equal(30, result.Value(0, 0)!.Int64Val);
+        Assert.Equal(30, result.Value(0, 0)!.Value.AsInt64());
         Assert.Null(result.Value(1, 0));
         Assert.Null(result.EventTimestamp(1));
-        Assert.Equal(10, result.Value(2, 0)!.Int64Val);
+        Assert.Equal(10, result.Value(2, 0)!.Value.AsInt64());
         Assert.Equal(T0, result.EventTimestamp(2));
         Assert.Equal(T0.AddSeconds(3), result.EventTimestamp(0));
         Assert.Null(result.Value(3, 0));
@@ -250,7 +250,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
 
         var result = await Store.ReadAsync(Project, view, [DriverKey(1), DriverKey(2), DriverKey(1), DriverKey(7), DriverKey(1), DriverKey(7)], ["avg_daily_trips"]);
 
-        Assert.Equal([10L, 20, 10, -1, 10, -1], Enumerable.Range(0, 6).Select(i => result.Value(i, 0)?.Int64Val ?? -1));
+        Assert.Equal([10L, 20, 10, -1, 10, -1], Enumerable.Range(0, 6).Select(i => result.Value(i, 0)?.AsInt64() ?? -1));
         Assert.Equal([true, true, true, false, true, false], Enumerable.Range(0, 6).Select(result.Found));
     }
 
@@ -278,7 +278,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
             var id = Keys - 1 - row;
             Assert.True(result.Found(row), $"key {id}");
             Assert.Equal(T0.AddSeconds(id), result.EventTimestamp(row));
-            for (var f = 0; f < features.Length; f++) Assert.Equal(id * 100L + f, result.Value(row, f)!.Int64Val);
+            for (var f = 0; f < features.Length; f++) Assert.Equal(id * 100L + f, result.Value(row, f)!.Value.AsInt64());
         }
         Assert.False(result.Found(Keys));
         Assert.False(result.Found(Keys + 1));
@@ -299,7 +299,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
 
         var result = await Store.ReadAsync(Project, view, [Key(2, "a"), Key(1, "b"), Key(2, "b"), Key(1, "a")], ["trips"]);
 
-        Assert.Equal([3L, 2, -1, 1], Enumerable.Range(0, 4).Select(i => result.Value(i, 0)?.Int64Val ?? -1));
+        Assert.Equal([3L, 2, -1, 1], Enumerable.Range(0, 4).Select(i => result.Value(i, 0)?.AsInt64() ?? -1));
     }
 
     [Fact]
@@ -313,8 +313,8 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
 
         var result = await Store.ReadAsync(Project, view, [key, key], ["total"]);
 
-        Assert.Equal(42, result.Value(0, 0)!.Int64Val);
-        Assert.Equal(42, result.Value(1, 0)!.Int64Val);
+        Assert.Equal(42, result.Value(0, 0)!.Value.AsInt64());
+        Assert.Equal(42, result.Value(1, 0)!.Value.AsInt64());
     }
 
     /// <summary>One value of every kind Feast stores, including null (an empty Value).</summary>
@@ -373,7 +373,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         {
             var read = result.Value(0, i);
             Assert.True(read is not null, $"{all[i].Name} was not read back");
-            Assert.Equal(Convert.ToHexString(all[i].Value.ToByteArray()), Convert.ToHexString(read.ToByteArray()));
+            Assert.Equal(Convert.ToHexString(all[i].Value.ToByteArray()), Convert.ToHexString(read!.Value.ToByteArray()));
         }
     }
 
@@ -388,9 +388,9 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["conv_rate", "avg_daily_trips"]);
 
         Assert.True(result.Found(0));
-        Assert.True(FeastValues.IsNull(result.Value(0, 0)));
+        Assert.True(result.Value(0, 0)!.Value.IsNull);
         Assert.Empty(result.Value(0, 0)?.ToByteArray() ?? []);
-        Assert.Equal(5, result.Value(0, 1)!.Int64Val);
+        Assert.Equal(5, result.Value(0, 1)!.Value.AsInt64());
     }
 
     [Fact]
@@ -404,7 +404,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         Assert.True(result.Found(0));
         Assert.Equal(T0, result.EventTimestamp(0));
         Assert.Null(result.Value(0, 0));
-        Assert.Equal(10, result.Value(0, 1)!.Int64Val);
+        Assert.Equal(10, result.Value(0, 1)!.Value.AsInt64());
     }
 
     [Fact]
@@ -416,7 +416,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         var result = await Store.ReadAsync(Project, view, [DriverKey(1)], ["acc_rate"]);
 
         Assert.Equal(["acc_rate"], result.FeatureNames);
-        Assert.Equal(0.25f, result.Value(0, 0)!.FloatVal);
+        Assert.Equal(0.25f, result.Value(0, 0)!.Value.AsFloat());
     }
 
     [Fact]
@@ -432,8 +432,8 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
 
         Assert.Equal(T0.AddHours(2), result.EventTimestamp(0));
         Assert.Equal(T0.AddHours(2), result.EventTimestamp(1));
-        Assert.Equal(0.5f, result.Value(0, 0)!.FloatVal);
-        Assert.Equal(1f, result.Value(1, 1)!.FloatVal);
+        Assert.Equal(0.5f, result.Value(0, 0)!.Value.AsFloat());
+        Assert.Equal(1f, result.Value(1, 1)!.Value.AsFloat());
     }
 
     [Fact]
@@ -469,9 +469,9 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
             await Store.WriteBatchAsync(Project, second, StatsBatch((1, 0.5f, 0.5f, 2, T0)));
             await Store.WriteBatchAsync(otherProject, first, StatsBatch((1, 0.5f, 0.5f, 3, T0)));
 
-            Assert.Equal(1, (await Store.ReadAsync(Project, first, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val);
-            Assert.Equal(2, (await Store.ReadAsync(Project, second, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val);
-            Assert.Equal(3, (await Store.ReadAsync(otherProject, first, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val);
+            Assert.Equal(1, (await Store.ReadAsync(Project, first, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64());
+            Assert.Equal(2, (await Store.ReadAsync(Project, second, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64());
+            Assert.Equal(3, (await Store.ReadAsync(otherProject, first, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64());
         }
         finally
         {
@@ -490,7 +490,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         await Store.UpdateAsync(Project, [kept], [view]);
 
         await AssertReadOfDeletedViewAsync(view, DriverKey(1));
-        Assert.Equal(2, (await Store.ReadAsync(Project, kept, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val);
+        Assert.Equal(2, (await Store.ReadAsync(Project, kept, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64());
 
         // Applying it again starts from empty storage.
         await Store.UpdateAsync(Project, [view], []);
@@ -509,7 +509,7 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
         await Store.UpdateAsync(Project, [view], []);
         Assert.False((await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Found(0));
         await Store.WriteBatchAsync(Project, view, StatsBatch((1, 0.5f, 0.5f, 7, T0)));
-        Assert.Equal(7, (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val);
+        Assert.Equal(7, (await Store.ReadAsync(Project, view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64());
     }
 
     [Fact]
@@ -524,8 +524,8 @@ public abstract class OnlineStoreConformanceTests : IAsyncLifetime
             {
                 var ids = new long[] { (t * 7 + i) % 100, (t + i * 3) % 100, 500 };
                 var result = await Store.ReadAsync(Project, view, [.. ids.Select(DriverKey)], ["avg_daily_trips", "conv_rate"]);
-                Assert.Equal(ids[0], result.Value(0, 0)!.Int64Val);
-                Assert.Equal(ids[1], result.Value(1, 0)!.Int64Val);
+                Assert.Equal(ids[0], result.Value(0, 0)!.Value.AsInt64());
+                Assert.Equal(ids[1], result.Value(1, 0)!.Value.AsInt64());
                 Assert.False(result.Found(2));
             }
         }));

@@ -1,5 +1,5 @@
 using Feast.Materialization;
-using Feast.Protos.Serving;
+using Feast.Online;
 using static Feast.DuckDb.Tests.T;
 using static Feast.DuckDb.Tests.Online.OnlineLoop;
 
@@ -23,7 +23,7 @@ public class MaterializeTests
         Assert.Equal([1001L, 1002L, 1003L, 9999L], response.ToDictionary()["driver_id"]);
         Assert.Equal([0.2f, 0.4f, 0.9f, null], response.ToDictionary()["conv_rate"]);
         Assert.Equal([20L, 40L, 90L, null], response.ToDictionary()["avg_daily_trips"]);
-        Assert.Equal([FieldStatus.Present, FieldStatus.Present, FieldStatus.Present, FieldStatus.NotFound], response["conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.Present, FeatureStatus.Present, FeatureStatus.Present, FeatureStatus.NotFound], response["conv_rate"].Statuses);
         Assert.Equal([T0.AddHours(2), T0.AddHours(1), T0.AddDays(-2), DateTimeOffset.UnixEpoch], response["conv_rate"].EventTimestamps);
 
         var registry = await loop.Store.GetRegistryAsync(allowCache: false);

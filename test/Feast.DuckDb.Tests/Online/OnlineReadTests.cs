@@ -45,7 +45,7 @@ public class OnlineReadTests
         Assert.Equal(1000 + (double)0.2f, (double)columns["conv_rate_plus_val1"][0]!, 9);
         Assert.Equal(2000 + (double)0.2f, (double)columns["conv_rate_plus_val2"][0]!, 9);
         Assert.Null(columns["conv_rate_plus_val1"][1]);
-        Assert.Equal([FieldStatus.Present, FieldStatus.Present], response["conv_rate_plus_val1"].Statuses);
+        Assert.Equal([FeatureStatus.Present, FeatureStatus.Present], response["conv_rate_plus_val1"].Statuses);
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public class OnlineReadTests
 
         var response = await loop.ReadAsync(["driver_hourly_stats:conv_rate"], 1001, 1003);
 
-        Assert.Equal([FieldStatus.Present, FieldStatus.OutsideMaxAge], response["conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.Present, FeatureStatus.OutsideMaxAge], response["conv_rate"].Statuses);
         Assert.Equal([0.2f, null], response.ToDictionary()["conv_rate"]);
     }
 
@@ -177,7 +177,7 @@ public class OnlineReadTests
 
         var response = await loop.ReadAsync(["driver_hourly_stats:conv_rate"], 1003);
 
-        Assert.Equal([FieldStatus.Present], response["conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.Present], response["conv_rate"].Statuses);
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public class OnlineReadTests
         var response = await loop.ReadAsync(["driver_hourly_stats:created", "driver_hourly_stats:conv_rate"], 1001);
 
         // The new feature was never materialized: NOT_FOUND, while the old one is still there.
-        Assert.Equal([FieldStatus.NotFound], response["created"].Statuses);
+        Assert.Equal([FeatureStatus.NotFound], response["created"].Statuses);
         Assert.Equal([0.2f], response.ToDictionary()["conv_rate"]);
     }
 

@@ -1,5 +1,5 @@
 using Feast.Offline;
-using Feast.Protos.Serving;
+using Feast.Online;
 using static Feast.DuckDb.Tests.T;
 using static Feast.DuckDb.Tests.Online.OnlineLoop;
 
@@ -41,7 +41,7 @@ public class PushTests
         var rows = Duck.Query($"SELECT conv_rate FROM '{loop.Files.PathOf("data/driver_stats.parquet")}' WHERE driver_id = 1005");
         Assert.Equal(0.75f, Assert.Single(rows)[0]);
         var response = await loop.ReadAsync(["driver_hourly_stats_fresh:conv_rate"], 1005);
-        Assert.Equal([FieldStatus.NotFound], response["conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.NotFound], response["conv_rate"].Statuses);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class PushTests
         Assert.Contains("avg_daily_trips", error.Message, StringComparison.Ordinal);
         Assert.Contains("many", error.Message, StringComparison.Ordinal);
         var response = await loop.ReadAsync(["driver_hourly_stats_fresh:conv_rate"], 1008);
-        Assert.Equal([FieldStatus.NotFound], response["conv_rate"].Statuses);
+        Assert.Equal([FeatureStatus.NotFound], response["conv_rate"].Statuses);
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public class PushTests
 
         var response = await loop.ReadAsync(["fresh_doubled:conv_rate_doubled"], 1005, 1006);
         Assert.Equal([0.5, null], response.ToDictionary()["conv_rate_doubled"]);
-        Assert.Equal([FieldStatus.Present, FieldStatus.NotFound], response["conv_rate_doubled"].Statuses);
+        Assert.Equal([FeatureStatus.Present, FeatureStatus.NotFound], response["conv_rate_doubled"].Statuses);
         Assert.Equal(Now, response["conv_rate_doubled"].EventTimestamps[0]);
     }
 
@@ -248,7 +248,7 @@ public class PushTests
         Assert.Contains("'conv_rate_doubled' is missing", error.Message, StringComparison.Ordinal);
         Assert.Contains("transform_on_write", error.Message, StringComparison.Ordinal);
         var response = await loop.ReadAsync(["fresh_doubled:conv_rate_doubled"], 1013);
-        Assert.Equal(FieldStatus.NotFound, response["conv_rate_doubled"].Statuses[0]);
+        Assert.Equal(FeatureStatus.NotFound, response["conv_rate_doubled"].Statuses[0]);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Feast.Offline;
 using Feast.Postgres.Offline;
 using Feast.Postgres.Online;
 using Feast.Postgres.Registry;
+using Feast.Online;
 using Feast.Protos.Serving;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -109,7 +110,7 @@ public sealed class AllOnPostgresTests : IAsyncLifetime
             var online = await store.GetOnlineFeaturesAsync(["driver_hourly_stats:conv_rate"],
                 [new Dictionary<string, object?> { ["driver_id"] = 1001L }, new Dictionary<string, object?> { ["driver_id"] = 1002L }]);
             Assert.Equal([0.2f, 0.4f], online.ToDictionary()["conv_rate"]);
-            Assert.Equal([FieldStatus.Present, FieldStatus.Present], online["conv_rate"].Statuses);
+            Assert.Equal([FeatureStatus.Present, FeatureStatus.Present], online["conv_rate"].Statuses);
 
             await store.PushAsync("driver_stats_push_source", FeatureRows.FromColumns(new Dictionary<string, IReadOnlyList<object?>>
             {

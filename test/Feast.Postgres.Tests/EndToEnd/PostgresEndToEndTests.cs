@@ -2,6 +2,7 @@ using DuckDB.NET.Data;
 using Feast.DuckDb;
 using Feast.Postgres.Online;
 using Feast.Postgres.Registry;
+using Feast.Online;
 using Feast.Protos.Serving;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -113,7 +114,7 @@ public sealed class PostgresEndToEndTests : IAsyncLifetime
             var response = await ReadAsync(store, ["driver_hourly_stats:conv_rate", "driver_hourly_stats:avg_daily_trips"], 1001, 1002, 9999);
             Assert.Equal([0.2f, 0.4f, null], response.ToDictionary()["conv_rate"]);
             Assert.Equal([20L, 40L, null], response.ToDictionary()["avg_daily_trips"]);
-            Assert.Equal([FieldStatus.Present, FieldStatus.Present, FieldStatus.NotFound], response["conv_rate"].Statuses);
+            Assert.Equal([FeatureStatus.Present, FeatureStatus.Present, FeatureStatus.NotFound], response["conv_rate"].Statuses);
             Assert.Equal([T0.AddHours(2), T0.AddHours(1), DateTimeOffset.UnixEpoch], response["conv_rate"].EventTimestamps);
             var interval = Assert.Single((await store.GetRegistryAsync(allowCache: false)).FeatureViews["driver_hourly_stats"].MaterializationIntervals);
             Assert.Equal((T0.AddDays(-1), Now), (interval.Start, interval.End));

@@ -123,8 +123,8 @@ public sealed class PostgresOnlineStoreTests : IAsyncLifetime
         var result = await Store.ReadAsync(_project, view, keys, ["avg_daily_trips", "conv_rate"]);
         for (var i = 0; i < keys.Count; i++)
         {
-            Assert.Equal(new Value { Int64Val = i * 100L + 3 }, result.Value(i, 0));
-            Assert.Equal(new Value { FloatVal = 0.25f }, result.Value(i, 1));
+            Assert.Equal(new FeatureValue(new Value { Int64Val = i * 100L + 3 }), result.Value(i, 0));
+            Assert.Equal(new FeatureValue(new Value { FloatVal = 0.25f }), result.Value(i, 1));
             Assert.Equal(T0, result.EventTimestamp(i));
         }
     }
@@ -198,10 +198,10 @@ public sealed class PostgresOnlineStoreTests : IAsyncLifetime
         ]);
 
         Assert.Equal([true, true, true, true, false], Enumerable.Range(0, 5).Select(results[0].Found));
-        Assert.Equal(2, results[0].Value(3, 0)!.Int64Val);
-        Assert.Equal(0.5f, results[0].Value(0, 1)!.FloatVal);
+        Assert.Equal(2, results[0].Value(3, 0)!.Value.AsInt64());
+        Assert.Equal(0.5f, results[0].Value(0, 1)!.Value.AsFloat());
         Assert.Equal([false, true, true, true, false], Enumerable.Range(0, 5).Select(results[1].Found));
-        Assert.Equal(0.25f, results[1].Value(2, 0)!.FloatVal);
+        Assert.Equal(0.25f, results[1].Value(2, 0)!.Value.AsFloat());
         Assert.Equal(T0.AddHours(1), results[1].EventTimestamp(1));
         Assert.Equal(0, results[2].KeyCount);
 

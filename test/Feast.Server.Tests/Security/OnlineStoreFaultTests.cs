@@ -61,7 +61,7 @@ public sealed class OnlineStoreFaultTests
         {
             await other.UpdateAsync("loop", [ServerRepo.Stats, ServerRepo.Fresh], []);
             var row = new Online.OnlineWriteBatch(["avg_daily_trips"]);
-            row.Add(Values.EntityKeySerializer.Serialize("driver_id", new Protos.Types.Value { Int64Val = 1001 }), [new Protos.Types.Value { Int64Val = 777 }], ServerRepo.T0);
+            row.Add(Values.EntityKeySerializer.Serialize("driver_id", FeatureValue.FromInt64(1001)), [FeatureValue.FromInt64(777)], ServerRepo.T0);
             await other.WriteBatchAsync("loop", ServerRepo.Stats, row);
         }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Feast.Permissions;
+using Feast.Online;
 using Feast.Protos.Serving;
 using Grpc.Core;
 using Xunit.Abstractions;
@@ -154,7 +155,7 @@ public sealed class PermissionMatrixTests(ITestOutputHelper output) : IAsyncLife
             var i = 0;
             foreach (var write in group)
             {
-                var present = statuses[i++] == FieldStatus.Present;
+                var present = statuses[i++] == FeatureStatus.Present;
                 if (present != write.Allowed) failures.Add($"{write.What}: row {write.Id} {(present ? "was written" : "is missing")}");
             }
         }

@@ -167,7 +167,7 @@ public sealed class EntityKeySerializerTests
 
         var order = EntityKeySerializer.SortedOrder(keys);
         Assert.Equal(order.Select(i => keys[i]), key.JoinKeys);
-        Assert.Equal(order.Select(i => values[i]), key.EntityValues);
+        Assert.Equal(order.Select(i => new FeatureValue(values[i])), key.Values);
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class EntityKeySerializerTests
     {
         var key = EntityKeySerializer.Deserialize(Convert.FromHexString("0100000002000000090000006472697665725f69640400000008000000e903000000000000"));
         Assert.Equal("driver_id", Assert.Single(key.JoinKeys));
-        Assert.Equal(1001, Assert.Single(key.EntityValues).Int64Val);
+        Assert.Equal(1001, Assert.Single(key.Values).AsInt64());
     }
 
     [Fact]

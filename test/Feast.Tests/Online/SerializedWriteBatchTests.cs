@@ -33,7 +33,7 @@ public sealed class SerializedWriteBatchTests
             {
                 Assert.True(batch.TryGetSerializedValue(i, 0, out var bytes));
                 Assert.Equal(Convert.ToHexString(read(i).ToByteArray()), Convert.ToHexString(bytes));
-                Assert.Equal(read(i), batch.Value(i, 0)); // parsed back on demand
+                Assert.Equal(new FeatureValue(read(i)), batch.Value(i, 0)); // parsed back on demand
             }
         }
     }
@@ -47,9 +47,9 @@ public sealed class SerializedWriteBatchTests
         ArrowValueBytes.WriteColumn(batch, 1, new StringArray.Builder().AppendNull().Build(), ValueType.String, "b");
 
         var values = batch.Values(0);
-        Assert.Equal(7, values[0].Int64Val);
-        Assert.True(FeastValues.IsNull(values[1]));
-        Assert.Same(batch.Values(0)[0], values[0]);
+        Assert.Equal(7, values[0].AsInt64());
+        Assert.True(values[1].IsNull);
+        Assert.Same(batch.Values(0)[0].Proto, values[0].Proto);
         Assert.True(batch.HasSerializedValues);
         Assert.Throws<InvalidOperationException>(() => batch.Add([2], [new Value { Int64Val = 1 }, null], DateTimeOffset.UnixEpoch));
         batch.AddRow([2], DateTimeOffset.UnixEpoch, null);

@@ -130,7 +130,7 @@ public sealed class SqliteOnlineStoreTests : IDisposable
             var row = Query(path, $"SELECT value_text, typeof(value_text) FROM p_driver_hourly_stats WHERE entity_key = x'{Convert.ToHexString(DriverKey(i))}'").Single();
             Assert.Equal(texts[i], row[0]);
             Assert.Equal("text", row[1]);
-            Assert.Equal(texts[i], (await store.ReadAsync("p", view, [DriverKey(i)], ["note"])).Value(0, 0)!.StringVal);
+            Assert.Equal(texts[i], (await store.ReadAsync("p", view, [DriverKey(i)], ["note"])).Value(0, 0)!.Value.AsString());
         }
     }
 
@@ -182,15 +182,15 @@ public sealed class SqliteOnlineStoreTests : IDisposable
             {
                 Assert.Equal(statuses[row] == "PRESENT", result.Found(row));
                 Assert.Equal(timestamps[row], result.EventTimestamp(row) ?? DateTimeOffset.UnixEpoch);
-                var value = FeastValues.ToObject(result.Value(row, f));
+                var value = result.Value(row, f)?.ToObject();
                 if (values[row].ValueKind == JsonValueKind.Null) Assert.Null(value);
                 else Assert.Equal(values[row].GetDouble(), Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
             }
         }
         // The fixture's own numbers, so a changed fixture cannot pass silently.
-        Assert.Equal(0.5f, result.Value(0, 0)!.FloatVal);
-        Assert.Equal(0.125f, result.Value(1, 0)!.FloatVal);
-        Assert.Equal(22, result.Value(1, 1)!.Int64Val);
+        Assert.Equal(0.5f, result.Value(0, 0)!.Value.AsFloat());
+        Assert.Equal(0.125f, result.Value(1, 0)!.Value.AsFloat());
+        Assert.Equal(22, result.Value(1, 1)!.Value.AsInt64());
         Assert.Equal(new DateTimeOffset(2025, 11, 24, 17, 0, 0, TimeSpan.Zero), result.EventTimestamp(1));
         Assert.False(result.Found(2));
     }
@@ -212,8 +212,8 @@ public sealed class SqliteOnlineStoreTests : IDisposable
         Assert.Equal(9L, Query(path, "SELECT count(*) FROM my_project_driver_hourly_stats")[0][0]);
         var result = await store.ReadAsync("my_project", view, [DriverKey(1001)], ["avg_daily_trips", "conv_rate"]);
         // The newer row replaced Python's; the older one replaced nothing.
-        Assert.Equal(99, result.Value(0, 0)!.Int64Val);
-        Assert.Equal(0.5f, result.Value(0, 1)!.FloatVal);
+        Assert.Equal(99, result.Value(0, 0)!.Value.AsInt64());
+        Assert.Equal(0.5f, result.Value(0, 1)!.Value.AsFloat());
         Assert.Equal(T0.AddDays(1), result.EventTimestamp(0));
     }
 
@@ -233,7 +233,7 @@ public sealed class SqliteOnlineStoreTests : IDisposable
 
         Assert.Contains("value_text", Query(path, "PRAGMA table_info(p_driver_hourly_stats)").Select(c => (string)c[1]!));
         Assert.Equal("0.5", Query(path, "SELECT value_text FROM p_driver_hourly_stats")[0][0]);
-        Assert.Equal(0.5f, (await store.ReadAsync("p", view, [DriverKey(1)], ["conv_rate"])).Value(0, 0)!.FloatVal);
+        Assert.Equal(0.5f, (await store.ReadAsync("p", view, [DriverKey(1)], ["conv_rate"])).Value(0, 0)!.Value.AsFloat());
     }
 
     [Fact]
@@ -262,7 +262,7 @@ public sealed class SqliteOnlineStoreTests : IDisposable
         var result = await store.ReadAsync("p", view, [DriverKey(1)], ["avg_daily_trips"]);
 
         Assert.Equal(new DateTimeOffset(2021, 4, 12, 10, 59, 42, 123, TimeSpan.Zero).AddTicks(4560), result.EventTimestamp(0));
-        Assert.Equal(11, result.Value(0, 0)!.Int64Val);
+        Assert.Equal(11, result.Value(0, 0)!.Value.AsInt64());
     }
 
     [Fact]
@@ -283,9 +283,9 @@ public sealed class SqliteOnlineStoreTests : IDisposable
         }
 
         await store.WriteBatchAsync("p", view, Trips(5, new DateTimeOffset(2021, 4, 12, 9, 0, 0, TimeSpan.Zero)));
-        var afterOlder = (await store.ReadAsync("p", view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+        var afterOlder = (await store.ReadAsync("p", view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64();
         await store.WriteBatchAsync("p", view, Trips(7, new DateTimeOffset(2021, 4, 12, 12, 0, 0, TimeSpan.Zero)));
-        var afterNewer = (await store.ReadAsync("p", view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Int64Val;
+        var afterNewer = (await store.ReadAsync("p", view, [DriverKey(1)], ["avg_daily_trips"])).Value(0, 0)!.Value.AsInt64();
 
         Assert.Equal(11, afterOlder);
         Assert.Equal(7, afterNewer);
@@ -407,8 +407,8 @@ public sealed class SqliteOnlineStoreTests : IDisposable
         var result = await store.ReadAsync("p", view, [DriverKey(2), DriverKey(0)], [.. names.Reverse()]);
         for (var i = 0; i < names.Length; i++)
         {
-            Assert.Equal(2000 + names.Length - 1 - i, result.Value(0, i)!.Int64Val);
-            Assert.Equal(names.Length - 1 - i, result.Value(1, i)!.Int64Val);
+            Assert.Equal(2000 + names.Length - 1 - i, result.Value(0, i)!.Value.AsInt64());
+            Assert.Equal(names.Length - 1 - i, result.Value(1, i)!.Value.AsInt64());
         }
     }
 
@@ -430,7 +430,7 @@ public sealed class SqliteOnlineStoreTests : IDisposable
             for (var row = 0; row < count; row++)
             {
                 Assert.Equal(ids[row] % 2 == 0, result.Found(row));
-                Assert.Equal(ids[row] % 2 == 0 ? ids[row] : (long?)null, result.Value(row, 0)?.Int64Val);
+                Assert.Equal(ids[row] % 2 == 0 ? ids[row] : (long?)null, result.Value(row, 0)?.AsInt64());
             }
         }
     }

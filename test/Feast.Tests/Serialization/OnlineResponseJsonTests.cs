@@ -18,8 +18,10 @@ public sealed class OnlineResponseJsonTests
 
     private static string FixturePath => TestData.FeastOnlineFixture;
 
-    private static FeatureColumn Column(string name, Value[] values, FieldStatus[]? statuses = null, DateTimeOffset[]? timestamps = null) =>
-        new(name, values, statuses ?? [.. values.Select(_ => FieldStatus.Present)], timestamps ?? [.. values.Select(_ => Epoch)]);
+    private static FeatureColumn Column(string name, Value[] values, FeatureStatus[]? statuses = null, DateTimeOffset[]? timestamps = null) =>
+        new(name, V(values), statuses ?? [.. values.Select(_ => FeatureStatus.Present)], timestamps ?? [.. values.Select(_ => Epoch)]);
+
+    private static FeatureValue[] V(params Value[] values) => [.. values.Select(v => new FeatureValue(v))];
 
     private static string Json(params FeatureColumn[] columns) =>
         OnlineResponseJson.ToJson(new OnlineFeaturesResponse(columns, columns.Length == 0 ? 0 : columns[0].Values.Length));
@@ -37,17 +39,17 @@ public sealed class OnlineResponseJsonTests
     public void ToJson_FeastServerFixture_EqualsWhatFeastReturned()
     {
         var expected = JsonNode.Parse(File.ReadAllText(FixturePath))!["response"]!;
-        var present = FieldStatus.Present;
-        var missing = FieldStatus.NotFound;
+        var present = FeatureStatus.Present;
+        var missing = FeatureStatus.NotFound;
         var at16 = new DateTimeOffset(2025, 11, 24, 16, 0, 0, TimeSpan.Zero);
         var at17 = new DateTimeOffset(2025, 11, 24, 17, 0, 0, TimeSpan.Zero);
         var response = new OnlineFeaturesResponse(
         [
-            new FeatureColumn("driver_id", [new Value { Int64Val = 1001 }, new Value { Int64Val = 1002 }, new Value { Int64Val = 9999 }],
+            new FeatureColumn("driver_id", V(new Value { Int64Val = 1001 }, new Value { Int64Val = 1002 }, new Value { Int64Val = 9999 }),
                 [present, present, present], [Epoch, Epoch, Epoch], IsJoinKey: true),
-            new FeatureColumn("conv_rate", [new Value { FloatVal = 0.5f }, new Value { FloatVal = 0.125f }, FeastValues.Null],
+            new FeatureColumn("conv_rate", V(new Value { FloatVal = 0.5f }, new Value { FloatVal = 0.125f }, FeastValues.Null),
                 [present, present, missing], [at16, at17, Epoch]),
-            new FeatureColumn("avg_daily_trips", [new Value { Int64Val = 11 }, new Value { Int64Val = 22 }, new Value()],
+            new FeatureColumn("avg_daily_trips", V(new Value { Int64Val = 11 }, new Value { Int64Val = 22 }, new Value()),
                 [present, present, missing], [at16, at17, Epoch]),
         ], 3);
 
@@ -62,7 +64,7 @@ public sealed class OnlineResponseJsonTests
     [Fact]
     public void ToJson_Compact_IsExactText()
     {
-        var json = Json(Column("conv_rate", [new Value { FloatVal = 0.5f }, FeastValues.Null], [FieldStatus.Present, FieldStatus.NotFound],
+        var json = Json(Column("conv_rate", [new Value { FloatVal = 0.5f }, FeastValues.Null], [FeatureStatus.Present, FeatureStatus.NotFound],
             [new DateTimeOffset(2021, 4, 12, 10, 0, 0, TimeSpan.Zero), Epoch]));
 
         Assert.Equal("""
@@ -94,7 +96,7 @@ public sealed class OnlineResponseJsonTests
     [Fact]
     public void ToJson_Statuses_UseFeastEnumNames()
     {
-        var statuses = new[] { FieldStatus.Present, FieldStatus.NotFound, FieldStatus.NullValue, FieldStatus.OutsideMaxAge, FieldStatus.Invalid };
+        var statuses = new[] { FeatureStatus.Present, FeatureStatus.NotFound, FeatureStatus.NullValue, FeatureStatus.OutsideMaxAge, FeatureStatus.Invalid };
         var json = JsonNode.Parse(Json(Column("f", [.. statuses.Select(_ => FeastValues.Null)], statuses)))!;
 
         Assert.Equal(["PRESENT", "NOT_FOUND", "NULL_VALUE", "OUTSIDE_MAX_AGE", "INVALID"],
@@ -243,7 +245,7 @@ public sealed class OnlineResponseJsonTests
     public void FormatTimestamp_AdaptiveDigits_MatchesProtobufJson(string expected, DateTimeOffset timestamp)
     {
         Assert.Equal(expected, OnlineResponseJson.FormatTimestamp(timestamp));
-        var json = JsonNode.Parse(Json(Column("f", [new Value()], [FieldStatus.Present], [timestamp])))!;
+        var json = JsonNode.Parse(Json(Column("f", [new Value()], [FeatureStatus.Present], [timestamp])))!;
         Assert.Equal(expected, json["results"]![0]!["event_timestamps"]![0]!.GetValue<string>());
     }
 
