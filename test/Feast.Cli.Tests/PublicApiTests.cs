@@ -11,37 +11,6 @@ public sealed class PublicApiTests(ITestOutputHelper output)
 {
     private static readonly string[] SdkAssemblies = ["Feast", "Feast.Redis", "Feast.Postgres", "Feast.DuckDb"];
 
-    /// <summary>
-    /// Offenders outside the registry's area, which other branches of issue #14 are removing; this list is emptied when
-    /// they are merged, and nothing may be added to it.
-    /// </summary>
-    private static readonly HashSet<string> KnownOffenders = new(StringComparer.Ordinal)
-    {
-        // removed by the values/plugins merge
-        "Feast.Online.FeatureColumn.Deconstruct exposes Feast.Protos.Serving.FieldStatus",
-        "Feast.Online.FeatureColumn.Deconstruct exposes Feast.Protos.Types.Value",
-        "Feast.Online.FeatureColumn.Statuses exposes Feast.Protos.Serving.FieldStatus",
-        "Feast.Online.FeatureColumn.Values exposes Feast.Protos.Types.Value",
-        "Feast.Online.FeatureColumn.ctor exposes Feast.Protos.Serving.FieldStatus",
-        "Feast.Online.FeatureColumn.ctor exposes Feast.Protos.Types.Value",
-        "Feast.Online.OnlineFeaturesResponse.ToProto exposes Feast.Protos.Serving.GetOnlineFeaturesResponse",
-        "Feast.Online.OnlineReadResult.SetValue exposes Feast.Protos.Types.Value",
-        "Feast.Online.OnlineReadResult.Value exposes Feast.Protos.Types.Value",
-        "Feast.Online.OnlineWriteBatch.Add exposes Feast.Protos.Types.Value",
-        "Feast.Online.OnlineWriteBatch.Value exposes Feast.Protos.Types.Value",
-        "Feast.Online.OnlineWriteBatch.Values exposes Feast.Protos.Types.Value",
-        "Feast.Serialization.OnlineResponseJson.WriteValue exposes Feast.Protos.Types.Value",
-        "Feast.Values.ArrowValues.Reader exposes Feast.Protos.Types.Value",
-        "Feast.Values.EntityKeySerializer.Deserialize exposes Feast.Protos.Types.EntityKey",
-        "Feast.Values.EntityKeySerializer.Serialize exposes Feast.Protos.Types.Value",
-        "Feast.Values.FeastValues.FromObject exposes Feast.Protos.Types.Value",
-        "Feast.Values.FeastValues.Infer exposes Feast.Protos.Types.Value",
-        "Feast.Values.FeastValues.IsNull exposes Feast.Protos.Types.Value",
-        "Feast.Values.FeastValues.Null exposes Feast.Protos.Types.Value",
-        "Feast.Values.FeastValues.ToObject exposes Feast.Protos.Types.Value",
-        "Feast.Values.FeastValues.ToValueText exposes Feast.Protos.Types.Value",
-    };
-
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
     [Fact]
@@ -50,10 +19,7 @@ public sealed class PublicApiTests(ITestOutputHelper output)
         var offenders = SdkAssemblies.SelectMany(name => Offenders(Assembly.Load(name))).Distinct().Order(StringComparer.Ordinal).ToList();
         foreach (var offender in offenders) output.WriteLine(offender);
 
-        var unexpected = offenders.Where(o => !KnownOffenders.Contains(o)).ToList();
-        Assert.True(unexpected.Count == 0, "The public SDK exposes generated protobuf types:\n" + string.Join('\n', unexpected));
-        var gone = KnownOffenders.Where(o => !offenders.Contains(o)).ToList();
-        Assert.True(gone.Count == 0, "Fixed, so remove them from KnownOffenders:\n" + string.Join('\n', gone));
+        Assert.True(offenders.Count == 0, "The public SDK exposes generated protobuf types:\n" + string.Join('\n', offenders));
     }
 
     [Fact]
