@@ -18,7 +18,7 @@ internal static class UsageErrors
         if (unknown is null || names.Count == 0 || result.CommandResult.Children.OfType<ArgumentResult>().Any())
             return [.. result.Errors.Select(e => e.Message)];
         var path = Path(result.CommandResult);
-        var suggestion = ConfigErrors.Suggest(unknown, names)
+        var suggestion = DidYouMean.Suggest(unknown, names)
             ?? names.FirstOrDefault(n => n.StartsWith(unknown, StringComparison.OrdinalIgnoreCase) || unknown.StartsWith(n, StringComparison.OrdinalIgnoreCase));
         return suggestion is not null
             ? [$"'{unknown}' is not a '{path}' command. Did you mean '{path} {suggestion}'?"]

@@ -82,7 +82,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     }
 
     /// <summary>The log category of <see cref="RepoConfig.Warnings"/>, logged when a store is created.</summary>
-    internal const string ConfigLogCategory = "Feast.Configuration";
+    public const string ConfigLogCategory = "Feast.Configuration";
 
     /// <summary>Opens the feature store of the repo at <paramref name="repoPath"/> (its <c>feature_store.yaml</c>, or <paramref name="featureStoreYamlPath"/>).</summary>
     public static FeatureStore Open(string repoPath, string? featureStoreYamlPath = null, FeatureStoreOptions? options = null) =>

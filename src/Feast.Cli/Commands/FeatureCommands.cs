@@ -3,9 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Feast.Configuration;
-using Feast.Model.Proto;
 using Feast.Registry;
-using Google.Protobuf;
 using Spectre.Console;
 
 namespace Feast.Cli.Commands;
@@ -96,7 +94,7 @@ internal static class FeatureCommands
             }
             if (details.Count == 0)
             {
-                var suggestion = ConfigErrors.Suggest(featureName, views.SelectMany(v => v.Features.Select(f => f.Name)).Distinct(StringComparer.Ordinal));
+                var suggestion = DidYouMean.Suggest(featureName, views.SelectMany(v => v.Features.Select(f => f.Name)).Distinct(StringComparer.Ordinal));
                 var where = colon >= 0 ? $"feature view {views[0].Name}" : "any feature view";
                 throw new FeastException($"Feature '{featureName}' not found in {where}."
                     + (suggestion is null ? "" : $" Did you mean '{suggestion}'?") + " Run 'feast features list' to see them all.");
@@ -116,7 +114,7 @@ internal static class FeatureCommands
         ["Description"] = feature.Description,
         ["Online Store"] = view is FeatureView fv ? JsonValue.Create(fv.Online) : JsonValue.Create("N/A"),
         ["Source"] = view is FeatureView { BatchSource: { } source }
-            ? JsonNode.Parse(JsonFormatter.Default.Format(ProtoConverter.ToProto(source, project)))
+            ? JsonNode.Parse(FeastObjectJson.Format(source, project))
             : null,
     };
 
@@ -130,7 +128,7 @@ internal static class FeatureCommands
     {
         var view = views.FirstOrDefault(v => v.Name == name);
         if (view is not null) return view;
-        var suggestion = ConfigErrors.Suggest(name, views.Select(v => v.Name));
+        var suggestion = DidYouMean.Suggest(name, views.Select(v => v.Name));
         throw new FeastException($"Feature view '{name}' does not exist in project {snapshot.Project}."
             + (suggestion is null ? "" : $" Did you mean '{suggestion}'?") + " Run 'feast feature-views list' to see them all.");
     }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Feast.Model.Proto;
 using Feast.Registry;
-using Google.Protobuf;
 using Spectre.Console;
 
 namespace Feast.Cli.Commands;
@@ -18,14 +16,14 @@ internal static class ObjectCommands
         Func<RegistrySnapshot, IEnumerable<FeastObject>> All,
         Func<FeastObject, string[]> Row,
         Func<RegistrySnapshot, string, FeastObject> Get,
-        Func<FeastObject, string, IMessage> ToProto);
+        Func<FeastObject, string, string> ToJson);
 
     private static readonly Kind[] Kinds =
     [
         new("entities", "entities", ["NAME", "DESCRIPTION", "TYPE"],
             s => s.Entities.Values.Where(e => e.Name != Entity.DummyName),
             o => { var e = (Entity)o; return [e.Name, e.Description, ValueTypeName(e.ValueType)]; },
-            (s, n) => s.GetEntity(n), (o, p) => ProtoConverter.ToProto((Entity)o, p)),
+            (s, n) => s.GetEntity(n), FeastObjectJson.Format),
         new("feature-views", "feature views", ["NAME", "ENTITIES", "TYPE"],
             s => s.FeatureViews.Values.Concat<FeastObject>(s.StreamFeatureViews.Values).Concat(s.OnDemandFeatureViews.Values),
             o => o switch
@@ -38,23 +36,23 @@ internal static class ObjectCommands
                 : s.StreamFeatureViews.TryGetValue(n, out var sv) ? sv
                 : s.OnDemandFeatureViews.TryGetValue(n, out var ov) ? ov
                 : throw new FeatureViewNotFoundException(n, s.Project),
-            AnyViewToProto),
+            FeastObjectJson.Format),
         new("on-demand-feature-views", "on demand feature views", ["NAME", "MODE"],
             s => s.OnDemandFeatureViews.Values,
             o => [o.Name, ((OnDemandFeatureView)o).Mode],
-            (s, n) => s.GetOnDemandFeatureView(n), AnyViewToProto),
+            (s, n) => s.GetOnDemandFeatureView(n), FeastObjectJson.Format),
         new("stream-feature-views", "stream feature views", ["NAME", "ENTITIES", "SOURCE"],
             s => s.StreamFeatureViews.Values,
             o => { var v = (StreamFeatureView)o; return [v.Name, Braces(v.Entities), v.StreamSource?.Name ?? ""]; },
-            (s, n) => s.GetStreamFeatureView(n), AnyViewToProto),
+            (s, n) => s.GetStreamFeatureView(n), FeastObjectJson.Format),
         new("feature-services", "feature services", ["NAME", "FEATURES"],
             s => s.FeatureServices.Values,
             o => [o.Name, string.Join(", ", ((FeatureService)o).Projections.SelectMany(p => p.Features.Select(f => $"{p.NameToUse}:{f.Name}")))],
-            (s, n) => s.GetFeatureService(n), (o, p) => ProtoConverter.ToProto((FeatureService)o, p)),
+            (s, n) => s.GetFeatureService(n), FeastObjectJson.Format),
         new("data-sources", "data sources", ["NAME", "CLASS"],
             s => s.DataSources.Values,
             o => [o.Name, ((DataSource)o).SourceTypeName],
-            (s, n) => s.GetDataSource(n), (o, p) => ProtoConverter.ToProto((DataSource)o, p)),
+            (s, n) => s.GetDataSource(n), FeastObjectJson.Format),
         // Feast's columns, one value per line and "-" for none; POLICY (every policy kind in full) is a Feast.NET addition.
         new("permissions", "permissions", ["NAME", "TYPES", "NAME_PATTERNS", "ACTIONS", "ROLES", "REQUIRED_TAGS", "POLICY"],
             s => s.Permissions.Values,
@@ -65,11 +63,11 @@ internal static class ObjectCommands
                 return [p.Name, Lines(p.Types.Select(t => t.ToString())), Lines(p.NamePatterns), Lines(p.Actions.Select(Feast.Permissions.PermissionAudit.ActionName)),
                     Lines(roles), Lines(p.RequiredTags.Select(kv => $"{kv.Key} : {kv.Value}")), PolicyText(p.Policy)];
             },
-            (s, n) => s.GetPermission(n), (o, p) => ProtoConverter.ToProto((Permission)o, p)),
+            (s, n) => s.GetPermission(n), FeastObjectJson.Format),
         new("projects", "projects", ["NAME", "DESCRIPTION", "TAGS", "OWNER"],
             s => s.Projects.Values,
             o => [o.Name, o.Description, Tags(o.Tags), o.Owner],
-            (s, n) => s.GetProject(n), (o, _) => ProtoConverter.ToProto((Project)o)),
+            (s, n) => s.GetProject(n), FeastObjectJson.Format),
     ];
 
     public static IEnumerable<Command> Build(CliContext context) => Kinds.Select(kind => Group(context, kind));
@@ -114,7 +112,7 @@ internal static class ObjectCommands
         {
             var snapshot = await ReadAsync(context, result, ct).ConfigureAwait(false);
             var obj = kind.Get(snapshot, result.GetRequiredValue(name));
-            await context.Out.WriteAsync(ProtoYaml.Render(kind.ToProto(obj, snapshot.Project))).ConfigureAwait(false);
+            await context.Out.WriteAsync(ProtoYaml.Render(kind.ToJson(obj, snapshot.Project))).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
 
@@ -148,14 +146,6 @@ internal static class ObjectCommands
         return result;
     }
 
-    private static IMessage AnyViewToProto(FeastObject obj, string project) => obj switch
-    {
-        StreamFeatureView s => ProtoConverter.ToProto(s, project),
-        FeatureView v => ProtoConverter.ToProto(v, project),
-        OnDemandFeatureView o => ProtoConverter.ToProto(o, project),
-        _ => throw new ArgumentException($"Not a feature view: {obj.Kind}", nameof(obj)),
-    };
-
     private static string ValueTypeName(ValueType type) => type switch
     {
         ValueType.Unknown => "UNKNOWN",
@@ -178,12 +168,12 @@ internal static class ObjectCommands
     };
 }
 
-/// <summary>Renders a protobuf message as YAML, the way Feast's <c>describe</c> commands print objects.</summary>
+/// <summary>Renders an object's protobuf JSON as YAML, the way Feast's <c>describe</c> commands print objects.</summary>
 internal static class ProtoYaml
 {
-    public static string Render(IMessage message)
+    public static string Render(string protoJson)
     {
-        var node = JsonNode.Parse(JsonFormatter.Default.Format(message));
+        var node = JsonNode.Parse(protoJson);
         var writer = new StringWriter();
         Write(writer, node, 0, inList: false);
         return writer.ToString();

@@ -85,7 +85,7 @@ internal static class PermissionCommands
             for (var j = 0; j < types.Count; j++)
             {
                 var type = types[j];
-                var names = resources.Where(r => PermissionEnforcer.Matches(permission, r.Type, r.Resource, [])
+                var names = resources.Where(r => PermissionAudit.Matches(permission, r)
                         && (r.Type == type || (type == PermissionResourceType.FeatureView && r.Type is PermissionResourceType.StreamFeatureView)))
                     .Select(r => r.Resource.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 var viewType = type is PermissionResourceType.FeatureView or PermissionResourceType.OnDemandFeatureView

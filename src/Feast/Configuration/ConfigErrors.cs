@@ -63,46 +63,7 @@ internal static class ConfigErrors
     };
 
     /// <summary>The valid key closest to a misspelt one, if it is close enough to be a likely typo.</summary>
-    public static string? Suggest(string key, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var distance = EditDistance(key, candidate);
-            if (distance < bestDistance)
-            {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-
-        return best is not null && bestDistance <= Math.Max(1, key.Length / 3) ? best : null;
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
+    public static string? Suggest(string key, IEnumerable<string> candidates) => DidYouMean.Suggest(key, candidates);
 }
 
 /// <summary>Where a section sits in the file, for error messages: <c>online_store (type redis)</c>.</summary>

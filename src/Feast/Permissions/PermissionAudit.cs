@@ -6,13 +6,13 @@ namespace Feast.Permissions;
 /// <param name="Type">The permission resource type.</param>
 /// <param name="Resource">The object (name and tags are what permissions match).</param>
 /// <param name="TypeName">The object's class as Feast prints it (<c>Entity</c>, <c>FeatureView</c>, <c>FileSource</c>, ...).</param>
-internal sealed record AuditedResource(PermissionResourceType Type, FeastObject Resource, string TypeName);
+public sealed record AuditedResource(PermissionResourceType Type, FeastObject Resource, string TypeName);
 
 /// <summary>
 /// What <c>feast permissions check</c> and <c>feast permissions list-roles</c> compute: which objects no permission covers,
 /// which actions stay unsecured, and what each role may do. Matching is <see cref="PermissionEnforcer"/>'s.
 /// </summary>
-internal static class PermissionAudit
+public static class PermissionAudit
 {
     /// <summary>Every object a permission can secure, in Feast's order: entities, feature views, feature services, data sources, validation references, saved datasets, permissions.</summary>
     public static IReadOnlyList<AuditedResource> Resources(RegistrySnapshot s)
@@ -31,6 +31,16 @@ internal static class PermissionAudit
             .Select(d => new AuditedResource(PermissionResourceType.SavedDataset, new NamedRecord(d.Spec.Name, d.Spec.Tags, "SavedDataset"), "SavedDataset")));
         list.AddRange(Sorted(s.Permissions.Values).Select(p => new AuditedResource(PermissionResourceType.Permission, p, "Permission")));
         return list;
+    }
+
+    /// <summary>Whether <paramref name="permission"/> matches the object (type, name pattern and required tags; actions aside).</summary>
+    /// <param name="permission">The permission.</param>
+    /// <param name="resource">The object.</param>
+    /// <returns>Whether the permission applies to the object.</returns>
+    public static bool Matches(Permission permission, AuditedResource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return PermissionEnforcer.Matches(permission, resource.Type, resource.Resource, []);
     }
 
     /// <summary>Whether some permission matches the object (type, name pattern and required tags; actions aside).</summary>
