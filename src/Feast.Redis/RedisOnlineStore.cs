@@ -9,7 +9,7 @@ using Feast.Redis.Resp;
 using Feast.Protos.Types;
 using Google.Protobuf;
 using StackExchange.Redis;
-using RedisType = Feast.Configuration.RedisType;
+using RedisType = Feast.Redis.RedisType;
 
 namespace Feast.Redis;
 

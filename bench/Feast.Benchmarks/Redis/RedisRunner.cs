@@ -176,10 +176,10 @@ internal static partial class RedisRunner
             }
             batches.Add(batch);
         }
-        await using var store = new RedisOnlineStore(new Configuration.RedisOnlineStoreOptions
+        await using var store = new RedisOnlineStore(new RedisOnlineStoreOptions
         {
             ConnectionString = connection,
-            RedisType = cluster ? Configuration.RedisType.RedisCluster : Configuration.RedisType.Redis,
+            RedisType = cluster ? Feast.Redis.RedisType.RedisCluster : Feast.Redis.RedisType.Redis,
             SkipDedup = skipDedup,
         });
         await store.UpdateAsync(MaterializeData.Project, [view], []);

@@ -10,7 +10,7 @@ namespace Feast.Registry;
 /// </summary>
 public sealed class RegistrySnapshot
 {
-    private RegistrySnapshot(string project, P.Registry proto)
+    private RegistrySnapshot(string project, P.Registry proto, FeastBackends? backends)
     {
         Project = project;
         Proto = proto;
@@ -19,9 +19,9 @@ public sealed class RegistrySnapshot
         bool Mine(string p) => p == project;
 
         Entities = ByName(proto.Entities.Where(e => Mine(e.Spec.Project)).Select(ProtoConverter.FromProto));
-        DataSources = ByName(proto.DataSources.Where(d => Mine(d.Project)).Select(ProtoConverter.FromProto));
-        FeatureViews = ByName(proto.FeatureViews.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
-        StreamFeatureViews = ByName(proto.StreamFeatureViews.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
+        DataSources = ByName(proto.DataSources.Where(d => Mine(d.Project)).Select(d => ProtoConverter.FromProto(d, backends)));
+        FeatureViews = ByName(proto.FeatureViews.Where(f => Mine(f.Spec.Project)).Select(f => ProtoConverter.FromProto(f, backends)));
+        StreamFeatureViews = ByName(proto.StreamFeatureViews.Where(f => Mine(f.Spec.Project)).Select(f => ProtoConverter.FromProto(f, backends)));
         OnDemandFeatureViews = ByName(proto.OnDemandFeatureViews.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
         FeatureServices = ByName(proto.FeatureServices.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
         Permissions = ByName(proto.Permissions.Where(p => Mine(p.Spec.Project)).Select(ProtoConverter.FromProto));
@@ -29,8 +29,11 @@ public sealed class RegistrySnapshot
     }
 
     /// <summary>Builds the snapshot of <paramref name="project"/> from registry bytes' parsed message.</summary>
-    public static RegistrySnapshot Create(string project, P.Registry? registry) =>
-        new(project, registry ?? new P.Registry { RegistrySchemaVersion = "1" });
+    public static RegistrySnapshot Create(string project, P.Registry? registry) => Create(project, registry, null);
+
+    /// <summary>Builds the snapshot of <paramref name="project"/>, reading custom data sources with the kinds <paramref name="backends"/> registers.</summary>
+    internal static RegistrySnapshot Create(string project, P.Registry? registry, FeastBackends? backends) =>
+        new(project, registry ?? new P.Registry { RegistrySchemaVersion = "1" }, backends);
 
     /// <summary>The project this snapshot shows.</summary>
     public string Project { get; }
