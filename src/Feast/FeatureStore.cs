@@ -314,7 +314,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         if (options.SkipSourceValidation) return (prepared, null);
         var unavailable = await SourceValidation.ValidateAsync(prepared, schemas, cancellationToken).ConfigureAwait(false);
         if (unavailable is null) return (prepared, null);
-        var notValidated = $"Data sources were not validated: {unavailable}. Register a backend for offline_store type '{Config.OfflineStore.Type}' (FeatureStoreOptions.Backends; registered offline store types: {string.Join(", ", _backends.OfflineStoreTypes)}), or skip validation (--skip-source-validation, ApplyOptions.SkipSourceValidation).";
+        var notValidated = $"Data sources were not validated: {unavailable}. Register a backend for offline_store type '{Config.OfflineStore.Type}' (FeatureStoreOptions.Backends; registered offline store types: {(_backends.OfflineStoreTypes.Any() ? string.Join(", ", _backends.OfflineStoreTypes) : "(none)")}), or skip validation (--skip-source-validation, ApplyOptions.SkipSourceValidation).";
         FeatureStoreLog.SourcesNotValidated(_logger, Project, notValidated);
         return (prepared, notValidated);
     }

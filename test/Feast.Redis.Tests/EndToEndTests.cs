@@ -120,8 +120,8 @@ public sealed class EndToEndTests
         Assert.Contains("Registered online store types: sqlite, remote.", error.Message, StringComparison.Ordinal);
 
         // A configuration loaded before any backend was known fails the same way when the store opens without Redis.
-        var early = Configuration.RepoConfigLoader.Load(repo.Root);
-        var late = Assert.ThrowsAny<FeastException>(() => new FeatureStore(early, new FeatureStoreOptions().UseDuckDb()));
+        var early = Feast.Configuration.RepoConfigLoader.Load(repo.Root);
+        var late = Assert.ThrowsAny<FeastException>(() => { _ = new FeatureStore(early, new FeatureStoreOptions().UseDuckDb()); });
         Assert.Contains("online store type 'redis' has no backend registered in this program", late.Message, StringComparison.Ordinal);
     }
 
