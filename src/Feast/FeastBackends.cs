@@ -25,6 +25,8 @@ public sealed class FeastBackends
     private readonly Dictionary<string, Func<OfflineStoreOptions, BackendContext, IOfflineStore>> _offlineFactories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<BackendContext, IRegistryStore>> _sqlRegistries = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Func<CustomSourceDefinition, DataSource>> _dataSources = new(StringComparer.Ordinal);
+    private readonly HashSet<System.Reflection.Assembly> _definitionAssemblies = [];
+    private readonly SortedSet<string> _definitionNamespaces = new(StringComparer.Ordinal);
 
     /// <summary>Creates the set of built-in backends.</summary>
     public FeastBackends()
@@ -119,16 +121,27 @@ public sealed class FeastBackends
     /// <see cref="CustomDataSource"/> writes itself. Without the registration such a source reads back as an
     /// <see cref="OpaqueDataSource"/> that keeps its bytes.
     /// </summary>
+    /// <remarks>Feature repos (<c>*.cs</c> definitions) compiled with these backends may use <typeparamref name="T"/> without a <c>using</c>.</remarks>
+    /// <typeparam name="T">The source's record.</typeparam>
     /// <param name="classType">The class type the source writes (<see cref="CustomDataSource.ClassType"/>).</param>
     /// <param name="read">Makes the source from its registry definition.</param>
     /// <returns>This instance, for chaining.</returns>
-    public FeastBackends AddDataSource(string classType, Func<CustomSourceDefinition, DataSource> read)
+    public FeastBackends AddDataSource<T>(string classType, Func<CustomSourceDefinition, T> read)
+        where T : CustomDataSource
     {
         ArgumentException.ThrowIfNullOrEmpty(classType);
         ArgumentNullException.ThrowIfNull(read);
-        _dataSources[classType] = read;
+        _dataSources[classType] = definition => read(definition);
+        _definitionAssemblies.Add(typeof(T).Assembly);
+        if (typeof(T).Namespace is { Length: > 0 } ns && ns != typeof(FeastBackends).Namespace) _definitionNamespaces.Add(ns);
         return this;
     }
+
+    /// <summary>The assemblies of the registered data-source types, which feature repos are compiled against.</summary>
+    internal IReadOnlyCollection<System.Reflection.Assembly> DefinitionAssemblies => _definitionAssemblies;
+
+    /// <summary>The namespaces of the registered data-source types, imported by every feature repo file.</summary>
+    internal IReadOnlyCollection<string> DefinitionNamespaces => _definitionNamespaces;
 
     /// <summary>Binds the store sections of <paramref name="config"/> that were read before their backend was known.</summary>
     /// <param name="config">A configuration from <see cref="RepoConfigLoader"/>.</param>
