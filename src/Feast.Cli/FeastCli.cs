@@ -225,12 +225,15 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
     }
 
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
-        new(LoadConfig(result), new FeatureStoreOptions { LoggerFactory = loggerFactory }.UseDuckDb().UseRedis().UsePostgres());
+        new(LoadConfig(result), new FeatureStoreOptions { LoggerFactory = loggerFactory, Backends = Backends() });
+
+    /// <summary>The backends the CLI serves: DuckDB, Redis and PostgreSQL besides the built-in SQLite.</summary>
+    public static FeastBackends Backends() => new FeastBackends().UseDuckDb().UseRedis().UsePostgres();
 
     /// <summary>Reads feature_store.yaml and prints its <see cref="Configuration.RepoConfig.Warnings"/> on stderr.</summary>
     public Configuration.RepoConfig LoadConfig(ParseResult result)
     {
-        var config = Configuration.RepoConfigLoader.Load(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml));
+        var config = Configuration.RepoConfigLoader.Load(RepoPath(result), result.GetValue(Globals.FeatureStoreYaml), Backends());
         foreach (var warning in config.Warnings) Error.WriteLine($"Warning: {warning}");
         return config;
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using Feast.Configuration;
 using StackExchange.Redis;
-using RedisType = Feast.Configuration.RedisType;
+using RedisType = Feast.Redis.RedisType;
 
 namespace Feast.Redis;
 

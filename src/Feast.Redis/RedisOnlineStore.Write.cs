@@ -8,7 +8,7 @@ using Feast.Online;
 using Feast.Redis.Resp;
 using Google.Protobuf;
 using StackExchange.Redis;
-using RedisType = Feast.Configuration.RedisType;
+using RedisType = Feast.Redis.RedisType;
 
 namespace Feast.Redis;
 

@@ -28,26 +28,11 @@ public sealed class FeatureStoreOptions
     public IOfflineStore? OfflineStore { get; init; }
 
     /// <summary>
-    /// Offline store factories by <c>offline_store.type</c>. Backend packages register theirs
-    /// (e.g. <c>options.UseDuckDb()</c> from Feast.DuckDb); no store is found by class name.
+    /// The backends this store can use: store types with their <c>feature_store.yaml</c> schemas and factories, SQL
+    /// registry schemes and data-source kinds. SQLite is built in; backend packages register theirs with extension
+    /// methods (<c>options.Use…()</c>).
     /// </summary>
-    public IDictionary<string, Func<RepoConfig, IOfflineStore>> OfflineStoreFactories { get; } =
-        new Dictionary<string, Func<RepoConfig, IOfflineStore>>(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Online store factories by <c>online_store.type</c> (<c>redis</c>, <c>postgres</c>), registered by backend packages
-    /// (e.g. <c>options.UseRedis()</c> from Feast.Redis). SQLite is built in.
-    /// </summary>
-    public IDictionary<string, Func<RepoConfig, IOnlineStore>> OnlineStoreFactories { get; } =
-        new Dictionary<string, Func<RepoConfig, IOnlineStore>>(StringComparer.Ordinal);
-
-    /// <summary>
-    /// SQL registry factories by the scheme of <c>registry.path</c> without its driver (<c>postgresql</c> for
-    /// <c>postgresql+psycopg://…</c>), registered by backend packages (e.g. <c>options.UsePostgres()</c>). SQLite
-    /// (<c>sqlite:///…</c>) is built in.
-    /// </summary>
-    public IDictionary<string, Func<RepoConfig, IRegistryStore>> SqlRegistryFactories { get; } =
-        new Dictionary<string, Func<RepoConfig, IRegistryStore>>(StringComparer.OrdinalIgnoreCase);
+    public FeastBackends Backends { get; init; } = new();
 }
 
 /// <summary>
@@ -63,22 +48,27 @@ public sealed partial class FeatureStore : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Delegate> _localTransforms = new(StringComparer.Ordinal);
     private readonly Lazy<IOfflineStore> _offlineStore;
     private readonly FeastInstruments _instruments;
+    private readonly FeastBackends _backends;
 
     /// <summary>Creates a feature store from a loaded configuration.</summary>
     public FeatureStore(RepoConfig config, FeatureStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         options ??= new FeatureStoreOptions();
-        Config = config;
+        _backends = options.Backends;
+        // A configuration loaded before its backends were known keeps those sections as written: bind them now.
+        config = _backends.Resolve(config, strict: false);
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger("Feast.FeatureStore");
         _loggerFactory = options.LoggerFactory;
         foreach (var warning in config.Warnings) FeatureStoreLog.ConfigWarning(_loggerFactory.CreateLogger(ConfigLogCategory), warning);
-        RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(config, _time, options.SqlRegistryFactories);
-        OnlineStore = options.OnlineStore ?? StoreFactory.CreateOnlineStore(config, options.OnlineStoreFactories);
-        _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time);
+        var context = new BackendContext(config, _time, _loggerFactory);
+        RegistryStore = options.RegistryStore ?? StoreFactory.CreateRegistryStore(context, _backends);
+        OnlineStore = options.OnlineStore ?? _backends.CreateOnlineStore(context);
+        Config = config;
+        _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time, _backends);
         _instruments = new FeastInstruments(config.Project);
-        _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? StoreFactory.CreateOfflineStore(config, options.OfflineStoreFactories));
+        _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? _backends.CreateOfflineStore(context));
     }
 
     /// <summary>The log category of <see cref="RepoConfig.Warnings"/>, logged when a store is created.</summary>
@@ -86,7 +76,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
 
     /// <summary>Opens the feature store of the repo at <paramref name="repoPath"/> (its <c>feature_store.yaml</c>, or <paramref name="featureStoreYamlPath"/>).</summary>
     public static FeatureStore Open(string repoPath, string? featureStoreYamlPath = null, FeatureStoreOptions? options = null) =>
-        new(RepoConfigLoader.Load(repoPath, featureStoreYamlPath), options);
+        new(RepoConfigLoader.Load(repoPath, featureStoreYamlPath, options?.Backends ?? new FeastBackends()), options);
 
     /// <summary>The configuration.</summary>
     public RepoConfig Config { get; }
@@ -324,7 +314,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         if (options.SkipSourceValidation) return (prepared, null);
         var unavailable = await SourceValidation.ValidateAsync(prepared, schemas, cancellationToken).ConfigureAwait(false);
         if (unavailable is null) return (prepared, null);
-        var notValidated = $"Data sources were not validated: {unavailable}. Register a factory for offline_store type '{Config.OfflineStore.Type}' (options.UseDuckDb() or options.UsePostgres()), or skip validation (--skip-source-validation, ApplyOptions.SkipSourceValidation).";
+        var notValidated = $"Data sources were not validated: {unavailable}. Register a backend for offline_store type '{Config.OfflineStore.Type}' (FeatureStoreOptions.Backends; registered offline store types: {(_backends.OfflineStoreTypes.Any() ? string.Join(", ", _backends.OfflineStoreTypes) : "(none)")}), or skip validation (--skip-source-validation, ApplyOptions.SkipSourceValidation).";
         FeatureStoreLog.SourcesNotValidated(_logger, Project, notValidated);
         return (prepared, notValidated);
     }

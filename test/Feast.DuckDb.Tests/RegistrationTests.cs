@@ -12,11 +12,10 @@ public class RegistrationTests
         await using var f = new StoreFixture();
         f.Write("data/driver.parquet", $"SELECT 1::BIGINT driver_id, {Ts(T0)} event_timestamp, 1.0::FLOAT conv_rate");
         var options = new FeatureStoreOptions().UseDuckDb();
-        var config = new RepoConfig { Project = "p", RepoPath = f.Root, OfflineStore = new DuckDbOfflineStoreOptions() };
+        var config = new RepoConfig { Project = "p", RepoPath = f.Root, OfflineStore = new DuckDbOfflineStoreOptions(), OnlineStore = null };
+        await using var feature = new FeatureStore(config, options);
 
-        await using var store = options.OfflineStoreFactories["duckdb"](config);
-
-        var duck = Assert.IsType<DuckDbOfflineStore>(store);
+        var duck = Assert.IsType<DuckDbOfflineStore>(feature.OfflineStore);
         Assert.Equal(f.Root, duck.RepoPath);
         var result = await RunAsync(duck, Rows([("driver_id", 1L), ("event_timestamp", T0)]), Request(DriverView("data/driver.parquet", TimeSpan.Zero)));
         Assert.Equal([1.0f], result.Column("conv_rate"));
@@ -26,12 +25,13 @@ public class RegistrationTests
     public async Task UseDuckDb_FileTypeInYaml_LoadsAsDuckDbAndIsServed()
     {
         await using var f = new StoreFixture();
-        var config = RepoConfigLoader.Parse("project: p\nregistry: data/registry.db\nprovider: local\noffline_store:\n  type: file\n", f.Root);
+        var config = RepoConfigLoader.Parse("project: p\nregistry: data/registry.db\nprovider: local\nonline_store: null\noffline_store:\n  type: file\n", f.Root);
         var options = new FeatureStoreOptions().UseDuckDb();
 
-        await using var store = options.OfflineStoreFactories[config.OfflineStore.Type](config);
+        await using var feature = new FeatureStore(config, options);
 
-        Assert.IsType<DuckDbOfflineStore>(store);
+        Assert.IsType<DuckDbOfflineStore>(feature.OfflineStore);
+        Assert.Equal("duckdb", feature.Config.OfflineStore.Type);
     }
 
     [Fact]

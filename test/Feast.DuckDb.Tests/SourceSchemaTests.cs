@@ -156,9 +156,9 @@ public class SourceSchemaTests
         var spelt = await store.PlanAsync(RepoDefinitions.From([Driver, DriverView("data/stats.parquet", TimeSpan.Zero, features: [new Field("conv_rate", FeastType.Float32)])]));
 
         Assert.Contains("has no schema", e.Message, StringComparison.Ordinal);
-        Assert.Contains("options.UseDuckDb()", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Feast's default type 'dask' has no backend registered in this program", e.Message, StringComparison.Ordinal);
         Assert.Contains("not validated", spelt.SourcesNotValidated, StringComparison.Ordinal);
-        Assert.Contains("options.UseDuckDb()", spelt.SourcesNotValidated, StringComparison.Ordinal);
+        Assert.Contains("Register a backend for offline_store type 'dask' (FeatureStoreOptions.Backends; registered offline store types: (none))", spelt.SourcesNotValidated, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,7 +78,7 @@ public sealed class ConfigurationTests
     public void UseRedis_RegistersTheRedisFactory()
     {
         var options = new FeatureStoreOptions().UseRedis();
-        Assert.True(options.OnlineStoreFactories.ContainsKey("redis"));
+        Assert.Contains("redis", options.Backends.OnlineStoreTypes);
     }
 
     internal static int FreePort()

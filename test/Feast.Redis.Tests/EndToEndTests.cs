@@ -116,7 +116,13 @@ public sealed class EndToEndTests
     {
         await using var repo = await Repo.CreateAsync(Shape.Single, apply: false);
         var error = Assert.ThrowsAny<FeastException>(() => FeatureStore.Open(repo.Root, options: new FeatureStoreOptions().UseDuckDb()));
-        Assert.Contains("UseRedis", error.Message, StringComparison.Ordinal);
+        Assert.Contains("online store type 'redis' has no backend registered in this program", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Registered online store types: sqlite, remote.", error.Message, StringComparison.Ordinal);
+
+        // A configuration loaded before any backend was known fails the same way when the store opens without Redis.
+        var early = Feast.Configuration.RepoConfigLoader.Load(repo.Root);
+        var late = Assert.ThrowsAny<FeastException>(() => { _ = new FeatureStore(early, new FeatureStoreOptions().UseDuckDb()); });
+        Assert.Contains("online store type 'redis' has no backend registered in this program", late.Message, StringComparison.Ordinal);
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

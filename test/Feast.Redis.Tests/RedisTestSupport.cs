@@ -3,7 +3,7 @@ using Feast.Online;
 using Feast.Protos.Types;
 using Feast.Values;
 using StackExchange.Redis;
-using RedisType = Feast.Configuration.RedisType;
+using RedisType = Feast.Redis.RedisType;
 
 namespace Feast.Redis.Tests;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Feast.Configuration;
 using StackExchange.Redis;
 using static Feast.Redis.Tests.R;
-using RedisType = Feast.Configuration.RedisType;
+using RedisType = Feast.Redis.RedisType;
 
 namespace Feast.Redis.Tests;
 

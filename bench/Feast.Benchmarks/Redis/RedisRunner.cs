@@ -192,10 +192,10 @@ internal static partial class RedisRunner
     private static async Task<(TimeSpan Elapsed, long Rows)> StoreWriteAsync(FeatureView view, List<Online.OnlineWriteBatch> batches, string connection, bool cluster,
         bool skipDedup)
     {
-        await using var store = new RedisOnlineStore(new Configuration.RedisOnlineStoreOptions
+        await using var store = new RedisOnlineStore(new RedisOnlineStoreOptions
         {
             ConnectionString = connection,
-            RedisType = cluster ? Configuration.RedisType.RedisCluster : Configuration.RedisType.Redis,
+            RedisType = cluster ? Feast.Redis.RedisType.RedisCluster : Feast.Redis.RedisType.Redis,
             SkipDedup = skipDedup,
         });
         await store.UpdateAsync(MaterializeData.Project, [view], []);

@@ -159,7 +159,7 @@ internal static class RepoCommands
         Microsoft.Extensions.Logging.ILoggerFactory loggers, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        var contents = await RepoLoader.LoadAsync(context.RepoPath(result), loggers.CreateLogger("Feast.Repo"), ct).ConfigureAwait(false);
+        var contents = await RepoLoader.LoadAsync(context.RepoPath(result), CliContext.Backends(), loggers.CreateLogger("Feast.Repo"), ct).ConfigureAwait(false);
         foreach (var warning in contents.Warnings) await context.Error.WriteLineAsync($"Warning: {warning}").ConfigureAwait(false);
         if (result.GetValue(verbose))
             await context.Out.WriteLineAsync($"Compiled {contents.FileCount} definition {Words.Plural(contents.FileCount, "file")} in {contents.CompileTime.TotalMilliseconds:F0} ms ({watch.ElapsedMilliseconds} ms including loading).").ConfigureAwait(false);

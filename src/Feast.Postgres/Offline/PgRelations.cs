@@ -79,7 +79,7 @@ internal sealed class PgEntityRelation
     /// <summary>
     /// Resolves the entity rows. Arrow rows are uploaded by binary COPY to a temp table on <paramref name="connection"/>
     /// (when <paramref name="load"/>; <c>ToSql</c> only derives the schema). A SQL query is copied into a temp table
-    /// (<see cref="Configuration.PostgresEntitySelectMode.TempTable"/>) or embedded as a sub-select.
+    /// (<see cref="PostgresEntitySelectMode.TempTable"/>) or embedded as a sub-select.
     /// </summary>
     public static async Task<PgEntityRelation> OpenAsync(NpgsqlConnection connection, EntityData data, bool embedQuery, bool load, CancellationToken cancellationToken)
     {

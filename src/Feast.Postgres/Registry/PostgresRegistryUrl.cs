@@ -19,7 +19,7 @@ internal sealed record PostgresRegistryUrl(string ConnectionString, string Schem
     public static PostgresRegistryUrl Parse(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
-        var masked = RegistryUrl.Redact(url);
+        var masked = Redaction.RedactUrl(url);
         RegistryException Bad(string why) => new(
             $"The sql registry URL '{masked}' {why}. Use postgresql://user:password@host:port/database (optionally postgresql+psycopg://…, ?sslmode=disable).");
 

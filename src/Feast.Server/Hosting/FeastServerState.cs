@@ -34,12 +34,13 @@ internal sealed class FeastServerState : IAsyncDisposable
         {
             if (string.IsNullOrEmpty(settings.RepoPath))
                 throw new FeastConfigException("The feature server needs a feature repo: set FeastServerOptions.RepoPath (the folder with feature_store.yaml) or FeastServerOptions.Store.");
-            var config = RepoConfigLoader.Load(settings.RepoPath, settings.FeatureStoreYamlPath);
+            var storeOptions = new FeatureStoreOptions { TimeProvider = time, LoggerFactory = loggerFactory };
+            storeOptions = settings.ConfigureStore?.Invoke(storeOptions) ?? storeOptions;
+            // The yaml binds with the backends ConfigureStore registered, so a store type none serves fails here.
+            var config = RepoConfigLoader.Load(settings.RepoPath, settings.FeatureStoreYamlPath, storeOptions.Backends);
             // Requests read the cached snapshot and never wait for a reload: the snapshot never expires on its own,
             // and RegistryRefresher replaces it in the background.
             config = config with { Registry = config.Registry with { CacheTtlSeconds = 0 } };
-            var storeOptions = new FeatureStoreOptions { TimeProvider = time, LoggerFactory = loggerFactory };
-            storeOptions = settings.ConfigureStore?.Invoke(storeOptions) ?? storeOptions;
             Store = new FeatureStore(config, storeOptions);
             _ownsStore = true;
         }

@@ -1,15 +1,23 @@
 namespace Feast.Configuration;
 
 /// <summary>Maps an enum to the snake_case names Feast uses in <c>feature_store.yaml</c>, both ways.</summary>
-internal sealed class NameMap<T>
+/// <typeparam name="T">The enum.</typeparam>
+public sealed class NameMap<T>
     where T : struct, Enum
 {
     private readonly (string Name, T Value)[] _entries;
 
+    /// <summary>Creates the map.</summary>
+    /// <param name="entries">Each yaml name with its value.</param>
     public NameMap(params (string Name, T Value)[] entries) => _entries = entries;
 
+    /// <summary>The yaml names, in order.</summary>
     public IEnumerable<string> Names => _entries.Select(entry => entry.Name);
 
+    /// <summary>The value of a yaml name.</summary>
+    /// <param name="name">The yaml name (case-sensitive).</param>
+    /// <param name="value">The value, when found.</param>
+    /// <returns>Whether the name is known.</returns>
     public bool TryParse(string name, out T value)
     {
         foreach (var entry in _entries)
@@ -25,6 +33,9 @@ internal sealed class NameMap<T>
         return false;
     }
 
+    /// <summary>The yaml name of a value.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>Its yaml name.</returns>
     public string NameOf(T value)
     {
         foreach (var entry in _entries)
@@ -56,17 +67,4 @@ internal static class ConfigNames
         ("auto", RegistrySchemaMode.Auto),
         ("verify", RegistrySchemaMode.Verify),
         ("skip", RegistrySchemaMode.Skip));
-
-    public static readonly NameMap<RedisType> RedisTypes = new(
-        ("redis", RedisType.Redis),
-        ("redis_cluster", RedisType.RedisCluster),
-        ("redis_sentinel", RedisType.RedisSentinel));
-
-    public static readonly NameMap<PostgresConnectionType> ConnectionTypes = new(
-        ("singleton", PostgresConnectionType.Singleton),
-        ("pool", PostgresConnectionType.Pool));
-
-    public static readonly NameMap<PostgresEntitySelectMode> EntitySelectModes = new(
-        ("temp_table", PostgresEntitySelectMode.TempTable),
-        ("embed_query", PostgresEntitySelectMode.EmbedQuery));
 }

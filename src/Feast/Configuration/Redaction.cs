@@ -2,9 +2,10 @@ using System.Text.RegularExpressions;
 
 namespace Feast.Configuration;
 
-/// <summary>Keeps secrets out of <c>ToString()</c> output, which tends to end up in logs.</summary>
-internal static partial class Redaction
+/// <summary>Keeps secrets out of <c>ToString()</c> output and messages, which tend to end up in logs; backends use it for their connection settings.</summary>
+public static partial class Redaction
 {
+    /// <summary>What a secret is replaced with.</summary>
     public const string Mask = "***";
 
     /// <summary>Masks <c>password=…</c> in a Feast Redis connection string (<c>host:port,key=value,…</c>).</summary>

@@ -24,8 +24,8 @@ public sealed record RepoConfig
     /// <summary>The online store (yaml <c>online_store</c>, SQLite by default); null when disabled with <c>null</c> or <c>"none"</c>.</summary>
     public OnlineStoreOptions? OnlineStore { get; init; } = new SqliteOnlineStoreOptions();
 
-    /// <summary>The offline store (yaml <c>offline_store</c>, DuckDB by default).</summary>
-    public OfflineStoreOptions OfflineStore { get; init; } = new DuckDbOfflineStoreOptions();
+    /// <summary>The offline store (yaml <c>offline_store</c>; Feast's default type, <c>dask</c>, when absent).</summary>
+    public OfflineStoreOptions OfflineStore { get; init; } = UnresolvedOfflineStoreOptions.FeastDefault;
 
     /// <summary>The materialization engine (yaml <c>batch_engine</c> or <c>batch_engine_config</c>).</summary>
     public BatchEngineConfig BatchEngine { get; init; } = new();

@@ -28,8 +28,9 @@ internal static partial class RepoConfigBinder
             { "project_description", (c, v) => c with { ProjectDescription = v.OptionalString() }, c => c.ProjectDescription },
             { "provider", (c, v) => c with { Provider = v.Choice(RepoConfig.KnownProviders)! }, c => c.Provider },
             { "registry", (c, v) => c with { Registry = BindRegistry(v) }, c => Registries.Print(c.Registry), true },
-            { "online_store", (c, v) => c with { OnlineStore = BindOnlineStore(v) }, c => c.OnlineStore is null ? YamlScalars.Null : OnlineStores.Print(c.OnlineStore) },
-            { "offline_store", (c, v) => c with { OfflineStore = v.IsNull ? new DuckDbOfflineStoreOptions() : OfflineStores.Bind(v) }, c => OfflineStores.Print(c.OfflineStore) },
+            // The store sections are kept as written here and bound by the registered backends (FeastBackends.Resolve).
+            { "online_store", (c, v) => c with { OnlineStore = ReadOnlyStore(v) }, c => c.OnlineStore is null ? YamlScalars.Null : c.OnlineStore.YamlKeys().PrintObject(c.OnlineStore) },
+            { "offline_store", (c, v) => c with { OfflineStore = v.IsNull ? UnresolvedOfflineStoreOptions.FeastDefault : new UnresolvedOfflineStoreOptions("", v) }, c => c.OfflineStore.YamlKeys().PrintObject(c.OfflineStore) },
             // Feast reads `batch_engine` first and falls back to `batch_engine_config`; binding the alias first
             // lets `batch_engine` win when both are present.
             { "batch_engine_config", (c, v) => c with { BatchEngine = v.IsNull ? new() : BatchEngines.Bind(v) }, null },
@@ -49,7 +50,15 @@ internal static partial class RepoConfigBinder
     }
 
     /// <summary>Binds the root mapping of <c>feature_store.yaml</c>.</summary>
-    public static RepoConfig Bind(YamlMappingNode root, string source, string repoPath)
+    /// <param name="root">The root mapping.</param>
+    /// <param name="source">The file name, for messages.</param>
+    /// <param name="repoPath">The repo directory.</param>
+    /// <param name="backends">
+    /// The backends that bind the store sections; a type none of them registers is an error. Null binds with the
+    /// built-in stores only and keeps other types as written (<see cref="UnresolvedOnlineStoreOptions"/>), for a
+    /// <see cref="FeatureStore"/> to bind with its backends.
+    /// </param>
+    public static RepoConfig Bind(YamlMappingNode root, string source, string repoPath, FeastBackends? backends = null)
     {
         var rootValue = new YamlValue(root, "", source);
         YamlNode? Find(string key) =>
@@ -72,6 +81,7 @@ internal static partial class RepoConfigBinder
         }
 
         var config = TopLevel.Bind(root, SectionContext.Root(source)) with { RepoPath = repoPath, Warnings = UnknownKeyWarnings(rootValue, source) };
+        config = (backends ?? new FeastBackends()).Resolve(config, strict: backends is not null);
 
         // Feast names SQLite tables {project}_{feature_view}, so it rejects '-' in the project for that store.
         if (config.OnlineStore is SqliteOnlineStoreOptions && config.Project.Contains('-', StringComparison.Ordinal))

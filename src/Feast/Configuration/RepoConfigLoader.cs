@@ -33,8 +33,25 @@ public static class RepoConfigLoader
     /// The file is missing, unreadable, not valid YAML, or not a valid configuration; or <c>$FEATURE_STORE_YAML_BASE64</c> is
     /// not base64 of UTF-8 text.
     /// </exception>
+    /// <remarks>
+    /// Without backends, the store sections whose type is not built in are kept as written
+    /// (<see cref="UnresolvedOnlineStoreOptions"/>, <see cref="UnresolvedOfflineStoreOptions"/>); a
+    /// <see cref="FeatureStore"/> binds them with its backends.
+    /// </remarks>
     public static RepoConfig Load(string repoPath, string? featureStoreYamlPath = null) =>
         Load(repoPath, featureStoreYamlPath, Environment.GetEnvironmentVariable);
+
+    /// <summary>Finds and loads a repository's configuration, binding the store sections with <paramref name="backends"/>.</summary>
+    /// <param name="repoPath">The feature repository directory; relative paths in the file are resolved against it.</param>
+    /// <param name="featureStoreYamlPath">The file to read; see <see cref="Load(string, string?)"/>.</param>
+    /// <param name="backends">The backends of this program; a store type none of them registers is an error.</param>
+    /// <returns>The validated configuration.</returns>
+    /// <exception cref="FeastConfigException">As <see cref="Load(string, string?)"/>, or a store type has no registered backend.</exception>
+    public static RepoConfig Load(string repoPath, string? featureStoreYamlPath, FeastBackends backends)
+    {
+        ArgumentNullException.ThrowIfNull(backends);
+        return Load(repoPath, featureStoreYamlPath, Environment.GetEnvironmentVariable, backends);
+    }
 
     /// <summary>Parses and validates configuration text.</summary>
     /// <param name="yamlText">The contents of a <c>feature_store.yaml</c>, before environment variable expansion.</param>
@@ -45,6 +62,19 @@ public static class RepoConfigLoader
     public static RepoConfig Parse(string yamlText, string repoPath, string sourceName = FileName) =>
         Parse(yamlText, repoPath, sourceName, Environment.GetEnvironmentVariable);
 
+    /// <summary>Parses and validates configuration text, binding the store sections with <paramref name="backends"/>.</summary>
+    /// <param name="yamlText">The contents of a <c>feature_store.yaml</c>, before environment variable expansion.</param>
+    /// <param name="repoPath">The feature repository directory; relative paths in the file are resolved against it.</param>
+    /// <param name="sourceName">The name errors use for the text, usually the file's path.</param>
+    /// <param name="backends">The backends of this program; a store type none of them registers is an error.</param>
+    /// <returns>The validated configuration.</returns>
+    /// <exception cref="FeastConfigException">The text is not valid YAML or not a valid configuration.</exception>
+    public static RepoConfig Parse(string yamlText, string repoPath, string sourceName, FeastBackends backends)
+    {
+        ArgumentNullException.ThrowIfNull(backends);
+        return Parse(yamlText, repoPath, sourceName, Environment.GetEnvironmentVariable, backends);
+    }
+
     /// <summary>Which file <see cref="Load(string, string?)"/> reads, without reading it.</summary>
     /// <param name="repoPath">The feature repository directory.</param>
     /// <param name="featureStoreYamlPath">The file passed with <c>-f</c>, if any.</param>
@@ -52,13 +82,14 @@ public static class RepoConfigLoader
     public static string GetConfigPath(string repoPath, string? featureStoreYamlPath = null) =>
         GetConfigPath(repoPath, featureStoreYamlPath, Environment.GetEnvironmentVariable).Path;
 
-    internal static RepoConfig Load(string repoPath, string? featureStoreYamlPath, Func<string, string?> environment)
+    internal static RepoConfig Load(string repoPath, string? featureStoreYamlPath, Func<string, string?> environment,
+        FeastBackends? backends = null)
     {
         ArgumentNullException.ThrowIfNull(repoPath);
         // Feast's CLI reads the base64 configuration before any path, even one passed with -f.
         var base64 = environment(Base64EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(base64))
-            return Parse(DecodeBase64(base64), repoPath, "$" + Base64EnvironmentVariable, environment);
+            return Parse(DecodeBase64(base64), repoPath, "$" + Base64EnvironmentVariable, environment, backends);
 
         var (path, origin) = GetConfigPath(repoPath, featureStoreYamlPath, environment);
         string text;
@@ -82,10 +113,11 @@ public static class RepoConfigLoader
             throw new FeastConfigException($"{path}: cannot read the file: {e.Message}", path, null, null, null, e);
         }
 
-        return Parse(text, repoPath, path, environment);
+        return Parse(text, repoPath, path, environment, backends);
     }
 
-    internal static RepoConfig Parse(string yamlText, string repoPath, string sourceName, Func<string, string?> environment)
+    internal static RepoConfig Parse(string yamlText, string repoPath, string sourceName, Func<string, string?> environment,
+        FeastBackends? backends = null)
     {
         ArgumentNullException.ThrowIfNull(yamlText);
         ArgumentNullException.ThrowIfNull(repoPath);
@@ -139,7 +171,7 @@ public static class RepoConfigLoader
                 sourceName, node, null, $"the top level must be a mapping of settings (key: value), got {ConfigErrors.Describe(node)}.");
         }
 
-        return RepoConfigBinder.Bind(mapping, sourceName, Path.GetFullPath(repoPath));
+        return RepoConfigBinder.Bind(mapping, sourceName, Path.GetFullPath(repoPath), backends);
     }
 
     /// <summary>The text of <c>$FEATURE_STORE_YAML_BASE64</c>: standard base64 (line breaks allowed) of UTF-8 text.</summary>

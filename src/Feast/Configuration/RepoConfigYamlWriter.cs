@@ -84,6 +84,8 @@ internal static class RepoConfigYamlWriter
     private static object? Redacted(string key, object? value) => value switch
     {
         string { Length: > 0 } when IsSecretKey(key) => Redaction.Mask,
+        // A section kept as written (no backend bound it yet) holds PyYAML's values: a numeric password is a number.
+        long or double when IsSecretKey(key) => Redaction.Mask,
         string text when key.Equals("connection_string", StringComparison.OrdinalIgnoreCase) => Redaction.RedactUrl(Redaction.RedactConnectionString(text)),
         string text => Redaction.RedactUrl(text),
         _ => value,

@@ -22,6 +22,7 @@ internal sealed class TypedSection<TBase>
     private readonly List<string> _supported = [];
     private readonly List<string> _aliases = [];
     private readonly HashSet<string> _unsupported = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unregistered = new(StringComparer.Ordinal);
 
     /// <param name="what">What the type names, for messages: "online store".</param>
     /// <param name="typeKey">The key holding the type: <c>type</c> or <c>registry_type</c>.</param>
@@ -39,6 +40,9 @@ internal sealed class TypedSection<TBase>
 
     public IEnumerable<string> TypeNames => _supported;
 
+    /// <summary>Whether <paramref name="type"/> (a type name, alias or class path) has a binder.</summary>
+    public bool Has(string type) => _binders.ContainsKey(type);
+
     /// <summary>Adds a supported type bound by <paramref name="schema"/>, also reachable by <paramref name="aliases"/>.</summary>
     public void Add<T>(string type, OptionsSchema<T> schema, params string[] aliases)
         where T : class, TBase
@@ -54,13 +58,14 @@ internal sealed class TypedSection<TBase>
         params string[] aliases)
     {
         var binder = new Binder(type, bind);
+        // Registering a type again (a backend added twice) replaces it without listing it twice.
+        if (!_binders.ContainsKey(type)) _supported.Add(type);
         _binders[type] = binder;
         _printers[type] = print;
-        _supported.Add(type);
         foreach (var alias in aliases)
         {
+            if (!_binders.ContainsKey(alias)) _aliases.Add(alias);
             _binders[alias] = binder;
-            _aliases.Add(alias);
         }
     }
 
@@ -68,15 +73,26 @@ internal sealed class TypedSection<TBase>
     public void AddAlias<T>(string alias, OptionsSchema<T> schema)
         where T : class, TBase
     {
+        if (!_binders.ContainsKey(alias)) _supported.Add(alias);
         _binders[alias] = new Binder(alias, (mapping, section, position) => schema.Bind(mapping, section, position));
-        _supported.Add(alias);
     }
 
     /// <summary>Feast types Feast.NET recognises but does not implement; they get a clearer error.</summary>
     public void AddUnsupported(params string[] types) => _unsupported.UnionWith(types);
 
+    /// <summary>
+    /// Feast types a Feast.NET backend package implements: until one registers them, they are reported as having no
+    /// backend registered rather than as unknown.
+    /// </summary>
+    public void AddUnregistered(params string[] types) => _unregistered.UnionWith(types);
+
     /// <summary>Binds the string form (a type name) or the mapping form of the section.</summary>
-    public TBase Bind(in YamlValue value)
+    /// <param name="value">The section.</param>
+    /// <param name="unresolved">
+    /// Makes the result for a type no binder knows (one a backend may register later); null makes such a type an error.
+    /// A Feast type Feast.NET does not implement is an error either way.
+    /// </param>
+    public TBase Bind(in YamlValue value, Func<string, TBase>? unresolved = null)
     {
         YamlMappingNode? mapping = null;
         YamlValue typeValue;
@@ -108,6 +124,11 @@ internal sealed class TypedSection<TBase>
 
         if (!_binders.TryGetValue(type, out var binder))
         {
+            if (unresolved is not null && !_unsupported.Contains(type))
+            {
+                return unresolved(type);
+            }
+
             throw UnknownType(typeValue, type);
         }
 
@@ -118,7 +139,7 @@ internal sealed class TypedSection<TBase>
 
     private FeastConfigException UnknownType(in YamlValue typeValue, string type)
     {
-        var valid = string.Join(", ", _supported);
+        var valid = Listed();
         if (_aliases.Count > 0)
         {
             valid += " (Feast's class paths for these are accepted too)";
@@ -126,11 +147,16 @@ internal sealed class TypedSection<TBase>
 
         var isFeastType = _unsupported.Contains(type) ||
             (_classSuffix is not null && type.Contains('.', StringComparison.Ordinal) && type.EndsWith(_classSuffix, StringComparison.Ordinal));
-        var message = isFeastType
+        var message = _unregistered.Contains(type)
+            ? $"{typeValue.Path}: {_what} type '{type}' has no backend registered in this program. Registered {_what} types: {Listed()}."
+            : isFeastType
             ? $"{typeValue.Path}: {_what} type '{type}' is not supported by Feast.NET. Supported types: {valid}."
             : $"{typeValue.Path}: unknown {_what} type '{type}'. Valid types: {valid}.";
         return ConfigErrors.At(typeValue.Source, typeValue.Node, typeValue.Path, message);
     }
+
+    /// <summary>The registered type names for a message, or "(none)".</summary>
+    public string Listed() => _supported.Count == 0 ? "(none)" : string.Join(", ", _supported);
 
     private sealed record Binder(string Label, Func<YamlMappingNode?, SectionContext, YamlNode, TBase> Bind);
 }

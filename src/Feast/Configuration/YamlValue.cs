@@ -11,22 +11,57 @@ namespace Feast.Configuration;
 /// Scalars are taken leniently where Feast's pydantic models are lax: any scalar is accepted as a string (so an
 /// expanded <c>${PASSWORD}</c> of digits still works) and quoted numbers and booleans are accepted.
 /// </remarks>
-internal readonly struct YamlValue(YamlNode node, string path, string source)
+public readonly struct YamlValue : IEquatable<YamlValue>
 {
-    public YamlNode Node { get; } = node;
+    internal YamlValue(YamlNode node, string path, string source)
+    {
+        Node = node;
+        Path = path;
+        Source = source;
+    }
 
-    public string Path { get; } = path;
+    internal YamlNode Node { get; }
 
-    public string Source { get; } = source;
+    /// <summary>The key path of the value, e.g. <c>online_store.port</c>.</summary>
+    public string Path { get; }
 
+    /// <summary>Where the value was read from (a file path), for messages.</summary>
+    public string Source { get; }
+
+    /// <summary>Whether the value is a YAML null (<c>null</c>, <c>~</c> or empty).</summary>
     public bool IsNull => Node is YamlScalarNode scalar && YamlScalars.Resolve(scalar) is null;
 
-    public SectionContext AsSection(string? type = null) =>
+    /// <inheritdoc/>
+    public bool Equals(YamlValue other) => ReferenceEquals(Node, other.Node) && Path == other.Path && Source == other.Source;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is YamlValue other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Node, Path, Source);
+
+    /// <summary>Whether two values are the same node at the same path.</summary>
+    /// <param name="left">A value.</param>
+    /// <param name="right">Another value.</param>
+    /// <returns>Whether they are equal.</returns>
+    public static bool operator ==(YamlValue left, YamlValue right) => left.Equals(right);
+
+    /// <summary>Whether two values differ.</summary>
+    /// <param name="left">A value.</param>
+    /// <param name="right">Another value.</param>
+    /// <returns>Whether they differ.</returns>
+    public static bool operator !=(YamlValue left, YamlValue right) => !left.Equals(right);
+
+    internal SectionContext AsSection(string? type = null) =>
         new(Source, Path, type is null ? Path : $"{Path} (type {type})");
 
+    /// <summary>The value as a string (any scalar); an error when null or not a scalar.</summary>
+    /// <returns>The text.</returns>
     public string String() =>
         OptionalString() ?? throw ConfigErrors.WrongType(this, "a string");
 
+    /// <summary>The value as a string, or null for a YAML null.</summary>
+    /// <returns>The text or null.</returns>
     public string? OptionalString() => Node switch
     {
         YamlScalarNode scalar when YamlScalars.Resolve(scalar) is null => null,
@@ -34,9 +69,17 @@ internal readonly struct YamlValue(YamlNode node, string path, string source)
         _ => throw ConfigErrors.WrongType(this, "a string"),
     };
 
+    /// <summary>The value as an integer in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    /// <param name="min">The smallest valid value.</param>
+    /// <param name="max">The largest valid value.</param>
+    /// <returns>The integer.</returns>
     public int Int32(int min = int.MinValue, int max = int.MaxValue) =>
         OptionalInt32(min, max) ?? throw ConfigErrors.WrongType(this, Expected("an integer", min, max));
 
+    /// <summary>The value as an integer in [<paramref name="min"/>, <paramref name="max"/>], or null for a YAML null.</summary>
+    /// <param name="min">The smallest valid value.</param>
+    /// <param name="max">The largest valid value.</param>
+    /// <returns>The integer or null.</returns>
     public int? OptionalInt32(int min = int.MinValue, int max = int.MaxValue)
     {
         var expected = Expected("an integer", min, max);
@@ -54,9 +97,15 @@ internal readonly struct YamlValue(YamlNode node, string path, string source)
         };
     }
 
+    /// <summary>The value as a number greater than <paramref name="exclusiveMin"/>.</summary>
+    /// <param name="exclusiveMin">The bound the number must exceed.</param>
+    /// <returns>The number.</returns>
     public double Double(double exclusiveMin = double.NegativeInfinity) =>
         OptionalDouble(exclusiveMin) ?? throw ConfigErrors.WrongType(this, ExpectedNumber(exclusiveMin));
 
+    /// <summary>The value as a number greater than <paramref name="exclusiveMin"/>, or null for a YAML null.</summary>
+    /// <param name="exclusiveMin">The bound the number must exceed.</param>
+    /// <returns>The number or null.</returns>
     public double? OptionalDouble(double exclusiveMin = double.NegativeInfinity)
     {
         var expected = ExpectedNumber(exclusiveMin);
@@ -76,9 +125,13 @@ internal readonly struct YamlValue(YamlNode node, string path, string source)
         return number is null || number > exclusiveMin ? number : throw ConfigErrors.WrongType(this, expected);
     }
 
+    /// <summary>The value as a boolean.</summary>
+    /// <returns>The boolean.</returns>
     public bool Boolean() =>
         OptionalBoolean() ?? throw ConfigErrors.WrongType(this, "a boolean (true or false)");
 
+    /// <summary>The value as a boolean, or null for a YAML null.</summary>
+    /// <returns>The boolean or null.</returns>
     public bool? OptionalBoolean()
     {
         object? value = Scalar("a boolean (true or false)");
@@ -95,6 +148,10 @@ internal readonly struct YamlValue(YamlNode node, string path, string source)
         };
     }
 
+    /// <summary>The value as one of the names of <paramref name="names"/>; an error lists the valid names.</summary>
+    /// <typeparam name="T">The enum.</typeparam>
+    /// <param name="names">The yaml names of the enum.</param>
+    /// <returns>The enum value.</returns>
     public T Enum<T>(NameMap<T> names)
         where T : struct, Enum
     {
@@ -103,6 +160,9 @@ internal readonly struct YamlValue(YamlNode node, string path, string source)
     }
 
     /// <summary>A string that must be one of <paramref name="choices"/>; null when <paramref name="allowNull"/>.</summary>
+    /// <param name="choices">The valid strings.</param>
+    /// <param name="allowNull">Whether a YAML null is valid.</param>
+    /// <returns>The string, or null.</returns>
     public string? Choice(IReadOnlyCollection<string> choices, bool allowNull = false)
     {
         var text = OptionalString();
@@ -117,16 +177,20 @@ internal readonly struct YamlValue(YamlNode node, string path, string source)
     }
 
     /// <summary>The value as a mapping node, or null for a YAML null.</summary>
-    public YamlMappingNode? OptionalMapping() => Node switch
+    internal YamlMappingNode? OptionalMapping() => Node switch
     {
         YamlMappingNode mapping => mapping,
         _ when IsNull => null,
         _ => throw ConfigErrors.WrongType(this, "a mapping"),
     };
 
+    /// <summary>The value as a mapping of plain values (see <see cref="Plain"/>), or null for a YAML null.</summary>
+    /// <returns>The mapping or null.</returns>
     public IReadOnlyDictionary<string, object?>? OptionalPlainMapping() =>
         OptionalMapping() is { } mapping ? (IReadOnlyDictionary<string, object?>)ToPlain(mapping, Path)! : null;
 
+    /// <summary>The value as a mapping of strings, or null for a YAML null.</summary>
+    /// <returns>The mapping or null.</returns>
     public IReadOnlyDictionary<string, string>? OptionalStringMapping()
     {
         if (OptionalMapping() is not { } mapping)
@@ -145,10 +209,11 @@ internal readonly struct YamlValue(YamlNode node, string path, string source)
     }
 
     /// <summary>The value as PyYAML would give it to Feast: scalars resolved, collections read-only.</summary>
+    /// <returns>A string, number, boolean, null, list or dictionary.</returns>
     public object? Plain() => ToPlain(Node, Path);
 
     /// <summary>The text of a mapping key; keys must be scalars.</summary>
-    public string KeyText(YamlNode key) => key is YamlScalarNode { Value: { } text }
+    internal string KeyText(YamlNode key) => key is YamlScalarNode { Value: { } text }
         ? text
         : throw ConfigErrors.At(Source, key, Path, $"{(Path.Length == 0 ? "top-level" : Path)} keys must be plain names, got {ConfigErrors.Describe(key)}.");
 

@@ -2,7 +2,7 @@ namespace Feast.Online;
 
 /// <summary>
 /// A low-latency store of the latest feature values per entity key. One implementation per backend
-/// (SQLite, Redis, PostgreSQL), each laid out as Python Feast lays it out.
+/// (SQLite built in, the others from backend packages), each laid out as Python Feast lays it out.
 /// </summary>
 public interface IOnlineStore : IAsyncDisposable
 {

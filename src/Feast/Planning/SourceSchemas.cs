@@ -20,7 +20,7 @@ internal sealed class SourceSchemas
     public string? Unavailable => _unavailable;
 
     /// <summary>Whether <paramref name="source"/> is one an offline store reads (not a request, push or stream source, nor one Feast.NET does not model).</summary>
-    public static bool IsReadable(DataSource source) => source is FileSource or DuckDbSource or PostgreSQLSource;
+    public static bool IsReadable(DataSource source) => source is FileSource or CustomDataSource;
 
     /// <summary>The columns of <paramref name="source"/>, or null when the offline store cannot tell (see <see cref="Unavailable"/>).</summary>
     /// <exception cref="FeastException">The store could not read the source (missing file or table, failing query).</exception>

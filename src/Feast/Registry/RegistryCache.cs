@@ -11,12 +11,14 @@ internal sealed class RegistryCache : IDisposable
     private readonly TimeSpan _ttl;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _reload = new(1, 1);
+    private readonly FeastBackends? _backends;
     private Entry? _current;
 
     private sealed record Entry(RegistrySnapshot Snapshot, DateTimeOffset LoadedAt);
 
-    public RegistryCache(IRegistryStore store, string project, int cacheTtlSeconds, TimeProvider time)
+    public RegistryCache(IRegistryStore store, string project, int cacheTtlSeconds, TimeProvider time, FeastBackends? backends = null)
     {
+        _backends = backends;
         _store = store;
         _project = project;
         _ttl = TimeSpan.FromSeconds(Math.Max(0, cacheTtlSeconds));
@@ -34,7 +36,7 @@ internal sealed class RegistryCache : IDisposable
             entry = _current;
             if (allowCache && entry is not null && IsFresh(entry)) return entry.Snapshot;
             var registry = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-            return Keep(RegistrySnapshot.Create(_project, registry));
+            return Keep(RegistrySnapshot.Create(_project, registry, _backends));
         }
         finally
         {
@@ -53,7 +55,7 @@ internal sealed class RegistryCache : IDisposable
         try
         {
             var registry = await _store.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var snapshot = RegistrySnapshot.Create(_project, registry);
+            var snapshot = RegistrySnapshot.Create(_project, registry, _backends);
             if (_current is { Snapshot: { IsEmpty: false } kept } && snapshot.IsEmpty)
             {
                 var what = registry is null ? "is gone" : $"holds nothing for project '{_project}'";
@@ -70,7 +72,7 @@ internal sealed class RegistryCache : IDisposable
     }
 
     /// <summary>Replaces the cached snapshot with one just written, so a writer reads its own change.</summary>
-    public void Set(RegistryData registry) => Keep(RegistrySnapshot.Create(_project, registry));
+    public void Set(RegistryData registry) => Keep(RegistrySnapshot.FromProto(_project, registry.Proto, _backends));
 
     // A reload that read the store before a write may finish after it: never swap a newer snapshot for an older one.
     private RegistrySnapshot Keep(RegistrySnapshot snapshot)

@@ -10,7 +10,7 @@ namespace Feast.Registry;
 /// </summary>
 public sealed class RegistrySnapshot
 {
-    private RegistrySnapshot(string project, P.Registry proto)
+    private RegistrySnapshot(string project, P.Registry proto, FeastBackends? backends)
     {
         Project = project;
         Proto = proto;
@@ -19,9 +19,9 @@ public sealed class RegistrySnapshot
         bool Mine(string p) => p == project;
 
         Entities = ByName(proto.Entities.Where(e => Mine(e.Spec.Project)).Select(ProtoConverter.FromProto));
-        DataSources = ByName(proto.DataSources.Where(d => Mine(d.Project)).Select(ProtoConverter.FromProto));
-        FeatureViews = ByName(proto.FeatureViews.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
-        StreamFeatureViews = ByName(proto.StreamFeatureViews.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
+        DataSources = ByName(proto.DataSources.Where(d => Mine(d.Project)).Select(d => ProtoConverter.FromProto(d, backends)));
+        FeatureViews = ByName(proto.FeatureViews.Where(f => Mine(f.Spec.Project)).Select(f => ProtoConverter.FromProto(f, backends)));
+        StreamFeatureViews = ByName(proto.StreamFeatureViews.Where(f => Mine(f.Spec.Project)).Select(f => ProtoConverter.FromProto(f, backends)));
         OnDemandFeatureViews = ByName(proto.OnDemandFeatureViews.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
         FeatureServices = ByName(proto.FeatureServices.Where(f => Mine(f.Spec.Project)).Select(ProtoConverter.FromProto));
         Permissions = ByName(proto.Permissions.Where(p => Mine(p.Spec.Project)).Select(ProtoConverter.FromProto));
@@ -31,12 +31,20 @@ public sealed class RegistrySnapshot
     /// <summary>Builds the snapshot of <paramref name="project"/> from a registry as a store read it.</summary>
     /// <param name="project">The project to show.</param>
     /// <param name="registry">The registry; <see langword="null"/> (none written yet) gives an empty snapshot.</param>
-    /// <remarks>The snapshot reads <paramref name="registry"/> as it is now; do not change it afterwards.</remarks>
+    /// <remarks>The snapshot reads <paramref name="registry"/> as it is now; do not change it afterwards. Custom data
+    /// sources read back as <see cref="OpaqueDataSource"/>; pass the backends to read them as their own kinds.</remarks>
     public static RegistrySnapshot Create(string project, RegistryData? registry) => FromProto(project, registry?.Proto);
 
-    /// <summary><see cref="Create"/> over the registry message itself.</summary>
-    internal static RegistrySnapshot FromProto(string project, P.Registry? registry) =>
-        new(project, registry ?? RegistryStamp.Empty());
+    /// <summary>Builds the snapshot of <paramref name="project"/>, reading custom data sources with the kinds <paramref name="backends"/> registers.</summary>
+    /// <param name="project">The project to show.</param>
+    /// <param name="registry">The registry; <see langword="null"/> (none written yet) gives an empty snapshot.</param>
+    /// <param name="backends">The backends whose data-source kinds to read; <see langword="null"/> for none.</param>
+    public static RegistrySnapshot Create(string project, RegistryData? registry, FeastBackends? backends) =>
+        FromProto(project, registry?.Proto, backends);
+
+    /// <summary><see cref="Create(string, RegistryData?, FeastBackends?)"/> over the registry message itself.</summary>
+    internal static RegistrySnapshot FromProto(string project, P.Registry? registry, FeastBackends? backends = null) =>
+        new(project, registry ?? RegistryStamp.Empty(), backends);
 
     /// <summary>The project this snapshot shows.</summary>
     public string Project { get; }

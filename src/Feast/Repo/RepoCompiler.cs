@@ -57,12 +57,24 @@ internal static class RepoCompiler
 
     /// <summary>Compiles <paramref name="files"/> (full path and text) and loads the result into a new collectible load context.</summary>
     /// <exception cref="RepoCompilationException">The files do not compile; one line per error.</exception>
-    public static CompiledRepo Compile(string repoRoot, IReadOnlyList<(string Path, string Text)> files, CancellationToken cancellationToken)
+    /// <param name="repoRoot">The repo directory.</param>
+    /// <param name="files">The definition files.</param>
+    /// <param name="cancellationToken">Cancels the compilation.</param>
+    /// <param name="backends">
+    /// The backends whose definition types (data-source kinds) repos may use: their assemblies are referenced and their
+    /// namespaces are global usings, as <c>Feast</c>'s are.
+    /// </param>
+    public static CompiledRepo Compile(string repoRoot, IReadOnlyList<(string Path, string Text)> files, CancellationToken cancellationToken,
+        FeastBackends? backends = null)
     {
         var started = Stopwatch.GetTimestamp();
+        var usings = GlobalUsings + string.Concat((backends?.DefinitionNamespaces ?? []).Select(ns => $"global using {ns};\n"));
+        var references = backends is null || backends.DefinitionAssemblies.Count == 0
+            ? References.Value
+            : [.. References.Value, .. backends.DefinitionAssemblies.Select(a => MetadataReference.CreateFromFile(a.Location))];
         var trees = new List<SyntaxTree>(files.Count + 1)
         {
-            CSharpSyntaxTree.ParseText(SourceText.From(GlobalUsings, Encoding.UTF8), ParseOptions, GlobalUsingsPath, cancellationToken),
+            CSharpSyntaxTree.ParseText(SourceText.From(usings, Encoding.UTF8), ParseOptions, GlobalUsingsPath, cancellationToken),
         };
         foreach (var (path, text) in files)
         {
@@ -70,7 +82,7 @@ internal static class RepoCompiler
             trees.Add(CSharpSyntaxTree.ParseText(SourceText.From(text, Encoding.UTF8), ParseOptions, path, cancellationToken));
         }
 
-        var compilation = CSharpCompilation.Create(AssemblyName, trees, References.Value, CompilationOptions);
+        var compilation = CSharpCompilation.Create(AssemblyName, trees, references, CompilationOptions);
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
         var result = compilation.Emit(pe, pdb, options: EmitOptions, cancellationToken: cancellationToken);

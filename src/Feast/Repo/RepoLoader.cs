@@ -21,8 +21,19 @@ public static class RepoLoader
     /// <exception cref="FeastException">The repo has no definition files, or a definition threw while being created (the message names the line).</exception>
     /// <exception cref="RepoCompilationException">The files do not compile; one line per error.</exception>
     /// <exception cref="DuplicateObjectNameException">Two different objects of one kind share a name.</exception>
-    public static async Task<RepoContents> LoadAsync(string repoPath, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static Task<RepoContents> LoadAsync(string repoPath, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        LoadAsync(repoPath, new FeastBackends(), logger, cancellationToken);
+
+    /// <summary>Loads a feature repo whose definitions may use the data-source kinds of <paramref name="backends"/>.</summary>
+    /// <param name="repoPath">The repo directory.</param>
+    /// <param name="backends">The backends: their data-source types are referenced, and their namespaces imported, by every file.</param>
+    /// <param name="logger">Where the load logs.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The definitions.</returns>
+    public static async Task<RepoContents> LoadAsync(string repoPath, FeastBackends backends, ILogger? logger = null,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(backends);
         ArgumentException.ThrowIfNullOrEmpty(repoPath);
         logger ??= NullLogger.Instance;
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(repoPath));
@@ -44,7 +55,7 @@ public static class RepoLoader
         foreach (var path in paths)
             files.Add((path, await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)));
 
-        var compiled = RepoCompiler.Compile(root, files, cancellationToken);
+        var compiled = RepoCompiler.Compile(root, files, cancellationToken, backends);
         RepoLog.Compiled(logger, files.Count, root, compiled.Elapsed.TotalMilliseconds);
 
         var source = new RepoSource(compiled);

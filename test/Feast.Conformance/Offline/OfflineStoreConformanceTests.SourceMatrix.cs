@@ -163,6 +163,7 @@ public abstract partial class OfflineStoreConformanceTests
 
         await using var store = new FeatureStore(Feast.Configuration.RepoConfigLoader.Load(repo), new FeatureStoreOptions
         {
+            Backends = Backends(),
             OfflineStore = CreateStore(repo),
             TimeProvider = new FakeTimeProvider(MatrixT0.AddDays(1)),
         });

@@ -31,6 +31,12 @@ public abstract partial class OfflineStoreConformanceTests : IDisposable
     protected abstract IOfflineStore CreateStore(string repoPath);
 
     /// <summary>
+    /// The backends of the feature stores the suite opens: the backend under test registers its data-source kinds
+    /// here (<c>UseDuckDb()</c>, <c>UsePostgres()</c>), so the registry reads its sources back as its own types.
+    /// </summary>
+    protected virtual FeastBackends Backends() => new();
+
+    /// <summary>
     /// A query the backend runs to read the entity rows stored in the Parquet file <paramref name="parquetPath"/>, for
     /// <see cref="EntityData.FromSql"/>; null (the default) when the backend takes no SQL entity data, which passes that test
     /// without running it. The backend may load the file into its own storage first.
@@ -58,6 +64,7 @@ public abstract partial class OfflineStoreConformanceTests : IDisposable
     private protected FeatureStore OpenFeatureStore(string repoPath) =>
         FeatureStore.Open(repoPath, options: new FeatureStoreOptions
         {
+            Backends = Backends(),
             OfflineStore = CreateStore(repoPath),
             TimeProvider = new FakeTimeProvider(UniversalDataset.Now),
         });

@@ -9,6 +9,8 @@ public sealed class DuckDbOfflineStoreConformanceTests(ITestOutputHelper output)
     private static readonly MatrixTimestamps[] Stored =
         [MatrixTimestamps.Naive, MatrixTimestamps.WithOffsets, MatrixTimestamps.Nanoseconds, MatrixTimestamps.Milliseconds, MatrixTimestamps.Seconds];
 
+    protected override FeastBackends Backends() => new FeastBackends().UseDuckDb();
+
     protected override IOfflineStore CreateStore(string repoPath) => new DuckDbOfflineStore(repoPath);
 
     protected override Task<string?> EntityQueryForParquetFileAsync(string parquetPath) =>

@@ -56,6 +56,8 @@ public sealed class PostgresOfflineStoreConformanceTests(Xunit.Abstractions.ITes
             : new PostgreSQLSource(name, query: $"SELECT {select} FROM {table} -- a query source", timestampField: c.TimestampField, createdTimestampColumn: c.CreatedColumn, fieldMapping: c.FieldMapping);
     }
 
+    protected override FeastBackends Backends() => new FeastBackends().UsePostgres();
+
     protected override IOfflineStore CreateStore(string repoPath)
     {
         var schema = PostgresTestSchema.CreateAsync("conformance").GetAwaiter().GetResult();

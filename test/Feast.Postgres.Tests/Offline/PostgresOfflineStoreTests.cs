@@ -292,7 +292,7 @@ public sealed class PostgresOfflineStoreTests : IAsyncLifetime
         var registry = new P.Registry();
         registry.DataSources.Add(proto);
 
-        var snapshot = Feast.Registry.RegistrySnapshot.FromProto("p", registry);
+        var snapshot = Feast.Registry.RegistrySnapshot.FromProto("p", registry, new FeastBackends().UsePostgres());
 
         var source = Assert.IsType<PostgreSQLSource>(Assert.Single(snapshot.DataSources.Values));
         Assert.Equal("SELECT * FROM t", source.Query);

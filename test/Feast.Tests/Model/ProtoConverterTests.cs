@@ -106,16 +106,16 @@ public class ProtoConverterTests
         var created = new DateTimeOffset(2025, 11, 24, 16, 0, 0, TimeSpan.Zero);
 
         AssertRoundTrip(Driver with { CreatedTimestamp = created, LastUpdatedTimestamp = created }, e => ProtoConverter.ToProto(e, "p"), ProtoConverter.FromProto);
-        AssertRoundTrip(view with { MaterializationIntervals = [new MaterializationInterval(created, created.AddHours(1))] }, v => ProtoConverter.ToProto(v, "p"), ProtoConverter.FromProto);
-        AssertRoundTrip(pushView, v => ProtoConverter.ToProto(v, "p"), ProtoConverter.FromProto);
-        AssertRoundTrip(odfv, v => ProtoConverter.ToProto(v, "p"), ProtoConverter.FromProto);
-        AssertRoundTrip(sfv, v => ProtoConverter.ToProto(v, "p"), ProtoConverter.FromProto);
+        AssertRoundTrip(view with { MaterializationIntervals = [new MaterializationInterval(created, created.AddHours(1))] }, v => ProtoConverter.ToProto(v, "p"), p => ProtoConverter.FromProto(p));
+        AssertRoundTrip(pushView, v => ProtoConverter.ToProto(v, "p"), p => ProtoConverter.FromProto(p));
+        AssertRoundTrip(odfv, v => ProtoConverter.ToProto(v, "p"), p => ProtoConverter.FromProto(p));
+        AssertRoundTrip(sfv, v => ProtoConverter.ToProto(v, "p"), p => ProtoConverter.FromProto(p));
         AssertRoundTrip(service, s => ProtoConverter.ToProto(s, "p"), ProtoConverter.FromProto);
         AssertRoundTrip(permission, s => ProtoConverter.ToProto(s, "p"), ProtoConverter.FromProto);
         AssertRoundTrip(allowAll, s => ProtoConverter.ToProto(s, "p"), ProtoConverter.FromProto);
         AssertRoundTrip(project, ProtoConverter.ToProto, ProtoConverter.FromProto);
         foreach (var source in new DataSource[] { DriverSource, push, request, kafka, new FileSource("data/x.csv", "ts") })
-            AssertRoundTrip(source, s => ProtoConverter.ToProto(s, "p"), ProtoConverter.FromProto);
+            AssertRoundTrip(source, s => ProtoConverter.ToProto(s, "p"), p => ProtoConverter.FromProto(p));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-// ProtoConverter: data sources (file, DuckDB, PostgreSQL, request, push, stream formats) and their Python-compatible JSON options.
+// ProtoConverter: data sources (file, request, push, Kafka, stream formats, and backends' custom sources).
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -80,15 +80,10 @@ internal static partial class ProtoConverter
                 };
                 if (kafka.BatchSource is not null) proto.BatchSource = ToProto(kafka.BatchSource, project);
                 break;
-            case DuckDbSource duck:
+            case CustomDataSource custom:
                 proto.Type = P.DataSource.Types.SourceType.CustomSource;
-                proto.DataSourceClassType = DuckDbSourceClass;
-                proto.CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFrom(DuckDbConfiguration(duck)) };
-                break;
-            case PostgreSQLSource postgres:
-                proto.Type = P.DataSource.Types.SourceType.CustomSource;
-                proto.DataSourceClassType = PostgreSQLSourceClass;
-                proto.CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFrom(PostgresConfiguration(postgres)) };
+                proto.DataSourceClassType = custom.ClassType;
+                proto.CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFrom(custom.WriteConfiguration()) };
                 break;
             default:
                 throw new FeastValidationException($"Data source '{source.Name}' is a {source.GetType().Name}, which cannot be stored in the registry.");
@@ -96,7 +91,7 @@ internal static partial class ProtoConverter
         return proto;
     }
 
-    public static DataSource FromProto(P.DataSource proto)
+    public static DataSource FromProto(P.DataSource proto, FeastBackends? backends = null)
     {
         DataSource source = proto.Type switch
         {
@@ -110,7 +105,7 @@ internal static partial class ProtoConverter
                 TimestampField = proto.TimestampField,
             },
             P.DataSource.Types.SourceType.PushSource when proto.BatchSource is not null => new PushSource(
-                proto.Name, FromProto(proto.BatchSource), proto.Description, proto.Tags, proto.Owner)
+                proto.Name, FromProto(proto.BatchSource, backends), proto.Description, proto.Tags, proto.Owner)
             {
                 TimestampField = proto.TimestampField,
                 CreatedTimestampColumn = proto.CreatedTimestampColumn,
@@ -119,135 +114,21 @@ internal static partial class ProtoConverter
             },
             P.DataSource.Types.SourceType.StreamKafka when proto.KafkaOptions is not null => new KafkaSource(
                 proto.Name, proto.TimestampField, proto.KafkaOptions.KafkaBootstrapServers, proto.KafkaOptions.Topic,
-                FromProto(proto.KafkaOptions.MessageFormat), proto.BatchSource is null ? null : FromProto(proto.BatchSource),
+                FromProto(proto.KafkaOptions.MessageFormat), proto.BatchSource is null ? null : FromProto(proto.BatchSource, backends),
                 FromDuration(proto.KafkaOptions.WatermarkDelayThreshold), proto.CreatedTimestampColumn, proto.FieldMapping,
                 proto.Description, proto.Tags, proto.Owner),
-            P.DataSource.Types.SourceType.CustomSource when proto.DataSourceClassType == DuckDbSourceClass => DuckDbFromProto(proto),
-            P.DataSource.Types.SourceType.CustomSource when proto.DataSourceClassType == PostgreSQLSourceClass => PostgresFromProto(proto),
+            P.DataSource.Types.SourceType.CustomSource when backends?.FindDataSource(proto.DataSourceClassType) is { } read
+                => read(CustomDefinition(proto)),
             _ => new OpaqueDataSource(proto.Name, proto.Type.ToString(), proto.ToByteArray(), proto.TimestampField,
                 proto.CreatedTimestampColumn, proto.FieldMapping, proto.Description, proto.Tags, proto.Owner),
         };
         return WithMeta(source, proto.Meta?.CreatedTimestamp, proto.Meta?.LastUpdatedTimestamp);
     }
 
-    /// <summary>
-    /// The <c>custom_options.configuration</c> of a <see cref="DuckDbSource"/>: UTF-8 JSON
-    /// <c>{"name": n, "query": q, "table": t, "database": d}</c> exactly as Python's <c>json.dumps</c> writes it
-    /// (that key order, separators <c>", "</c> and <c>": "</c>, non-ASCII escaped), a missing value written as "",
-    /// the way Feast's PostgreSQLSource writes its options.
-    /// </summary>
-    internal static byte[] DuckDbConfiguration(DuckDbSource source) =>
-        PythonJsonObject(("name", source.Name), ("query", source.Query), ("table", source.Table), ("database", source.Database));
-
-    /// <summary>
-    /// The <c>custom_options.configuration</c> of a <see cref="PostgreSQLSource"/>, as Python's
-    /// <c>PostgreSQLOptions.to_proto</c> writes it: <c>json.dumps({"name": n, "query": q, "table": t})</c>, a missing
-    /// value written as "".
-    /// </summary>
-    internal static byte[] PostgresConfiguration(PostgreSQLSource source) =>
-        PythonJsonObject(("name", source.Name), ("query", source.Query), ("table", source.Table));
-
-    /// <summary>A flat JSON object of strings as Python's <c>json.dumps</c> writes it (key order kept, <c>", "</c> and <c>": "</c>).</summary>
-    private static byte[] PythonJsonObject(params (string Key, string? Value)[] entries)
-    {
-        var json = new StringBuilder("{");
-        void Add(string key, string? value)
-        {
-            if (json.Length > 1) json.Append(", ");
-            PythonJsonString(json, key);
-            json.Append(": ");
-            PythonJsonString(json, value ?? "");
-        }
-        foreach (var (key, value) in entries)
-            Add(key, value);
-        json.Append('}');
-        return Encoding.UTF8.GetBytes(json.ToString());
-    }
-
-    /// <summary>A JSON string as Python's <c>json.dumps</c> (ensure_ascii) writes it: anything outside printable ASCII as <c>\uXXXX</c> (lowercase hex, UTF-16 units).</summary>
-    private static void PythonJsonString(StringBuilder json, string value)
-    {
-        json.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': json.Append("\\\""); break;
-                case '\\': json.Append("\\\\"); break;
-                case '\n': json.Append("\\n"); break;
-                case '\r': json.Append("\\r"); break;
-                case '\t': json.Append("\\t"); break;
-                case '\b': json.Append("\\b"); break;
-                case '\f': json.Append("\\f"); break;
-                case >= ' ' and <= '~': json.Append(c); break;
-                default: json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-            }
-        }
-        json.Append('"');
-    }
-
-    private static PostgreSQLSource PostgresFromProto(P.DataSource proto)
-    {
-        var options = CustomJson(proto, "PostgreSQL", "name", "query", "table");
-        return new PostgreSQLSource(proto.Name, options["table"], options["query"], proto.TimestampField, proto.CreatedTimestampColumn,
-            proto.FieldMapping, proto.Description, proto.Tags, proto.Owner)
-        {
-            DatePartitionColumn = proto.DatePartitionColumn,
-        };
-    }
-
-    /// <summary>The string values of <paramref name="keys"/> in a custom source's JSON configuration (null when absent or null).</summary>
-    private static Dictionary<string, string?> CustomJson(P.DataSource proto, string kind, params string[] keys)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(proto.CustomOptions?.Configuration.Memory ?? ReadOnlyMemory<byte>.Empty);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new RegistryException($"{kind} source '{proto.Name}' in the registry has a configuration that is not a JSON object.");
-            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var key in keys)
-            {
-                values[key] = document.RootElement.TryGetProperty(key, out var value) ? value.ValueKind switch
-                {
-                    JsonValueKind.String => value.GetString(),
-                    JsonValueKind.Null => null,
-                    _ => throw new RegistryException($"{kind} source '{proto.Name}' in the registry has a non-string \"{key}\" in its configuration."),
-                } : null;
-            }
-            return values;
-        }
-        catch (JsonException e)
-        {
-            throw new RegistryException($"{kind} source '{proto.Name}' in the registry has a configuration that is not valid JSON: {e.Message}", e);
-        }
-    }
-
-    private static DuckDbSource DuckDbFromProto(P.DataSource proto)
-    {
-        string? table, query, database;
-        try
-        {
-            using var document = JsonDocument.Parse(proto.CustomOptions?.Configuration.Memory ?? ReadOnlyMemory<byte>.Empty);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new RegistryException($"DuckDB source '{proto.Name}' in the registry has a configuration that is not a JSON object.");
-            string? Get(string key) => document.RootElement.TryGetProperty(key, out var value) ? value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Null => null,
-                _ => throw new RegistryException($"DuckDB source '{proto.Name}' in the registry has a non-string \"{key}\" in its configuration."),
-            } : null;
-            (table, query, database) = (Get("table"), Get("query"), Get("database"));
-        }
-        catch (JsonException e)
-        {
-            throw new RegistryException($"DuckDB source '{proto.Name}' in the registry has a configuration that is not valid JSON: {e.Message}", e);
-        }
-        return new DuckDbSource(proto.Name, table, query, database, proto.TimestampField, proto.CreatedTimestampColumn, proto.FieldMapping,
-            proto.Description, proto.Tags, proto.Owner)
-        {
-            DatePartitionColumn = proto.DatePartitionColumn,
-        };
-    }
+    /// <summary>What a backend's reader gets of a <c>CUSTOM_SOURCE</c>.</summary>
+    private static CustomSourceDefinition CustomDefinition(P.DataSource proto) => new(
+        proto.Name, proto.DataSourceClassType, proto.CustomOptions?.Configuration.ToByteArray() ?? [], proto.TimestampField,
+        proto.CreatedTimestampColumn, Guard.Tags(proto.FieldMapping), proto.DatePartitionColumn, proto.Description, Guard.Tags(proto.Tags), proto.Owner);
 
     private static List<Field> RequestSchema(P.DataSource.Types.RequestDataOptions? options)
     {

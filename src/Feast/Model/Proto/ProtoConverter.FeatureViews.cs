@@ -38,14 +38,14 @@ internal static partial class ProtoConverter
         return new P.FeatureView { Spec = spec, Meta = ToMeta(view) };
     }
 
-    public static FeatureView FromProto(P.FeatureView proto)
+    public static FeatureView FromProto(P.FeatureView proto, FeastBackends? backends = null)
     {
         var s = proto.Spec;
-        var batch = FromProto(s.BatchSource ?? throw new RegistryException($"Feature view '{s.Name}' in the registry has no batch source."));
+        var batch = FromProto(s.BatchSource ?? throw new RegistryException($"Feature view '{s.Name}' in the registry has no batch source."), backends);
         var view = new FeatureView(s.Name, batch, ttl: FromDuration(s.Ttl), schema: s.Features.Select(FromProto),
             online: s.Online, offline: s.Offline, description: s.Description, tags: s.Tags, owner: s.Owner)
         {
-            StreamSource = s.StreamSource is null ? null : FromProto(s.StreamSource),
+            StreamSource = s.StreamSource is null ? null : FromProto(s.StreamSource, backends),
             Entities = EntityNames(s.Entities),
             EntityColumns = [.. s.EntityColumns.Select(FromProto)],
             MaterializationIntervals = Intervals(proto.Meta),
@@ -118,13 +118,13 @@ internal static partial class ProtoConverter
         return new P.StreamFeatureView { Spec = spec, Meta = ToMeta(view) };
     }
 
-    public static StreamFeatureView FromProto(P.StreamFeatureView proto)
+    public static StreamFeatureView FromProto(P.StreamFeatureView proto, FeastBackends? backends = null)
     {
         var s = proto.Spec;
-        var stream = FromProto(s.StreamSource ?? throw new RegistryException($"Stream feature view '{s.Name}' in the registry has no stream source."));
+        var stream = FromProto(s.StreamSource ?? throw new RegistryException($"Stream feature view '{s.Name}' in the registry has no stream source."), backends);
         // The view's offline rows: its own batch_source, else its stream source's. A Kafka source stored without one
         // borrows the view's to construct, and is put back unchanged so the registry round trip stays exact.
-        var batchSource = s.BatchSource is null ? null : FromProto(s.BatchSource);
+        var batchSource = s.BatchSource is null ? null : FromProto(s.BatchSource, backends);
         var original = stream;
         if (stream is KafkaSource { BatchSource: null } kafka)
         {

@@ -25,13 +25,6 @@ internal static partial class ProtoConverter
     internal const string RequestSourceClass = "feast.data_source.RequestSource";
     internal const string KafkaSourceClass = "feast.data_source.KafkaSource";
 
-    // Feast.NET's own source kind, stored as a CUSTOM_SOURCE the way Python stores its PostgreSQLSource. Python Feast
-    // cannot import this class path and fails on it; Feast.NET reads it back as a DuckDbSource.
-    internal const string DuckDbSourceClass = "feast_dotnet.duckdb.DuckDbSource";
-
-    // Python Feast's PostgreSQLSource, stored as Python stores it so either side reads the other's registry.
-    internal const string PostgreSQLSourceClass = "feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source.PostgreSQLSource";
-
     // ---- fields and values ----
 
     public static P.FeatureSpecV2 ToProto(Field field)

@@ -74,7 +74,7 @@ public sealed class SqlSourceRelation
     /// <param name="owner">Who reads the source.</param>
     /// <param name="source">The source.</param>
     /// <param name="store">What reads it ("the DuckDB offline store").</param>
-    /// <param name="reads">What the store reads ("FileSource (Parquet or CSV) and DuckDbSource sources").</param>
+    /// <param name="reads">What the store reads ("FileSource (Parquet or CSV) sources").</param>
     public static FeastException Unsupported(string owner, DataSource source, string store, string reads)
     {
         ArgumentNullException.ThrowIfNull(source);

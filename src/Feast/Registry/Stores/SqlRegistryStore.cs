@@ -162,7 +162,7 @@ public sealed class SqlRegistryStore : IRegistryStore
         if (!dialect.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
         {
             throw new RegistryException(
-                $"The sql registry URL '{url}' uses '{url[..schemeEnd]}', which Feast.NET cannot open: only sqlite:/// URLs are supported here; postgres support comes with the Postgres backend.");
+                $"The sql registry URL '{url}' uses '{url[..schemeEnd]}', which this store cannot open: it opens sqlite:/// URLs; other databases need a SQL registry backend registered for their scheme (FeastBackends.AddSqlRegistry).");
         }
         var path = url.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? url[Prefix.Length..] : "";
         var query = path.IndexOf('?', StringComparison.Ordinal);

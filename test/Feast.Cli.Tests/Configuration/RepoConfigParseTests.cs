@@ -1,4 +1,6 @@
 using Feast.Configuration;
+using Feast.DuckDb;
+using Feast.Postgres;
 using static Feast.Tests.Configuration.ConfigTesting;
 
 namespace Feast.Tests.Configuration;
@@ -130,51 +132,6 @@ public class RepoConfigParseTests
         Assert.Equal("s3://bucket/registry.pb", config.Registry.Path);
     }
 
-    [Fact]
-    public void Parse_OnlineStoreString_IsThatTypeWithDefaults()
-    {
-        var config = ParseWith("online_store: redis\n");
-
-        Assert.Equal(new RedisOnlineStoreOptions(), config.OnlineStore);
-        var redis = (RedisOnlineStoreOptions)config.OnlineStore!;
-        Assert.Equal(RedisType.Redis, redis.RedisType);
-        Assert.Equal("localhost:6379", redis.ConnectionString);
-        Assert.Equal("mymaster", redis.SentinelMaster);
-        Assert.Null(redis.KeyTtlSeconds);
-        Assert.True(redis.FullScanForDeletion);
-        Assert.False(redis.SkipDedup);
-    }
-
-    [Theory]
-    [InlineData("offline_store: duckdb\n")]
-    [InlineData("offline_store: file\n")]
-    [InlineData("offline_store: dask\n")]
-    [InlineData("offline_store:\n  type: file\n")]
-    [InlineData("offline_store: {}\n")]
-    [InlineData("offline_store:\n")]
-    public void Parse_OfflineStoreDuckDbFileOrDask_BindsDuckDb(string yaml)
-    {
-        var config = ParseWith(yaml);
-
-        Assert.Equal(new DuckDbOfflineStoreOptions(), config.OfflineStore);
-        Assert.Equal("duckdb", config.OfflineStore.Type);
-    }
-
-    [Fact]
-    public void Parse_DuckDbStaging_BindsBothKeys()
-    {
-        var config = ParseWith("""
-            offline_store:
-              type: duckdb
-              staging_location: s3://bucket/staging
-              staging_location_endpoint_override: http://minio:9000
-            """);
-
-        var duckdb = Assert.IsType<DuckDbOfflineStoreOptions>(config.OfflineStore);
-        Assert.Equal("s3://bucket/staging", duckdb.StagingLocation);
-        Assert.Equal("http://minio:9000", duckdb.StagingLocationEndpointOverride);
-    }
-
     [Theory]
     [InlineData("online_store: null\n")]
     [InlineData("online_store: ~\n")]
@@ -297,147 +254,6 @@ public class RepoConfigParseTests
         Assert.True(registry.IsTls);
         Assert.Equal("/certs/ca.pem", registry.Cert);
         Assert.Equal("feast.example.com", registry.AdditionalOptions["authority"]);
-    }
-
-    [Fact]
-    public void Parse_RedisAllOptions_BindsEveryKey()
-    {
-        var config = ParseWith("""
-            online_store:
-              type: redis
-              redis_type: redis_sentinel
-              connection_string: "sentinel1:26379,sentinel2:26379,password=secret,ssl=true"
-              sentinel_master: feast-master
-              key_ttl_seconds: 86400
-              full_scan_for_deletion: false
-              skip_dedup: true
-            """);
-
-        Assert.Equal(
-            new RedisOnlineStoreOptions
-            {
-                RedisType = RedisType.RedisSentinel,
-                ConnectionString = "sentinel1:26379,sentinel2:26379,password=secret,ssl=true",
-                SentinelMaster = "feast-master",
-                KeyTtlSeconds = 86400,
-                FullScanForDeletion = false,
-                SkipDedup = true,
-            },
-            config.OnlineStore);
-    }
-
-    [Fact]
-    public void Parse_RedisCluster_BindsRedisType()
-    {
-        var config = ParseWith("online_store:\n  type: redis\n  redis_type: redis_cluster\n");
-
-        Assert.Equal(RedisType.RedisCluster, ((RedisOnlineStoreOptions)config.OnlineStore!).RedisType);
-    }
-
-    [Fact]
-    public void Parse_PostgresAllOptions_BindsEveryKey()
-    {
-        var config = ParseWith("""
-            online_store:
-              type: postgres
-              host: db.example.com
-              port: 6543
-              database: feast
-              db_schema: features
-              user: feast_user
-              password: s3cret
-              sslmode: verify-full
-              sslkey_path: /certs/client.key
-              sslcert_path: /certs/client.crt
-              sslrootcert_path: /certs/root.crt
-              keepalives_idle: 30
-              min_conn: 2
-              max_conn: 20
-              conn_type: pool
-              vector_enabled: true
-              vector_len: 768
-              similarity: inner_product
-              enable_openai_compatible_store: true
-            """);
-
-        var postgres = Assert.IsType<PostgresOnlineStoreOptions>(config.OnlineStore);
-        Assert.Equal("postgres", postgres.Type);
-        Assert.Equal("db.example.com", postgres.Host);
-        Assert.Equal(6543, postgres.Port);
-        Assert.Equal("feast", postgres.Database);
-        Assert.Equal("features", postgres.DbSchema);
-        Assert.Equal("feast_user", postgres.User);
-        Assert.Equal("s3cret", postgres.Password);
-        Assert.Equal("verify-full", postgres.SslMode);
-        Assert.Equal("/certs/client.key", postgres.SslKeyPath);
-        Assert.Equal("/certs/client.crt", postgres.SslCertPath);
-        Assert.Equal("/certs/root.crt", postgres.SslRootCertPath);
-        Assert.Equal(30, postgres.KeepalivesIdle);
-        Assert.Equal(2, postgres.MinConn);
-        Assert.Equal(20, postgres.MaxConn);
-        Assert.Equal(PostgresConnectionType.Pool, postgres.ConnType);
-        Assert.True(postgres.VectorEnabled);
-        Assert.Equal(768, postgres.VectorLength);
-        Assert.Equal("inner_product", postgres.Similarity);
-        Assert.True(postgres.EnableOpenaiCompatibleStore);
-    }
-
-    [Fact]
-    public void Parse_PostgresRequiredKeysOnly_FillsDefaults()
-    {
-        var config = ParseWith("online_store:\n  type: postgres\n  host: h\n  database: d\n  user: u\n  password: p\n");
-
-        var postgres = Assert.IsType<PostgresOnlineStoreOptions>(config.OnlineStore);
-        Assert.Equal(
-            new PostgresConnectionOptions { Host = "h", Database = "d", User = "u", Password = "p" },
-            postgres.Connection);
-        Assert.Equal(5432, postgres.Port);
-        Assert.Equal("public", postgres.DbSchema);
-        Assert.Equal("require", postgres.SslMode);
-        Assert.Null(postgres.KeepalivesIdle);
-        Assert.Equal(1, postgres.MinConn);
-        Assert.Equal(10, postgres.MaxConn);
-        Assert.Equal(PostgresConnectionType.Singleton, postgres.ConnType);
-        Assert.False(postgres.VectorEnabled);
-    }
-
-    [Fact]
-    public void Parse_PostgresQuotedPortAndNumericPassword_AreAccepted()
-    {
-        // Feast's `port: int` is lax, and an expanded ${PASSWORD} of digits is a YAML int.
-        var config = ParseWith("online_store:\n  type: postgres\n  host: h\n  port: \"5433\"\n  database: d\n  user: u\n  password: 123456\n");
-
-        var postgres = (PostgresOnlineStoreOptions)config.OnlineStore!;
-        Assert.Equal(5433, postgres.Port);
-        Assert.Equal("123456", postgres.Password);
-    }
-
-    [Fact]
-    public void Parse_PostgresOfflineStore_BindsConnectionAndSelectMode()
-    {
-        var config = ParseWith("""
-            offline_store:
-              type: postgres
-              host: localhost
-              database: feast
-              user: feast
-              password: feast
-              sslmode: disable
-              entity_select_mode: embed_query
-            """);
-
-        var postgres = Assert.IsType<PostgresOfflineStoreOptions>(config.OfflineStore);
-        Assert.Equal("localhost", postgres.Connection.Host);
-        Assert.Equal("disable", postgres.Connection.SslMode);
-        Assert.Equal(PostgresEntitySelectMode.EmbedQuery, postgres.EntitySelectMode);
-    }
-
-    [Fact]
-    public void Parse_PostgresOfflineStoreDefaults_UseTempTable()
-    {
-        var config = ParseWith("offline_store:\n  type: postgres\n  host: h\n  database: d\n  user: u\n  password: p\n");
-
-        Assert.Equal(PostgresEntitySelectMode.TempTable, ((PostgresOfflineStoreOptions)config.OfflineStore).EntitySelectMode);
     }
 
     [Fact]

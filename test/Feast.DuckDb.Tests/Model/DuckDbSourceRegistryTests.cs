@@ -1,12 +1,16 @@
 using System.Text;
 using Feast.Model.Proto;
+using Feast.Tests;
 using Google.Protobuf;
 using P = Feast.Protos.Core;
 
-namespace Feast.Tests.Model;
+namespace Feast.DuckDb.Tests.Model;
 
-public class DuckDbSourceTests
+/// <summary>A <see cref="DuckDbSource"/>: its rules, and its registry mapping as <c>UseDuckDb()</c> registers it.</summary>
+public class DuckDbSourceRegistryTests
 {
+    private static readonly FeastBackends Backends = new FeastBackends().UseDuckDb();
+
     private static DuckDbSource TableSource() => new(
         "driver_stats", table: "analytics.driver_stats", database: "data/feast.duckdb", timestampField: "event_timestamp",
         createdTimestampColumn: "created", fieldMapping: new Dictionary<string, string> { ["id"] = "driver_id", ["rate"] = "conv_rate" },
@@ -93,7 +97,7 @@ public class DuckDbSourceTests
         // json.dumps({"name": ..., "query": ..., "table": ..., "database": ...}) in Python 3.
         const string Expected = """{"name": "driver_stats", "query": "", "table": "analytics.driver_stats", "database": "data/feast.duckdb"}""";
 
-        var bytes = ProtoConverter.DuckDbConfiguration(TableSource());
+        var bytes = TableSource().WriteConfiguration();
 
         Assert.Equal(Expected, Encoding.UTF8.GetString(bytes));
         Assert.Equal(Convert.ToHexString(Encoding.ASCII.GetBytes(Expected)), Convert.ToHexString(bytes));
@@ -108,7 +112,7 @@ public class DuckDbSourceTests
             "7b226e616d65223a20227765697264222c20227175657279223a202253454c454354205c22615c5c625c222c20275c75303065392720415320785c6e5c74"
             + "2d2d205c75643833645c75646530305c75303037665c75303030315c625c665c722f222c20227461626c65223a2022222c20226461746162617365223a2022227d";
 
-        var bytes = ProtoConverter.DuckDbConfiguration(source);
+        var bytes = source.WriteConfiguration();
 
         Assert.Equal(ExpectedHex, Convert.ToHexString(bytes), ignoreCase: true);
     }
@@ -121,7 +125,7 @@ public class DuckDbSourceTests
         var source = table ? TableSource() : QuerySource();
 
         var first = ProtoConverter.ToProto(source, "p");
-        var back = ProtoConverter.FromProto(P.DataSource.Parser.ParseFrom(first.ToByteArray()));
+        var back = ProtoConverter.FromProto(P.DataSource.Parser.ParseFrom(first.ToByteArray()), Backends);
         var second = ProtoConverter.ToProto(back, "p");
 
         var duck = Assert.IsType<DuckDbSource>(back);
@@ -145,7 +149,7 @@ public class DuckDbSourceTests
             [new Field("conv_rate", FeastType.Float32)]);
 
         var first = ProtoConverter.ToProto(view, "p");
-        var back = ProtoConverter.FromProto(P.FeatureView.Parser.ParseFrom(first.ToByteArray()));
+        var back = ProtoConverter.FromProto(P.FeatureView.Parser.ParseFrom(first.ToByteArray()), Backends);
         var second = ProtoConverter.ToProto(back, "p");
 
         Assert.IsType<DuckDbSource>(back.BatchSource);
@@ -160,11 +164,11 @@ public class DuckDbSourceTests
         {
             Name = "q",
             Type = P.DataSource.Types.SourceType.CustomSource,
-            DataSourceClassType = ProtoConverter.DuckDbSourceClass,
+            DataSourceClassType = DuckDbSource.FeastClassType,
             CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFromUtf8("""{"name": "q", "query": "SELECT 1", "table": ""}""") },
         };
 
-        var source = Assert.IsType<DuckDbSource>(ProtoConverter.FromProto(proto));
+        var source = Assert.IsType<DuckDbSource>(ProtoConverter.FromProto(proto, Backends));
 
         Assert.Equal("SELECT 1", source.Query);
         Assert.Null(source.Table);
@@ -178,11 +182,11 @@ public class DuckDbSourceTests
         {
             Name = "broken",
             Type = P.DataSource.Types.SourceType.CustomSource,
-            DataSourceClassType = ProtoConverter.DuckDbSourceClass,
+            DataSourceClassType = DuckDbSource.FeastClassType,
             CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFromUtf8("{not json") },
         };
 
-        var error = Assert.Throws<RegistryException>(() => ProtoConverter.FromProto(proto));
+        var error = Assert.Throws<RegistryException>(() => ProtoConverter.FromProto(proto, Backends));
 
         Assert.Contains("'broken'", error.Message, StringComparison.Ordinal);
     }
@@ -200,28 +204,9 @@ public class DuckDbSourceTests
             TimestampField = "ts",
         };
 
-        var model = ProtoConverter.FromProto(custom);
+        var model = ProtoConverter.FromProto(custom, Backends);
 
         Assert.IsType<OpaqueDataSource>(model);
         Assert.Equal(custom, ProtoConverter.ToProto(model, "p"));
-    }
-
-    [Fact]
-    public void FromProto_PythonPostgreSQLSource_ReadsItAndWritesTheSameBytes()
-    {
-        var postgres = new P.DataSource
-        {
-            Name = "pg",
-            Project = "p",
-            Type = P.DataSource.Types.SourceType.CustomSource,
-            DataSourceClassType = "feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source.PostgreSQLSource",
-            CustomOptions = new P.DataSource.Types.CustomSourceOptions { Configuration = ByteString.CopyFromUtf8("""{"name": "pg", "query": "", "table": "driver_stats"}""") },
-            TimestampField = "ts",
-        };
-
-        var model = ProtoConverter.FromProto(postgres);
-
-        Assert.Equal("driver_stats", Assert.IsType<PostgreSQLSource>(model).Table);
-        Assert.Equal(postgres, ProtoConverter.ToProto(model, "p"));
     }
 }

@@ -104,4 +104,18 @@ public class RepoConfigToYamlTests
         Assert.Equal(expected, text);
         Assert.IsType<double>(YamlScalars.ResolvePlain(text));
     }
+
+    [Fact]
+    public void ToYaml_SectionWithoutABackend_KeepsItsKeysAndMasksItsSecrets()
+    {
+        var config = RepoConfigLoader.Parse(
+            "project: p\nregistry: r\nonline_store:\n  type: custom_store\n  host: h\n  password: 123456\n  token: abc\n", RepoDir);
+
+        var yaml = config.ToYaml();
+
+        Assert.Equal("custom_store", Assert.IsType<UnresolvedOnlineStoreOptions>(config.OnlineStore).Type);
+        Assert.Contains("  type: custom_store\n  host: h\n", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("123456", yaml, StringComparison.Ordinal);
+        Assert.Contains("123456", config.ToYaml(includeSecrets: true), StringComparison.Ordinal);
+    }
 }

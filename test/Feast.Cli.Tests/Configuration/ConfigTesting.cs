@@ -9,8 +9,10 @@ internal static class ConfigTesting
 
     public const string Minimal = "project: my_project\nregistry: data/registry.db\n";
 
+    // The backends the feast CLI registers (DuckDB, Redis, PostgreSQL), so the yaml binds as the CLI binds it; each
+    // backend's own keys are tested in its test project.
     public static RepoConfig Parse(string yaml, IReadOnlyDictionary<string, string>? environment = null) =>
-        RepoConfigLoader.Parse(yaml, RepoDir, "feature_store.yaml", Lookup(environment));
+        RepoConfigLoader.Parse(yaml, RepoDir, "feature_store.yaml", Lookup(environment), Feast.Cli.CliContext.Backends());
 
     public static RepoConfig ParseWith(string extraYaml) => Parse(Minimal + extraYaml);
 

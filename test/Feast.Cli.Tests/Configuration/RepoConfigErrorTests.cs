@@ -89,9 +89,9 @@ public class RepoConfigErrorTests
     // ---- unknown and unsupported types -----------------------------------------------------------------------
 
     [Theory]
-    [InlineData("online_store: foo\n", "online_store", "unknown online store type 'foo'", "Valid types: sqlite, redis, postgres, remote")]
-    [InlineData("online_store:\n  type: foo\n", "online_store.type", "unknown online store type 'foo'", "Valid types: sqlite, redis, postgres, remote")]
-    [InlineData("online_store: Redis\n", "online_store", "unknown online store type 'Redis'", "Valid types: sqlite, redis, postgres, remote")]
+    [InlineData("online_store: foo\n", "online_store", "unknown online store type 'foo'", "Valid types: sqlite, remote, redis, postgres")]
+    [InlineData("online_store:\n  type: foo\n", "online_store.type", "unknown online store type 'foo'", "Valid types: sqlite, remote, redis, postgres")]
+    [InlineData("online_store: Redis\n", "online_store", "unknown online store type 'Redis'", "Valid types: sqlite, remote, redis, postgres")]
     [InlineData("offline_store: parquet\n", "offline_store", "unknown offline store type 'parquet'", "Valid types: duckdb, dask, file, postgres")]
     [InlineData("batch_engine: turbo\n", "batch_engine", "unknown batch engine type 'turbo'", "Valid types: local")]
     [InlineData("auth: {type: ldap}\n", "auth.type", "unknown auth type 'ldap'", "Valid types: no_auth, kubernetes, oidc")]
@@ -298,7 +298,7 @@ public class RepoConfigErrorTests
     [InlineData("online_store: {type: sqlite, vector_enabled: maybe}\n", "online_store.vector_enabled", "a boolean (true or false)", "'maybe'")]
     [InlineData("online_store: {type: sqlite, path: null}\n", "online_store.path", "a string", "null")]
     [InlineData("online_store: {type: remote, connection_pool_size: 0}\n", "online_store.connection_pool_size", "an integer of at least 1", "'0'")]
-    [InlineData("online_store: [redis]\n", "online_store", "a mapping or one of the type names sqlite, redis, postgres, remote", "a list")]
+    [InlineData("online_store: [redis]\n", "online_store", "a mapping or one of the type names sqlite, remote, redis, postgres", "a list")]
     [InlineData("offline_store: [duckdb]\n", "offline_store", "a mapping or one of the type names duckdb, dask, file, postgres", "a list")]
     [InlineData("online_store: {type: [redis]}\n", "online_store.type", "a string", "a list")]
     [InlineData("entity_key_serialization_version: 4\n", "entity_key_serialization_version", "an integer from 1 to 3", "'4'")]

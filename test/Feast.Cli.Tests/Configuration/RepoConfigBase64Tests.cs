@@ -76,7 +76,7 @@ public sealed class RepoConfigBase64Tests : IDisposable
     public void Load_Base64OfBadConfiguration_NamesTheVariableLineAndKey()
     {
         var error = Assert.Throws<FeastConfigException>(() =>
-            RepoConfigLoader.Load(_repo, null, Lookup(Base64(Encode("project: p\nregistry: r\nonline_store:\n    type: sqlit\n")))));
+            RepoConfigLoader.Load(_repo, null, Lookup(Base64(Encode("project: p\nregistry: r\nonline_store:\n    type: sqlit\n"))), new FeastBackends()));
 
         Assert.StartsWith("$FEATURE_STORE_YAML_BASE64:4:", error.Message, StringComparison.Ordinal);
         Assert.Contains("'sqlit'", error.Message, StringComparison.Ordinal);

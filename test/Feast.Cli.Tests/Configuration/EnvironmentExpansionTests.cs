@@ -1,4 +1,6 @@
 using Feast.Configuration;
+using Feast.Postgres;
+using Feast.Redis;
 using static Feast.Tests.Configuration.ConfigTesting;
 
 namespace Feast.Tests.Configuration;
