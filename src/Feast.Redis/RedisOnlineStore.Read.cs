@@ -6,7 +6,6 @@ using System.Text;
 using Feast.Configuration;
 using Feast.Online;
 using Feast.Redis.Resp;
-using Google.Protobuf;
 using StackExchange.Redis;
 using RedisType = Feast.Redis.RedisType;
 
