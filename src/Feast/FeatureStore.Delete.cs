@@ -39,6 +39,7 @@ public sealed partial class FeatureStore
     /// <exception cref="ArgumentException"><paramref name="kind"/> is not one of those kinds.</exception>
     /// <exception cref="FeastObjectNotFoundException">No object of that kind has that name (<see cref="EntityNotFoundException"/>, <see cref="FeatureViewNotFoundException"/>, ... for the kinds that have one).</exception>
     /// <exception cref="ObjectInUseException">Other objects reference it (a view uses the entity, a service selects the view, ...); nothing is changed.</exception>
+    /// <exception cref="FeastValidationException">The name is Feast's built-in dummy entity.</exception>
     public Task<DeletedObject> DeleteObjectAsync(string kind, string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);
