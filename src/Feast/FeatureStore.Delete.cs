@@ -23,7 +23,31 @@ public sealed partial class FeatureStore
     /// <exception cref="ObjectNameNotFoundException">No object has that name (the message suggests a close one).</exception>
     /// <exception cref="ObjectInUseException">Other objects reference it; nothing is changed.</exception>
     /// <exception cref="FeastValidationException">The name is Feast's built-in dummy entity.</exception>
-    public async Task<DeletedObject> DeleteObjectAsync(string name, CancellationToken cancellationToken = default)
+    public Task<DeletedObject> DeleteObjectAsync(string name, CancellationToken cancellationToken = default) =>
+        DeleteAsync(null, name, cancellationToken);
+
+    /// <summary>
+    /// Removes the object of <paramref name="kind"/> called <paramref name="name"/> from this project's registry, and drops
+    /// the online storage of a removed view: what a registry server's <c>Delete*</c> calls do. As
+    /// <see cref="DeleteObjectAsync(string, CancellationToken)"/>, but only that kind is searched.
+    /// </summary>
+    /// <param name="kind">The kind as Feast names it: <c>Entity</c>, <c>DataSource</c>, <c>FeatureView</c>, <c>StreamFeatureView</c>,
+    /// <c>OnDemandFeatureView</c>, <c>FeatureService</c>, <c>Permission</c>, <c>SavedDataset</c> or <c>ValidationReference</c>.</param>
+    /// <param name="name">The object's name.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>What was removed.</returns>
+    /// <exception cref="ArgumentException"><paramref name="kind"/> is not one of those kinds.</exception>
+    /// <exception cref="FeastObjectNotFoundException">No object of that kind has that name (<see cref="EntityNotFoundException"/>, <see cref="FeatureViewNotFoundException"/>, ... for the kinds that have one).</exception>
+    /// <exception cref="ObjectInUseException">Other objects reference it (a view uses the entity, a service selects the view, ...); nothing is changed.</exception>
+    /// <exception cref="FeastValidationException">The name is Feast's built-in dummy entity.</exception>
+    public Task<DeletedObject> DeleteObjectAsync(string kind, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        RegistryDeletion.CheckKind(kind);
+        return DeleteAsync(kind, name, cancellationToken);
+    }
+
+    private async Task<DeletedObject> DeleteAsync(string? kind, string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         DeletedObject? deleted = null;
@@ -31,7 +55,7 @@ public sealed partial class FeatureStore
         // names the view again cannot have its fresh table dropped by this delete.
         var written = await RegistryStore.UpdateAsync(async (registry, ct) =>
         {
-            deleted = RegistryDeletion.Delete(registry.Proto, Project, name);
+            deleted = RegistryDeletion.Delete(registry.Proto, Project, name, kind);
             if (OnlineStore is not null && deleted.OnlineViews.Count > 0)
                 await OnlineStore.UpdateAsync(Project, [], deleted.OnlineViews, ct).ConfigureAwait(false);
             return true;

@@ -380,4 +380,7 @@ internal static partial class FeatureStoreLog
     public static partial void ConfigWarning(ILogger logger, string warning);
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Deleted {Kind} {Name} from project {Project}")]
     public static partial void Deleted(ILogger logger, string kind, string name, string project);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Applied {Kind} {Name} to project {Project} ({ChangeCount} changes)")]
+    public static partial void AppliedObject(ILogger logger, string kind, string name, string project, int changeCount);
 }

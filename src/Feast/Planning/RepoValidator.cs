@@ -8,7 +8,11 @@ namespace Feast.Planning;
 /// </summary>
 internal static class RepoValidator
 {
-    public static RepoDefinitions Prepare(RepoDefinitions defs, string project)
+    /// <param name="defs">The definitions.</param>
+    /// <param name="project">The project they are applied to.</param>
+    /// <param name="scope">Where a missing reference was looked for, for messages ("in the repo").</param>
+    /// <param name="compileTransforms">Whether to compile every C# transformation (a single-object apply compiles only its own).</param>
+    public static RepoDefinitions Prepare(RepoDefinitions defs, string project, string scope = "in the repo", bool compileTransforms = true)
     {
         ArgumentNullException.ThrowIfNull(defs);
         var projects = defs.Projects.DistinctBy(p => p.Name).ToList();
@@ -28,8 +32,8 @@ internal static class RepoValidator
 
         var entities = InferEntityTypes(defs);
         var byName = entities.ToDictionary(e => e.Name, StringComparer.Ordinal);
-        var featureViews = defs.FeatureViews.Select(v => CompleteView(v, byName)).ToList();
-        var streamViews = defs.StreamFeatureViews.Select(v => (StreamFeatureView)CompleteView(v, byName)).ToList();
+        var featureViews = defs.FeatureViews.Select(v => CompleteView(v, byName, scope)).ToList();
+        var streamViews = defs.StreamFeatureViews.Select(v => (StreamFeatureView)CompleteView(v, byName, scope)).ToList();
 
         foreach (var view in defs.OnDemandFeatureViews) CheckFeatures(view);
         var viewsByName = featureViews.Cast<BaseFeatureView>().Concat(streamViews).Concat(defs.OnDemandFeatureViews)
@@ -38,16 +42,16 @@ internal static class RepoValidator
         foreach (var odfv in defs.OnDemandFeatureViews)
         {
             foreach (var projection in odfv.SourceProjections)
-                CheckProjection(projection, viewsByName, $"On demand feature view '{odfv.Name}'");
+                CheckProjection(projection, viewsByName, $"On demand feature view '{odfv.Name}'", scope);
         }
         foreach (var service in defs.FeatureServices)
         {
             foreach (var projection in service.Projections)
-                CheckProjection(projection, viewsByName, $"Feature service '{service.Name}'");
+                CheckProjection(projection, viewsByName, $"Feature service '{service.Name}'", scope);
         }
 
         // Last, as the slowest check: a C# transformation is stored as source text, so it must compile from that text alone.
-        foreach (var odfv in defs.OnDemandFeatureViews)
+        foreach (var odfv in compileTransforms ? defs.OnDemandFeatureViews : [])
         {
             if (odfv.Mode == OnDemandFeatureView.CSharpMode && !string.IsNullOrWhiteSpace(odfv.Udf?.BodyText))
                 OnDemandTransforms.Validate(odfv);
@@ -67,13 +71,13 @@ internal static class RepoValidator
     // the one each view's entity column has, from the view's schema, the entity, or the source (SourceInference).
     private static List<Entity> InferEntityTypes(RepoDefinitions defs) => [.. defs.Entities.DistinctBy(e => e.Name)];
 
-    private static FeatureView CompleteView(FeatureView view, Dictionary<string, Entity> entities)
+    private static FeatureView CompleteView(FeatureView view, Dictionary<string, Entity> entities, string scope)
     {
         var columns = new List<Field>(view.EntityColumns.Count);
         foreach (var name in view.Entities)
         {
             if (!entities.TryGetValue(name, out var entity))
-                throw new FeastValidationException($"{view.Kind} '{view.Name}' uses entity '{name}', which is not defined in the repo. Define the entity or remove it from the view's entities.");
+                throw new FeastValidationException($"{view.Kind} '{view.Name}' uses entity '{name}', which is not defined {scope}. Define the entity or remove it from the view's entities.");
             var column = view.EntityColumns.FirstOrDefault(c => c.Name == entity.JoinKey) ?? new Field(entity.JoinKey, FeastType.Invalid);
             if (column.Dtype.ValueType == ValueType.Unknown)
             {
@@ -102,10 +106,10 @@ internal static class RepoValidator
             throw new FeastValidationException($"{view.Kind} '{view.Name}': feature '{untyped.Name}' has no type. Give it one, e.g. new Field(\"{untyped.Name}\", FeastType.Float32).");
     }
 
-    private static void CheckProjection(FeatureViewProjection projection, Dictionary<string, BaseFeatureView> views, string owner)
+    private static void CheckProjection(FeatureViewProjection projection, Dictionary<string, BaseFeatureView> views, string owner, string scope)
     {
         if (!views.TryGetValue(projection.Name, out var view))
-            throw new FeastValidationException($"{owner} uses feature view '{projection.Name}', which is not defined in the repo.");
+            throw new FeastValidationException($"{owner} uses feature view '{projection.Name}', which is not defined {scope}.");
         var names = view.Features.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         var missing = projection.Features.FirstOrDefault(f => !names.Contains(f.Name));
         if (missing is not null)

@@ -21,7 +21,11 @@ internal static class RegistryDeletion
     /// <summary>Finds the object called <paramref name="name"/> in <paramref name="project"/>, checks nothing uses it, and removes it in place.</summary>
     /// <exception cref="ObjectNameNotFoundException">No object of any kind has that name.</exception>
     /// <exception cref="ObjectInUseException">Other objects still reference it; nothing is removed.</exception>
-    public static DeletedObject Delete(P.Registry registry, string project, string name)
+    /// <param name="registry">The registry, changed in place.</param>
+    /// <param name="project">The project.</param>
+    /// <param name="name">The object's name.</param>
+    /// <param name="only">The one kind to search (a <see cref="SearchOrder"/> entry), or null for all in Feast's order.</param>
+    public static DeletedObject Delete(P.Registry registry, string project, string name, string? only = null)
     {
         var snapshot = RegistrySnapshot.FromProto(project, registry);
         if (name == Entity.DummyName)
@@ -29,8 +33,9 @@ internal static class RegistryDeletion
             throw new FeastValidationException(
                 $"{Entity.DummyName} is the entity Feast gives every project for entity-less feature views; it cannot be deleted.");
         }
-        var kind = SearchOrder.FirstOrDefault(k => Holds(registry, snapshot, project, k, name))
-            ?? throw NotFound(registry, snapshot, project, name);
+        var kind = only is not null
+            ? (Holds(registry, snapshot, project, only, name) ? only : throw NotFoundOf(registry, snapshot, project, only, name))
+            : SearchOrder.FirstOrDefault(k => Holds(registry, snapshot, project, k, name)) ?? throw NotFound(registry, snapshot, project, name);
 
         var users = UsersOf(registry, snapshot, project, kind, name);
         if (users.Count > 0)
@@ -73,6 +78,27 @@ internal static class RegistryDeletion
         }
         return new DeletedObject(kind, name, onlineViews);
     }
+
+    /// <summary>Refuses a kind <see cref="Delete"/> cannot search.</summary>
+    /// <exception cref="ArgumentException">Not one of the kinds.</exception>
+    public static void CheckKind(string kind)
+    {
+        if (!SearchOrder.Contains(kind, StringComparer.Ordinal))
+            throw new ArgumentException($"'{kind}' is not a kind of registry object that can be deleted; use one of: {string.Join(", ", SearchOrder)}.", nameof(kind));
+    }
+
+    /// <summary>The kind's own not-found error, as its Get* gives it; the generic one for kinds without one.</summary>
+    private static FeastObjectNotFoundException NotFoundOf(P.Registry registry, RegistrySnapshot s, string project, string kind, string name) => kind switch
+    {
+        "Entity" => new EntityNotFoundException(name, project),
+        "FeatureView" => new FeatureViewNotFoundException(name, project),
+        "StreamFeatureView" => new StreamFeatureViewNotFoundException(name, project),
+        "OnDemandFeatureView" => new OnDemandFeatureViewNotFoundException(name, project),
+        "FeatureService" => new FeatureServiceNotFoundException(name, project),
+        "DataSource" => new DataSourceObjectNotFoundException(name, project),
+        "Permission" => new PermissionObjectNotFoundException(name, project),
+        _ => NotFound(registry, s, project, name),
+    };
 
     private static bool Holds(P.Registry registry, RegistrySnapshot snapshot, string project, string kind, string name) => kind switch
     {
@@ -153,7 +179,7 @@ internal static class RegistryDeletion
     }
 }
 
-/// <summary>What <see cref="FeatureStore.DeleteObjectAsync"/> removed.</summary>
+/// <summary>What <see cref="FeatureStore.DeleteObjectAsync(string, CancellationToken)"/> removed.</summary>
 /// <param name="Kind">The kind of the object, as Feast names it (<c>Entity</c>, <c>FeatureView</c>, <c>DataSource</c>, ...).</param>
 /// <param name="Name">Its name.</param>
 /// <param name="OnlineViews">The views whose online storage was dropped with it (empty for objects other than views).</param>

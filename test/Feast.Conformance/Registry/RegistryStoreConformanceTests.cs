@@ -6,7 +6,7 @@ using RegistryProto = Feast.Protos.Core.Registry;
 namespace Feast.Tests.Registry.Stores;
 
 /// <summary>What every <see cref="IRegistryStore"/> must do; each backend runs these through a subclass.</summary>
-public abstract class RegistryStoreConformanceTests : IDisposable
+public abstract partial class RegistryStoreConformanceTests : IDisposable
 {
     private readonly List<IRegistryStore> _stores = [];
 

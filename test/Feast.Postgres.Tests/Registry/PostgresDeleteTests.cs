@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace Feast.Postgres.Tests.Registry;
 
-/// <summary><see cref="FeatureStore.DeleteObjectAsync"/> (<c>feast delete</c>) on the PostgreSQL registry and online store.</summary>
+/// <summary><see cref="FeatureStore.DeleteObjectAsync(string, CancellationToken)"/> (<c>feast delete</c>) on the PostgreSQL registry and online store.</summary>
 public sealed class PostgresDeleteTests : IAsyncLifetime
 {
     private static readonly Entity Driver = new("driver", ["driver_id"], ValueType.Int64);

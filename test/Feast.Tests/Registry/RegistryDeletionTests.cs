@@ -4,7 +4,7 @@ using P = Feast.Protos.Core;
 
 namespace Feast.Tests.Registry;
 
-/// <summary><see cref="FeatureStore.DeleteObjectAsync"/> and the registry edit behind it, for kinds the CLI tests do not reach.</summary>
+/// <summary><see cref="FeatureStore.DeleteObjectAsync(string, CancellationToken)"/> and the registry edit behind it, for kinds the CLI tests do not reach.</summary>
 public sealed class RegistryDeletionTests
 {
     private const string Project = "deletion";
