@@ -13,67 +13,68 @@ namespace Feast.Server.RegistryServer;
 /// answered as stored, lists filtered by project and tags, sorted and paged as Feast's server does. An object that is
 /// not there is NOT_FOUND with Feast's message; a list of a project that holds nothing is empty, as in Feast (a client
 /// applying a new project lists it first). Errors carry Feast's error detail (<c>{"module", "class", "message"}</c>).
+/// The RPCs are virtual because ASP.NET Core's gRPC binds only methods declared virtual on the type that names the binder.
 /// </summary>
 [BindServiceMethod(typeof(RegistryServerBinding), nameof(RegistryServerBinding.BindService))]
-internal sealed class FeastRegistryService(RegistryReader reader, ILogger<FeastRegistryService> logger)
+internal class FeastRegistryService(RegistryReader reader, ILogger<FeastRegistryService> logger)
 {
     /// <summary><c>GetEntity</c>.</summary>
-    public Task<P.Entity> GetEntity(GetEntityRequest request, ServerCallContext context) =>
+    public virtual Task<P.Entity> GetEntity(GetEntityRequest request, ServerCallContext context) =>
         Get(nameof(GetEntity), context, request.AllowCache, request.Name, request.Project,
             r => r.Entities, e => e.Spec.Name, e => e.Spec.Project, () => new EntityNotFoundException(request.Name, request.Project));
 
     /// <summary><c>ListEntities</c>.</summary>
-    public Task<ListEntitiesResponse> ListEntities(ListEntitiesRequest request, ServerCallContext context) =>
+    public virtual Task<ListEntitiesResponse> ListEntities(ListEntitiesRequest request, ServerCallContext context) =>
         List(nameof(ListEntities), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
             r => r.Entities, e => e.Spec.Project, e => e.Spec.Tags,
             (items, page) => new ListEntitiesResponse { Entities = { items }, Pagination = page });
 
     /// <summary><c>GetDataSource</c>.</summary>
-    public Task<P.DataSource> GetDataSource(GetDataSourceRequest request, ServerCallContext context) =>
+    public virtual Task<P.DataSource> GetDataSource(GetDataSourceRequest request, ServerCallContext context) =>
         Get(nameof(GetDataSource), context, request.AllowCache, request.Name, request.Project,
             r => r.DataSources, d => d.Name, d => d.Project, () => new DataSourceObjectNotFoundException(request.Name, request.Project));
 
     /// <summary><c>ListDataSources</c>.</summary>
-    public Task<ListDataSourcesResponse> ListDataSources(ListDataSourcesRequest request, ServerCallContext context) =>
+    public virtual Task<ListDataSourcesResponse> ListDataSources(ListDataSourcesRequest request, ServerCallContext context) =>
         List(nameof(ListDataSources), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
             r => r.DataSources, d => d.Project, d => d.Tags,
             (items, page) => new ListDataSourcesResponse { DataSources = { items }, Pagination = page });
 
     /// <summary><c>GetFeatureView</c>: a batch feature view only, as Feast's.</summary>
-    public Task<P.FeatureView> GetFeatureView(GetFeatureViewRequest request, ServerCallContext context) =>
+    public virtual Task<P.FeatureView> GetFeatureView(GetFeatureViewRequest request, ServerCallContext context) =>
         Get(nameof(GetFeatureView), context, request.AllowCache, request.Name, request.Project,
             r => r.FeatureViews, v => v.Spec.Name, v => v.Spec.Project, () => new FeatureViewNotFoundException(request.Name, request.Project));
 
     /// <summary><c>ListFeatureViews</c>: batch feature views.</summary>
-    public Task<ListFeatureViewsResponse> ListFeatureViews(ListFeatureViewsRequest request, ServerCallContext context) =>
+    public virtual Task<ListFeatureViewsResponse> ListFeatureViews(ListFeatureViewsRequest request, ServerCallContext context) =>
         List(nameof(ListFeatureViews), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
             r => r.FeatureViews, v => v.Spec.Project, v => v.Spec.Tags,
             (items, page) => new ListFeatureViewsResponse { FeatureViews = { items }, Pagination = page });
 
     /// <summary><c>GetStreamFeatureView</c> (not found: Feast's <c>FeatureViewNotFoundException</c>, as Feast raises).</summary>
-    public Task<P.StreamFeatureView> GetStreamFeatureView(GetStreamFeatureViewRequest request, ServerCallContext context) =>
+    public virtual Task<P.StreamFeatureView> GetStreamFeatureView(GetStreamFeatureViewRequest request, ServerCallContext context) =>
         Get(nameof(GetStreamFeatureView), context, request.AllowCache, request.Name, request.Project,
             r => r.StreamFeatureViews, v => v.Spec.Name, v => v.Spec.Project, () => new FeatureViewNotFoundException(request.Name, request.Project));
 
     /// <summary><c>ListStreamFeatureViews</c>.</summary>
-    public Task<ListStreamFeatureViewsResponse> ListStreamFeatureViews(ListStreamFeatureViewsRequest request, ServerCallContext context) =>
+    public virtual Task<ListStreamFeatureViewsResponse> ListStreamFeatureViews(ListStreamFeatureViewsRequest request, ServerCallContext context) =>
         List(nameof(ListStreamFeatureViews), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
             r => r.StreamFeatureViews, v => v.Spec.Project, v => v.Spec.Tags,
             (items, page) => new ListStreamFeatureViewsResponse { StreamFeatureViews = { items }, Pagination = page });
 
     /// <summary><c>GetOnDemandFeatureView</c>.</summary>
-    public Task<P.OnDemandFeatureView> GetOnDemandFeatureView(GetOnDemandFeatureViewRequest request, ServerCallContext context) =>
+    public virtual Task<P.OnDemandFeatureView> GetOnDemandFeatureView(GetOnDemandFeatureViewRequest request, ServerCallContext context) =>
         Get(nameof(GetOnDemandFeatureView), context, request.AllowCache, request.Name, request.Project,
             r => r.OnDemandFeatureViews, v => v.Spec.Name, v => v.Spec.Project, () => new OnDemandFeatureViewNotFoundException(request.Name, request.Project));
 
     /// <summary><c>ListOnDemandFeatureViews</c>.</summary>
-    public Task<ListOnDemandFeatureViewsResponse> ListOnDemandFeatureViews(ListOnDemandFeatureViewsRequest request, ServerCallContext context) =>
+    public virtual Task<ListOnDemandFeatureViewsResponse> ListOnDemandFeatureViews(ListOnDemandFeatureViewsRequest request, ServerCallContext context) =>
         List(nameof(ListOnDemandFeatureViews), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
             r => r.OnDemandFeatureViews, v => v.Spec.Project, v => v.Spec.Tags,
             (items, page) => new ListOnDemandFeatureViewsResponse { OnDemandFeatureViews = { items }, Pagination = page });
 
     /// <summary><c>GetAnyFeatureView</c>: a batch, stream or on-demand view of that name.</summary>
-    public Task<GetAnyFeatureViewResponse> GetAnyFeatureView(GetAnyFeatureViewRequest request, ServerCallContext context) =>
+    public virtual Task<GetAnyFeatureViewResponse> GetAnyFeatureView(GetAnyFeatureViewRequest request, ServerCallContext context) =>
         Run(nameof(GetAnyFeatureView), context, async ct =>
         {
             Require(request.Name, "name");
@@ -85,7 +86,7 @@ internal sealed class FeastRegistryService(RegistryReader reader, ILogger<FeastR
         });
 
     /// <summary><c>ListAllFeatureViews</c>: batch, then stream, then on-demand views, as Feast lists them.</summary>
-    public Task<ListAllFeatureViewsResponse> ListAllFeatureViews(ListAllFeatureViewsRequest request, ServerCallContext context) =>
+    public virtual Task<ListAllFeatureViewsResponse> ListAllFeatureViews(ListAllFeatureViewsRequest request, ServerCallContext context) =>
         Run(nameof(ListAllFeatureViews), context, async ct =>
         {
             Require(request.Project, "project");
@@ -96,29 +97,29 @@ internal sealed class FeastRegistryService(RegistryReader reader, ILogger<FeastR
         });
 
     /// <summary><c>GetFeatureService</c>.</summary>
-    public Task<P.FeatureService> GetFeatureService(GetFeatureServiceRequest request, ServerCallContext context) =>
+    public virtual Task<P.FeatureService> GetFeatureService(GetFeatureServiceRequest request, ServerCallContext context) =>
         Get(nameof(GetFeatureService), context, request.AllowCache, request.Name, request.Project,
             r => r.FeatureServices, s => s.Spec.Name, s => s.Spec.Project, () => new FeatureServiceNotFoundException(request.Name, request.Project));
 
     /// <summary><c>ListFeatureServices</c>.</summary>
-    public Task<ListFeatureServicesResponse> ListFeatureServices(ListFeatureServicesRequest request, ServerCallContext context) =>
+    public virtual Task<ListFeatureServicesResponse> ListFeatureServices(ListFeatureServicesRequest request, ServerCallContext context) =>
         List(nameof(ListFeatureServices), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
             r => r.FeatureServices, s => s.Spec.Project, s => s.Spec.Tags,
             (items, page) => new ListFeatureServicesResponse { FeatureServices = { items }, Pagination = page });
 
     /// <summary><c>GetPermission</c>.</summary>
-    public Task<P.Permission> GetPermission(GetPermissionRequest request, ServerCallContext context) =>
+    public virtual Task<P.Permission> GetPermission(GetPermissionRequest request, ServerCallContext context) =>
         Get(nameof(GetPermission), context, request.AllowCache, request.Name, request.Project,
             r => r.Permissions, p => p.Spec.Name, p => p.Spec.Project, () => new PermissionObjectNotFoundException(request.Name, request.Project));
 
     /// <summary><c>ListPermissions</c>.</summary>
-    public Task<ListPermissionsResponse> ListPermissions(ListPermissionsRequest request, ServerCallContext context) =>
+    public virtual Task<ListPermissionsResponse> ListPermissions(ListPermissionsRequest request, ServerCallContext context) =>
         List(nameof(ListPermissions), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
             r => r.Permissions, p => p.Spec.Project, p => p.Spec.Tags,
             (items, page) => new ListPermissionsResponse { Permissions = { items }, Pagination = page });
 
     /// <summary><c>GetProject</c>.</summary>
-    public Task<P.Project> GetProject(GetProjectRequest request, ServerCallContext context) =>
+    public virtual Task<P.Project> GetProject(GetProjectRequest request, ServerCallContext context) =>
         Run(nameof(GetProject), context, async ct =>
         {
             Require(request.Name, "name");
@@ -127,7 +128,7 @@ internal sealed class FeastRegistryService(RegistryReader reader, ILogger<FeastR
         });
 
     /// <summary><c>ListProjects</c>: every project of the registry.</summary>
-    public Task<ListProjectsResponse> ListProjects(ListProjectsRequest request, ServerCallContext context) =>
+    public virtual Task<ListProjectsResponse> ListProjects(ListProjectsRequest request, ServerCallContext context) =>
         Run(nameof(ListProjects), context, async ct =>
         {
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
@@ -137,7 +138,7 @@ internal sealed class FeastRegistryService(RegistryReader reader, ILogger<FeastR
         });
 
     /// <summary><c>Refresh</c>: re-reads the registry from its store (for every project).</summary>
-    public Task<Empty> Refresh(RefreshRequest request, ServerCallContext context) =>
+    public virtual Task<Empty> Refresh(RefreshRequest request, ServerCallContext context) =>
         Run(nameof(Refresh), context, async ct =>
         {
             await reader.ReadAsync(ct).ConfigureAwait(false);
@@ -145,7 +146,7 @@ internal sealed class FeastRegistryService(RegistryReader reader, ILogger<FeastR
         });
 
     /// <summary><c>Proto</c>: the whole registry message, as cached.</summary>
-    public Task<P.Registry> Proto(Empty request, ServerCallContext context) =>
+    public virtual Task<P.Registry> Proto(Empty request, ServerCallContext context) =>
         Run(nameof(Proto), context, ct => reader.GetAsync(allowCache: true, ct).AsTask());
 
     private Task<T> Get<T>(string rpc, ServerCallContext context, bool allowCache, string name, string project,
