@@ -210,6 +210,51 @@ public sealed class RegistryServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SavedDatasetsAndValidationReferences_AnsweredAsStored()
+    {
+        // Feast.NET writes neither; a registry Feast wrote may hold both. Put them in the registry file as Feast would.
+        var path = _repo.PathOf("data/registry.db");
+        var registry = P.Registry.Parser.ParseFrom(await File.ReadAllBytesAsync(path));
+        var dataset = new P.SavedDataset
+        {
+            Spec = new P.SavedDatasetSpec { Name = "training", Project = "loop", Features = { "driver_hourly_stats:conv_rate" }, Tags = { { "team", "ml" } } },
+            Meta = new P.SavedDatasetMeta { CreatedTimestamp = Timestamp.FromDateTimeOffset(ServerRepo.T0) },
+        };
+        var reference = new P.ValidationReference { Name = "training_ref", ReferenceDatasetName = "training", Project = "loop" };
+        registry.SavedDatasets.Add(dataset);
+        registry.ValidationReferences.Add(reference);
+        await File.WriteAllBytesAsync(path, registry.ToByteArray());
+
+        var gotDataset = await Call("GetSavedDataset", new GetSavedDatasetRequest { Name = "training", Project = "loop" }, P.SavedDataset.Parser);
+        var datasets = await Call("ListSavedDatasets", new ListSavedDatasetsRequest { Project = "loop", Tags = { { "team", "ml" } } }, ListSavedDatasetsResponse.Parser);
+        var gotReference = await Call("GetValidationReference", new GetValidationReferenceRequest { Name = "training_ref", Project = "loop" }, P.ValidationReference.Parser);
+        var references = await Call("ListValidationReferences", new ListValidationReferencesRequest { Project = "loop" }, ListValidationReferencesResponse.Parser);
+        var missingDataset = await _server.FailAsync("GetSavedDataset", new GetSavedDatasetRequest { Name = "nope", Project = "loop" }, P.SavedDataset.Parser);
+        var missingReference = await _server.FailAsync("GetValidationReference", new GetValidationReferenceRequest { Name = "nope", Project = "loop" }, P.ValidationReference.Parser);
+
+        Assert.Equal(dataset, gotDataset);
+        Assert.Equal([dataset], datasets.SavedDatasets);
+        Assert.Equal(reference, gotReference);
+        Assert.Equal([reference], references.ValidationReferences);
+        Assert.Equal((StatusCode.NotFound, "SavedDatasetNotFound", "Saved dataset nope does not exist in project loop"), missingDataset);
+        Assert.Equal((StatusCode.NotFound, "ValidationReferenceNotFound", "Validation reference nope does not exist in project loop"), missingReference);
+    }
+
+    [Fact]
+    public async Task GetInfraAndListProjectMetadata_AnswerTheRegistrys()
+    {
+        var stored = P.Registry.Parser.ParseFrom((await _repo.Store.RegistryStore.ReadAsync())!.ToByteArray());
+
+        var infra = await Call("GetInfra", new GetInfraRequest { Project = "loop" }, P.Infra.Parser);
+        var metadata = await Call("ListProjectMetadata", new ListProjectMetadataRequest { Project = "loop" }, ListProjectMetadataResponse.Parser);
+
+        Assert.Equal(stored.Infra ?? new P.Infra(), infra);
+#pragma warning disable CS0612 // Feast's deprecated project_metadata, still what the RPC answers.
+        Assert.Equal(stored.ProjectMetadata.Where(m => m.Project == "loop"), metadata.ProjectMetadata);
+#pragma warning restore CS0612
+    }
+
+    [Fact]
     public async Task WriteRpcs_NotServedYet_Unimplemented()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() =>

@@ -44,7 +44,7 @@ internal static class ServeRegistryCommand
         };
         var command = new Command("serve_registry",
             "Serve the repo's registry as Feast's gRPC registry server (feast.registry.RegistryServer: Get/List of entities, data sources, " +
-            "feature views of every kind, feature services, permissions and projects; Refresh; Proto), with grpc.health.v1.Health " +
+            "feature views of every kind, feature services, permissions, projects, saved datasets and validation references; Refresh; Proto; GetInfra), with grpc.health.v1.Health " +
             "and GET /health on the same HTTP/2 port, until Ctrl+C. Writes are not served yet.\n" +
             "Example: feast serve_registry --port 6570")
         {

@@ -149,6 +149,47 @@ internal class FeastRegistryService(RegistryReader reader, ILogger<FeastRegistry
     public virtual Task<P.Registry> Proto(Empty request, ServerCallContext context) =>
         Run(nameof(Proto), context, ct => reader.GetAsync(allowCache: true, ct).AsTask());
 
+    /// <summary><c>GetSavedDataset</c>: stored and answered, though Feast.NET has no runtime for saved datasets.</summary>
+    public virtual Task<P.SavedDataset> GetSavedDataset(GetSavedDatasetRequest request, ServerCallContext context) =>
+        Get(nameof(GetSavedDataset), context, request.AllowCache, request.Name, request.Project,
+            r => r.SavedDatasets, d => d.Spec.Name, d => d.Spec.Project, () => new FeastNamedNotFoundException("SavedDatasetNotFound", "Saved dataset", request.Name, request.Project));
+
+    /// <summary><c>ListSavedDatasets</c>.</summary>
+    public virtual Task<ListSavedDatasetsResponse> ListSavedDatasets(ListSavedDatasetsRequest request, ServerCallContext context) =>
+        List(nameof(ListSavedDatasets), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
+            r => r.SavedDatasets, d => d.Spec.Project, d => d.Spec.Tags,
+            (items, page) => new ListSavedDatasetsResponse { SavedDatasets = { items }, Pagination = page });
+
+    /// <summary><c>GetValidationReference</c>: stored and answered, though Feast.NET has no runtime for validation.</summary>
+    public virtual Task<P.ValidationReference> GetValidationReference(GetValidationReferenceRequest request, ServerCallContext context) =>
+        Get(nameof(GetValidationReference), context, request.AllowCache, request.Name, request.Project,
+            r => r.ValidationReferences, v => v.Name, v => v.Project, () => new FeastNamedNotFoundException("ValidationReferenceNotFound", "Validation reference", request.Name, request.Project));
+
+    /// <summary><c>ListValidationReferences</c>.</summary>
+    public virtual Task<ListValidationReferencesResponse> ListValidationReferences(ListValidationReferencesRequest request, ServerCallContext context) =>
+        List(nameof(ListValidationReferences), context, request.AllowCache, request.Project, request.Tags, request.Pagination, request.Sorting,
+            r => r.ValidationReferences, v => v.Project, v => v.Tags,
+            (items, page) => new ListValidationReferencesResponse { ValidationReferences = { items }, Pagination = page });
+
+    /// <summary><c>ListProjectMetadata</c>: the registry's (deprecated) project metadata entries of the project.</summary>
+    public virtual Task<ListProjectMetadataResponse> ListProjectMetadata(ListProjectMetadataRequest request, ServerCallContext context) =>
+        Run(nameof(ListProjectMetadata), context, async ct =>
+        {
+            Require(request.Project, "project");
+            var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
+#pragma warning disable CS0612 // project_metadata is deprecated in Feast's .proto, and still what this RPC answers.
+            return new ListProjectMetadataResponse { ProjectMetadata = { registry.ProjectMetadata.Where(m => m.Project == request.Project) } };
+#pragma warning restore CS0612
+        });
+
+    /// <summary><c>GetInfra</c>: the registry's infra objects (empty when none were recorded).</summary>
+    public virtual Task<P.Infra> GetInfra(GetInfraRequest request, ServerCallContext context) =>
+        Run(nameof(GetInfra), context, async ct =>
+        {
+            var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
+            return registry.Infra ?? new P.Infra();
+        });
+
     private Task<T> Get<T>(string rpc, ServerCallContext context, bool allowCache, string name, string project,
         Func<P.Registry, RepeatedField<T>> all, Func<T, string> nameOf, Func<T, string> projectOf, Func<FeastObjectNotFoundException> notFound) =>
         Run(rpc, context, async ct =>
@@ -228,4 +269,12 @@ internal class FeastRegistryService(RegistryReader reader, ILogger<FeastRegistry
                 new Metadata { { ServerErrors.GrpcClassTrailer, answer.ClassName } });
         }
     }
+}
+
+/// <summary>A not-found error Feast names with a class of its own (<c>SavedDatasetNotFound</c>, <c>ValidationReferenceNotFound</c>).</summary>
+internal sealed class FeastNamedNotFoundException(string errorClass, string kind, string name, string project)
+    : FeastObjectNotFoundException(kind, name, project)
+{
+    /// <inheritdoc/>
+    public override string FeastErrorClass => errorClass;
 }

@@ -10,7 +10,7 @@ namespace Feast.Server.RegistryServer;
 /// <summary>
 /// The read side of <c>feast.registry.RegistryServer</c> bound by hand over the message classes in Feast.Protos.dll (as
 /// <see cref="ServingServiceBinding"/> binds the ServingService): what protoc's C# plugin generates for these methods.
-/// The service's other RPCs (the writes, lineage, features, infra) are not bound yet: calling one answers UNIMPLEMENTED.
+/// The service's other RPCs (the writes, lineage, features) are not bound yet: calling one answers UNIMPLEMENTED.
 /// </summary>
 internal static class RegistryServerBinding
 {
@@ -77,6 +77,24 @@ internal static class RegistryServerBinding
     /// <summary><c>Proto</c>.</summary>
     public static readonly Method<Empty, P.Registry> Proto = Unary<Empty, P.Registry>(nameof(Proto), Empty.Parser, P.Registry.Parser);
 
+    /// <summary><c>GetSavedDataset</c>.</summary>
+    public static readonly Method<GetSavedDatasetRequest, P.SavedDataset> GetSavedDataset = Unary<GetSavedDatasetRequest, P.SavedDataset>(nameof(GetSavedDataset), GetSavedDatasetRequest.Parser, P.SavedDataset.Parser);
+
+    /// <summary><c>ListSavedDatasets</c>.</summary>
+    public static readonly Method<ListSavedDatasetsRequest, ListSavedDatasetsResponse> ListSavedDatasets = Unary<ListSavedDatasetsRequest, ListSavedDatasetsResponse>(nameof(ListSavedDatasets), ListSavedDatasetsRequest.Parser, ListSavedDatasetsResponse.Parser);
+
+    /// <summary><c>GetValidationReference</c>.</summary>
+    public static readonly Method<GetValidationReferenceRequest, P.ValidationReference> GetValidationReference = Unary<GetValidationReferenceRequest, P.ValidationReference>(nameof(GetValidationReference), GetValidationReferenceRequest.Parser, P.ValidationReference.Parser);
+
+    /// <summary><c>ListValidationReferences</c>.</summary>
+    public static readonly Method<ListValidationReferencesRequest, ListValidationReferencesResponse> ListValidationReferences = Unary<ListValidationReferencesRequest, ListValidationReferencesResponse>(nameof(ListValidationReferences), ListValidationReferencesRequest.Parser, ListValidationReferencesResponse.Parser);
+
+    /// <summary><c>ListProjectMetadata</c>.</summary>
+    public static readonly Method<ListProjectMetadataRequest, ListProjectMetadataResponse> ListProjectMetadata = Unary<ListProjectMetadataRequest, ListProjectMetadataResponse>(nameof(ListProjectMetadata), ListProjectMetadataRequest.Parser, ListProjectMetadataResponse.Parser);
+
+    /// <summary><c>GetInfra</c>.</summary>
+    public static readonly Method<GetInfraRequest, P.Infra> GetInfra = Unary<GetInfraRequest, P.Infra>(nameof(GetInfra), GetInfraRequest.Parser, P.Infra.Parser);
+
     /// <summary>Registers the bound methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
     public static void BindService(ServiceBinderBase binder, FeastRegistryService? service)
     {
@@ -101,6 +119,12 @@ internal static class RegistryServerBinding
         binder.AddMethod(ListProjects, service is null ? null : service.ListProjects);
         binder.AddMethod(Refresh, service is null ? null : service.Refresh);
         binder.AddMethod(Proto, service is null ? null : service.Proto);
+        binder.AddMethod(GetSavedDataset, service is null ? null : service.GetSavedDataset);
+        binder.AddMethod(ListSavedDatasets, service is null ? null : service.ListSavedDatasets);
+        binder.AddMethod(GetValidationReference, service is null ? null : service.GetValidationReference);
+        binder.AddMethod(ListValidationReferences, service is null ? null : service.ListValidationReferences);
+        binder.AddMethod(ListProjectMetadata, service is null ? null : service.ListProjectMetadata);
+        binder.AddMethod(GetInfra, service is null ? null : service.GetInfra);
     }
 
     private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)
