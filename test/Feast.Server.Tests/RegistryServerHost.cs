@@ -46,14 +46,14 @@ internal sealed class RegistryServerHost : IAsyncDisposable
     }
 
     /// <summary>Calls <paramref name="rpc"/> with <paramref name="request"/>.</summary>
-    public async Task<TResponse> CallAsync<TRequest, TResponse>(string rpc, TRequest request, MessageParser<TResponse> parser)
+    public async Task<TResponse> CallAsync<TRequest, TResponse>(string rpc, TRequest request, MessageParser<TResponse> parser, Metadata? headers = null)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>
     {
         var method = new Method<TRequest, TResponse>(MethodType.Unary, Service, rpc,
             Marshallers.Create<TRequest>(m => m.ToByteArray(), _ => throw new NotSupportedException()),
             Marshallers.Create(_ => throw new NotSupportedException(), parser.ParseFrom));
-        return await Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(), request);
+        return await Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(headers), request);
     }
 
     /// <summary>The call's failure: its status code and Feast's error detail (<c>{"module", "class", "message"}</c>) read back.</summary>
