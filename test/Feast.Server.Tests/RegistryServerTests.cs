@@ -143,6 +143,22 @@ public sealed class RegistryServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListFeatureViews_SortedByAPythonAttributeName_FoundInSpec()
+    {
+        var response = await Call("ListFeatureViews", new ListFeatureViewsRequest
+        {
+            Project = "loop", Sorting = new SortingParams { SortBy = "name", SortOrder = "DESC" },
+        }, ListFeatureViewsResponse.Parser);
+        var unknownField = await Call("ListFeatureViews", new ListFeatureViewsRequest
+        {
+            Project = "loop", Sorting = new SortingParams { SortBy = "no_such_field", SortOrder = "desc" },
+        }, ListFeatureViewsResponse.Parser);
+
+        Assert.Equal(["driver_hourly_stats_fresh", "driver_hourly_stats"], response.FeatureViews.Select(v => v.Spec.Name));
+        Assert.Equal(2, unknownField.FeatureViews.Count);
+    }
+
+    [Fact]
     public async Task UnknownProject_GetIsNotFound_ListIsEmpty()
     {
         var (code, errorClass, message) = await _server.FailAsync("GetEntity", new GetEntityRequest { Name = "driver", Project = "other" }, P.Entity.Parser);
