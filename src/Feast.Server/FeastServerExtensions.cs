@@ -118,7 +118,7 @@ public static class FeastServerExtensions
         return context.Response.WriteAsync(body, context.RequestAborted);
     }
 
-    private sealed class CompositeConventionBuilder(IReadOnlyList<IEndpointConventionBuilder> builders) : IEndpointConventionBuilder
+    internal sealed class CompositeConventionBuilder(IReadOnlyList<IEndpointConventionBuilder> builders) : IEndpointConventionBuilder
     {
         public void Add(Action<EndpointBuilder> convention)
         {

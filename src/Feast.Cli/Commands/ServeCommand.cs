@@ -283,7 +283,7 @@ internal static class ServeCommand
         }
     }
 
-    private static string Url(string scheme, ListenOptions listen)
+    internal static string Url(string scheme, ListenOptions listen)
     {
         var endpoint = listen.IPEndPoint!;
         var host = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any) ? "0.0.0.0"
@@ -292,7 +292,7 @@ internal static class ServeCommand
         return $"{scheme}://{host}:{endpoint.Port}";
     }
 
-    private static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    internal static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
     {
         if (host is "localhost") return IPAddress.Loopback;
         if (host is "*" or "0.0.0.0") return IPAddress.Any;
@@ -308,7 +308,7 @@ internal static class ServeCommand
         }
     }
 
-    private static X509Certificate2 LoadCertificate(string certPath, string keyPath)
+    internal static X509Certificate2 LoadCertificate(string certPath, string keyPath)
     {
         try
         {

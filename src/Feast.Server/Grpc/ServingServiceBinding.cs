@@ -42,7 +42,7 @@ internal static class ServingServiceBinding
         binder.AddMethod(GetOnlineFeatures, service is null ? null : service.GetOnlineFeatures);
     }
 
-    private static Marshaller<T> Marshaller<T>(MessageParser<T> parser) where T : class, IMessage<T> =>
+    internal static Marshaller<T> Marshaller<T>(MessageParser<T> parser) where T : class, IMessage<T> =>
         Marshallers.Create<T>(
             (message, context) =>
             {

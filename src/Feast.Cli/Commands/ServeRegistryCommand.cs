@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Globalization;
+using Feast.DuckDb;
+using Feast.Postgres;
+using Feast.Redis;
+using Feast.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Feast.Cli.Commands;
+
+/// <summary>
+/// <c>feast serve_registry</c>: the repo's registry as Feast's gRPC <c>feast.registry.RegistryServer</c> (read RPCs for
+/// now) on one HTTP/2 port, with gRPC health and <c>/health</c>, until Ctrl+C or SIGTERM.
+/// </summary>
+internal static class ServeRegistryCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var host = new Option<string>("--host", "-h")
+        {
+            Description = "The address to listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every IPv4 interface), :: or a host name.",
+            HelpName = "address",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var port = new Option<int>("--port", "-p")
+        {
+            Description = "The gRPC port (feast.registry.RegistryServer over HTTP/2; without TLS unless --key/--cert). 0 picks a free port.",
+            HelpName = "port",
+            DefaultValueFactory = _ => 6570,
+        };
+        var noAccessLog = new Option<bool>("--no-access-log") { Description = "Do not log a line per request." };
+        var key = new Option<string?>("--key", "-k") { Description = "TLS private key (PEM file); needs --cert.", HelpName = "file" };
+        var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM file); needs --key.", HelpName = "file" };
+        var shutdownTimeout = new Option<int>("--shutdown-timeout")
+        {
+            Description = "On Ctrl+C or SIGTERM, wait this many seconds for requests in flight to finish.",
+            HelpName = "seconds",
+            DefaultValueFactory = _ => 30,
+        };
+        var command = new Command("serve_registry",
+            "Serve the repo's registry as Feast's gRPC registry server (feast.registry.RegistryServer: Get/List of entities, data sources, " +
+            "feature views of every kind, feature services, permissions, projects, saved datasets and validation references; Refresh; Proto; GetInfra), with grpc.health.v1.Health " +
+            "and GET /health on the same HTTP/2 port, until Ctrl+C. Writes are not served yet.\n" +
+            "Example: feast serve_registry --port 6570")
+        {
+            host, port, noAccessLog, key, cert, shutdownTimeout,
+        };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(key) is null) != (result.GetValue(cert) is null))
+                result.AddError("Give both --key and --cert for TLS, or neither.");
+        });
+        command.SetAction(async (result, ct) =>
+        {
+            if (result.GetValue(port) is < 0 or > 65535) throw new FeastValidationException("--port must be a port number from 0 to 65535.");
+            if (result.GetValue(shutdownTimeout) < 0) throw new FeastValidationException("--shutdown-timeout must be 0 or more.");
+            var levelGiven = result.GetResult(context.Globals.LogLevel) is { Implicit: false };
+            using var loggers = context.CreateLoggerFactory(result, LogLevel.Information, b =>
+            {
+                if (levelGiven) return;
+                b.AddFilter("Microsoft", LogLevel.Warning);
+                b.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+            });
+            return await RunAsync(context, context.RepoPath(result), result.GetValue(context.Globals.FeatureStoreYaml), result.GetValue(host)!,
+                result.GetValue(port), !result.GetValue(noAccessLog), result.GetValue(key), result.GetValue(cert),
+                TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)), loggers, ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string repoPath, string? yamlPath, string host, int port, bool accessLog,
+        string? keyPath, string? certPath, TimeSpan shutdownTimeout, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var address = await ServeCommand.ResolveAsync(host, cancellationToken);
+        var certificate = certPath is null ? null : ServeCommand.LoadCertificate(certPath, keyPath!);
+        try
+        {
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "feast", ContentRootPath = repoPath });
+            builder.Services.AddSingleton(loggers);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            ListenOptions? grpcListen = null;
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Listen(address, port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    if (certificate is not null) listen.UseHttps(certificate);
+                    grpcListen = listen;
+                });
+            });
+            if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.Services.AddFeastRegistryServer(o =>
+            {
+                o.RepoPath = repoPath;
+                o.FeatureStoreYamlPath = yamlPath;
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres();
+                // The registry server reads the store per request (allow_cache false) or through its own cache.
+                o.RegistryRefreshInterval = TimeSpan.Zero;
+                o.AccessLog = accessLog;
+            });
+
+            await using var app = builder.Build();
+            app.MapFeastRegistryServer();
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new FeastValidationException($"Cannot listen on {host}: {e.Message} Choose another --port, or stop the process using it.");
+            }
+
+            var store = app.Services.GetFeastStore();
+            var scheme = certificate is null ? "http" : "https";
+            await context.Out.WriteLineAsync($"Serving the registry of {repoPath} (project {store.Project}, {store.RegistryStore.Description})");
+            await context.Out.WriteLineAsync($"  gRPC  {ServeCommand.Url(scheme, grpcListen!)}  feast.registry.RegistryServer, grpc.health.v1.Health, GET /health (HTTP/2{(certificate is null ? " without TLS" : "")})");
+            await context.Out.WriteLineAsync("Press Ctrl+C to stop.");
+            await context.Out.FlushAsync(cancellationToken);
+
+            app.Lifetime.ApplicationStopping.Register(() =>
+                context.Out.WriteLine($"Stopping: finishing the requests in flight (at most {shutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)..."));
+            try
+            {
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C is the normal way to stop a server.
+            }
+            await context.Out.WriteLineAsync("Stopped.");
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            certificate?.Dispose();
+        }
+    }
+}

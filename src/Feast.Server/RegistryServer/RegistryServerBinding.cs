@@ -1,0 +1,134 @@
+using Feast.Protos.Registry;
+using Feast.Server.Grpc;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using P = Feast.Protos.Core;
+
+namespace Feast.Server.RegistryServer;
+
+/// <summary>
+/// The read side of <c>feast.registry.RegistryServer</c> bound by hand over the message classes in Feast.Protos.dll (as
+/// <see cref="ServingServiceBinding"/> binds the ServingService): what protoc's C# plugin generates for these methods.
+/// The service's other RPCs (the writes, lineage, features) are not bound yet: calling one answers UNIMPLEMENTED.
+/// </summary>
+internal static class RegistryServerBinding
+{
+    /// <summary>The service's full name, as Feast's clients call it.</summary>
+    public const string ServiceName = "feast.registry.RegistryServer";
+
+    /// <summary><c>GetEntity</c>.</summary>
+    public static readonly Method<GetEntityRequest, P.Entity> GetEntity = Unary<GetEntityRequest, P.Entity>(nameof(GetEntity), GetEntityRequest.Parser, P.Entity.Parser);
+
+    /// <summary><c>ListEntities</c>.</summary>
+    public static readonly Method<ListEntitiesRequest, ListEntitiesResponse> ListEntities = Unary<ListEntitiesRequest, ListEntitiesResponse>(nameof(ListEntities), ListEntitiesRequest.Parser, ListEntitiesResponse.Parser);
+
+    /// <summary><c>GetDataSource</c>.</summary>
+    public static readonly Method<GetDataSourceRequest, P.DataSource> GetDataSource = Unary<GetDataSourceRequest, P.DataSource>(nameof(GetDataSource), GetDataSourceRequest.Parser, P.DataSource.Parser);
+
+    /// <summary><c>ListDataSources</c>.</summary>
+    public static readonly Method<ListDataSourcesRequest, ListDataSourcesResponse> ListDataSources = Unary<ListDataSourcesRequest, ListDataSourcesResponse>(nameof(ListDataSources), ListDataSourcesRequest.Parser, ListDataSourcesResponse.Parser);
+
+    /// <summary><c>GetFeatureView</c>.</summary>
+    public static readonly Method<GetFeatureViewRequest, P.FeatureView> GetFeatureView = Unary<GetFeatureViewRequest, P.FeatureView>(nameof(GetFeatureView), GetFeatureViewRequest.Parser, P.FeatureView.Parser);
+
+    /// <summary><c>ListFeatureViews</c>.</summary>
+    public static readonly Method<ListFeatureViewsRequest, ListFeatureViewsResponse> ListFeatureViews = Unary<ListFeatureViewsRequest, ListFeatureViewsResponse>(nameof(ListFeatureViews), ListFeatureViewsRequest.Parser, ListFeatureViewsResponse.Parser);
+
+    /// <summary><c>GetAnyFeatureView</c>.</summary>
+    public static readonly Method<GetAnyFeatureViewRequest, GetAnyFeatureViewResponse> GetAnyFeatureView = Unary<GetAnyFeatureViewRequest, GetAnyFeatureViewResponse>(nameof(GetAnyFeatureView), GetAnyFeatureViewRequest.Parser, GetAnyFeatureViewResponse.Parser);
+
+    /// <summary><c>ListAllFeatureViews</c>.</summary>
+    public static readonly Method<ListAllFeatureViewsRequest, ListAllFeatureViewsResponse> ListAllFeatureViews = Unary<ListAllFeatureViewsRequest, ListAllFeatureViewsResponse>(nameof(ListAllFeatureViews), ListAllFeatureViewsRequest.Parser, ListAllFeatureViewsResponse.Parser);
+
+    /// <summary><c>GetStreamFeatureView</c>.</summary>
+    public static readonly Method<GetStreamFeatureViewRequest, P.StreamFeatureView> GetStreamFeatureView = Unary<GetStreamFeatureViewRequest, P.StreamFeatureView>(nameof(GetStreamFeatureView), GetStreamFeatureViewRequest.Parser, P.StreamFeatureView.Parser);
+
+    /// <summary><c>ListStreamFeatureViews</c>.</summary>
+    public static readonly Method<ListStreamFeatureViewsRequest, ListStreamFeatureViewsResponse> ListStreamFeatureViews = Unary<ListStreamFeatureViewsRequest, ListStreamFeatureViewsResponse>(nameof(ListStreamFeatureViews), ListStreamFeatureViewsRequest.Parser, ListStreamFeatureViewsResponse.Parser);
+
+    /// <summary><c>GetOnDemandFeatureView</c>.</summary>
+    public static readonly Method<GetOnDemandFeatureViewRequest, P.OnDemandFeatureView> GetOnDemandFeatureView = Unary<GetOnDemandFeatureViewRequest, P.OnDemandFeatureView>(nameof(GetOnDemandFeatureView), GetOnDemandFeatureViewRequest.Parser, P.OnDemandFeatureView.Parser);
+
+    /// <summary><c>ListOnDemandFeatureViews</c>.</summary>
+    public static readonly Method<ListOnDemandFeatureViewsRequest, ListOnDemandFeatureViewsResponse> ListOnDemandFeatureViews = Unary<ListOnDemandFeatureViewsRequest, ListOnDemandFeatureViewsResponse>(nameof(ListOnDemandFeatureViews), ListOnDemandFeatureViewsRequest.Parser, ListOnDemandFeatureViewsResponse.Parser);
+
+    /// <summary><c>GetFeatureService</c>.</summary>
+    public static readonly Method<GetFeatureServiceRequest, P.FeatureService> GetFeatureService = Unary<GetFeatureServiceRequest, P.FeatureService>(nameof(GetFeatureService), GetFeatureServiceRequest.Parser, P.FeatureService.Parser);
+
+    /// <summary><c>ListFeatureServices</c>.</summary>
+    public static readonly Method<ListFeatureServicesRequest, ListFeatureServicesResponse> ListFeatureServices = Unary<ListFeatureServicesRequest, ListFeatureServicesResponse>(nameof(ListFeatureServices), ListFeatureServicesRequest.Parser, ListFeatureServicesResponse.Parser);
+
+    /// <summary><c>GetPermission</c>.</summary>
+    public static readonly Method<GetPermissionRequest, P.Permission> GetPermission = Unary<GetPermissionRequest, P.Permission>(nameof(GetPermission), GetPermissionRequest.Parser, P.Permission.Parser);
+
+    /// <summary><c>ListPermissions</c>.</summary>
+    public static readonly Method<ListPermissionsRequest, ListPermissionsResponse> ListPermissions = Unary<ListPermissionsRequest, ListPermissionsResponse>(nameof(ListPermissions), ListPermissionsRequest.Parser, ListPermissionsResponse.Parser);
+
+    /// <summary><c>GetProject</c>.</summary>
+    public static readonly Method<GetProjectRequest, P.Project> GetProject = Unary<GetProjectRequest, P.Project>(nameof(GetProject), GetProjectRequest.Parser, P.Project.Parser);
+
+    /// <summary><c>ListProjects</c>.</summary>
+    public static readonly Method<ListProjectsRequest, ListProjectsResponse> ListProjects = Unary<ListProjectsRequest, ListProjectsResponse>(nameof(ListProjects), ListProjectsRequest.Parser, ListProjectsResponse.Parser);
+
+    /// <summary><c>Refresh</c>.</summary>
+    public static readonly Method<RefreshRequest, Empty> Refresh = Unary<RefreshRequest, Empty>(nameof(Refresh), RefreshRequest.Parser, Empty.Parser);
+
+    /// <summary><c>Proto</c>.</summary>
+    public static readonly Method<Empty, P.Registry> Proto = Unary<Empty, P.Registry>(nameof(Proto), Empty.Parser, P.Registry.Parser);
+
+    /// <summary><c>GetSavedDataset</c>.</summary>
+    public static readonly Method<GetSavedDatasetRequest, P.SavedDataset> GetSavedDataset = Unary<GetSavedDatasetRequest, P.SavedDataset>(nameof(GetSavedDataset), GetSavedDatasetRequest.Parser, P.SavedDataset.Parser);
+
+    /// <summary><c>ListSavedDatasets</c>.</summary>
+    public static readonly Method<ListSavedDatasetsRequest, ListSavedDatasetsResponse> ListSavedDatasets = Unary<ListSavedDatasetsRequest, ListSavedDatasetsResponse>(nameof(ListSavedDatasets), ListSavedDatasetsRequest.Parser, ListSavedDatasetsResponse.Parser);
+
+    /// <summary><c>GetValidationReference</c>.</summary>
+    public static readonly Method<GetValidationReferenceRequest, P.ValidationReference> GetValidationReference = Unary<GetValidationReferenceRequest, P.ValidationReference>(nameof(GetValidationReference), GetValidationReferenceRequest.Parser, P.ValidationReference.Parser);
+
+    /// <summary><c>ListValidationReferences</c>.</summary>
+    public static readonly Method<ListValidationReferencesRequest, ListValidationReferencesResponse> ListValidationReferences = Unary<ListValidationReferencesRequest, ListValidationReferencesResponse>(nameof(ListValidationReferences), ListValidationReferencesRequest.Parser, ListValidationReferencesResponse.Parser);
+
+    /// <summary><c>ListProjectMetadata</c>.</summary>
+    public static readonly Method<ListProjectMetadataRequest, ListProjectMetadataResponse> ListProjectMetadata = Unary<ListProjectMetadataRequest, ListProjectMetadataResponse>(nameof(ListProjectMetadata), ListProjectMetadataRequest.Parser, ListProjectMetadataResponse.Parser);
+
+    /// <summary><c>GetInfra</c>.</summary>
+    public static readonly Method<GetInfraRequest, P.Infra> GetInfra = Unary<GetInfraRequest, P.Infra>(nameof(GetInfra), GetInfraRequest.Parser, P.Infra.Parser);
+
+    /// <summary>Registers the bound methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
+    public static void BindService(ServiceBinderBase binder, FeastRegistryService? service)
+    {
+        ArgumentNullException.ThrowIfNull(binder);
+        binder.AddMethod(GetEntity, service is null ? null : service.GetEntity);
+        binder.AddMethod(ListEntities, service is null ? null : service.ListEntities);
+        binder.AddMethod(GetDataSource, service is null ? null : service.GetDataSource);
+        binder.AddMethod(ListDataSources, service is null ? null : service.ListDataSources);
+        binder.AddMethod(GetFeatureView, service is null ? null : service.GetFeatureView);
+        binder.AddMethod(ListFeatureViews, service is null ? null : service.ListFeatureViews);
+        binder.AddMethod(GetAnyFeatureView, service is null ? null : service.GetAnyFeatureView);
+        binder.AddMethod(ListAllFeatureViews, service is null ? null : service.ListAllFeatureViews);
+        binder.AddMethod(GetStreamFeatureView, service is null ? null : service.GetStreamFeatureView);
+        binder.AddMethod(ListStreamFeatureViews, service is null ? null : service.ListStreamFeatureViews);
+        binder.AddMethod(GetOnDemandFeatureView, service is null ? null : service.GetOnDemandFeatureView);
+        binder.AddMethod(ListOnDemandFeatureViews, service is null ? null : service.ListOnDemandFeatureViews);
+        binder.AddMethod(GetFeatureService, service is null ? null : service.GetFeatureService);
+        binder.AddMethod(ListFeatureServices, service is null ? null : service.ListFeatureServices);
+        binder.AddMethod(GetPermission, service is null ? null : service.GetPermission);
+        binder.AddMethod(ListPermissions, service is null ? null : service.ListPermissions);
+        binder.AddMethod(GetProject, service is null ? null : service.GetProject);
+        binder.AddMethod(ListProjects, service is null ? null : service.ListProjects);
+        binder.AddMethod(Refresh, service is null ? null : service.Refresh);
+        binder.AddMethod(Proto, service is null ? null : service.Proto);
+        binder.AddMethod(GetSavedDataset, service is null ? null : service.GetSavedDataset);
+        binder.AddMethod(ListSavedDatasets, service is null ? null : service.ListSavedDatasets);
+        binder.AddMethod(GetValidationReference, service is null ? null : service.GetValidationReference);
+        binder.AddMethod(ListValidationReferences, service is null ? null : service.ListValidationReferences);
+        binder.AddMethod(ListProjectMetadata, service is null ? null : service.ListProjectMetadata);
+        binder.AddMethod(GetInfra, service is null ? null : service.GetInfra);
+    }
+
+    private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse> =>
+        new(MethodType.Unary, ServiceName, name, ServingServiceBinding.Marshaller(request), ServingServiceBinding.Marshaller(response));
+}
