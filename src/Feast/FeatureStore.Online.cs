@@ -49,10 +49,13 @@ public sealed partial class FeatureStore
         ArgumentNullException.ThrowIfNull(request);
         var store = RequireOnlineStore();
         var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        // Requests racing on first use all get the one retriever published first (a loser's spare is dropped unused),
-        // so they share one plan cache.
-        var retriever = LazyInitializer.EnsureInitialized(ref _onlineRetriever, () => new OnlineRetriever(store, Project,
-            Config.EntityKeySerializationVersion, Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform, _instruments));
+        var retriever = Volatile.Read(ref _onlineRetriever) ?? PublishRetriever(store);
         return await retriever.GetAsync(registry, request, cancellationToken).ConfigureAwait(false);
     }
+
+    // Requests racing on first use all get the one retriever published first (a loser's spare is dropped unused), so
+    // they share one plan cache. Kept out of the read path so that a request after the first allocates no closure.
+    private OnlineRetriever PublishRetriever(IOnlineStore store) =>
+        LazyInitializer.EnsureInitialized(ref _onlineRetriever, () => new OnlineRetriever(store, Project,
+            Config.EntityKeySerializationVersion, Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform, _instruments));
 }

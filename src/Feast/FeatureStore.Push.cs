@@ -133,6 +133,6 @@ public sealed partial class FeatureStore
         throw new FeatureViewNotFoundException(name, registry.Project);
     }
 
-    private FeatureWriter Writer() => LazyInitializer.EnsureInitialized(ref _featureWriter,
+    private FeatureWriter Writer() => Volatile.Read(ref _featureWriter) ?? LazyInitializer.EnsureInitialized(ref _featureWriter,
         () => new FeatureWriter(Config.EntityKeySerializationVersion, _loggerFactory.CreateLogger("Feast.Push")));
 }
