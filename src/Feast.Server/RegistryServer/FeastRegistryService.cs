@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Feast.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using P = Feast.Protos.Core;
 
@@ -16,7 +17,7 @@ namespace Feast.Server.RegistryServer;
 /// The RPCs are virtual because ASP.NET Core's gRPC binds only methods declared virtual on the type that names the binder.
 /// </summary>
 [BindServiceMethod(typeof(RegistryServerBinding), nameof(RegistryServerBinding.BindService))]
-internal class FeastRegistryService(RegistryReader reader, ILogger<FeastRegistryService> logger)
+internal partial class FeastRegistryService(RegistryReader reader, FeastServerState state, ILogger<FeastRegistryService> logger)
 {
     /// <summary><c>GetEntity</c>.</summary>
     public virtual Task<P.Entity> GetEntity(GetEntityRequest request, ServerCallContext context) =>
