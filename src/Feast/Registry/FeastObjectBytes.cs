@@ -41,8 +41,9 @@ public static class FeastObjectBytes
                 _ => ProtoConverter.FromProto(P.Project.Parser.ParseFrom(bytes)),
             };
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is not FeastException and not OperationCanceledException)
         {
+            // Unreadable bytes, or a message missing a part the model needs (a view without a spec, ...).
             throw new RegistryException($"The bytes are not a valid Feast {kind} message: {e.Message}", e);
         }
     }
