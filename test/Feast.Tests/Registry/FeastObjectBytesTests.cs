@@ -25,7 +25,7 @@ public sealed class FeastObjectBytesTests
 
         Assert.Equal(FeastObjectJson.Format(entity, "p"), FeastObjectJson.Format(readEntity, "p"));
         Assert.Equal(FeastObjectJson.Format(source, "p"), FeastObjectJson.Format(readSource, "p"));
-        Assert.Equal(["f"], readView.Schema.Select(f => f.Name));
+        Assert.Equal(["f"], readView.Features.Select(f => f.Name));
         Assert.Equal("s", readService.Name);
         Assert.Equal("p", readProject.Name);
     }
