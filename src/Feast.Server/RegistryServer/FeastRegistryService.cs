@@ -10,7 +10,8 @@ using P = Feast.Protos.Core;
 namespace Feast.Server.RegistryServer;
 
 /// <summary>
-/// The read RPCs of Feast's <c>feast.registry.RegistryServer</c> over the stored registry (all projects): objects are
+/// The read RPCs of Feast's <c>feast.registry.RegistryServer</c> over the stored registry (all projects; the writes are in
+/// the other part of this class): objects are
 /// answered as stored, lists filtered by project and tags, sorted and paged as Feast's server does. An object that is
 /// not there is NOT_FOUND with Feast's message; a list of a project that holds nothing is empty, as in Feast (a client
 /// applying a new project lists it first). Errors carry Feast's error detail (<c>{"module", "class", "message"}</c>).
