@@ -81,6 +81,20 @@ public sealed class RegistryServerWriteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApplyFeatureView_OnDemand_ThenGetAnyFeatureView_FindsIt()
+    {
+        var plusOne = new OnDemandFeatureView("conv_rate_again", [ServerRepo.Stats, ServerRepo.Request],
+            [new Field("conv_rate_plus_val1", FeastType.Float64), new Field("conv_rate_plus_val2", FeastType.Float64)],
+            transform: (Func<IReadOnlyDictionary<string, object?>, IReadOnlyDictionary<string, object?>>)ServerRepo.Add);
+
+        await Call("ApplyFeatureView", new ApplyFeatureViewRequest { OnDemandFeatureView = Message(plusOne, P.OnDemandFeatureView.Parser), Project = "loop" });
+
+        var read = await _server.CallAsync("GetAnyFeatureView", new GetAnyFeatureViewRequest { Name = "conv_rate_again", Project = "loop" }, GetAnyFeatureViewResponse.Parser);
+        Assert.Equal(AnyFeatureView.AnyFeatureViewOneofCase.OnDemandFeatureView, read.AnyFeatureView.AnyFeatureViewCase);
+        Assert.Equal(["conv_rate_plus_val1", "conv_rate_plus_val2"], read.AnyFeatureView.OnDemandFeatureView.Spec.Features.Select(f => f.Name));
+    }
+
+    [Fact]
     public async Task ApplyFeatureView_WithAMissingEntity_IsRefused()
     {
         var ghost = new FeatureView("ghost_view", ServerRepo.Source, [new Entity("ghost", ["ghost_id"], ValueType.Int64)], TimeSpan.FromDays(1),
