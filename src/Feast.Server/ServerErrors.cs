@@ -151,6 +151,7 @@ internal static class ServerErrors
         Security.IdentityProviderUnavailableException e => new(503, StatusCode.Unavailable, e.FeastErrorClass, e.Message),
         FeastObjectNotFoundException e => new(404, StatusCode.NotFound, e.FeastErrorClass, e.Message),
         PushSourceNotFoundException e => new(422, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
+        ObjectInUseException e => new(400, StatusCode.FailedPrecondition, e.FeastErrorClass, e.Message),
         FeastValidationException e => new(400, StatusCode.InvalidArgument, e.FeastErrorClass, e.Message),
         FeastConfigException e => new(500, StatusCode.FailedPrecondition, e.FeastErrorClass, e.Message),
         FeastException { FeastErrorClass: "FeastPermissionError" } e => new(403, StatusCode.PermissionDenied, e.FeastErrorClass, e.Message),

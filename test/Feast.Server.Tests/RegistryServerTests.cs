@@ -271,10 +271,10 @@ public sealed class RegistryServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WriteRpcs_NotServedYet_Unimplemented()
+    public async Task WritesNotServedYet_Unimplemented()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            Call("ApplyEntity", new ApplyEntityRequest { Entity = new P.Entity(), Project = "loop" }, Empty.Parser));
+            Call("DeleteProject", new DeleteProjectRequest { Name = "loop" }, Empty.Parser));
 
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
     }

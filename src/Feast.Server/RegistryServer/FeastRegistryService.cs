@@ -3,20 +3,22 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Feast.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using P = Feast.Protos.Core;
 
 namespace Feast.Server.RegistryServer;
 
 /// <summary>
-/// The read RPCs of Feast's <c>feast.registry.RegistryServer</c> over the stored registry (all projects): objects are
+/// The read RPCs of Feast's <c>feast.registry.RegistryServer</c> over the stored registry (all projects; the writes are in
+/// the other part of this class): objects are
 /// answered as stored, lists filtered by project and tags, sorted and paged as Feast's server does. An object that is
 /// not there is NOT_FOUND with Feast's message; a list of a project that holds nothing is empty, as in Feast (a client
 /// applying a new project lists it first). Errors carry Feast's error detail (<c>{"module", "class", "message"}</c>).
 /// The RPCs are virtual because ASP.NET Core's gRPC binds only methods declared virtual on the type that names the binder.
 /// </summary>
 [BindServiceMethod(typeof(RegistryServerBinding), nameof(RegistryServerBinding.BindService))]
-internal class FeastRegistryService(RegistryReader reader, ILogger<FeastRegistryService> logger)
+internal partial class FeastRegistryService(RegistryReader reader, FeastServerState state, ILogger<FeastRegistryService> logger)
 {
     /// <summary><c>GetEntity</c>.</summary>
     public virtual Task<P.Entity> GetEntity(GetEntityRequest request, ServerCallContext context) =>

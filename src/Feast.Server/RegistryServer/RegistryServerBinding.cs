@@ -8,9 +8,11 @@ using P = Feast.Protos.Core;
 namespace Feast.Server.RegistryServer;
 
 /// <summary>
-/// The read side of <c>feast.registry.RegistryServer</c> bound by hand over the message classes in Feast.Protos.dll (as
+/// The RPCs of <c>feast.registry.RegistryServer</c> bound by hand over the message classes in Feast.Protos.dll (as
 /// <see cref="ServingServiceBinding"/> binds the ServingService): what protoc's C# plugin generates for these methods.
-/// The service's other RPCs (the writes, lineage, features) are not bound yet: calling one answers UNIMPLEMENTED.
+/// The writes of entities, data sources, feature views, feature services, permissions and projects are bound too; the
+/// service's other RPCs (saved datasets' and validation references' writes, DeleteProject, materializations, lineage,
+/// features) are not bound yet: calling one answers UNIMPLEMENTED.
 /// </summary>
 internal static class RegistryServerBinding
 {
@@ -95,6 +97,39 @@ internal static class RegistryServerBinding
     /// <summary><c>GetInfra</c>.</summary>
     public static readonly Method<GetInfraRequest, P.Infra> GetInfra = Unary<GetInfraRequest, P.Infra>(nameof(GetInfra), GetInfraRequest.Parser, P.Infra.Parser);
 
+    /// <summary><c>ApplyEntity</c>.</summary>
+    public static readonly Method<ApplyEntityRequest, Empty> ApplyEntity = Unary<ApplyEntityRequest, Empty>(nameof(ApplyEntity), ApplyEntityRequest.Parser, Empty.Parser);
+
+    /// <summary><c>ApplyDataSource</c>.</summary>
+    public static readonly Method<ApplyDataSourceRequest, Empty> ApplyDataSource = Unary<ApplyDataSourceRequest, Empty>(nameof(ApplyDataSource), ApplyDataSourceRequest.Parser, Empty.Parser);
+
+    /// <summary><c>ApplyFeatureView</c>.</summary>
+    public static readonly Method<ApplyFeatureViewRequest, Empty> ApplyFeatureView = Unary<ApplyFeatureViewRequest, Empty>(nameof(ApplyFeatureView), ApplyFeatureViewRequest.Parser, Empty.Parser);
+
+    /// <summary><c>ApplyFeatureService</c>.</summary>
+    public static readonly Method<ApplyFeatureServiceRequest, Empty> ApplyFeatureService = Unary<ApplyFeatureServiceRequest, Empty>(nameof(ApplyFeatureService), ApplyFeatureServiceRequest.Parser, Empty.Parser);
+
+    /// <summary><c>ApplyPermission</c>.</summary>
+    public static readonly Method<ApplyPermissionRequest, Empty> ApplyPermission = Unary<ApplyPermissionRequest, Empty>(nameof(ApplyPermission), ApplyPermissionRequest.Parser, Empty.Parser);
+
+    /// <summary><c>ApplyProject</c>.</summary>
+    public static readonly Method<ApplyProjectRequest, Empty> ApplyProject = Unary<ApplyProjectRequest, Empty>(nameof(ApplyProject), ApplyProjectRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeleteEntity</c>.</summary>
+    public static readonly Method<DeleteEntityRequest, Empty> DeleteEntity = Unary<DeleteEntityRequest, Empty>(nameof(DeleteEntity), DeleteEntityRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeleteDataSource</c>.</summary>
+    public static readonly Method<DeleteDataSourceRequest, Empty> DeleteDataSource = Unary<DeleteDataSourceRequest, Empty>(nameof(DeleteDataSource), DeleteDataSourceRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeleteFeatureView</c>.</summary>
+    public static readonly Method<DeleteFeatureViewRequest, Empty> DeleteFeatureView = Unary<DeleteFeatureViewRequest, Empty>(nameof(DeleteFeatureView), DeleteFeatureViewRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeleteFeatureService</c>.</summary>
+    public static readonly Method<DeleteFeatureServiceRequest, Empty> DeleteFeatureService = Unary<DeleteFeatureServiceRequest, Empty>(nameof(DeleteFeatureService), DeleteFeatureServiceRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeletePermission</c>.</summary>
+    public static readonly Method<DeletePermissionRequest, Empty> DeletePermission = Unary<DeletePermissionRequest, Empty>(nameof(DeletePermission), DeletePermissionRequest.Parser, Empty.Parser);
+
     /// <summary>Registers the bound methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
     public static void BindService(ServiceBinderBase binder, FeastRegistryService? service)
     {
@@ -125,6 +160,17 @@ internal static class RegistryServerBinding
         binder.AddMethod(ListValidationReferences, service is null ? null : service.ListValidationReferences);
         binder.AddMethod(ListProjectMetadata, service is null ? null : service.ListProjectMetadata);
         binder.AddMethod(GetInfra, service is null ? null : service.GetInfra);
+        binder.AddMethod(ApplyEntity, service is null ? null : service.ApplyEntity);
+        binder.AddMethod(ApplyDataSource, service is null ? null : service.ApplyDataSource);
+        binder.AddMethod(ApplyFeatureView, service is null ? null : service.ApplyFeatureView);
+        binder.AddMethod(ApplyFeatureService, service is null ? null : service.ApplyFeatureService);
+        binder.AddMethod(ApplyPermission, service is null ? null : service.ApplyPermission);
+        binder.AddMethod(ApplyProject, service is null ? null : service.ApplyProject);
+        binder.AddMethod(DeleteEntity, service is null ? null : service.DeleteEntity);
+        binder.AddMethod(DeleteDataSource, service is null ? null : service.DeleteDataSource);
+        binder.AddMethod(DeleteFeatureView, service is null ? null : service.DeleteFeatureView);
+        binder.AddMethod(DeleteFeatureService, service is null ? null : service.DeleteFeatureService);
+        binder.AddMethod(DeletePermission, service is null ? null : service.DeletePermission);
     }
 
     private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)

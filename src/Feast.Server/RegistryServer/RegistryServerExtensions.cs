@@ -34,7 +34,8 @@ public static class RegistryServerExtensions
     /// <summary>
     /// Maps the gRPC services <c>feast.registry.RegistryServer</c> (its read RPCs: Get/List of entities, data sources,
     /// feature views of every kind, feature services, permissions, projects, saved datasets and validation references;
-    /// <c>Refresh</c>; <c>Proto</c>; <c>GetInfra</c>; <c>ListProjectMetadata</c>) and
+    /// <c>Refresh</c>; <c>Proto</c>; <c>GetInfra</c>; <c>ListProjectMetadata</c>; and the Apply/Delete writes of
+    /// entities, data sources, feature views, feature services, permissions and the served project) and
     /// <c>grpc.health.v1.Health</c>, and <c>GET /health</c>, <c>/healthz/live</c>, <c>/healthz/ready</c>.
     /// </summary>
     /// <param name="endpoints">The application's endpoint builder.</param>

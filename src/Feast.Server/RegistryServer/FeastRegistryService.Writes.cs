@@ -1,0 +1,126 @@
+using Feast.Planning;
+using Feast.Protos.Registry;
+using Feast.Registry;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Feast.Server.RegistryServer;
+
+/// <summary>
+/// The write RPCs of <c>feast.registry.RegistryServer</c>: each <c>Apply*</c> reads the object from the request's Feast
+/// message and writes it with <see cref="FeatureStore.ApplyObjectAsync"/> (checked as apply checks, its batch source
+/// validated as apply validates it: a store whose offline backend is not registered logs that the source was not
+/// validated and writes); each <c>Delete*</c> removes it with <see cref="FeatureStore.DeleteObjectAsync(string, string, CancellationToken)"/>.
+/// Every write is atomic and stored at once, so <c>commit</c> is accepted and changes nothing. The request's project must
+/// be the served store's (one store, one project): another is INVALID_ARGUMENT.
+/// </summary>
+internal partial class FeastRegistryService
+{
+    /// <summary><c>ApplyEntity</c>.</summary>
+    public virtual Task<Empty> ApplyEntity(ApplyEntityRequest request, ServerCallContext context) =>
+        Apply(nameof(ApplyEntity), context, request.Project, "Entity", request.Entity);
+
+    /// <summary><c>ApplyDataSource</c>.</summary>
+    public virtual Task<Empty> ApplyDataSource(ApplyDataSourceRequest request, ServerCallContext context) =>
+        Apply(nameof(ApplyDataSource), context, request.Project, "DataSource", request.DataSource);
+
+    /// <summary><c>ApplyFeatureView</c>: a batch, stream or on-demand view, whichever the request's oneof holds.</summary>
+    public virtual Task<Empty> ApplyFeatureView(ApplyFeatureViewRequest request, ServerCallContext context) =>
+        request.BaseFeatureViewCase switch
+        {
+            ApplyFeatureViewRequest.BaseFeatureViewOneofCase.StreamFeatureView =>
+                Apply(nameof(ApplyFeatureView), context, request.Project, "StreamFeatureView", request.StreamFeatureView),
+            ApplyFeatureViewRequest.BaseFeatureViewOneofCase.OnDemandFeatureView =>
+                Apply(nameof(ApplyFeatureView), context, request.Project, "OnDemandFeatureView", request.OnDemandFeatureView),
+            _ => Apply(nameof(ApplyFeatureView), context, request.Project, "FeatureView", request.FeatureView),
+        };
+
+    /// <summary><c>ApplyFeatureService</c>.</summary>
+    public virtual Task<Empty> ApplyFeatureService(ApplyFeatureServiceRequest request, ServerCallContext context) =>
+        Apply(nameof(ApplyFeatureService), context, request.Project, "FeatureService", request.FeatureService);
+
+    /// <summary><c>ApplyPermission</c>.</summary>
+    public virtual Task<Empty> ApplyPermission(ApplyPermissionRequest request, ServerCallContext context) =>
+        Apply(nameof(ApplyPermission), context, request.Project, "Permission", request.Permission);
+
+    /// <summary><c>ApplyProject</c>: the served project only (its description, tags, owner).</summary>
+    public virtual Task<Empty> ApplyProject(ApplyProjectRequest request, ServerCallContext context) =>
+        Apply(nameof(ApplyProject), context, request.Project?.Spec?.Name ?? "", "Project", request.Project);
+
+    /// <summary><c>DeleteEntity</c>.</summary>
+    public virtual Task<Empty> DeleteEntity(DeleteEntityRequest request, ServerCallContext context) =>
+        Delete(nameof(DeleteEntity), context, request.Project, request.Name, "Entity");
+
+    /// <summary><c>DeleteDataSource</c>.</summary>
+    public virtual Task<Empty> DeleteDataSource(DeleteDataSourceRequest request, ServerCallContext context) =>
+        Delete(nameof(DeleteDataSource), context, request.Project, request.Name, "DataSource");
+
+    /// <summary><c>DeleteFeatureView</c>: a batch, stream or on-demand view of that name, as Feast's deletes any of them.</summary>
+    public virtual Task<Empty> DeleteFeatureView(DeleteFeatureViewRequest request, ServerCallContext context) =>
+        Delete(nameof(DeleteFeatureView), context, request.Project, request.Name, "FeatureView", "StreamFeatureView", "OnDemandFeatureView");
+
+    /// <summary><c>DeleteFeatureService</c>.</summary>
+    public virtual Task<Empty> DeleteFeatureService(DeleteFeatureServiceRequest request, ServerCallContext context) =>
+        Delete(nameof(DeleteFeatureService), context, request.Project, request.Name, "FeatureService");
+
+    /// <summary><c>DeletePermission</c>.</summary>
+    public virtual Task<Empty> DeletePermission(DeletePermissionRequest request, ServerCallContext context) =>
+        Delete(nameof(DeletePermission), context, request.Project, request.Name, "Permission");
+
+    private Task<Empty> Apply(string rpc, ServerCallContext context, string project, string kind, IMessage? message) =>
+        Run(rpc, context, async ct =>
+        {
+            var store = StoreFor(project);
+            if (message is null) throw new RequestBodyException($"The request holds no {kind}; give the {kind} to apply.");
+            FeastObject obj;
+            try
+            {
+                obj = FeastObjectBytes.Read(kind, message.ToByteArray());
+            }
+            catch (RegistryException e)
+            {
+                throw new RequestBodyException(e.Message);
+            }
+            if (obj is Project p && p.Name != store.Project)
+                throw new RequestBodyException($"This registry server serves project '{store.Project}' only; it cannot apply project '{p.Name}'.");
+            await store.ApplyObjectAsync(obj, ApplyOptions.Default, ct).ConfigureAwait(false);
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            return new Empty();
+        });
+
+    private Task<Empty> Delete(string rpc, ServerCallContext context, string project, string name, params string[] kinds) =>
+        Run(rpc, context, async ct =>
+        {
+            var store = StoreFor(project);
+            Require(name, "name");
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    await store.DeleteObjectAsync(kinds[i], name, ct).ConfigureAwait(false);
+                    break;
+                }
+                catch (FeastObjectNotFoundException) when (i < kinds.Length - 1)
+                {
+                    // Not of this kind: look among the next one (DeleteFeatureView covers every kind of view).
+                }
+                catch (FeastObjectNotFoundException) when (kinds.Length > 1)
+                {
+                    throw new FeatureViewNotFoundException(name, project);
+                }
+            }
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            return new Empty();
+        });
+
+    /// <summary>The served store, when <paramref name="project"/> is its project (one store serves one project).</summary>
+    private FeatureStore StoreFor(string project)
+    {
+        Require(project, "project");
+        var store = state.Store;
+        if (project != store.Project)
+            throw new RequestBodyException($"This registry server serves project '{store.Project}' and writes to it only, not to '{project}'. Start a registry server on that project's repo to write to it.");
+        return store;
+    }
+}

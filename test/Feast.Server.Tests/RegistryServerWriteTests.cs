@@ -1,0 +1,176 @@
+using Feast.Protos.Registry;
+using Feast.Registry;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using P = Feast.Protos.Core;
+
+namespace Feast.Server.Tests;
+
+/// <summary>
+/// <c>feast.registry.RegistryServer</c>'s write RPCs over real gRPC on loopback, against the repo of
+/// <see cref="RegistryServerTests"/> (project loop): each write lands in the store and reads back through Get.
+/// </summary>
+public sealed class RegistryServerWriteTests : IAsyncLifetime
+{
+    private static readonly Entity Rider = new("rider", ["rider_id"], ValueType.Int64, description: "who rides");
+
+    private ServerRepo _repo = null!;
+    private RegistryServerHost _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _repo = await ServerRepo.CreateAsync();
+        _server = await RegistryServerHost.StartAsync(o => o.Store = _repo.Store);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _repo.DisposeAsync();
+    }
+
+    /// <summary>The object's Feast message, as a client sends it (built from the model's public protobuf JSON).</summary>
+    private static T Message<T>(FeastObject obj, MessageParser<T> parser) where T : IMessage<T>, new() =>
+        JsonParser.Default.Parse<T>(FeastObjectJson.Format(obj, "loop"));
+
+    private Task<Empty> Call<TRequest>(string rpc, TRequest request) where TRequest : class, IMessage<TRequest> =>
+        _server.CallAsync(rpc, request, Empty.Parser);
+
+    [Fact]
+    public async Task ApplyEntity_ThenGet_AnswersWhatLocalApplyWrites()
+    {
+        await Call("ApplyEntity", new ApplyEntityRequest { Entity = Message(Rider, P.Entity.Parser), Project = "loop", Commit = true });
+
+        var read = await _server.CallAsync("GetEntity", new GetEntityRequest { Name = "rider", Project = "loop" }, P.Entity.Parser);
+        await using var local = await ServerRepo.CreateAsync();
+        await local.Store.ApplyObjectAsync(Rider);
+        var written = P.Registry.Parser.ParseFrom((await local.Store.RegistryStore.ReadAsync())!.ToByteArray()).Entities.Single(e => e.Spec.Name == "rider");
+
+        Assert.Equal(written.Spec, read.Spec);
+        Assert.NotNull(read.Meta.CreatedTimestamp);
+    }
+
+    [Fact]
+    public async Task ApplyOfEachKind_ThenGet_AnswersIt()
+    {
+        var source = new FileSource("data/driver_stats.parquet", "event_timestamp", name: "daily_source", createdTimestampColumn: "created");
+        var view = new FeatureView("driver_daily", source, [ServerRepo.Driver], TimeSpan.FromDays(2), [new Field("conv_rate", FeastType.Float32)]);
+        var service = new FeatureService("daily_service", [view.Select("conv_rate")]);
+        var permission = new Permission("readers", [PermissionResourceType.FeatureView], actions: [AuthzedAction.Describe]);
+
+        await Call("ApplyDataSource", new ApplyDataSourceRequest { DataSource = Message(source, P.DataSource.Parser), Project = "loop" });
+        await Call("ApplyFeatureView", new ApplyFeatureViewRequest { FeatureView = Message(view, P.FeatureView.Parser), Project = "loop" });
+        await Call("ApplyFeatureService", new ApplyFeatureServiceRequest { FeatureService = Message(service, P.FeatureService.Parser), Project = "loop" });
+        await Call("ApplyPermission", new ApplyPermissionRequest { Permission = Message(permission, P.Permission.Parser), Project = "loop" });
+        var project = Message(new Project("loop", description: "served"), P.Project.Parser);
+        await Call("ApplyProject", new ApplyProjectRequest { Project = project });
+
+        var readSource = await _server.CallAsync("GetDataSource", new GetDataSourceRequest { Name = "daily_source", Project = "loop" }, P.DataSource.Parser);
+        var readView = await _server.CallAsync("GetFeatureView", new GetFeatureViewRequest { Name = "driver_daily", Project = "loop" }, P.FeatureView.Parser);
+        var readService = await _server.CallAsync("GetFeatureService", new GetFeatureServiceRequest { Name = "daily_service", Project = "loop" }, P.FeatureService.Parser);
+        var readPermission = await _server.CallAsync("GetPermission", new GetPermissionRequest { Name = "readers", Project = "loop" }, P.Permission.Parser);
+        var readProject = await _server.CallAsync("GetProject", new GetProjectRequest { Name = "loop" }, P.Project.Parser);
+
+        Assert.Equal("data/driver_stats.parquet", readSource.FileOptions.Uri);
+        Assert.Equal(["conv_rate"], readView.Spec.Features.Select(f => f.Name));
+        Assert.Equal(["driver"], readView.Spec.Entities);
+        Assert.Equal("driver_daily", readService.Spec.Features.Single().FeatureViewName);
+        Assert.Equal("readers", readPermission.Spec.Name);
+        Assert.Equal("served", readProject.Spec.Description);
+    }
+
+    [Fact]
+    public async Task ApplyFeatureView_OnDemand_ThenGetAnyFeatureView_FindsIt()
+    {
+        var plusOne = new OnDemandFeatureView("conv_rate_again", [ServerRepo.Stats, ServerRepo.Request],
+            [new Field("conv_rate_plus_val1", FeastType.Float64), new Field("conv_rate_plus_val2", FeastType.Float64)],
+            transform: (Func<IReadOnlyDictionary<string, object?>, IReadOnlyDictionary<string, object?>>)ServerRepo.Add);
+
+        await Call("ApplyFeatureView", new ApplyFeatureViewRequest { OnDemandFeatureView = Message(plusOne, P.OnDemandFeatureView.Parser), Project = "loop" });
+
+        var read = await _server.CallAsync("GetAnyFeatureView", new GetAnyFeatureViewRequest { Name = "conv_rate_again", Project = "loop" }, GetAnyFeatureViewResponse.Parser);
+        Assert.Equal(AnyFeatureView.AnyFeatureViewOneofCase.OnDemandFeatureView, read.AnyFeatureView.AnyFeatureViewCase);
+        Assert.Equal(["conv_rate_plus_val1", "conv_rate_plus_val2"], read.AnyFeatureView.OnDemandFeatureView.Spec.Features.Select(f => f.Name));
+    }
+
+    [Fact]
+    public async Task ApplyFeatureView_WithAMissingEntity_IsRefused()
+    {
+        var ghost = new FeatureView("ghost_view", ServerRepo.Source, [new Entity("ghost", ["ghost_id"], ValueType.Int64)], TimeSpan.FromDays(1),
+            [new Field("conv_rate", FeastType.Float32)]);
+
+        var (code, _, message) = await _server.FailAsync("ApplyFeatureView",
+            new ApplyFeatureViewRequest { FeatureView = Message(ghost, P.FeatureView.Parser), Project = "loop" }, Empty.Parser);
+
+        Assert.Equal(StatusCode.InvalidArgument, code);
+        Assert.Contains("ghost", message);
+        await _server.FailAsync("GetFeatureView", new GetFeatureViewRequest { Name = "ghost_view", Project = "loop" }, P.FeatureView.Parser);
+    }
+
+    [Fact]
+    public async Task Delete_ThenGet_IsNotFound()
+    {
+        await Call("DeleteFeatureService", new DeleteFeatureServiceRequest { Name = "driver_activity_v1", Project = "loop", Commit = true });
+        await Call("DeleteFeatureView", new DeleteFeatureViewRequest { Name = "transformed_conv_rate", Project = "loop" });
+
+        var (service, serviceClass, _) = await _server.FailAsync("GetFeatureService",
+            new GetFeatureServiceRequest { Name = "driver_activity_v1", Project = "loop" }, P.FeatureService.Parser);
+        var (view, _, _) = await _server.FailAsync("GetOnDemandFeatureView",
+            new GetOnDemandFeatureViewRequest { Name = "transformed_conv_rate", Project = "loop" }, P.OnDemandFeatureView.Parser);
+        var (again, againClass, _) = await _server.FailAsync("DeleteFeatureView",
+            new DeleteFeatureViewRequest { Name = "transformed_conv_rate", Project = "loop" }, Empty.Parser);
+
+        Assert.Equal(StatusCode.NotFound, service);
+        Assert.Equal("FeatureServiceNotFoundException", serviceClass);
+        Assert.Equal(StatusCode.NotFound, view);
+        Assert.Equal(StatusCode.NotFound, again);
+        Assert.Equal("FeatureViewNotFoundException", againClass);
+    }
+
+    [Fact]
+    public async Task DeleteEntity_InUse_IsRefused_AndKept()
+    {
+        var (code, _, message) = await _server.FailAsync("DeleteEntity", new DeleteEntityRequest { Name = "driver", Project = "loop" }, Empty.Parser);
+
+        Assert.Equal(StatusCode.FailedPrecondition, code);
+        Assert.Contains("driver_hourly_stats", message);
+        await _server.CallAsync("GetEntity", new GetEntityRequest { Name = "driver", Project = "loop" }, P.Entity.Parser);
+    }
+
+    [Fact]
+    public async Task Writes_ToAnotherProject_AreRefused()
+    {
+        var (apply, _, message) = await _server.FailAsync("ApplyEntity",
+            new ApplyEntityRequest { Entity = Message(Rider, P.Entity.Parser), Project = "other" }, Empty.Parser);
+        var (delete, _, _) = await _server.FailAsync("DeleteEntity", new DeleteEntityRequest { Name = "driver", Project = "other" }, Empty.Parser);
+        var (project, _, _) = await _server.FailAsync("ApplyProject",
+            new ApplyProjectRequest { Project = Message(new Project("other"), P.Project.Parser) }, Empty.Parser);
+
+        Assert.Equal(StatusCode.InvalidArgument, apply);
+        Assert.Contains("'loop'", message);
+        Assert.Equal(StatusCode.InvalidArgument, delete);
+        Assert.Equal(StatusCode.InvalidArgument, project);
+    }
+
+    [Fact]
+    public async Task ApplyEntity_BadMessage_IsInvalidArgument()
+    {
+        var (code, _, message) = await _server.FailAsync("ApplyEntity", new ApplyEntityRequest { Entity = new P.Entity(), Project = "loop" }, Empty.Parser);
+
+        Assert.Equal(StatusCode.InvalidArgument, code);
+        Assert.Contains("Entity", message);
+    }
+
+    [Fact]
+    public async Task EightConcurrentApplyEntity_AllLand()
+    {
+        var names = Enumerable.Range(0, 8).Select(i => $"rider_{i}").ToList();
+
+        await Task.WhenAll(names.Select(n => Call("ApplyEntity",
+            new ApplyEntityRequest { Entity = Message(new Entity(n, [n + "_id"], ValueType.Int64), P.Entity.Parser), Project = "loop" })));
+
+        var list = await _server.CallAsync("ListEntities", new ListEntitiesRequest { Project = "loop" }, ListEntitiesResponse.Parser);
+        Assert.Equal(8, list.Entities.Count(e => e.Spec.Name.StartsWith("rider_", StringComparison.Ordinal)));
+    }
+}
