@@ -26,13 +26,7 @@ internal static class ServeCommand
 {
     public static Command Create(CliContext context)
     {
-        // -c is the global --chdir, so --cert has no short name here.
-        var host = new Option<string>("--host", "-h")
-        {
-            Description = "The address to listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every IPv4 interface), :: or a host name.",
-            HelpName = "address",
-            DefaultValueFactory = _ => "127.0.0.1",
-        };
+        var host = ServerCommandOptions.Host();
         var port = new Option<int>("--port", "-p")
         {
             Description = "The HTTP port (Feast's JSON endpoints). 0 picks a free port.",
@@ -59,9 +53,9 @@ internal static class ServeCommand
             HelpName = "seconds",
             DefaultValueFactory = _ => 60,
         };
-        var noAccessLog = new Option<bool>("--no-access-log") { Description = "Do not log a line per request." };
-        var key = new Option<string?>("--key", "-k") { Description = "TLS private key (PEM file); needs --cert.", HelpName = "file" };
-        var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM file); needs --key.", HelpName = "file" };
+        var noAccessLog = ServerCommandOptions.NoAccessLog();
+        var key = ServerCommandOptions.Key();
+        var cert = ServerCommandOptions.Cert();
         var metrics = new Option<bool>("--metrics", "-m") { Description = "Serve Prometheus metrics at /metrics (Feast's metric names)." };
         var metricsRequireAuth = new Option<bool>("--metrics-require-auth")
         {
@@ -86,12 +80,7 @@ internal static class ServeCommand
             HelpName = "count",
             DefaultValueFactory = _ => 100_000,
         };
-        var shutdownTimeout = new Option<int>("--shutdown-timeout")
-        {
-            Description = "On Ctrl+C or SIGTERM, wait this many seconds for requests in flight to finish.",
-            HelpName = "seconds",
-            DefaultValueFactory = _ => 30,
-        };
+        var shutdownTimeout = ServerCommandOptions.ShutdownTimeout();
         var otlp = new Option<Uri?>("--otlp-endpoint")
         {
             Description = "Export traces (a span per request, and the store's online reads) and metrics over OTLP/HTTP to this collector, " +
@@ -108,11 +97,7 @@ internal static class ServeCommand
         {
             host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, metricsRequireAuth, maxBody, maxFeatures, maxRows, shutdownTimeout, otlp,
         };
-        command.Validators.Add(result =>
-        {
-            if ((result.GetValue(key) is null) != (result.GetValue(cert) is null))
-                result.AddError("Give both --key and --cert for TLS, or neither.");
-        });
+        ServerCommandOptions.RequireKeyWithCert(command, key, cert);
         command.SetAction(async (result, ct) =>
         {
             // Checked here rather than in a validator, which sees options left at their defaults as 0.

@@ -14,47 +14,34 @@ using Microsoft.Extensions.Logging;
 namespace Feast.Cli.Commands;
 
 /// <summary>
-/// <c>feast serve_registry</c>: the repo's registry as Feast's gRPC <c>feast.registry.RegistryServer</c> (read RPCs for
-/// now) on one HTTP/2 port, with gRPC health and <c>/health</c>, until Ctrl+C or SIGTERM.
+/// <c>feast serve_registry</c>: the repo's registry as Feast's gRPC <c>feast.registry.RegistryServer</c> (reads, and
+/// applies and deletes of single objects) on one HTTP/2 port, with gRPC health and <c>/health</c>, until Ctrl+C or SIGTERM.
 /// </summary>
 internal static class ServeRegistryCommand
 {
     public static Command Create(CliContext context)
     {
-        var host = new Option<string>("--host", "-h")
-        {
-            Description = "The address to listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every IPv4 interface), :: or a host name.",
-            HelpName = "address",
-            DefaultValueFactory = _ => "127.0.0.1",
-        };
+        var host = ServerCommandOptions.Host();
         var port = new Option<int>("--port", "-p")
         {
             Description = "The gRPC port (feast.registry.RegistryServer over HTTP/2; without TLS unless --key/--cert). 0 picks a free port.",
             HelpName = "port",
             DefaultValueFactory = _ => 6570,
         };
-        var noAccessLog = new Option<bool>("--no-access-log") { Description = "Do not log a line per request." };
-        var key = new Option<string?>("--key", "-k") { Description = "TLS private key (PEM file); needs --cert.", HelpName = "file" };
-        var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM file); needs --key.", HelpName = "file" };
-        var shutdownTimeout = new Option<int>("--shutdown-timeout")
-        {
-            Description = "On Ctrl+C or SIGTERM, wait this many seconds for requests in flight to finish.",
-            HelpName = "seconds",
-            DefaultValueFactory = _ => 30,
-        };
+        var noAccessLog = ServerCommandOptions.NoAccessLog();
+        var key = ServerCommandOptions.Key();
+        var cert = ServerCommandOptions.Cert();
+        var shutdownTimeout = ServerCommandOptions.ShutdownTimeout();
         var command = new Command("serve_registry",
             "Serve the repo's registry as Feast's gRPC registry server (feast.registry.RegistryServer: Get/List of entities, data sources, " +
-            "feature views of every kind, feature services, permissions, projects, saved datasets and validation references; Refresh; Proto; GetInfra), with grpc.health.v1.Health " +
-            "and GET /health on the same HTTP/2 port, until Ctrl+C. Writes are not served yet.\n" +
+            "feature views of every kind, feature services, permissions, projects, saved datasets and validation references; Refresh; Proto; GetInfra; " +
+            "Apply/Delete of entities, data sources, feature views, feature services and permissions; ApplyProject), with grpc.health.v1.Health " +
+            "and GET /health on the same HTTP/2 port, until Ctrl+C.\n" +
             "Example: feast serve_registry --port 6570")
         {
             host, port, noAccessLog, key, cert, shutdownTimeout,
         };
-        command.Validators.Add(result =>
-        {
-            if ((result.GetValue(key) is null) != (result.GetValue(cert) is null))
-                result.AddError("Give both --key and --cert for TLS, or neither.");
-        });
+        ServerCommandOptions.RequireKeyWithCert(command, key, cert);
         command.SetAction(async (result, ct) =>
         {
             if (result.GetValue(port) is < 0 or > 65535) throw new FeastValidationException("--port must be a port number from 0 to 65535.");
