@@ -1,0 +1,39 @@
+using System.CommandLine;
+
+namespace Feast.Cli.Commands;
+
+/// <summary>
+/// The options every server command shares (<c>feast serve</c>, <c>feast serve_registry</c>): the listen address, TLS,
+/// the access log and the shutdown drain, defined once so that their names, help and checks agree.
+/// </summary>
+internal static class ServerCommandOptions
+{
+    // -c is the global --chdir, so --cert has no short name.
+    public static Option<string> Host() => new("--host", "-h")
+    {
+        Description = "The address to listen on: 127.0.0.1 (the default, this machine only), 0.0.0.0 (every IPv4 interface), :: or a host name.",
+        HelpName = "address",
+        DefaultValueFactory = _ => "127.0.0.1",
+    };
+
+    public static Option<bool> NoAccessLog() => new("--no-access-log") { Description = "Do not log a line per request." };
+
+    public static Option<string?> Key() => new("--key", "-k") { Description = "TLS private key (PEM file); needs --cert.", HelpName = "file" };
+
+    public static Option<string?> Cert() => new("--cert") { Description = "TLS certificate (PEM file); needs --key.", HelpName = "file" };
+
+    public static Option<int> ShutdownTimeout() => new("--shutdown-timeout")
+    {
+        Description = "On Ctrl+C or SIGTERM, wait this many seconds for requests in flight to finish.",
+        HelpName = "seconds",
+        DefaultValueFactory = _ => 30,
+    };
+
+    /// <summary>TLS needs both files: a usage error names the missing one's partner.</summary>
+    public static void RequireKeyWithCert(Command command, Option<string?> key, Option<string?> cert) =>
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(key) is null) != (result.GetValue(cert) is null))
+                result.AddError("Give both --key and --cert for TLS, or neither.");
+        });
+}
