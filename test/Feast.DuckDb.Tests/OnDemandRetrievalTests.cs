@@ -348,6 +348,10 @@ public class OnDemandRetrievalTests
         var job = await s.Store.GetHistoricalFeaturesAsync(OnDemandStore.Entities(), TemplateFeatures);
 
         var frame = await job.ToDataFrameAsync();
+        // The Arrow batches behind the result are gone; the frame must not read their (native) memory.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
 
         Assert.Equal(3, frame.Rows.Count);
         Assert.Equal(1.5, frame["conv_rate_plus_val1"][0]);

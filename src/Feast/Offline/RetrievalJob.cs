@@ -50,7 +50,11 @@ public abstract class RetrievalJob
         DataFrame? frame = null;
         await foreach (var batch in ToArrowAsync(cancellationToken).ConfigureAwait(false))
         {
-            var part = DataFrame.FromArrowRecordBatch(batch);
+            // FromArrowRecordBatch wraps the batch's buffers without copying. Those buffers may be native memory
+            // released when the batch is disposed or finalized, so the frame takes its own copy while the batch is alive.
+            DataFrame part;
+            using (batch)
+                part = DataFrame.FromArrowRecordBatch(batch).Clone();
             frame = frame is null ? part : frame.Append(part.Rows, inPlace: true);
         }
         return frame ?? new DataFrame();
