@@ -18,7 +18,7 @@ namespace Feast.Server.RegistryServer;
 /// The RPCs are virtual because ASP.NET Core's gRPC binds only methods declared virtual on the type that names the binder.
 /// </summary>
 [BindServiceMethod(typeof(RegistryServerBinding), nameof(RegistryServerBinding.BindService))]
-internal partial class FeastRegistryService(RegistryReader reader, FeastServerState state, ILogger<FeastRegistryService> logger)
+internal partial class FeastRegistryService(RegistryReader reader, RegistryAccess access, FeastServerState state, ILogger<FeastRegistryService> logger)
 {
     /// <summary><c>GetEntity</c>.</summary>
     public virtual Task<P.Entity> GetEntity(GetEntityRequest request, ServerCallContext context) =>
@@ -193,7 +193,7 @@ internal partial class FeastRegistryService(RegistryReader reader, FeastServerSt
         });
 
     private Task<T> Get<T>(string rpc, ServerCallContext context, bool allowCache, string name, string project,
-        Func<P.Registry, RepeatedField<T>> all, Func<T, string> nameOf, Func<T, string> projectOf, Func<FeastObjectNotFoundException> notFound) =>
+        Func<P.Registry, RepeatedField<T>> all, Func<T, string> nameOf, Func<T, string> projectOf, Func<FeastObjectNotFoundException> notFound) where T : IMessage =>
         Run(rpc, context, async ct =>
         {
             Require(name, "name");
@@ -201,7 +201,10 @@ internal partial class FeastRegistryService(RegistryReader reader, FeastServerSt
             var registry = await reader.GetAsync(allowCache, ct).ConfigureAwait(false);
             foreach (var item in all(registry))
             {
-                if (nameOf(item) == name && projectOf(item) == project) return item;
+                if (nameOf(item) != name || projectOf(item) != project) continue;
+                var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+                access.Assert(caller, registry, project, item, AuthzedAction.Describe);
+                return item;
             }
             throw notFound();
         });
@@ -214,7 +217,9 @@ internal partial class FeastRegistryService(RegistryReader reader, FeastServerSt
         {
             Require(project, "project");
             var registry = await reader.GetAsync(allowCache, ct).ConfigureAwait(false);
-            var items = all(registry).Where(i => projectOf(i) == project && ListShaping.HasAllTags(tagsOf(i), tags)).ToList();
+            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+            var items = access.Filter(caller, registry, project,
+                all(registry).Where(i => projectOf(i) == project && ListShaping.HasAllTags(tagsOf(i), tags))).ToList();
             var (page, metadata) = ListShaping.Shape(items, pagination, sorting, i => i);
             return answer(page, metadata);
         });

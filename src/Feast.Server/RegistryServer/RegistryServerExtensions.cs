@@ -25,6 +25,7 @@ public static class RegistryServerExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddFeast(configure);
         services.TryAddSingleton<RegistryReader>();
+        services.TryAddSingleton<RegistryAccess>();
         services.TryAddSingleton<FeastRegistryService>();
         services.Configure<GrpcHealthChecksOptions>(o =>
             o.Services.Map(RegistryServerBinding.ServiceName, r => r.Tags.Contains(FeastHealthCheck.ReadyTag)));
