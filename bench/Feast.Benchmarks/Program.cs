@@ -60,6 +60,11 @@ internal static class Program
           Feast.Benchmarks postgres-historical [--quick] [--reps N] [--rows N] [--out FILE]
               Scenario s1 on the PostgreSQL offline store (FEAST_TEST_POSTGRES) against its SQL run raw; report:
               bench/results/postgres-historical.md (bench/.data/postgres-historical-quick.md with --quick).
+          Feast.Benchmarks registry [--quick] [--no-build] [--data DIR] [--out FILE]
+              feast serve_registry (the built CLI, own process) over a registry of 1,000 feature views and 100 feature
+              services: GetFeatureView and ListFeatureViews over gRPC on loopback, p50/p99 at fixed rates (open loop) and
+              max throughput (closed loop), against the same lookup in-process; report: bench/results/registry.md
+              (bench/.data/registry-quick.md with --quick).
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -75,6 +80,8 @@ internal static class Program
         // The server benchmark's commands parse their own options.
         if (args[0] is "flood")
             return await FloodRunner.RunAsync(args[1..]);
+        if (args[0] is "registry")
+            return await RegistryLoad.RegistryRunner.RunAsync(args[1..]);
         if (args[0] is "server" or "bare" or "loadgen")
             return await (args[0] switch { "server" => ServerRunner.RunAsync(args[1..]), "bare" => BareServer.RunAsync(args[1..]), _ => LoadGenerator.RunAsync(args[1..]) });
 

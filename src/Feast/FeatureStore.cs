@@ -69,6 +69,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time, _backends);
         _instruments = new FeastInstruments(config.Project);
         _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? _backends.CreateOfflineStore(context));
+        RegistryWriter = new RegistryWriter(RegistryStore, _backends, _time, _registry.Set);
     }
 
     /// <summary>The log category of <see cref="RepoConfig.Warnings"/>, logged when a store is created.</summary>
@@ -93,6 +94,15 @@ public sealed partial class FeatureStore : IAsyncDisposable
 
     /// <summary>Where the registry is kept.</summary>
     public IRegistryStore RegistryStore { get; }
+
+    /// <summary>
+    /// Writes single objects into any project of this store's registry, the registry only (no online table, no source
+    /// read): what a registry server does for its clients. Its writes refresh this store's registry cache.
+    /// </summary>
+    public RegistryWriter RegistryWriter { get; }
+
+    /// <summary>The backends this store was created with (its plug-in stores and data-source kinds).</summary>
+    public FeastBackends Backends => _backends;
 
     /// <summary>The online store, or null when the configuration disables it.</summary>
     public IOnlineStore? OnlineStore { get; }

@@ -271,10 +271,11 @@ public sealed class RegistryServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WritesNotServedYet_Unimplemented()
+    public async Task UnknownRpc_Unimplemented()
     {
+        // Every RPC of Feast's service is bound; a method the service does not have is UNIMPLEMENTED, as in any gRPC server.
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            Call("DeleteProject", new DeleteProjectRequest { Name = "loop" }, Empty.Parser));
+            Call("NoSuchRpc", new DeleteProjectRequest { Name = "loop" }, Empty.Parser));
 
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
     }

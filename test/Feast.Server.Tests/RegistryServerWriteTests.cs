@@ -139,18 +139,68 @@ public sealed class RegistryServerWriteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Writes_ToAnotherProject_AreRefused()
+    public async Task Writes_ToAnotherProject_CreateItCheckedAgainstItsOwnObjects_AndLeaveTheServedOneAlone()
     {
-        var (apply, _, message) = await _server.FailAsync("ApplyEntity",
-            new ApplyEntityRequest { Entity = Message(Rider, P.Entity.Parser), Project = "other" }, Empty.Parser);
-        var (delete, _, _) = await _server.FailAsync("DeleteEntity", new DeleteEntityRequest { Name = "driver", Project = "other" }, Empty.Parser);
-        var (project, _, _) = await _server.FailAsync("ApplyProject",
-            new ApplyProjectRequest { Project = Message(new Project("other"), P.Project.Parser) }, Empty.Parser);
+        var before = await _server.CallAsync("Proto", new Empty(), P.Registry.Parser);
+        var source = new FileSource("data/rides.parquet", "event_timestamp", name: "rides");
+        var view = new FeatureView("rider_stats", source, [Rider], TimeSpan.FromDays(1), [new Field("trips", FeastType.Int64)]);
 
-        Assert.Equal(StatusCode.InvalidArgument, apply);
-        Assert.Contains("'loop'", message);
-        Assert.Equal(StatusCode.InvalidArgument, delete);
-        Assert.Equal(StatusCode.InvalidArgument, project);
+        // The served project's driver entity is not the other project's: a view naming it there is refused.
+        var driverView = new FeatureView("driver_view", source, [ServerRepo.Driver], TimeSpan.FromDays(1), [new Field("trips", FeastType.Int64)]);
+        await Call("ApplyEntity", new ApplyEntityRequest { Entity = Message(Rider, P.Entity.Parser), Project = "other" });
+        await Call("ApplyDataSource", new ApplyDataSourceRequest { DataSource = Message(source, P.DataSource.Parser), Project = "other" });
+        var (refused, _, refusal) = await _server.FailAsync("ApplyFeatureView",
+            new ApplyFeatureViewRequest { FeatureView = Message(driverView, P.FeatureView.Parser), Project = "other" }, Empty.Parser);
+        await Call("ApplyFeatureView", new ApplyFeatureViewRequest { FeatureView = Message(view, P.FeatureView.Parser), Project = "other" });
+        var (deleteMissing, _, _) = await _server.FailAsync("DeleteEntity", new DeleteEntityRequest { Name = "driver", Project = "other" }, Empty.Parser);
+        var (inUse, _, _) = await _server.FailAsync("DeleteEntity", new DeleteEntityRequest { Name = "rider", Project = "other" }, Empty.Parser);
+        await Call("ApplyProject", new ApplyProjectRequest { Project = Message(new Project("other", description: "the other team"), P.Project.Parser) });
+
+        var project = await _server.CallAsync("GetProject", new GetProjectRequest { Name = "other" }, P.Project.Parser);
+        var entities = await _server.CallAsync("ListEntities", new ListEntitiesRequest { Project = "other" }, ListEntitiesResponse.Parser);
+        var read = await _server.CallAsync("GetFeatureView", new GetFeatureViewRequest { Name = "rider_stats", Project = "other" }, P.FeatureView.Parser);
+        var after = await _server.CallAsync("Proto", new Empty(), P.Registry.Parser);
+
+        Assert.Equal(StatusCode.InvalidArgument, refused);
+        Assert.Contains("'driver'", refusal, StringComparison.Ordinal);
+        Assert.Contains("'other'", refusal, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.NotFound, deleteMissing);
+        Assert.Equal(StatusCode.FailedPrecondition, inUse);
+        Assert.Equal("the other team", project.Spec.Description);
+        Assert.Equal(["__dummy", "rider"], entities.Entities.Select(e => e.Spec.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("Int64", read.Spec.EntityColumns.Single().ValueType.ToString());
+#pragma warning disable CS0612 // Feast still writes project_metadata: the new project gets its own.
+        Assert.Single(after.ProjectMetadata, m => m.Project == "other");
+#pragma warning restore CS0612
+        Assert.Equal(Served(before), Served(after));
+        // Registry only: the server created no online table for the other project's view (the client does that).
+        Assert.DoesNotContain("other_rider_stats", OnlineTables());
+    }
+
+    /// <summary>The served project's objects as stored (the registry stamp left out).</summary>
+    private static P.Registry Served(P.Registry registry)
+    {
+        var copy = new P.Registry();
+        copy.Entities.Add(registry.Entities.Where(e => e.Spec.Project == "loop"));
+        copy.DataSources.Add(registry.DataSources.Where(d => d.Project == "loop"));
+        copy.FeatureViews.Add(registry.FeatureViews.Where(v => v.Spec.Project == "loop"));
+        copy.OnDemandFeatureViews.Add(registry.OnDemandFeatureViews.Where(v => v.Spec.Project == "loop"));
+        copy.FeatureServices.Add(registry.FeatureServices.Where(s => s.Spec.Project == "loop"));
+        copy.Projects.Add(registry.Projects.Where(p => p.Spec.Name == "loop"));
+        return copy;
+    }
+
+    /// <summary>The tables of the repo's SQLite online store.</summary>
+    private List<string> OnlineTables()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_repo.PathOf("data/online.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
+        using var rows = command.ExecuteReader();
+        var names = new List<string>();
+        while (rows.Read()) names.Add(rows.GetString(0));
+        return names;
     }
 
     [Fact]

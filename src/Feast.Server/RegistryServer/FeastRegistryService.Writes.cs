@@ -1,4 +1,3 @@
-using Feast.Planning;
 using Feast.Protos.Registry;
 using Feast.Registry;
 using Google.Protobuf;
@@ -9,11 +8,11 @@ namespace Feast.Server.RegistryServer;
 
 /// <summary>
 /// The write RPCs of <c>feast.registry.RegistryServer</c>: each <c>Apply*</c> reads the object from the request's Feast
-/// message and writes it with <see cref="FeatureStore.ApplyObjectAsync"/> (checked as apply checks, its batch source
-/// validated as apply validates it: a store whose offline backend is not registered logs that the source was not
-/// validated and writes); each <c>Delete*</c> removes it with <see cref="FeatureStore.DeleteObjectAsync(string, string, CancellationToken)"/>.
-/// Every write is atomic and stored at once, so <c>commit</c> is accepted and changes nothing. The request's project must
-/// be the served store's (one store, one project): another is INVALID_ARGUMENT.
+/// message (plug-in data-source kinds included, through the store's backends) and writes it into the request's project
+/// with <see cref="RegistryWriter.ApplyObjectAsync"/> (checked against that project's objects as apply checks them);
+/// each <c>Delete*</c> removes it with <see cref="RegistryWriter.DeleteObjectAsync"/>. As in Feast, any project of the
+/// registry is written (a new one is created by its first object) and only the registry changes: the client creates its
+/// online tables. Every write is atomic and stored at once, so <c>commit</c> is accepted and changes nothing.
 /// </summary>
 internal partial class FeastRegistryService
 {
@@ -44,7 +43,7 @@ internal partial class FeastRegistryService
     public virtual Task<Empty> ApplyPermission(ApplyPermissionRequest request, ServerCallContext context) =>
         Apply(nameof(ApplyPermission), context, request.Project, "Permission", request.Permission);
 
-    /// <summary><c>ApplyProject</c>: the served project only (its description, tags, owner).</summary>
+    /// <summary><c>ApplyProject</c>: creates or updates the project named in the message (its description, tags, owner).</summary>
     public virtual Task<Empty> ApplyProject(ApplyProjectRequest request, ServerCallContext context) =>
         Apply(nameof(ApplyProject), context, request.Project?.Spec?.Name ?? "", "Project", request.Project);
 
@@ -71,20 +70,18 @@ internal partial class FeastRegistryService
     private Task<Empty> Apply(string rpc, ServerCallContext context, string project, string kind, IMessage? message) =>
         Run(rpc, context, async ct =>
         {
-            var store = StoreFor(project);
+            Require(project, "project");
             if (message is null) throw new RequestBodyException($"The request holds no {kind}; give the {kind} to apply.");
             FeastObject obj;
             try
             {
-                obj = FeastObjectBytes.Read(kind, message.ToByteArray());
+                obj = FeastObjectBytes.Read(kind, message.ToByteArray(), state.Store.Backends);
             }
             catch (RegistryException e)
             {
                 throw new RequestBodyException(e.Message);
             }
-            if (obj is Project p && p.Name != store.Project)
-                throw new RequestBodyException($"This registry server serves project '{store.Project}' only; it cannot apply project '{p.Name}'.");
-            await store.ApplyObjectAsync(obj, ApplyOptions.Default, ct).ConfigureAwait(false);
+            await state.Store.RegistryWriter.ApplyObjectAsync(project, obj, ct).ConfigureAwait(false);
             await reader.ReadAsync(ct).ConfigureAwait(false);
             return new Empty();
         });
@@ -92,13 +89,13 @@ internal partial class FeastRegistryService
     private Task<Empty> Delete(string rpc, ServerCallContext context, string project, string name, params string[] kinds) =>
         Run(rpc, context, async ct =>
         {
-            var store = StoreFor(project);
+            Require(project, "project");
             Require(name, "name");
             for (var i = 0; ; i++)
             {
                 try
                 {
-                    await store.DeleteObjectAsync(kinds[i], name, ct).ConfigureAwait(false);
+                    await state.Store.RegistryWriter.DeleteObjectAsync(project, kinds[i], name, ct).ConfigureAwait(false);
                     break;
                 }
                 catch (FeastObjectNotFoundException) when (i < kinds.Length - 1)
@@ -113,14 +110,4 @@ internal partial class FeastRegistryService
             await reader.ReadAsync(ct).ConfigureAwait(false);
             return new Empty();
         });
-
-    /// <summary>The served store, when <paramref name="project"/> is its project (one store serves one project).</summary>
-    private FeatureStore StoreFor(string project)
-    {
-        Require(project, "project");
-        var store = state.Store;
-        if (project != store.Project)
-            throw new RequestBodyException($"This registry server serves project '{store.Project}' and writes to it only, not to '{project}'. Start a registry server on that project's repo to write to it.");
-        return store;
-    }
 }

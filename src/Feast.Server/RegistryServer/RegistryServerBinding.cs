@@ -10,9 +10,8 @@ namespace Feast.Server.RegistryServer;
 /// <summary>
 /// The RPCs of <c>feast.registry.RegistryServer</c> bound by hand over the message classes in Feast.Protos.dll (as
 /// <see cref="ServingServiceBinding"/> binds the ServingService): what protoc's C# plugin generates for these methods.
-/// The writes of entities, data sources, feature views, feature services, permissions and projects are bound too; the
-/// service's other RPCs (saved datasets' and validation references' writes, DeleteProject, materializations, lineage,
-/// features) are not bound yet: calling one answers UNIMPLEMENTED.
+/// The writes are bound too (Apply/Delete of every kind, DeleteProject, ApplyMaterialization, UpdateInfra, Commit); an
+/// RPC not bound here answers UNIMPLEMENTED.
 /// </summary>
 internal static class RegistryServerBinding
 {
@@ -130,6 +129,32 @@ internal static class RegistryServerBinding
     /// <summary><c>DeletePermission</c>.</summary>
     public static readonly Method<DeletePermissionRequest, Empty> DeletePermission = Unary<DeletePermissionRequest, Empty>(nameof(DeletePermission), DeletePermissionRequest.Parser, Empty.Parser);
 
+    // The remaining writes (FeastRegistryService.MoreWrites.cs).
+
+    /// <summary><c>ApplySavedDataset</c>.</summary>
+    public static readonly Method<ApplySavedDatasetRequest, Empty> ApplySavedDataset = Unary<ApplySavedDatasetRequest, Empty>(nameof(ApplySavedDataset), ApplySavedDatasetRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeleteSavedDataset</c>.</summary>
+    public static readonly Method<DeleteSavedDatasetRequest, Empty> DeleteSavedDataset = Unary<DeleteSavedDatasetRequest, Empty>(nameof(DeleteSavedDataset), DeleteSavedDatasetRequest.Parser, Empty.Parser);
+
+    /// <summary><c>ApplyValidationReference</c>.</summary>
+    public static readonly Method<ApplyValidationReferenceRequest, Empty> ApplyValidationReference = Unary<ApplyValidationReferenceRequest, Empty>(nameof(ApplyValidationReference), ApplyValidationReferenceRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeleteValidationReference</c>.</summary>
+    public static readonly Method<DeleteValidationReferenceRequest, Empty> DeleteValidationReference = Unary<DeleteValidationReferenceRequest, Empty>(nameof(DeleteValidationReference), DeleteValidationReferenceRequest.Parser, Empty.Parser);
+
+    /// <summary><c>DeleteProject</c>.</summary>
+    public static readonly Method<DeleteProjectRequest, Empty> DeleteProject = Unary<DeleteProjectRequest, Empty>(nameof(DeleteProject), DeleteProjectRequest.Parser, Empty.Parser);
+
+    /// <summary><c>ApplyMaterialization</c>.</summary>
+    public static readonly Method<ApplyMaterializationRequest, Empty> ApplyMaterialization = Unary<ApplyMaterializationRequest, Empty>(nameof(ApplyMaterialization), ApplyMaterializationRequest.Parser, Empty.Parser);
+
+    /// <summary><c>UpdateInfra</c>.</summary>
+    public static readonly Method<UpdateInfraRequest, Empty> UpdateInfra = Unary<UpdateInfraRequest, Empty>(nameof(UpdateInfra), UpdateInfraRequest.Parser, Empty.Parser);
+
+    /// <summary><c>Commit</c>.</summary>
+    public static readonly Method<Empty, Empty> Commit = Unary<Empty, Empty>(nameof(Commit), Empty.Parser, Empty.Parser);
+
     /// <summary>Registers the bound methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
     public static void BindService(ServiceBinderBase binder, FeastRegistryService? service)
     {
@@ -171,6 +196,15 @@ internal static class RegistryServerBinding
         binder.AddMethod(DeleteFeatureView, service is null ? null : service.DeleteFeatureView);
         binder.AddMethod(DeleteFeatureService, service is null ? null : service.DeleteFeatureService);
         binder.AddMethod(DeletePermission, service is null ? null : service.DeletePermission);
+        // The remaining writes (FeastRegistryService.MoreWrites.cs).
+        binder.AddMethod(ApplySavedDataset, service is null ? null : service.ApplySavedDataset);
+        binder.AddMethod(DeleteSavedDataset, service is null ? null : service.DeleteSavedDataset);
+        binder.AddMethod(ApplyValidationReference, service is null ? null : service.ApplyValidationReference);
+        binder.AddMethod(DeleteValidationReference, service is null ? null : service.DeleteValidationReference);
+        binder.AddMethod(DeleteProject, service is null ? null : service.DeleteProject);
+        binder.AddMethod(ApplyMaterialization, service is null ? null : service.ApplyMaterialization);
+        binder.AddMethod(UpdateInfra, service is null ? null : service.UpdateInfra);
+        binder.AddMethod(Commit, service is null ? null : service.Commit);
     }
 
     private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)

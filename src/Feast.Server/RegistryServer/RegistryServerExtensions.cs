@@ -14,6 +14,12 @@ namespace Feast.Server;
 public static class RegistryServerExtensions
 {
     /// <summary>
+    /// The largest request message the registry server accepts (4 MiB, gRPC's default and so Feast's registry server's);
+    /// a larger one is refused with RESOURCE_EXHAUSTED before it is read.
+    /// </summary>
+    public const int MaxReceiveMessageBytes = 4 * 1024 * 1024;
+
+    /// <summary>
     /// Adds the registry server's services on top of the feature server's (<see cref="FeastServerExtensions.AddFeast"/>,
     /// which this calls: the store, authentication, health checks and gRPC). Then call <see cref="MapFeastRegistryServer"/>.
     /// </summary>
@@ -27,6 +33,8 @@ public static class RegistryServerExtensions
         services.TryAddSingleton<RegistryReader>();
         services.TryAddSingleton<RegistryAccess>();
         services.TryAddSingleton<FeastRegistryService>();
+        // Feast's registry server runs with gRPC's default limit; a larger request is RESOURCE_EXHAUSTED, as there.
+        services.AddGrpc().AddServiceOptions<FeastRegistryService>(o => o.MaxReceiveMessageSize = MaxReceiveMessageBytes);
         services.Configure<GrpcHealthChecksOptions>(o =>
             o.Services.Map(RegistryServerBinding.ServiceName, r => r.Tags.Contains(FeastHealthCheck.ReadyTag)));
         return services;
@@ -35,8 +43,8 @@ public static class RegistryServerExtensions
     /// <summary>
     /// Maps the gRPC services <c>feast.registry.RegistryServer</c> (its read RPCs: Get/List of entities, data sources,
     /// feature views of every kind, feature services, permissions, projects, saved datasets and validation references;
-    /// <c>Refresh</c>; <c>Proto</c>; <c>GetInfra</c>; <c>ListProjectMetadata</c>; and the Apply/Delete writes of
-    /// entities, data sources, feature views, feature services, permissions and the served project) and
+    /// <c>Refresh</c>; <c>Proto</c>; <c>GetInfra</c>; <c>ListProjectMetadata</c>; and its writes to any project: Apply/Delete
+    /// of every kind, <c>DeleteProject</c>, <c>ApplyMaterialization</c>, <c>UpdateInfra</c>, <c>Commit</c>) and
     /// <c>grpc.health.v1.Health</c>, and <c>GET /health</c>, <c>/healthz/live</c>, <c>/healthz/ready</c>.
     /// </summary>
     /// <param name="endpoints">The application's endpoint builder.</param>
