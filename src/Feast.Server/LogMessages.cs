@@ -50,6 +50,12 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 160, Level = LogLevel.Warning, Message = "The OIDC provider's signing keys could not be fetched from {DiscoveryUrl}: {Reason}. Last good keys kept: {HaveKeys}")]
     public static partial void SigningKeysUnavailable(ILogger logger, string discoveryUrl, string reason, bool haveKeys);
 
+    [LoggerMessage(EventId = 161, Level = LogLevel.Warning, Message = "auth kubernetes: the API server did not answer the {Call} (HTTP status {Status}; 0: no answer)")]
+    public static partial void KubernetesUnavailable(ILogger logger, string call, int status, Exception exception);
+
+    [LoggerMessage(EventId = 162, Level = LogLevel.Information, Message = "auth kubernetes: RoleBindings of all namespaces cannot be listed (HTTP status {Status}); users get no data-science-project namespaces")]
+    public static partial void KubernetesNamespacesSkipped(ILogger logger, int status);
+
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Health check: the online store did not answer ({Reason})")]
     public static partial void OnlineStoreUnhealthy(ILogger logger, string reason, Exception exception);
 }

@@ -131,16 +131,17 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task KubernetesAuth_FailsAtStartup_SayingWhatIsSupported()
+    public async Task KubernetesAuth_WithAnUnreadableKubeconfig_FailsAtStartup_SayingWhy()
     {
         await using var store = new FeatureStore(_server.Repo.Store.Config with { Auth = new KubernetesAuthConfig() }, new FeatureStoreOptions().UseDuckDb());
+        var missing = new Feast.Server.Security.KubernetesConnection(Path.Combine(_server.Repo.Root, "no-such-kubeconfig"));
 
         var error = await Assert.ThrowsAsync<FeastConfigException>(async () =>
         {
-            await using var host = await TestHost.StartAsync(store);
+            await using var host = await TestHost.StartAsync(store, services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(s, missing));
             await host.PostAsync("/get-online-features", Read);
         });
 
-        Assert.Contains("oidc or no_auth", error.Message, StringComparison.Ordinal);
+        Assert.Contains("auth type kubernetes", error.Message, StringComparison.Ordinal);
     }
 }

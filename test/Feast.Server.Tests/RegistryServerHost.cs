@@ -28,10 +28,11 @@ internal sealed class RegistryServerHost : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public static async Task<RegistryServerHost> StartAsync(Action<FeastServerOptions> configure)
+    public static async Task<RegistryServerHost> StartAsync(Action<FeastServerOptions> configure, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        services?.Invoke(builder.Services);
         builder.Services.AddFeastRegistryServer(configure);
         ListenOptions? listen = null;
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>

@@ -84,6 +84,7 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
             var found = AllViews(registry, request.Project).FirstOrDefault(v => ViewName(v) == request.Name)
                 ?? throw new FeatureViewNotFoundException(request.Name, request.Project);
+            access.Assert(await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false), registry, request.Project, found, AuthzedAction.Describe);
             return new GetAnyFeatureViewResponse { AnyFeatureView = found };
         });
 
@@ -93,7 +94,9 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
         {
             Require(request.Project, "project");
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
-            var views = AllViews(registry, request.Project).Where(v => ListShaping.HasAllTags(ViewTags(v), request.Tags)).ToList();
+            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+            var views = access.Filter(caller, registry, request.Project,
+                AllViews(registry, request.Project).Where(v => ListShaping.HasAllTags(ViewTags(v), request.Tags))).ToList();
             var (page, metadata) = ListShaping.Shape(views, request.Pagination, request.Sorting, Inner);
             return new ListAllFeatureViewsResponse { FeatureViews = { page }, Pagination = metadata };
         });
@@ -126,7 +129,9 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
         {
             Require(request.Name, "name");
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
-            return registry.Projects.FirstOrDefault(p => p.Spec.Name == request.Name) ?? throw new ProjectObjectNotFoundException(request.Name);
+            var project = registry.Projects.FirstOrDefault(p => p.Spec.Name == request.Name) ?? throw new ProjectObjectNotFoundException(request.Name);
+            access.Assert(await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false), registry, request.Name, project, AuthzedAction.Describe);
+            return project;
         });
 
     /// <summary><c>ListProjects</c>: every project of the registry.</summary>
@@ -134,7 +139,8 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
         Run(nameof(ListProjects), context, async ct =>
         {
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
-            var projects = registry.Projects.Where(p => ListShaping.HasAllTags(p.Spec.Tags, request.Tags)).ToList();
+            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+            var projects = access.FilterProjects(caller, registry, registry.Projects.Where(p => ListShaping.HasAllTags(p.Spec.Tags, request.Tags))).ToList();
             var (page, metadata) = ListShaping.Shape(projects, request.Pagination, request.Sorting, p => p);
             return new ListProjectsResponse { Projects = { page }, Pagination = metadata };
         });
@@ -143,13 +149,19 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
     public virtual Task<Empty> Refresh(RefreshRequest request, ServerCallContext context) =>
         Run(nameof(Refresh), context, async ct =>
         {
+            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+            access.AssertRefresh(caller, await reader.GetAsync(allowCache: true, ct).ConfigureAwait(false), request.Project);
             await reader.ReadAsync(ct).ConfigureAwait(false);
             return new Empty();
         });
 
-    /// <summary><c>Proto</c>: the whole registry message, as cached.</summary>
+    /// <summary><c>Proto</c>: the whole registry message, as cached (under auth: what the caller may DESCRIBE, as Feast's).</summary>
     public virtual Task<P.Registry> Proto(Empty request, ServerCallContext context) =>
-        Run(nameof(Proto), context, ct => reader.GetAsync(allowCache: true, ct).AsTask());
+        Run(nameof(Proto), context, async ct =>
+        {
+            var registry = await reader.GetAsync(allowCache: true, ct).ConfigureAwait(false);
+            return access.Visible(await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false), registry);
+        });
 
     /// <summary><c>GetSavedDataset</c>: stored and answered, though Feast.NET has no runtime for saved datasets.</summary>
     public virtual Task<P.SavedDataset> GetSavedDataset(GetSavedDatasetRequest request, ServerCallContext context) =>
@@ -179,6 +191,7 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
         {
             Require(request.Project, "project");
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
+            access.AssertProject(await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false), registry, request.Project, createIfMissing: false);
 #pragma warning disable CS0612 // project_metadata is deprecated in Feast's .proto, and still what this RPC answers.
             return new ListProjectMetadataResponse { ProjectMetadata = { registry.ProjectMetadata.Where(m => m.Project == request.Project) } };
 #pragma warning restore CS0612
@@ -189,6 +202,7 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
         Run(nameof(GetInfra), context, async ct =>
         {
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
+            access.AssertProject(await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false), registry, request.Project, createIfMissing: true);
             return registry.Infra ?? new P.Infra();
         });
 

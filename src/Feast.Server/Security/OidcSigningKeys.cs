@@ -6,11 +6,18 @@ using Microsoft.Extensions.Logging;
 namespace Feast.Server.Security;
 
 /// <summary>
-/// The OIDC provider cannot be asked for its signing keys right now and no recent keys are left (HTTP 503, gRPC
-/// UNAVAILABLE). The message names no address; the log does.
+/// The identity provider cannot be asked right now: the OIDC provider's signing keys cannot be had and no recent keys are
+/// left, or the Kubernetes API server cannot review the token (HTTP 503, gRPC UNAVAILABLE). The message names no address;
+/// the log does.
 /// </summary>
-internal sealed class IdentityProviderUnavailableException()
-    : FeastException("The identity provider's signing keys cannot be fetched right now, so tokens cannot be checked; try again later.");
+internal sealed class IdentityProviderUnavailableException(string message) : FeastException(message)
+{
+    /// <summary>The OIDC provider's keys cannot be had.</summary>
+    public IdentityProviderUnavailableException()
+        : this("The identity provider's signing keys cannot be fetched right now, so tokens cannot be checked; try again later.")
+    {
+    }
+}
 
 /// <summary>
 /// The provider's signing keys (JWKS), fetched through its discovery document and cached for

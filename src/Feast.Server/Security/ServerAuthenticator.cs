@@ -11,7 +11,8 @@ internal sealed record AuthenticatedUser(FeastUser User);
 /// <summary>
 /// Who a request is, from its <c>Authorization</c> header alone (the server side of Feast's <c>auth</c> section):
 /// <c>no_auth</c> needs nobody; <c>oidc</c> needs a bearer RS256 JWT signed by one of the provider's keys, not expired,
-/// not before its <c>nbf</c> (10 s leeway each way, as Feast's PyJWT), with the configured audience and issuer.
+/// not before its <c>nbf</c> (10 s leeway each way, as Feast's PyJWT), with the configured audience and issuer;
+/// <c>kubernetes</c> needs a bearer token the API server's TokenReview accepts (<see cref="KubernetesAuthenticator"/>).
 /// </summary>
 internal sealed class ServerAuthenticator : IDisposable
 {
@@ -21,8 +22,9 @@ internal sealed class ServerAuthenticator : IDisposable
     private readonly TimeProvider _time;
     private readonly OidcAuthConfig? _oidc;
     private readonly OidcSigningKeys? _keys;
+    private readonly KubernetesAuthenticator? _kubernetes;
 
-    public ServerAuthenticator(FeastServerState state, TimeProvider time, ILoggerFactory loggers)
+    public ServerAuthenticator(FeastServerState state, TimeProvider time, ILoggerFactory loggers, KubernetesConnection? kubernetes = null)
     {
         _time = time;
         switch (state.Store.Config.Auth)
@@ -35,21 +37,28 @@ internal sealed class ServerAuthenticator : IDisposable
                 _oidc = oidc;
                 _keys = new OidcSigningKeys(oidc, time, loggers.CreateLogger("Feast.Server.Auth"));
                 break;
+            case KubernetesAuthConfig:
+                _kubernetes = new KubernetesAuthenticator(kubernetes, time, loggers.CreateLogger("Feast.Server.Auth"));
+                break;
             case var other:
                 throw new FeastConfigException(
-                    $"feature_store.yaml: auth type '{other.Type}' is not supported by the Feast.NET feature server yet. Use type: oidc or no_auth.");
+                    $"feature_store.yaml: auth type '{other.Type}' is not supported by the Feast.NET servers. Use type: oidc, kubernetes or no_auth.");
         }
         if (!Required && state.OperationsRequireAuth)
             throw new FeastConfigException(
-                "feature_server.metrics_require_auth (feast serve --metrics-require-auth) needs auth type oidc in feature_store.yaml: with no_auth there is no token to check.");
+                "feature_server.metrics_require_auth (feast serve --metrics-require-auth) needs auth type oidc or kubernetes in feature_store.yaml: with no_auth there is no token to check.");
     }
 
     /// <summary>Whether requests must carry a bearer token.</summary>
-    public bool Required => _oidc is not null;
+    public bool Required => _oidc is not null || _kubernetes is not null;
 
-    public void Dispose() => _keys?.Dispose();
+    public void Dispose()
+    {
+        _keys?.Dispose();
+        _kubernetes?.Dispose();
+    }
 
-    /// <summary>The user a bearer token names, once its form, signature, lifetime, audience and issuer check out.</summary>
+    /// <summary>The user a bearer token names, once its form, signature, lifetime, audience and issuer check out (OIDC) or the API server's review accepts it (Kubernetes).</summary>
     /// <exception cref="UnauthenticatedException">No token, or a token that does not check out.</exception>
     /// <exception cref="IdentityProviderUnavailableException">The provider's keys cannot be had.</exception>
     public async Task<FeastUser> AuthenticateAsync(string? authorization, CancellationToken cancellationToken)
@@ -57,7 +66,13 @@ internal sealed class ServerAuthenticator : IDisposable
         const string Scheme = "Bearer ";
         if (string.IsNullOrWhiteSpace(authorization) || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
             throw new UnauthenticatedException("Not authenticated: send the access token as 'Authorization: Bearer <token>'.");
-        var token = JwtToken.Parse(authorization[Scheme.Length..].Trim(), _oidc!.ClientId);
+        var bearer = authorization[Scheme.Length..].Trim();
+        if (_kubernetes is not null)
+        {
+            if (bearer.Length == 0) throw new UnauthenticatedException("Not authenticated: the bearer token is empty.");
+            return await _kubernetes.AuthenticateAsync(bearer, cancellationToken).ConfigureAwait(false);
+        }
+        var token = JwtToken.Parse(bearer, _oidc!.ClientId);
 
         var key = await _keys!.FindAsync(token.Kid, cancellationToken).ConfigureAwait(false);
         if (!token.IsSignedBy(key)) throw JwtToken.Invalid("the signature does not match the provider's key");
