@@ -11,8 +11,8 @@ namespace Feast.Server.RegistryServer;
 /// The RPCs of <c>feast.registry.RegistryServer</c> bound by hand over the message classes in Feast.Protos.dll (as
 /// <see cref="ServingServiceBinding"/> binds the ServingService): what protoc's C# plugin generates for these methods.
 /// The writes of entities, data sources, feature views, feature services, permissions and projects are bound too; the
-/// service's other RPCs (saved datasets' and validation references' writes, DeleteProject, materializations, lineage,
-/// features) are not bound yet: calling one answers UNIMPLEMENTED.
+/// service's other RPCs (saved datasets' and validation references' writes, DeleteProject, materializations) are
+/// not bound yet: calling one answers UNIMPLEMENTED.
 /// </summary>
 internal static class RegistryServerBinding
 {
@@ -130,6 +130,18 @@ internal static class RegistryServerBinding
     /// <summary><c>DeletePermission</c>.</summary>
     public static readonly Method<DeletePermissionRequest, Empty> DeletePermission = Unary<DeletePermissionRequest, Empty>(nameof(DeletePermission), DeletePermissionRequest.Parser, Empty.Parser);
 
+    /// <summary><c>GetRegistryLineage</c>.</summary>
+    public static readonly Method<GetRegistryLineageRequest, GetRegistryLineageResponse> GetRegistryLineage = Unary<GetRegistryLineageRequest, GetRegistryLineageResponse>(nameof(GetRegistryLineage), GetRegistryLineageRequest.Parser, GetRegistryLineageResponse.Parser);
+
+    /// <summary><c>GetObjectRelationships</c>.</summary>
+    public static readonly Method<GetObjectRelationshipsRequest, GetObjectRelationshipsResponse> GetObjectRelationships = Unary<GetObjectRelationshipsRequest, GetObjectRelationshipsResponse>(nameof(GetObjectRelationships), GetObjectRelationshipsRequest.Parser, GetObjectRelationshipsResponse.Parser);
+
+    /// <summary><c>ListFeatures</c>.</summary>
+    public static readonly Method<ListFeaturesRequest, ListFeaturesResponse> ListFeatures = Unary<ListFeaturesRequest, ListFeaturesResponse>(nameof(ListFeatures), ListFeaturesRequest.Parser, ListFeaturesResponse.Parser);
+
+    /// <summary><c>GetFeature</c>.</summary>
+    public static readonly Method<GetFeatureRequest, Feature> GetFeature = Unary<GetFeatureRequest, Feature>(nameof(GetFeature), GetFeatureRequest.Parser, Feature.Parser);
+
     /// <summary>Registers the bound methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
     public static void BindService(ServiceBinderBase binder, FeastRegistryService? service)
     {
@@ -171,6 +183,10 @@ internal static class RegistryServerBinding
         binder.AddMethod(DeleteFeatureView, service is null ? null : service.DeleteFeatureView);
         binder.AddMethod(DeleteFeatureService, service is null ? null : service.DeleteFeatureService);
         binder.AddMethod(DeletePermission, service is null ? null : service.DeletePermission);
+        binder.AddMethod(GetRegistryLineage, service is null ? null : service.GetRegistryLineage);
+        binder.AddMethod(GetObjectRelationships, service is null ? null : service.GetObjectRelationships);
+        binder.AddMethod(ListFeatures, service is null ? null : service.ListFeatures);
+        binder.AddMethod(GetFeature, service is null ? null : service.GetFeature);
     }
 
     private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)
