@@ -275,6 +275,27 @@ public sealed class RegistryRestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Details_EndWithTheirPythonDefinition()
+    {
+        var entity = await Definition($"entities/driver?project={P}");
+        Assert.StartsWith("from feast import Entity\n\ndriver = Entity(\n    name=\"driver\",\n    join_keys=['driver_id']", entity, StringComparison.Ordinal);
+
+        var view = await Definition($"feature_views/driver_hourly_stats?project={P}");
+        Assert.Contains("from feast import Field, FeatureView\nfrom feast.types import Float32, Int64, Json\n", view, StringComparison.Ordinal);
+        Assert.Contains("driver_hourly_stats_feature_view = FeatureView(", view, StringComparison.Ordinal);
+        Assert.Contains("        Field(name=\"conv_rate\", dtype=Float32),\n", view, StringComparison.Ordinal);
+        Assert.Contains("    entities=[driver],\n", view, StringComparison.Ordinal);
+        Assert.Contains("    source=driver_hourly_stats_source,\n", view, StringComparison.Ordinal);
+
+        Assert.Contains("@on_demand_feature_view(", await Definition($"feature_views/transformed_conv_rate?project={P}"), StringComparison.Ordinal);
+        Assert.Contains("FileSource(", await Definition($"data_sources/driver_hourly_stats_source?project={P}"), StringComparison.Ordinal);
+        Assert.Contains("RequestSource(", await Definition($"data_sources/vals_to_add?project={P}"), StringComparison.Ordinal);
+        Assert.Contains("PushSource(", await Definition($"data_sources/driver_stats_push_source?project={P}"), StringComparison.Ordinal);
+        Assert.Contains("features=[driver_hourly_stats[['conv_rate']]", await Definition($"feature_services/driver_activity_v1?project={P}"), StringComparison.Ordinal);
+        Assert.Contains("dtype=Json", await Definition($"features/driver_hourly_stats/driver_config?project={P}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Permissions_AndRefresh()
     {
         var permissions = await _host.GetOkAsync($"permissions?project={P}");
@@ -299,6 +320,8 @@ public sealed class RegistryRestTests : IAsyncLifetime
     /// <summary>The relationships of <paramref name="array"/> as <c>type:name -> type:name</c>, in order.</summary>
     internal static List<string> Pairs(JsonNode array) =>
         [.. array.AsArray().Select(r => $"{r!["source"]!["type"]}:{r["source"]!["name"]} -> {r["target"]!["type"]}:{r["target"]!["name"]}")];
+
+    private async Task<string> Definition(string route) => (await _host.GetOkAsync(route))["featureDefinition"]!.GetValue<string>();
 
     private async Task<List<string>> ViewNames(string filter) =>
         [.. (await _host.GetOkAsync($"feature_views?project={P}&{filter}"))["featureViews"]!.AsArray().Select(v => v!["spec"]!["name"]!.GetValue<string>())];

@@ -19,12 +19,16 @@ internal sealed partial class RegistryRestApi
         (n, p) => new EntityNotFoundException(n, p))
     {
         Enrich = (call, project, json) => json["dataSources"] = EntityDataSources(call, project, json["spec"]?["name"]?.GetValue<string>() ?? ""),
+        Definition = FeatureDefinitions.Entity,
     };
 
     /// <summary><c>/data_sources</c>.</summary>
     public Kind DataSources => _dataSources ??= new Kind("dataSources", RegistryLineage.DataSource, TakesTags: true,
         (r, p) => r.DataSources.Where(d => d.Project == p), m => ((P.DataSource)m).Name, m => ((P.DataSource)m).Tags,
-        (n, p) => new DataSourceObjectNotFoundException(n, p));
+        (n, p) => new DataSourceObjectNotFoundException(n, p))
+    {
+        Definition = FeatureDefinitions.DataSource,
+    };
 
     /// <summary><c>/feature_services</c>, filtered by <c>feature_view</c>.</summary>
     public Kind FeatureServices => _featureServices ??= new Kind("featureServices", RegistryLineage.FeatureService, TakesTags: true,
@@ -33,6 +37,7 @@ internal sealed partial class RegistryRestApi
     {
         Filter = (call, _, m) => call.Query.Optional("feature_view") is not { Length: > 0 } view
             || ((P.FeatureService)m).Spec.Features.Any(f => f.FeatureViewName == view),
+        Definition = FeatureDefinitions.FeatureService,
     };
 
     /// <summary><c>/saved_datasets</c>; each adds <c>spec.dataSources</c>: the batch sources of the views its features come from.</summary>
@@ -41,6 +46,7 @@ internal sealed partial class RegistryRestApi
         (n, p) => new FeastNamedNotFoundException("SavedDatasetNotFound", "Saved dataset", n, p))
     {
         Decorate = AddDatasetSources,
+        Definition = FeatureDefinitions.SavedDataset,
     };
 
     /// <summary><c>/permissions</c> (no relationships: Feast's lineage has no permission type).</summary>
@@ -70,6 +76,7 @@ internal sealed partial class RegistryRestApi
     {
         Json = m => RestJson.Typed(View(m).Type, m),
         Filter = FeatureViewFilter,
+        Definition = FeatureDefinitions.FeatureView,
     };
 
     /// <summary>The saved datasets' <c>spec.dataSources</c>, added after the list or detail is built.</summary>

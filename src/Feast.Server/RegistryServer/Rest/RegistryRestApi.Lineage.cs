@@ -68,6 +68,7 @@ internal sealed partial class RegistryRestApi
         var feature = service.OneFeature(call.Registry, call.Caller, new GetFeatureRequest { Project = project, FeatureView = call.Route("feature_view"), Name = name });
         var json = RestJson.Object(feature);
         if (includeRelationships) json["relationships"] = Relationships(call, project, RegistryLineage.Feature, name);
+        json["featureDefinition"] = FeatureDefinitions.Feature(json);
         return json;
     }
 

@@ -42,6 +42,9 @@ internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAcc
         /// <summary>What a detail answer adds before its relationships.</summary>
         public Action<Call, string, JsonObject>? Enrich { get; init; }
 
+        /// <summary>The <c>featureDefinition</c> (Python code) a detail answer ends with.</summary>
+        public Func<JsonObject, string>? Definition { get; init; }
+
         /// <summary>A filter of the per-project list from its own query parameters.</summary>
         public Func<Call, string, IMessage, bool>? Filter { get; init; }
     }
@@ -141,6 +144,7 @@ internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAcc
         var json = Shown(kind, call, project, item);
         kind.Enrich?.Invoke(call, project, json);
         if (includeRelationships) json["relationships"] = Relationships(call, project, kind.LineageType, name);
+        if (kind.Definition is { } definition) json["featureDefinition"] = definition(json);
         return json;
     }
 
