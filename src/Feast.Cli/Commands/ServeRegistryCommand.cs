@@ -15,7 +15,9 @@ namespace Feast.Cli.Commands;
 
 /// <summary>
 /// <c>feast serve_registry</c>: the repo's registry as Feast's gRPC <c>feast.registry.RegistryServer</c> (reads, and
-/// applies and deletes of single objects) on one HTTP/2 port, with gRPC health and <c>/health</c>, until Ctrl+C or SIGTERM.
+/// applies and deletes of single objects) on one HTTP/2 port, with gRPC health and <c>/health</c>, and with
+/// <c>--rest-api</c> Feast's REST registry API (<c>/api/v1</c>) over HTTP/1.1 on a port of its own (<c>--no-grpc</c>: REST
+/// only), until Ctrl+C or SIGTERM.
 /// </summary>
 internal static class ServeRegistryCommand
 {
@@ -28,6 +30,20 @@ internal static class ServeRegistryCommand
             HelpName = "port",
             DefaultValueFactory = _ => 6570,
         };
+        var restApi = new Option<bool>("--rest-api", "-r")
+        {
+            Description = "Also serve Feast's REST registry API (/api/v1: lists, details, features, lineage, projects, registry refresh) over HTTP/1.1 on --rest-port.",
+        };
+        var restPort = new Option<int>("--rest-port")
+        {
+            Description = "The REST API's port (with --rest-api). 0 picks a free port.",
+            HelpName = "port",
+            DefaultValueFactory = _ => 6572,
+        };
+        var noGrpc = new Option<bool>("--no-grpc")
+        {
+            Description = "Serve no gRPC: only the REST API (needs --rest-api).",
+        };
         var noAccessLog = ServerCommandOptions.NoAccessLog();
         var key = ServerCommandOptions.Key();
         var cert = ServerCommandOptions.Cert();
@@ -36,15 +52,19 @@ internal static class ServeRegistryCommand
             "Serve the repo's registry as Feast's gRPC registry server (feast.registry.RegistryServer: Get/List of entities, data sources, " +
             "feature views of every kind, feature services, permissions, projects, saved datasets and validation references; Refresh; Proto; GetInfra; " +
             "Apply/Delete of entities, data sources, feature views, feature services and permissions; ApplyProject), with grpc.health.v1.Health " +
-            "and GET /health on the same HTTP/2 port, until Ctrl+C.\n" +
-            "Example: feast serve_registry --port 6570")
+            "and GET /health on the same HTTP/2 port, until Ctrl+C. With --rest-api, also Feast's REST registry API (/api/v1, what the web UI reads) " +
+            "over HTTP/1.1 on --rest-port (6572); --no-grpc serves the REST API alone. --key/--cert put TLS on both.\n" +
+            "Example: feast serve_registry --port 6570 --rest-api --rest-port 6572")
         {
-            host, port, noAccessLog, key, cert, shutdownTimeout,
+            host, port, restApi, restPort, noGrpc, noAccessLog, key, cert, shutdownTimeout,
         };
         ServerCommandOptions.RequireKeyWithCert(command, key, cert);
         command.SetAction(async (result, ct) =>
         {
             if (result.GetValue(port) is < 0 or > 65535) throw new FeastValidationException("--port must be a port number from 0 to 65535.");
+            if (result.GetValue(restPort) is < 0 or > 65535) throw new FeastValidationException("--rest-port must be a port number from 0 to 65535.");
+            if (result.GetValue(noGrpc) && !result.GetValue(restApi))
+                throw new FeastValidationException("--no-grpc leaves nothing to serve: add --rest-api to serve the REST API alone, or drop --no-grpc.");
             if (result.GetValue(shutdownTimeout) < 0) throw new FeastValidationException("--shutdown-timeout must be 0 or more.");
             var levelGiven = result.GetResult(context.Globals.LogLevel) is { Implicit: false };
             using var loggers = context.CreateLoggerFactory(result, LogLevel.Information, b =>
@@ -54,13 +74,16 @@ internal static class ServeRegistryCommand
                 b.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             });
             return await RunAsync(context, context.RepoPath(result), result.GetValue(context.Globals.FeatureStoreYaml), result.GetValue(host)!,
-                result.GetValue(port), !result.GetValue(noAccessLog), result.GetValue(key), result.GetValue(cert),
+                new Ports(result.GetValue(noGrpc) ? null : result.GetValue(port), result.GetValue(restApi) ? result.GetValue(restPort) : null), !result.GetValue(noAccessLog), result.GetValue(key), result.GetValue(cert),
                 TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)), loggers, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string repoPath, string? yamlPath, string host, int port, bool accessLog,
+    /// <summary>The gRPC and REST ports; null where that API is not served.</summary>
+    private sealed record Ports(int? Grpc, int? Rest);
+
+    private static async Task<int> RunAsync(CliContext context, string repoPath, string? yamlPath, string host, Ports ports, bool accessLog,
         string? keyPath, string? certPath, TimeSpan shutdownTimeout, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var address = await ServeCommand.ResolveAsync(host, cancellationToken);
@@ -71,16 +94,28 @@ internal static class ServeRegistryCommand
             builder.Services.AddSingleton(loggers);
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-            ListenOptions? grpcListen = null;
+            ListenOptions? grpcListen = null, restListen = null;
             builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
-                kestrel.Listen(address, port, listen =>
+                if (ports.Grpc is { } grpcPort)
                 {
-                    listen.Protocols = HttpProtocols.Http2;
-                    if (certificate is not null) listen.UseHttps(certificate);
-                    grpcListen = listen;
-                });
+                    kestrel.Listen(address, grpcPort, listen =>
+                    {
+                        listen.Protocols = HttpProtocols.Http2;
+                        if (certificate is not null) listen.UseHttps(certificate);
+                        grpcListen = listen;
+                    });
+                }
+                if (ports.Rest is { } restPort)
+                {
+                    kestrel.Listen(address, restPort, listen =>
+                    {
+                        listen.Protocols = HttpProtocols.Http1;
+                        if (certificate is not null) listen.UseHttps(certificate);
+                        restListen = listen;
+                    });
+                }
             });
             if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
             builder.Services.AddFeastRegistryServer(o =>
@@ -95,19 +130,24 @@ internal static class ServeRegistryCommand
 
             await using var app = builder.Build();
             app.MapFeastRegistryServer();
+            if (ports.Rest is not null) app.MapFeastRegistryRest();
             try
             {
                 await app.StartAsync(cancellationToken);
             }
             catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
             {
-                throw new FeastValidationException($"Cannot listen on {host}: {e.Message} Choose another --port, or stop the process using it.");
+                throw new FeastValidationException($"Cannot listen on {host}: {e.Message} Choose another --port or --rest-port, or stop the process using it.");
             }
 
             var store = app.Services.GetFeastStore();
             var scheme = certificate is null ? "http" : "https";
             await context.Out.WriteLineAsync($"Serving the registry of {repoPath} (project {store.Project}, {store.RegistryStore.Description})");
-            await context.Out.WriteLineAsync($"  gRPC  {ServeCommand.Url(scheme, grpcListen!)}  feast.registry.RegistryServer, grpc.health.v1.Health, GET /health (HTTP/2{(certificate is null ? " without TLS" : "")})");
+            var tls = certificate is null ? " without TLS" : "";
+            if (grpcListen is not null)
+                await context.Out.WriteLineAsync($"  gRPC  {ServeCommand.Url(scheme, grpcListen)}  feast.registry.RegistryServer, grpc.health.v1.Health, GET /health (HTTP/2{tls})");
+            if (restListen is not null)
+                await context.Out.WriteLineAsync($"  REST  {ServeCommand.Url(scheme, restListen)}/api/v1  Feast's REST registry API, GET /health (HTTP/1.1{tls})");
             await context.Out.WriteLineAsync("Press Ctrl+C to stop.");
             await context.Out.FlushAsync(cancellationToken);
 

@@ -10,8 +10,8 @@ namespace Feast.Server.RegistryServer;
 /// <summary>
 /// The RPCs of <c>feast.registry.RegistryServer</c> bound by hand over the message classes in Feast.Protos.dll (as
 /// <see cref="ServingServiceBinding"/> binds the ServingService): what protoc's C# plugin generates for these methods.
-/// The writes are bound too (Apply/Delete of every kind, DeleteProject, ApplyMaterialization, UpdateInfra, Commit); an
-/// RPC not bound here answers UNIMPLEMENTED.
+/// The writes are bound too (Apply/Delete of every kind, DeleteProject, ApplyMaterialization, UpdateInfra, Commit), and
+/// the lineage and feature RPCs; every RPC of Feast 0.66's service is bound.
 /// </summary>
 internal static class RegistryServerBinding
 {
@@ -154,6 +154,17 @@ internal static class RegistryServerBinding
 
     /// <summary><c>Commit</c>.</summary>
     public static readonly Method<Empty, Empty> Commit = Unary<Empty, Empty>(nameof(Commit), Empty.Parser, Empty.Parser);
+    /// <summary><c>GetRegistryLineage</c>.</summary>
+    public static readonly Method<GetRegistryLineageRequest, GetRegistryLineageResponse> GetRegistryLineage = Unary<GetRegistryLineageRequest, GetRegistryLineageResponse>(nameof(GetRegistryLineage), GetRegistryLineageRequest.Parser, GetRegistryLineageResponse.Parser);
+
+    /// <summary><c>GetObjectRelationships</c>.</summary>
+    public static readonly Method<GetObjectRelationshipsRequest, GetObjectRelationshipsResponse> GetObjectRelationships = Unary<GetObjectRelationshipsRequest, GetObjectRelationshipsResponse>(nameof(GetObjectRelationships), GetObjectRelationshipsRequest.Parser, GetObjectRelationshipsResponse.Parser);
+
+    /// <summary><c>ListFeatures</c>.</summary>
+    public static readonly Method<ListFeaturesRequest, ListFeaturesResponse> ListFeatures = Unary<ListFeaturesRequest, ListFeaturesResponse>(nameof(ListFeatures), ListFeaturesRequest.Parser, ListFeaturesResponse.Parser);
+
+    /// <summary><c>GetFeature</c>.</summary>
+    public static readonly Method<GetFeatureRequest, Feature> GetFeature = Unary<GetFeatureRequest, Feature>(nameof(GetFeature), GetFeatureRequest.Parser, Feature.Parser);
 
     /// <summary>Registers the bound methods; called by ASP.NET Core's gRPC (once with a null service, to discover them).</summary>
     public static void BindService(ServiceBinderBase binder, FeastRegistryService? service)
@@ -205,6 +216,10 @@ internal static class RegistryServerBinding
         binder.AddMethod(ApplyMaterialization, service is null ? null : service.ApplyMaterialization);
         binder.AddMethod(UpdateInfra, service is null ? null : service.UpdateInfra);
         binder.AddMethod(Commit, service is null ? null : service.Commit);
+        binder.AddMethod(GetRegistryLineage, service is null ? null : service.GetRegistryLineage);
+        binder.AddMethod(GetObjectRelationships, service is null ? null : service.GetObjectRelationships);
+        binder.AddMethod(ListFeatures, service is null ? null : service.ListFeatures);
+        binder.AddMethod(GetFeature, service is null ? null : service.GetFeature);
     }
 
     private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)
