@@ -10,7 +10,7 @@ namespace Feast.Remote;
 /// with its <c>Delete*</c>, as Python Feast's remote registry writes object by object. Applies go in dependency order
 /// (project, entities, data sources, batch, stream and on-demand views, services, permissions), deletes in the reverse
 /// order, so the server's checks (a view's entity must exist, an object in use cannot go) hold at every step.
-/// A view that changed only in its materialization intervals is sent as <c>ApplyMaterialization</c>.
+/// The dummy entity (<c>__dummy</c>) is left to the server. A view that changed only in its materialization intervals is sent as <c>ApplyMaterialization</c>.
 /// </summary>
 internal static class RegistryChanges
 {
@@ -50,7 +50,8 @@ internal static class RegistryChanges
 
     private static IEnumerable<Item> Items(P.Registry r) =>
         r.Projects.Select(p => new Item("Project", p.Spec.Name, p.Spec.Name, p))
-            .Concat(r.Entities.Select(e => new Item("Entity", e.Spec.Project, e.Spec.Name, e)))
+            // The dummy entity is the server's to write (with a project's first object), never a client's.
+            .Concat(r.Entities.Where(e => e.Spec.Name != Entity.DummyName).Select(e => new Item("Entity", e.Spec.Project, e.Spec.Name, e)))
             .Concat(r.DataSources.Select(d => new Item("DataSource", d.Project, d.Name, d)))
             .Concat(r.FeatureViews.Select(v => new Item("FeatureView", v.Spec.Project, v.Spec.Name, v)))
             .Concat(r.StreamFeatureViews.Select(v => new Item("StreamFeatureView", v.Spec.Project, v.Spec.Name, v)))
