@@ -28,7 +28,15 @@ internal sealed partial class RegistryServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<RegistryServerProcess> StartAsync(string repo, params string[] extra)
+    /// <summary>The HTTP URL a <c>feast serve</c> prints, when started with <see cref="StartCommandAsync"/>.</summary>
+    public Uri? HttpUrl { get; private set; }
+
+    /// <summary><c>feast serve_registry -p 0</c> on <paramref name="repo"/>.</summary>
+    public static Task<RegistryServerProcess> StartAsync(string repo, params string[] extra) =>
+        StartCommandAsync(repo, ["serve_registry", "-p", "0", "--no-access-log", .. extra]);
+
+    /// <summary>A serving command (<c>serve</c>, <c>serve_registry</c>) of the feast CLI on <paramref name="repo"/>, until it prints that it serves.</summary>
+    public static async Task<RegistryServerProcess> StartCommandAsync(string repo, string[] command)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "Feast.Cli.dll");
         Assert.True(File.Exists(cli), $"{cli} is not next to the test assembly");
@@ -38,7 +46,7 @@ internal sealed partial class RegistryServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[cli, "-c", repo, "serve_registry", "-p", "0", "--no-access-log", .. extra]) start.ArgumentList.Add(arg);
+        foreach (var arg in (string[])[cli, "-c", repo, .. command]) start.ArgumentList.Add(arg);
         start.Environment.Remove("FEAST_FS_YAML_FILE_PATH");
         start.Environment.Remove("FEATURE_STORE_YAML_BASE64");
         var server = new RegistryServerProcess(Process.Start(start) ?? throw new InvalidOperationException("cannot start the CLI"));
@@ -58,11 +66,12 @@ internal sealed partial class RegistryServerProcess : IAsyncDisposable
         if (first != ready.Task)
         {
             await server.DisposeAsync();
-            throw new InvalidOperationException("feast serve_registry did not start: " + server.Output);
+            throw new InvalidOperationException($"feast {command[0]} did not start: " + server.Output);
         }
         var match = GrpcLine().Match(server.Output);
         Assert.True(match.Success, server.Output);
         server.Address = "localhost:" + match.Groups[1].Value;
+        if (HttpLine().Match(server.Output) is { Success: true } http) server.HttpUrl = new Uri(http.Groups[1].Value);
         return server;
     }
 
@@ -75,6 +84,9 @@ internal sealed partial class RegistryServerProcess : IAsyncDisposable
 
     [GeneratedRegex(@"gRPC\s+https?://[^:\s]+:(\d+)")]
     private static partial Regex GrpcLine();
+
+    [GeneratedRegex(@"HTTP\s+(https?://\S+)")]
+    private static partial Regex HttpLine();
 }
 
 /// <summary>Feature repos made by <c>feast init</c>, and the client's commands run as the <c>feast</c> command runs them.</summary>

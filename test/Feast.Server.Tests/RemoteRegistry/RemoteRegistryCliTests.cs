@@ -53,6 +53,19 @@ public sealed class RemoteRegistryCliTests : IDisposable
         Assert.True(materialize.Code == 0, materialize.Output + materialize.Error);
         Assert.Contains("Materialized", materialize.Output, StringComparison.Ordinal);
 
+        // feast serve of the client repo (its own process) answers from the server's registry and the materialized rows.
+        await using (var serve = await RegistryServerProcess.StartCommandAsync(client, ["serve", "-p", "0", "--grpc-port", "0", "--no-access-log"]))
+        {
+            using var http = new HttpClient();
+            using var body = new StringContent("""{"features": ["driver_hourly_stats:conv_rate"], "entities": {"driver_id": [1001]}}""");
+            using var answer = await http.PostAsync(new Uri(serve.HttpUrl!, "/get-online-features"), body);
+            var json = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.IsSuccessStatusCode, json + serve.Output);
+            using var parsed = System.Text.Json.JsonDocument.Parse(json);
+            Assert.Equal("PRESENT", parsed.RootElement.GetProperty("results")[1].GetProperty("statuses")[0].GetString());
+            Assert.Contains("registry server", serve.Output, StringComparison.Ordinal);
+        }
+
         // The SDK over the same repo serves online features from what materialize wrote, with the server's registry.
         await using var store = FeatureStore.Open(client, options: new FeatureStoreOptions().UseRemoteRegistry().UseDuckDb());
         Assert.IsType<RemoteRegistryStore>(store.RegistryStore);
