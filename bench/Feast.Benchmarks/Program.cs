@@ -6,6 +6,7 @@ using Feast.Benchmarks.OnlineRead;
 using Feast.Benchmarks.ServerLoad;
 using Feast.Benchmarks.Postgres;
 using Feast.Benchmarks.Redis;
+using Feast.Benchmarks.RegistryApply;
 
 namespace Feast.Benchmarks;
 
@@ -65,6 +66,10 @@ internal static class Program
               services: GetFeatureView and ListFeatureViews over gRPC on loopback, p50/p99 at fixed rates (open loop) and
               max throughput (closed loop), against the same lookup in-process; report: bench/results/registry.md
               (bench/.data/registry-quick.md with --quick).
+          Feast.Benchmarks registry-apply [--runs N] [--views N] [--services N]
+              FeatureStore.ApplyAsync of a repo with one changed feature view (100 views, 10 services by default) against a
+              local file registry and through a registry server on loopback (registry_type: remote), alternately in one run;
+              prints the medians of N runs (31) and their ratio.
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -78,6 +83,8 @@ internal static class Program
         }
 
         // The server benchmark's commands parse their own options.
+        if (args[0] is "registry-apply")
+            return await RegistryApplyRunner.RunAsync(args[1..]);
         if (args[0] is "flood")
             return await FloodRunner.RunAsync(args[1..]);
         if (args[0] is "registry")

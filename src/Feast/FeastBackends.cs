@@ -24,6 +24,7 @@ public sealed class FeastBackends
     private readonly Dictionary<string, Func<OnlineStoreOptions, BackendContext, IOnlineStore>> _onlineFactories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<OfflineStoreOptions, BackendContext, IOfflineStore>> _offlineFactories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<BackendContext, IRegistryStore>> _sqlRegistries = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<RegistryType, Func<BackendContext, IRegistryStore>> _registryStores = [];
     private readonly Dictionary<string, Func<CustomSourceDefinition, DataSource>> _dataSources = new(StringComparer.Ordinal);
     private readonly HashSet<System.Reflection.Assembly> _definitionAssemblies = [];
     private readonly SortedSet<string> _definitionNamespaces = new(StringComparer.Ordinal);
@@ -112,6 +113,23 @@ public sealed class FeastBackends
         ArgumentException.ThrowIfNullOrEmpty(scheme);
         ArgumentNullException.ThrowIfNull(create);
         _sqlRegistries[scheme] = create;
+        return this;
+    }
+
+    /// <summary>
+    /// Registers the registry store of a <c>registry_type</c> that is not built in (<see cref="RegistryType.Remote"/>:
+    /// the Feast.Remote package's <c>UseRemoteRegistry()</c>). File and SQL registries are built in and cannot be replaced.
+    /// </summary>
+    /// <param name="registryType">The registry type the factory serves.</param>
+    /// <param name="create">Creates the registry store from the configuration.</param>
+    /// <returns>This instance, for chaining.</returns>
+    /// <exception cref="ArgumentException"><paramref name="registryType"/> is <c>file</c> or <c>sql</c>.</exception>
+    public FeastBackends AddRegistryStore(RegistryType registryType, Func<BackendContext, IRegistryStore> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        if (registryType is RegistryType.File or RegistryType.Sql)
+            throw new ArgumentException($"registry_type {registryType} is built in; register a SQL registry with AddSqlRegistry instead.", nameof(registryType));
+        _registryStores[registryType] = create;
         return this;
     }
 
@@ -218,6 +236,9 @@ public sealed class FeastBackends
         throw new FeastConfigException(
             $"feature_store.yaml: registry.path '{Redaction.RedactUrl(path)}' uses the scheme '{scheme}', which has no SQL registry backend registered in this program. Registered SQL registry schemes: {string.Join(", ", _sqlRegistries.Keys)}.");
     }
+
+    internal IRegistryStore? CreateRegisteredRegistryStore(BackendContext context) =>
+        _registryStores.TryGetValue(context.Config.Registry.RegistryType, out var create) ? create(context) : null;
 
     internal Func<CustomSourceDefinition, DataSource>? FindDataSource(string classType) =>
         _dataSources.GetValueOrDefault(classType);

@@ -12,7 +12,10 @@ internal static class StoreFactory
     {
         RegistryType.File => RegistryStoreFactory.Create("file", context.Config.Registry.Path, context.Config.RepoPath, context.TimeProvider),
         RegistryType.Sql => backends.CreateSqlRegistryStore(context),
-        var other => throw new FeastConfigException(
+        RegistryType.Remote => backends.CreateRegisteredRegistryStore(context) ?? throw new FeastConfigException(
+            "feature_store.yaml: registry_type 'remote' (a Feast registry server) needs the Feast.Remote package: reference it and call " +
+            "UseRemoteRegistry() on FeatureStoreOptions (or FeastBackends); the feast command has it built in."),
+        var other => backends.CreateRegisteredRegistryStore(context) ?? throw new FeastConfigException(
             $"feature_store.yaml: registry_type '{other}' is not supported by Feast.NET yet. Use registry_type: file or sql."),
     };
 

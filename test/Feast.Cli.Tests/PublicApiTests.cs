@@ -9,7 +9,7 @@ namespace Feast.Tests;
 /// </summary>
 public sealed class PublicApiTests(ITestOutputHelper output)
 {
-    private static readonly string[] SdkAssemblies = ["Feast", "Feast.Redis", "Feast.Postgres", "Feast.DuckDb"];
+    private static readonly string[] SdkAssemblies = ["Feast", "Feast.Redis", "Feast.Postgres", "Feast.DuckDb", "Feast.Remote"];
 
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
 

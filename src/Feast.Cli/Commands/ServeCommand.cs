@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Feast.DuckDb;
 using Feast.Postgres;
 using Feast.Redis;
+using Feast.Remote;
 using Feast.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -213,7 +214,7 @@ internal static class ServeCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry();
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
                 o.Metrics = settings.Metrics;

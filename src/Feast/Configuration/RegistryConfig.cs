@@ -9,7 +9,7 @@ public enum RegistryType
     /// <summary>A SQL database addressed by a SQLAlchemy-style URL in <see cref="RegistryConfig.Path"/> (yaml <c>sql</c>).</summary>
     Sql,
 
-    /// <summary>A Feast registry gRPC server (yaml <c>remote</c>). Accepted in configuration only.</summary>
+    /// <summary>A Feast registry gRPC server (yaml <c>remote</c>). Served by the Feast.Remote package (<c>UseRemoteRegistry()</c>).</summary>
     Remote,
 
     /// <summary>A Snowflake table (yaml <c>snowflake.registry</c>). Accepted in configuration only.</summary>

@@ -1,0 +1,123 @@
+using Feast.Protos.Registry;
+using Google.Protobuf;
+using P = Feast.Protos.Core;
+
+namespace Feast.Remote;
+
+/// <summary>
+/// What a registry change is as registry-server calls: the objects (kind, project, name → bytes) of the registry before
+/// and after a change compared one by one, and each added or changed object sent with its <c>Apply*</c>, each removed one
+/// with its <c>Delete*</c>, as Python Feast's remote registry writes object by object. Applies go in dependency order
+/// (project, entities, data sources, batch, stream and on-demand views, services, permissions), deletes in the reverse
+/// order, so the server's checks (a view's entity must exist, an object in use cannot go) hold at every step.
+/// The dummy entity (<c>__dummy</c>) is left to the server. A view that changed only in its materialization intervals is sent as <c>ApplyMaterialization</c>.
+/// </summary>
+internal static class RegistryChanges
+{
+    /// <summary>One registry-server call.</summary>
+    internal sealed record Call(string Rpc, string Kind, string Project, string Name, Func<RegistryServerClient, CancellationToken, Task> Send);
+
+    private sealed record Item(string Kind, string Project, string Name, IMessage Message);
+
+    private static readonly string[] ApplyOrder =
+        ["Project", "Entity", "DataSource", "FeatureView", "StreamFeatureView", "OnDemandFeatureView", "FeatureService", "Permission"];
+
+    /// <summary>The calls that turn <paramref name="before"/> into <paramref name="after"/> on the server, in the order to send them.</summary>
+    public static IReadOnlyList<Call> Diff(P.Registry before, P.Registry after)
+    {
+        var old = Items(before).ToDictionary(i => (i.Kind, i.Project, i.Name));
+        var now = Items(after).ToDictionary(i => (i.Kind, i.Project, i.Name));
+        var calls = new List<Call>();
+        foreach (var kind in ApplyOrder.Reverse())
+        {
+            foreach (var gone in old.Values.Where(i => i.Kind == kind && !now.ContainsKey((i.Kind, i.Project, i.Name))))
+                calls.Add(Delete(gone));
+        }
+        foreach (var kind in ApplyOrder)
+        {
+            foreach (var item in now.Values.Where(i => i.Kind == kind))
+            {
+                old.TryGetValue((item.Kind, item.Project, item.Name), out var was);
+                if (was is not null && was.Message.Equals(item.Message)) continue;
+                if (was is not null && MaterializedOnly(was.Message, item.Message) is { } intervals)
+                    calls.AddRange(intervals);
+                else
+                    calls.Add(Apply(item));
+            }
+        }
+        return calls;
+    }
+
+    private static IEnumerable<Item> Items(P.Registry r) =>
+        r.Projects.Select(p => new Item("Project", p.Spec.Name, p.Spec.Name, p))
+            // The dummy entity is the server's to write (with a project's first object), never a client's.
+            .Concat(r.Entities.Where(e => e.Spec.Name != Entity.DummyName).Select(e => new Item("Entity", e.Spec.Project, e.Spec.Name, e)))
+            .Concat(r.DataSources.Select(d => new Item("DataSource", d.Project, d.Name, d)))
+            .Concat(r.FeatureViews.Select(v => new Item("FeatureView", v.Spec.Project, v.Spec.Name, v)))
+            .Concat(r.StreamFeatureViews.Select(v => new Item("StreamFeatureView", v.Spec.Project, v.Spec.Name, v)))
+            .Concat(r.OnDemandFeatureViews.Select(v => new Item("OnDemandFeatureView", v.Spec.Project, v.Spec.Name, v)))
+            .Concat(r.FeatureServices.Select(s => new Item("FeatureService", s.Spec.Project, s.Spec.Name, s)))
+            .Concat(r.Permissions.Select(p => new Item("Permission", p.Spec.Project, p.Spec.Name, p)));
+
+    private static Call Apply(Item item) => item.Message switch
+    {
+        P.Project p => new("ApplyProject", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.ApplyProject, new ApplyProjectRequest { Project = p, Commit = true }, ct)),
+        P.Entity e => new("ApplyEntity", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.ApplyEntity, new ApplyEntityRequest { Entity = e, Project = item.Project, Commit = true }, ct)),
+        P.DataSource d => new("ApplyDataSource", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.ApplyDataSource, new ApplyDataSourceRequest { DataSource = d, Project = item.Project, Commit = true }, ct)),
+        P.FeatureView v => ApplyView(item, new ApplyFeatureViewRequest { FeatureView = v }),
+        P.StreamFeatureView v => ApplyView(item, new ApplyFeatureViewRequest { StreamFeatureView = v }),
+        P.OnDemandFeatureView v => ApplyView(item, new ApplyFeatureViewRequest { OnDemandFeatureView = v }),
+        P.FeatureService s => new("ApplyFeatureService", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.ApplyFeatureService, new ApplyFeatureServiceRequest { FeatureService = s, Project = item.Project, Commit = true }, ct)),
+        P.Permission p => new("ApplyPermission", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.ApplyPermission, new ApplyPermissionRequest { Permission = p, Project = item.Project, Commit = true }, ct)),
+        _ => throw new InvalidOperationException($"No Apply call for {item.Kind}."),
+    };
+
+    private static Call ApplyView(Item item, ApplyFeatureViewRequest request)
+    {
+        request.Project = item.Project;
+        request.Commit = true;
+        return new("ApplyFeatureView", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.ApplyFeatureView, request, ct));
+    }
+
+    private static Call Delete(Item item) => item.Kind switch
+    {
+        "Project" => new("DeleteProject", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.DeleteProject, new DeleteProjectRequest { Name = item.Name, Commit = true }, ct)),
+        "Entity" => new("DeleteEntity", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.DeleteEntity, new DeleteEntityRequest { Name = item.Name, Project = item.Project, Commit = true }, ct)),
+        "DataSource" => new("DeleteDataSource", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.DeleteDataSource, new DeleteDataSourceRequest { Name = item.Name, Project = item.Project, Commit = true }, ct)),
+        "FeatureService" => new("DeleteFeatureService", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.DeleteFeatureService, new DeleteFeatureServiceRequest { Name = item.Name, Project = item.Project, Commit = true }, ct)),
+        "Permission" => new("DeletePermission", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.DeletePermission, new DeletePermissionRequest { Name = item.Name, Project = item.Project, Commit = true }, ct)),
+        _ => new("DeleteFeatureView", item.Kind, item.Project, item.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.DeleteFeatureView, new DeleteFeatureViewRequest { Name = item.Name, Project = item.Project, Commit = true }, ct)),
+    };
+
+    // A batch view whose only change is intervals added to its meta (what materialize records): Feast's ApplyMaterialization per interval.
+    private static List<Call>? MaterializedOnly(IMessage was, IMessage now)
+    {
+        if (was is not P.FeatureView before || now is not P.FeatureView after) return null;
+        var oldIntervals = before.Meta?.MaterializationIntervals ?? [];
+        var newIntervals = after.Meta?.MaterializationIntervals;
+        if (newIntervals is null || newIntervals.Count <= oldIntervals.Count || !before.Spec.Equals(after.Spec)) return null;
+        if (!newIntervals.Take(oldIntervals.Count).SequenceEqual(oldIntervals)) return null;
+        var project = after.Spec.Project;
+        return newIntervals.Skip(oldIntervals.Count).Select(interval => new Call("ApplyMaterialization", "FeatureView", project, after.Spec.Name,
+            (c, ct) => c.CallAsync(RegistryServerMethods.ApplyMaterialization, new ApplyMaterializationRequest
+            {
+                FeatureView = after,
+                Project = project,
+                StartDate = interval.StartTime,
+                EndDate = interval.EndTime,
+                Commit = true,
+            }, ct))).ToList();
+    }
+}

@@ -1,0 +1,111 @@
+using Feast.Configuration;
+using Feast.Registry;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using P = Feast.Protos.Core;
+
+namespace Feast.Remote;
+
+/// <summary>
+/// The registry kept by a Feast registry server (<c>registry_type: remote</c>, <c>feast serve_registry</c>), read and
+/// written over gRPC as Python Feast's remote registry does. <see cref="ReadAsync"/> is the server's <c>Proto</c> call (the
+/// whole registry); a <see cref="FeatureStore"/> caches it for <c>cache_ttl_seconds</c> as it caches a local registry.
+/// An update reads the registry, lets the caller change a copy, and sends each object that changed with its own
+/// <c>Apply*</c>/<c>Delete*</c> call (<see cref="RegistryChanges"/>), then reads the registry back as the server wrote it.
+/// </summary>
+/// <remarks>
+/// There is no lock across objects: each object's write is atomic on the server, and concurrent writers of different
+/// objects never lose each other's objects (each sends only what it changed), but two writers of the same object race
+/// and the last write wins, and a change of several objects that fails half way leaves the objects already sent written
+/// (what Python Feast's remote registry does too). The registry itself belongs to the server: it cannot be deleted from
+/// a client.
+/// </remarks>
+public sealed class RemoteRegistryStore : IRegistryStore
+{
+    private readonly RegistryServerClient _client;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the store for a <c>registry_type: remote</c> configuration.</summary>
+    /// <param name="config">The repo's configuration: its <c>registry</c> (path, cert, is_tls) and <c>auth</c> sections.</param>
+    /// <param name="loggerFactory">Where the store logs.</param>
+    /// <param name="tokens">The bearer token source; from <c>auth</c> (<see cref="ClientTokens.Create"/>) when null.</param>
+    /// <exception cref="FeastConfigException">The path is not a server address, the certificate cannot be read, or the auth section gives no token.</exception>
+    public RemoteRegistryStore(RepoConfig config, ILoggerFactory? loggerFactory = null, IClientTokenSource? tokens = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _client = new RegistryServerClient(config.Registry, tokens ?? ClientTokens.Create(config.Auth), config.RepoPath);
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Feast.Remote.RemoteRegistryStore");
+    }
+
+    /// <summary>The server's address.</summary>
+    public string Description => $"registry server {_client.Address.Authority}";
+
+    /// <inheritdoc/>
+    public async Task<RegistryData?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var proto = await _client.CallAsync(RegistryServerMethods.Proto, new Empty(), cancellationToken).ConfigureAwait(false);
+        // A server whose registry was never written answers an empty message: no registry yet, as a missing file.
+        return proto.VersionId.Length == 0 && proto.LastUpdated is null && Holds(proto) == 0 ? null : new RegistryData(proto);
+    }
+
+    /// <inheritdoc/>
+    public Task<RegistryData> UpdateAsync(Func<RegistryData, bool> mutate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        return UpdateAsync((registry, _) => ValueTask.FromResult(mutate(registry)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<RegistryData> UpdateAsync(Func<RegistryData, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mutate);
+        var current = await ReadAsync(cancellationToken).ConfigureAwait(false) ?? RegistryData.CreateEmpty();
+        var changed = current.Clone();
+        if (!await mutate(changed, cancellationToken).ConfigureAwait(false)) return current;
+        var calls = RegistryChanges.Diff(current.Proto, changed.Proto);
+        foreach (var call in calls)
+        {
+            try
+            {
+                await call.Send(_client, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RegistryException e) when (call.Rpc == "ApplyMaterialization" && e.InnerException is RpcException { StatusCode: StatusCode.Unimplemented })
+            {
+                RemoteLog.MaterializationNotRecorded(_logger, call.Name, _client.Address.Authority);
+            }
+        }
+        RemoteLog.Written(_logger, calls.Count, _client.Address.Authority);
+        return await ReadAsync(cancellationToken).ConfigureAwait(false) ?? current;
+    }
+
+    /// <summary>Refused: the registry belongs to the server (a client's teardown removes its project's objects only).</summary>
+    /// <exception cref="RegistryException">Always.</exception>
+    public Task DeleteAsync(CancellationToken cancellationToken = default) =>
+        throw new RegistryException($"The registry of the {Description} belongs to the server and cannot be deleted by a client. Delete the server's registry where it runs.");
+
+    /// <summary>Never deletes: the registry belongs to the server.</summary>
+    /// <returns><see langword="false"/>.</returns>
+    public Task<bool> DeleteIfEmptyAsync(CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static int Holds(P.Registry r) =>
+        r.Projects.Count + r.Entities.Count + r.DataSources.Count + r.FeatureViews.Count + r.StreamFeatureViews.Count
+        + r.OnDemandFeatureViews.Count + r.FeatureServices.Count + r.Permissions.Count + r.SavedDatasets.Count + r.ValidationReferences.Count;
+}
+
+internal static partial class RemoteLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Sent {CallCount} object writes to the registry server {Address}")]
+    public static partial void Written(ILogger logger, int callCount, string address);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "The registry server {Address} does not implement ApplyMaterialization: the materialized interval of feature view {View} is not recorded in the registry (the online store was written)")]
+    public static partial void MaterializationNotRecorded(ILogger logger, string view, string address);
+}
