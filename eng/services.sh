@@ -30,6 +30,20 @@ ensure_package() {
   $sudo service redis-server stop >/dev/null 2>&1 || true
 }
 
+# node and npm (Debian's), which eng/build-ui.sh needs to bundle Feast's web UI.
+ensure_node() {
+  ensure_package node nodejs || return 1
+  ensure_package npm npm
+}
+
+# Debian's Chromium, which the browser tests of the web UI drive (Playwright with no browser download).
+FEAST_CHROMIUM="${FEAST_CHROMIUM:-/usr/lib/chromium/chromium}"
+ensure_chromium() {
+  if [[ -x "$FEAST_CHROMIUM" ]]; then return 0; fi
+  ensure_package chromium chromium || return 1
+  [[ -x "$FEAST_CHROMIUM" ]] || { echo "services: no Chromium at $FEAST_CHROMIUM after installing it" >&2; return 1; }
+}
+
 wait_for() {
   local what="$1"; shift
   for _ in $(seq 1 100); do

@@ -15,6 +15,11 @@ source eng/services.sh
 trap 'stop_test_services; rm -rf "$results"' EXIT
 start_test_services
 
+# The web UI tests drive Debian's Chromium over the bundle eng/build-ui.sh makes from npm (node/npm installed when
+# missing); both steps are quick when already done. The build then copies the bundle beside the CLI.
+ensure_chromium
+eng/build-ui.sh
+
 dotnet build Feast.slnx -c Release -nologo -v quiet
 
 # A failed test's block in the console logger's output: "  Failed NAME", "  Error Message:", the message's lines,

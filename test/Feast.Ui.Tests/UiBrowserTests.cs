@@ -1,0 +1,117 @@
+using Microsoft.Playwright;
+
+namespace Feast.Ui.Tests;
+
+/// <summary>
+/// Feast's web UI in Debian's Chromium (<c>/usr/lib/chromium/chromium</c>, or <c>$FEAST_CHROMIUM</c>), driven by
+/// Playwright without a browser download, against <c>feast ui</c> on the demo repo.
+/// </summary>
+[Collection(DemoUiCollection.Name)]
+public sealed class UiBrowserTests(DemoUiFixture demo) : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    private static string ChromiumPath =>
+        Environment.GetEnvironmentVariable("FEAST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/lib/chromium/chromium";
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"No Chromium at {ChromiumPath}: install Debian's chromium package (eng/test.sh does), or set FEAST_CHROMIUM.");
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // Containers run tests as root, where Chromium's sandbox cannot start.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task Overview_RendersTheAppShell_WithTheProjectFromProjectsList()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var problems = Watch(page, await RestApiMountedAsync());
+
+        await page.GotoAsync(demo.Url.ToString());
+
+        // The overview of the only project: its title, its description from the registry, the navigation.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Project: Demo" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByText("A project for driver statistics")).ToBeVisibleAsync();
+        foreach (var item in (string[])["Home", "Lineage", "Data Sources", "Entities", "Features", "Feature Views", "Feature Services", "Permissions"])
+            await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = item, Exact = true }).First).ToBeVisibleAsync();
+        // The project picker holds the projects of projects-list.json.
+        await Assertions.Expect(page.Locator("select").First).ToHaveValueAsync("demo");
+        // The UI titles each page itself.
+        Assert.Equal("Feast Home", await page.TitleAsync());
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        Assert.True(problems.Count == 0, "The page reported problems:\n" + string.Join("\n", problems));
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ClientRoute_LoadedDirectly_RendersItsPage()
+    {
+        var page = await _browser.NewPageAsync();
+        var problems = Watch(page, await RestApiMountedAsync());
+
+        await page.GotoAsync(new Uri(demo.Url, "p/demo/entity").ToString());
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Entities" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        Assert.True(problems.Count == 0, "The page reported problems:\n" + string.Join("\n", problems));
+        await page.CloseAsync();
+    }
+
+    /// <summary>
+    /// Whether the REST registry API answers under /api/v1. Until it is mounted, every page's reads of it fail (404) and
+    /// the pages show empty data; those failures are expected then and only then.
+    /// </summary>
+    private async Task<bool> RestApiMountedAsync()
+    {
+        using var http = new HttpClient { BaseAddress = demo.Url };
+        return (await http.GetAsync("api/v1/projects")).IsSuccessStatusCode;
+    }
+
+    /// <summary>
+    /// Collects the page's errors: uncaught exceptions, console errors, failed requests and error responses, except the
+    /// optional endpoints Feast's UI tolerates (OpenLineage; and the REST API while it is not mounted).
+    /// </summary>
+    private static List<string> Watch(IPage page, bool restMounted)
+    {
+        var problems = new List<string>();
+        bool Expected(string url)
+        {
+            var path = new Uri(url).AbsolutePath;
+            return path.Contains("/api/v1/lineage/openlineage/", StringComparison.Ordinal)
+                || (!restMounted && path.Contains("/api/v1/", StringComparison.Ordinal));
+        }
+        page.PageError += (_, error) => problems.Add("page error: " + error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type != "error") return;
+            // "Failed to load resource" repeats a failed response, which Response below judges by its URL.
+            if (message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) return;
+            if (!restMounted && message.Text.Contains("/api/v1/", StringComparison.Ordinal)) return;
+            problems.Add($"console error: {message.Text} ({message.Location})");
+        };
+        page.RequestFailed += (_, request) =>
+        {
+            if (!Expected(request.Url)) problems.Add($"request failed: {request.Method} {request.Url}: {request.Failure}");
+        };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && !Expected(response.Url)) problems.Add($"HTTP {response.Status}: {response.Request.Method} {response.Url}");
+        };
+        return problems;
+    }
+}
