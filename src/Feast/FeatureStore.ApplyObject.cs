@@ -8,9 +8,10 @@ public sealed partial class FeatureStore
 {
     /// <summary>
     /// Creates or updates one object in this project's registry (an entity, a data source, a batch, stream or on-demand
-    /// feature view, a feature service, a permission, or the project itself), leaving every other object as it is: what a
-    /// registry server's <c>Apply*</c> calls do, without a repo. Unlike <see cref="ApplyAsync(RepoDefinitions, ApplyOptions, CancellationToken)"/>,
-    /// objects not given are not removed.
+    /// feature view, a feature service, a permission, or the project itself), leaving every other object as it is, and
+    /// creates its online storage: <c>feast apply</c> of one object, without a repo. Unlike
+    /// <see cref="ApplyAsync(RepoDefinitions, ApplyOptions, CancellationToken)"/>, objects not given are not removed. To write
+    /// the registry only, or into another project (what a registry server does), use <see cref="RegistryWriter"/>.
     /// </summary>
     /// <remarks>
     /// The object is checked against the registry's other objects with the rules apply uses across a repo: a feature view's

@@ -28,7 +28,8 @@ public sealed partial class FeatureStore
 
     /// <summary>
     /// Removes the object of <paramref name="kind"/> called <paramref name="name"/> from this project's registry, and drops
-    /// the online storage of a removed view: what a registry server's <c>Delete*</c> calls do. As
+    /// the online storage of a removed view (a registry server, which writes the registry only, uses
+    /// <see cref="RegistryWriter.DeleteObjectAsync"/>). As
     /// <see cref="DeleteObjectAsync(string, CancellationToken)"/>, but only that kind is searched.
     /// </summary>
     /// <param name="kind">The kind as Feast names it: <c>Entity</c>, <c>DataSource</c>, <c>FeatureView</c>, <c>StreamFeatureView</c>,

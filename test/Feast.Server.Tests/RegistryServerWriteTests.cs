@@ -177,16 +177,81 @@ public sealed class RegistryServerWriteTests : IAsyncLifetime
         Assert.DoesNotContain("other_rider_stats", OnlineTables());
     }
 
+    [Fact]
+    public async Task RepoWrittenThroughTheServer_EqualsLocalApply_AfterNormalisingTimestampsAndOrder()
+    {
+        // The served repo's objects, sent one by one into a new project as a remote client's apply sends them.
+        foreach (var obj in ServerRepo.Objects)
+        {
+            switch (obj)
+            {
+                case Project:
+                    await Call("ApplyProject", new ApplyProjectRequest { Project = Message(new Project("copy"), P.Project.Parser) });
+                    break;
+                case Entity e:
+                    await Call("ApplyEntity", new ApplyEntityRequest { Entity = Message(e, P.Entity.Parser), Project = "copy" });
+                    break;
+                case DataSource d:
+                    await Call("ApplyDataSource", new ApplyDataSourceRequest { DataSource = Message(d, P.DataSource.Parser), Project = "copy" });
+                    break;
+                case FeatureView v:
+                    await Call("ApplyFeatureView", new ApplyFeatureViewRequest { FeatureView = Message(v, P.FeatureView.Parser), Project = "copy" });
+                    break;
+                case OnDemandFeatureView o:
+                    await Call("ApplyFeatureView", new ApplyFeatureViewRequest { OnDemandFeatureView = Message(o, P.OnDemandFeatureView.Parser), Project = "copy" });
+                    break;
+                case FeatureService f:
+                    await Call("ApplyFeatureService", new ApplyFeatureServiceRequest { FeatureService = Message(f, P.FeatureService.Parser), Project = "copy" });
+                    break;
+                default:
+                    throw new InvalidOperationException($"No RPC for {obj.Kind}.");
+            }
+        }
+
+        var registry = await _server.CallAsync("Proto", new Empty(), P.Registry.Parser);
+        // Sources embedded in views name their project too: every project name becomes "p".
+        static string Text(P.Registry r) => System.Text.RegularExpressions.Regex.Replace(
+            JsonFormatter.Default.Format(r), "\"project\": \"(loop|copy)\"", "\"project\": \"p\"");
+        Assert.Equal(Text(Normalised(registry, "loop")), Text(Normalised(registry, "copy")));
+    }
+
+    /// <summary>
+    /// <paramref name="project"/>'s objects renamed to project "p", without timestamps, each kind sorted by name (a
+    /// whole-repo apply writes in name order, object-by-object writes in call order).
+    /// </summary>
+    private static P.Registry Normalised(P.Registry registry, string project)
+    {
+        var copy = Served(registry, project);
+        foreach (var e in copy.Entities) { e.Spec.Project = "p"; e.Meta = null; }
+        foreach (var d in copy.DataSources) { d.Project = "p"; d.Meta = null; }
+        foreach (var v in copy.FeatureViews) { v.Spec.Project = "p"; v.Meta = null; }
+        foreach (var v in copy.OnDemandFeatureViews) { v.Spec.Project = "p"; v.Meta = null; }
+        foreach (var f in copy.FeatureServices) { f.Spec.Project = "p"; f.Meta = null; }
+        foreach (var p in copy.Projects) { p.Spec.Name = "p"; p.Meta = null; }
+        static void Sort<T>(Google.Protobuf.Collections.RepeatedField<T> list, Func<T, string> key)
+        {
+            var sorted = list.OrderBy(key, StringComparer.Ordinal).ToList();
+            list.Clear();
+            list.Add(sorted);
+        }
+        Sort(copy.Entities, e => e.Spec.Name);
+        Sort(copy.DataSources, d => d.Name);
+        Sort(copy.FeatureViews, v => v.Spec.Name);
+        Sort(copy.OnDemandFeatureViews, v => v.Spec.Name);
+        Sort(copy.FeatureServices, f => f.Spec.Name);
+        return copy;
+    }
+
     /// <summary>The served project's objects as stored (the registry stamp left out).</summary>
-    private static P.Registry Served(P.Registry registry)
+    private static P.Registry Served(P.Registry registry, string project = "loop")
     {
         var copy = new P.Registry();
-        copy.Entities.Add(registry.Entities.Where(e => e.Spec.Project == "loop"));
-        copy.DataSources.Add(registry.DataSources.Where(d => d.Project == "loop"));
-        copy.FeatureViews.Add(registry.FeatureViews.Where(v => v.Spec.Project == "loop"));
-        copy.OnDemandFeatureViews.Add(registry.OnDemandFeatureViews.Where(v => v.Spec.Project == "loop"));
-        copy.FeatureServices.Add(registry.FeatureServices.Where(s => s.Spec.Project == "loop"));
-        copy.Projects.Add(registry.Projects.Where(p => p.Spec.Name == "loop"));
+        copy.Entities.Add(registry.Entities.Where(e => e.Spec.Project == project).Select(e => e.Clone()));
+        copy.DataSources.Add(registry.DataSources.Where(d => d.Project == project).Select(d => d.Clone()));
+        copy.FeatureViews.Add(registry.FeatureViews.Where(v => v.Spec.Project == project).Select(v => v.Clone()));
+        copy.OnDemandFeatureViews.Add(registry.OnDemandFeatureViews.Where(v => v.Spec.Project == project).Select(v => v.Clone()));
+        copy.FeatureServices.Add(registry.FeatureServices.Where(s => s.Spec.Project == project).Select(s => s.Clone()));
+        copy.Projects.Add(registry.Projects.Where(p => p.Spec.Name == project).Select(p => p.Clone()));
         return copy;
     }
 

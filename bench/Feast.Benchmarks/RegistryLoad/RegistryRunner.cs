@@ -94,7 +94,7 @@ internal static class RegistryRunner
             await server.SettleAsync(TimeSpan.FromSeconds(10));
             var cpu = server.CpuTime();
             var result = await OpenLoopAsync(send, rate, window);
-            rows.Add(result with { Rpc = name, Mode = Invariant($"open, {rate:N0} rps"), ServerCpuMs = (server.CpuTime() - cpu).TotalMilliseconds });
+            rows.Add(result with { Rpc = name, Mode = Invariant($"open, {rate:N0} rps"), ServerCpuMs = (server.CpuTime() - cpu).TotalMilliseconds, Load = ProcessMemory.LoadAverage() });
             Console.WriteLine("  " + rows[^1].ToMarkdown());
         }
         foreach (var (name, send) in new (string, Func<int, Task<bool>>)[] { ("GetFeatureView", Get), ("ListFeatureViews", ListAll) })
@@ -102,7 +102,7 @@ internal static class RegistryRunner
             await server.SettleAsync(TimeSpan.FromSeconds(10));
             var cpu = server.CpuTime();
             var result = await ClosedLoopAsync(send, InFlight, window);
-            rows.Add(result with { Rpc = name, Mode = Invariant($"closed, {InFlight} in flight"), ServerCpuMs = (server.CpuTime() - cpu).TotalMilliseconds });
+            rows.Add(result with { Rpc = name, Mode = Invariant($"closed, {InFlight} in flight"), ServerCpuMs = (server.CpuTime() - cpu).TotalMilliseconds, Load = ProcessMemory.LoadAverage() });
             Console.WriteLine("  " + rows[^1].ToMarkdown());
         }
         rows.Add(Baseline("GetFeatureView", i => LookUp(registry, order[i % order.Length]).ToByteArray().Length, options.Quick ? 20_000 : 100_000));
@@ -247,16 +247,19 @@ internal static class RegistryRunner
             .AppendLine(Invariant($"`feast serve_registry` (the built CLI, own process, no access log) answers over gRPC on loopback to Grpc.Net.Client in the benchmark's process (one HTTP/2 channel), with `allow_cache: true` (the registry read once and kept, as Feast's clients ask). "))
             .AppendLine(Invariant($"GetFeatureView answers are {getBytes:N0} bytes on average (a shuffled sequence of the 1,000 views), ListFeatureViews {listBytes:N0} bytes (all 1,000 views). Each run lasts {window.TotalSeconds:N0} s; open loop: call i is due at start + i / rate and its latency is counted from then (no coordinated omission); closed loop: {InFlight} calls in flight. "))
             .AppendLine("The baseline is the same lookup in the benchmark's process without gRPC: the view found in the parsed registry message and serialised (for List: the project's views collected and the response serialised).").AppendLine();
-        text.AppendLine("| RPC | mode | calls | ok | rps | p50 | p90 | p99 | p99.9 | max | server CPU / call | client CPU / call |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| RPC | mode | calls | ok | rps | p50 | p90 | p99 | p99.9 | max | server CPU / call | client CPU / call | load avg |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows) text.AppendLine(row.ToMarkdown());
-        text.AppendLine().AppendLine(Invariant($"Latencies in ms. Server RSS at the end: {MiB(memory.Rss)} (peak {MiB(memory.Peak)}). The run took {took.TotalSeconds:N0} s."));
+        text.AppendLine().AppendLine(Invariant($"Latencies in ms; load avg: the machine's 1-minute load average at the end of the run (on {machine.Cores} cores; other work on the machine shows there). Server RSS at the end: {MiB(memory.Rss)} (peak {MiB(memory.Peak)}). The run took {took.TotalSeconds:N0} s."));
         return text.ToString();
     }
 
     /// <summary>One measured run (latencies in µs).</summary>
     private sealed record Row(string Rpc, string Mode, long Calls, long Ok, double Rps, double P50, double P90, double P99, double P999, double Max, double ServerCpuMs, double ClientCpuMs)
     {
+        /// <summary>The machine's 1-minute load average when the run ended (other processes share the cores).</summary>
+        public double Load { get; init; } = ProcessMemory.LoadAverage();
+
         public static Row Of(long calls, long ok, double seconds, double[] latencies, double clientCpuMs)
         {
             Array.Sort(latencies);
@@ -268,7 +271,7 @@ internal static class RegistryRunner
         {
             static string Ms(double us) => double.IsNaN(us) ? "–" : Invariant($"{us / 1000:F3}");
             string PerCall(double ms) => double.IsNaN(ms) || Calls == 0 ? "–" : Invariant($"{ms * 1000 / Calls:F0} µs");
-            return Invariant($"| {Rpc} | {Mode} | {Calls:N0} | {Ok:N0} | {Rps:N0} | {Ms(P50)} | {Ms(P90)} | {Ms(P99)} | {Ms(P999)} | {Ms(Max)} | {PerCall(ServerCpuMs)} | {PerCall(ClientCpuMs)} |");
+            return Invariant($"| {Rpc} | {Mode} | {Calls:N0} | {Ok:N0} | {Rps:N0} | {Ms(P50)} | {Ms(P90)} | {Ms(P99)} | {Ms(P999)} | {Ms(Max)} | {PerCall(ServerCpuMs)} | {PerCall(ClientCpuMs)} | {Load:F1} |");
         }
     }
 }
