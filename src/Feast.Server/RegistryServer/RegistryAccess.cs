@@ -200,4 +200,7 @@ internal sealed record RegistryCaller(Permissions.FeastUser? User)
 {
     /// <summary>The caller of a server without auth.</summary>
     public static readonly RegistryCaller Anyone = new((Permissions.FeastUser?)null);
+
+    /// <summary>Whether permissions are checked for this caller (the server runs with auth); a writer reads the registry fresh only then.</summary>
+    public bool IsChecked => User is not null;
 }
