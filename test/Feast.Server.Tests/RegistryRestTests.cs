@@ -317,6 +317,25 @@ public sealed class RegistryRestTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task DemoRepo_AppliedByFeastNet_AnswersTheUiCalls()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        await using var host = await RestHost.StartAsync(o => o.Store = repo.Store);
+
+        foreach (var route in new[] { "entities", "feature_views", "label_views", "feature_services", "data_sources", "saved_datasets" })
+            await host.GetOkAsync($"{route}?project=loop&include_relationships=true");
+        var views = await host.GetOkAsync("feature_views?project=loop&include_relationships=true");
+        Assert.Contains("entity:driver -> featureView:driver_hourly_stats", Pairs(views["relationships"]!["driver_hourly_stats"]!));
+        Assert.Contains("featureView:transformed_conv_rate -> featureService:driver_activity_v1", Pairs(views["relationships"]!["transformed_conv_rate"]!));
+        var features = await host.GetOkAsync("features?project=loop");
+        Assert.Contains(features["features"]!.AsArray(), f => f!["name"]!.GetValue<string>() == "conv_rate_plus_val1" && f["featureView"]!.GetValue<string>() == "transformed_conv_rate");
+        var projects = await host.GetOkAsync("projects");
+        Assert.Equal("loop", projects["projects"]![0]!["spec"]!["name"]!.GetValue<string>());
+        var lineage = await host.GetOkAsync("lineage/registry?project=loop");
+        Assert.Contains("dataSource:driver_stats_source -> featureView:driver_hourly_stats", Pairs(lineage["relationships"]!));
+    }
+
     /// <summary>The relationships of <paramref name="array"/> as <c>type:name -> type:name</c>, in order.</summary>
     internal static List<string> Pairs(JsonNode array) =>
         [.. array.AsArray().Select(r => $"{r!["source"]!["type"]}:{r["source"]!["name"]} -> {r["target"]!["type"]}:{r["target"]!["name"]}")];

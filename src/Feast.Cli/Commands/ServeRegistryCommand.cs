@@ -51,7 +51,8 @@ internal static class ServeRegistryCommand
         var command = new Command("serve_registry",
             "Serve the repo's registry as Feast's gRPC registry server (feast.registry.RegistryServer: Get/List of entities, data sources, " +
             "feature views of every kind, feature services, permissions, projects, saved datasets and validation references; Refresh; Proto; GetInfra; " +
-            "Apply/Delete of entities, data sources, feature views, feature services and permissions; ApplyProject), with grpc.health.v1.Health " +
+            "Apply/Delete of entities, data sources, feature views, feature services and permissions; ApplyProject; GetRegistryLineage, " +
+            "GetObjectRelationships, ListFeatures, GetFeature), with grpc.health.v1.Health " +
             "and GET /health on the same HTTP/2 port, until Ctrl+C. With --rest-api, also Feast's REST registry API (/api/v1, what the web UI reads) " +
             "over HTTP/1.1 on --rest-port (6572); --no-grpc serves the REST API alone. --key/--cert put TLS on both.\n" +
             "Example: feast serve_registry --port 6570 --rest-api --rest-port 6572")

@@ -60,6 +60,28 @@ internal static class RegistryLineage
         return all.Where(r => Involves(r, objectType, objectName)).ToList();
     }
 
+    /// <summary>
+    /// <paramref name="relations"/> by the objects they involve (<c>type:name</c> of source and target), each list in
+    /// the order of <paramref name="relations"/>: what filtering by <see cref="Involves"/> gives, for many objects at once.
+    /// </summary>
+    public static Dictionary<(string Type, string Name), List<EntityRelation>> ByObject(IEnumerable<EntityRelation> relations)
+    {
+        var map = new Dictionary<(string, string), List<EntityRelation>>();
+        void Add((string, string) key, EntityRelation relation)
+        {
+            if (!map.TryGetValue(key, out var list)) map[key] = list = [];
+            list.Add(relation);
+        }
+        foreach (var relation in relations)
+        {
+            var source = (relation.Source.Type, relation.Source.Name);
+            var target = (relation.Target.Type, relation.Target.Name);
+            Add(source, relation);
+            if (target != source) Add(target, relation);
+        }
+        return map;
+    }
+
     /// <summary>Whether <paramref name="relation"/> has that object as its source or target.</summary>
     public static bool Involves(EntityRelation relation, string type, string name) =>
         (relation.Source.Type == type && relation.Source.Name == name) || (relation.Target.Type == type && relation.Target.Name == name);
@@ -138,15 +160,16 @@ internal static class RegistryLineage
     private static List<EntityRelation> Indirect(List<EntityRelation> direct, P.Registry registry, string project)
     {
         var indirect = new List<EntityRelation>();
+        // What points at each view, in the direct list's order (an index instead of a scan per projection).
+        var intoView = direct.Where(r => r.Target.Type is FeatureView or LabelView)
+            .GroupBy(r => r.Target.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         foreach (var service in registry.FeatureServices.Where(s => s.Spec?.Project == project))
         {
             foreach (var projection in service.Spec.Features)
             {
-                foreach (var relation in direct)
-                {
-                    if (relation.Target.Name == projection.FeatureViewName && relation.Target.Type is FeatureView or LabelView)
-                        indirect.Add(Relation(relation.Source.Type, relation.Source.Name, FeatureService, service.Spec.Name));
-                }
+                if (!intoView.TryGetValue(projection.FeatureViewName, out var sources)) continue;
+                foreach (var relation in sources)
+                    indirect.Add(Relation(relation.Source.Type, relation.Source.Name, FeatureService, service.Spec.Name));
             }
         }
 

@@ -178,9 +178,10 @@ internal sealed partial class RegistryRestApi
     private JsonObject RelationshipsOf(Call call, string project, string type, IEnumerable<string> names)
     {
         var relations = RegistryLineage.Types.Contains(type) ? ProjectRelations(call, project) : null;
+        var byObject = RegistryLineage.ByObject(relations ?? []);
         var map = new JsonObject();
         foreach (var name in names.Where(n => n.Length > 0))
-            map[name] = RestJson.Array((relations ?? []).Where(r => RegistryLineage.Involves(r, type, name)));
+            map[name] = RestJson.Array(byObject.TryGetValue((type, name), out var involved) ? involved : []);
         return map;
     }
 
