@@ -119,6 +119,14 @@ public sealed class RemoteRegistryCliTests : IDisposable
             Assert.False(written.HoldsNothing);
             var plan = await RemoteRepos.RunAsync(client, "plan");
             Assert.Contains($"{Appliers * 2} to delete", plan.Output, StringComparison.Ordinal);
+
+            // Applying the repo again deletes them through the server (views before the entities they name).
+            var prune = await RemoteRepos.RunAsync(client, "apply");
+            Assert.True(prune.Code == 0, prune.Output + prune.Error);
+            var pruned = await stores[0].GetRegistryAsync(allowCache: false);
+            Assert.DoesNotContain(pruned.Entities.Keys, k => k.StartsWith("customer_", StringComparison.Ordinal));
+            Assert.DoesNotContain(pruned.FeatureViews.Keys, k => k.StartsWith("driver_stats_copy_", StringComparison.Ordinal));
+            Assert.Contains("driver", pruned.Entities.Keys);
         }
         finally
         {
