@@ -79,7 +79,9 @@ run "Read it back from the view fed by the push source" -c "$repo" get-online-fe
 echo
 if [[ $# -ge 1 ]]; then
   echo "Done. The repo is in $work/$repo; carry on there, e.g. feast -c $work/$repo feature-views list"
+  echo "Browse it in Feast's web UI: eng/build-ui.sh (once), then feast -c $work/$repo ui, and open http://127.0.0.1:8888/"
 else
   # The temp folder is removed on exit, so say how to keep one rather than name a folder that is about to go.
-  echo "Done. The temp folder was removed; run eng/demo.sh DIR to keep the repo in DIR/$repo."
+  echo "Done. The temp folder was removed; run eng/demo.sh DIR to keep the repo in DIR/$repo"
+  echo "(and browse it in Feast's web UI: eng/build-ui.sh once, then feast -c DIR/$repo ui, and open http://127.0.0.1:8888/)."
 fi
