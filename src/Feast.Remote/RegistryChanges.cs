@@ -9,7 +9,8 @@ namespace Feast.Remote;
 /// and after a change compared one by one, and each added or changed object sent with its <c>Apply*</c>, each removed one
 /// with its <c>Delete*</c>, as Python Feast's remote registry writes object by object. Applies go in dependency order
 /// (project, entities, data sources, batch, stream and on-demand views, services, permissions), deletes in the reverse
-/// order, so the server's checks (a view's entity must exist, an object in use cannot go) hold at every step.
+/// order (and a push source before its batch source), so the server's checks (a view's
+/// entity must exist, an object in use cannot go) hold at every step. A project that goes is one <c>DeleteProject</c>, which takes its objects.
 /// The dummy entity (<c>__dummy</c>) is left to the server. A view that changed only in its materialization intervals is sent as <c>ApplyMaterialization</c>.
 /// </summary>
 internal static class RegistryChanges
@@ -28,9 +29,14 @@ internal static class RegistryChanges
         var old = Items(before).ToDictionary(i => (i.Kind, i.Project, i.Name));
         var now = Items(after).ToDictionary(i => (i.Kind, i.Project, i.Name));
         var calls = new List<Call>();
+        // A project that goes takes its objects with it (DeleteProject, as Feast's teardown): they are not deleted one by one.
+        var goneProjects = old.Values.Where(i => i.Kind == "Project" && !now.ContainsKey((i.Kind, i.Project, i.Name)))
+            .Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var kind in ApplyOrder.Reverse())
         {
-            foreach (var gone in old.Values.Where(i => i.Kind == kind && !now.ContainsKey((i.Kind, i.Project, i.Name))))
+            foreach (var gone in old.Values
+                .Where(i => i.Kind == kind && !now.ContainsKey((i.Kind, i.Project, i.Name)) && (kind == "Project" || !goneProjects.Contains(i.Project)))
+                .OrderByDescending(SourceRank))
                 calls.Add(Delete(gone));
         }
         foreach (var kind in ApplyOrder)
@@ -47,6 +53,10 @@ internal static class RegistryChanges
         }
         return calls;
     }
+
+    /// <summary>A source that reads another (a push or Kafka source's batch source) is deleted before it. (Applies keep the registry's own order, in
+    /// which a source is written before any source that reads it.)</summary>
+    private static int SourceRank(Item item) => item.Message is P.DataSource { BatchSource: not null } ? 1 : 0;
 
     private static IEnumerable<Item> Items(P.Registry r) =>
         r.Projects.Select(p => new Item("Project", p.Spec.Name, p.Spec.Name, p))

@@ -3,6 +3,7 @@ using System.Globalization;
 using Feast.DuckDb;
 using Feast.Postgres;
 using Feast.Redis;
+using Feast.Remote;
 using Feast.Server;
 using Feast.Ui;
 using Microsoft.AspNetCore.Builder;
@@ -122,14 +123,14 @@ internal static class UiCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry();
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
             }, o =>
             {
                 o.RootPath = settings.RootPath;
                 o.BundleDirectory = settings.Bundle;
-                // The REST registry API (tracker #15) plugs in here: o.MapRegistryRest = (e, prefix) => e.MapFeastRegistryRest(prefix);
+                o.MapRegistryRest = (e, prefix) => e.MapFeastRegistryRest(prefix);
             });
 
             await using var app = builder.Build();

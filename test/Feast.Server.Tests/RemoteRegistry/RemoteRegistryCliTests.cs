@@ -9,7 +9,8 @@ namespace Feast.Server.Tests.RemoteRegistry;
 /// <summary>
 /// A repo with <c>registry_type: remote</c> against <c>feast serve_registry</c> running as its own process: the feast
 /// command's apply, plan, list, describe and materialize, and the SDK, read and write the server's registry.
-/// The client repo has the server's project name: the server writes to its own project only.
+/// The server writes every project: a client repo of another project applies, materializes and tears down beside the
+/// server repo's own.
 /// </summary>
 public sealed class RemoteRegistryCliTests : IDisposable
 {
@@ -81,6 +82,40 @@ public sealed class RemoteRegistryCliTests : IDisposable
         Assert.True(update.Code == 0, update.Output + update.Error);
         Assert.Contains("updated", update.Output, StringComparison.Ordinal);
         Assert.Contains("No changes", (await RemoteRepos.RunAsync(client, "plan")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_ClientOfAnotherProject_AppliesMaterializesAndTearsDown_BesideTheServersProject()
+    {
+        var serverRepo = await RemoteRepos.InitAsync(Path.Combine(_root, "server"), "shop");
+        Assert.Equal(0, (await RemoteRepos.RunAsync(serverRepo, "apply")).Code);
+        var marketRepo = await RemoteRepos.InitAsync(Path.Combine(_root, "market"), "market");
+        await using var server = await RegistryServerProcess.StartAsync(serverRepo);
+        var client = RemoteRepos.RemoteCopy(marketRepo, Path.Combine(_root, "client", "market", "feature_repo"), server.Address);
+
+        var apply = await RemoteRepos.RunAsync(client, "apply");
+        Assert.True(apply.Code == 0, apply.Output + apply.Error + server.Output);
+        var registryFile = Path.Combine(serverRepo, "data", "registry.db");
+        var both = P.Registry.Parser.ParseFrom(await File.ReadAllBytesAsync(registryFile));
+        Assert.Equal(["market", "shop"], both.Projects.Select(p => p.Spec.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(both.FeatureViews.Count(v => v.Spec.Project == "shop"), both.FeatureViews.Count(v => v.Spec.Project == "market"));
+
+        // Materialization intervals are recorded on the server (ApplyMaterialization), so the next incremental run starts where this one ended.
+        var materialize = await RemoteRepos.RunAsync(client, "materialize", "2020-01-01T00:00:00", "2030-01-01T00:00:00");
+        Assert.True(materialize.Code == 0, materialize.Output + materialize.Error);
+        var materialized = P.Registry.Parser.ParseFrom(await File.ReadAllBytesAsync(registryFile));
+        var interval = Assert.Single(materialized.FeatureViews.Single(v => v.Spec.Project == "market" && v.Spec.Name == "driver_hourly_stats").Meta.MaterializationIntervals);
+        Assert.Equal(new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc), interval.EndTime.ToDateTime());
+        Assert.Empty(materialized.FeatureViews.Single(v => v.Spec.Project == "shop" && v.Spec.Name == "driver_hourly_stats").Meta.MaterializationIntervals);
+
+        // Teardown removes the client's project from the server (DeleteProject) and leaves the server repo's project whole.
+        var teardown = await RemoteRepos.RunAsync(client, "teardown");
+        Assert.True(teardown.Code == 0, teardown.Output + teardown.Error);
+        var after = P.Registry.Parser.ParseFrom(await File.ReadAllBytesAsync(registryFile));
+        Assert.Equal(["shop"], after.Projects.Select(p => p.Spec.Name));
+        Assert.DoesNotContain(after.FeatureViews, v => v.Spec.Project == "market");
+        Assert.DoesNotContain(after.Entities, e => e.Spec.Project == "market");
+        Assert.Equal(both.FeatureViews.Count(v => v.Spec.Project == "shop"), after.FeatureViews.Count(v => v.Spec.Project == "shop"));
     }
 
     [Fact]
