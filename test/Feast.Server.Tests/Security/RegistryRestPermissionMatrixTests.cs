@@ -3,6 +3,9 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Feast.Configuration;
 using Feast.DuckDb;
+using Feast.Protos.Registry;
+using Google.Protobuf;
+using Grpc.Core;
 using Xunit.Abstractions;
 using M = Feast.Server.Tests.Security.RegistryPermissionMatrixTests;
 
@@ -13,7 +16,7 @@ namespace Feast.Server.Tests.Security;
 /// the role sets of <see cref="RegistryPermissionMatrixTests"/> and a few more that mix DESCRIBE on the project with
 /// DESCRIBE on some kinds (where relationships and lineage could name what the caller may not see): per-project lists
 /// with relationships, <c>/all</c> lists, details, features, labels, projects, every lineage route and
-/// <c>POST /registry/refresh</c>. What a caller may describe is answered; nothing else is: no answer names an object
+/// <c>POST /registry/refresh</c>, and the lineage RPCs, which share the REST routes' filter. What a caller may describe is answered; nothing else is: no answer names an object
 /// the caller may not DESCRIBE, and no relationship has an end it may not DESCRIBE (stricter than Feast, whose
 /// relationships need DESCRIBE on the project only).
 /// </summary>
@@ -26,6 +29,7 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
     private ServerRepo _repo = null!;
     private FeatureStore _store = null!;
     private RestHost _host = null!;
+    private RegistryServerHost _grpc = null!;
 
     /// <summary>The matrix kind of every object the registry holds, by the lineage type and name relationships call it.</summary>
     private readonly Dictionary<(string Type, string Name), string> _kindOf = [];
@@ -71,10 +75,12 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
         var config = _repo.Store.Config with { Auth = new OidcAuthConfig { AuthDiscoveryUrl = _idp.DiscoveryUrl, ClientId = LoopbackIdentityProvider.ClientId } };
         _store = new FeatureStore(config, new FeatureStoreOptions { TimeProvider = _repo.Clock }.UseDuckDb());
         _host = await RestHost.StartAsync(o => o.Store = _store);
+        _grpc = await RegistryServerHost.StartAsync(o => o.Store = _store);
     }
 
     public async Task DisposeAsync()
     {
+        await _grpc.DisposeAsync();
         await _host.DisposeAsync();
         await _store.DisposeAsync();
         await _repo.DisposeAsync();
@@ -83,6 +89,26 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
 
     private string Token(string[] roles) => _idp.Sign("""{"alg": "RS256", "typ": "JWT", "kid": "k1"}""",
         LoopbackIdentityProvider.Json(new Dictionary<string, object> { ["preferred_username"] = "ada", ["roles"] = roles, ["exp"] = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds() }));
+
+    /// <summary>A lineage RPC over gRPC, answered as REST would be: 200 with its JSON, 403 when denied, 500 for any other failure.</summary>
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> CallAsync<TRequest, TResponse>(string rpc, TRequest request, MessageParser<TResponse> parser, string token)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        try
+        {
+            var response = await _grpc.CallAsync(rpc, request, parser, new Metadata { { "authorization", "Bearer " + token } });
+            return (HttpStatusCode.OK, JsonNode.Parse(JsonFormatter.Default.Format(response)));
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
+        {
+            return (HttpStatusCode.Forbidden, null);
+        }
+        catch (RpcException e)
+        {
+            return (HttpStatusCode.InternalServerError, JsonValue.Create($"{e.StatusCode} {e.Status.Detail}"));
+        }
+    }
 
     private async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpMethod method, string route, string token)
     {
@@ -137,7 +163,7 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
     }
 
     [Fact]
-    public async Task RoleSets_x_RestRoutes_NoUnauthorisedRead_AndEveryAllowedReadServed()
+    public async Task RoleSets25_x_RestRoutes33_AndLineageRpcs2_NoUnauthorisedRead_AndEveryAllowedReadServed()
     {
         var failures = new List<string>();
         int ran = 0, perRoleSet = 0;
@@ -154,13 +180,18 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
             var hidden = M.Kinds.Where(k => k != "project" && !CanDescribe(k)).Select(M.Updated).ToHashSet(StringComparer.Ordinal);
             var cases = 0;
 
-            // One GET (or POST): served with `expected` names when allowed; otherwise 403 or an answer without what is denied.
+            // One GET (or POST, or a gRPC call): served with `expected` names when allowed; otherwise 403 or an answer without what is denied.
             async Task Check(string route, bool allowed, params string[] expected)
+            {
+                var method = route.StartsWith("POST ", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get;
+                await CheckAnswer(route, method, allowed, expected, await SendAsync(method, method == HttpMethod.Post ? route[5..] : route, token));
+            }
+
+            async Task CheckAnswer(string route, HttpMethod method, bool allowed, string[] expected, (HttpStatusCode Status, JsonNode? Body) answer)
             {
                 cases++;
                 ran++;
-                var method = route.StartsWith("POST ", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get;
-                var (status, body) = await SendAsync(method, method == HttpMethod.Post ? route[5..] : route, token);
+                var (status, body) = answer;
                 if (status is not (HttpStatusCode.OK or HttpStatusCode.Forbidden))
                 {
                     failures.Add($"{who} {route}: {(int)status} {body?.ToJsonString()}");
@@ -237,13 +268,20 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
             await Check("lineage/registry/all", project, fvLinked ? [M.Updated("feature_view")] : []);
             await Check("lineage/complete/all", project && CanDescribe("entity") && CanDescribe("data_source") && views && CanDescribe("feature_service"));
 
+            // The lineage RPCs share the REST routes' filter.
+            await CheckAnswer("gRPC GetRegistryLineage", HttpMethod.Get, project, fvLinked ? [M.Updated("feature_view")] : [],
+                await CallAsync("GetRegistryLineage", new GetRegistryLineageRequest { Project = Project }, GetRegistryLineageResponse.Parser, token));
+            await CheckAnswer("gRPC GetObjectRelationships", HttpMethod.Get, project, fvLinked ? [M.Updated("feature_view")] : [],
+                await CallAsync("GetObjectRelationships", new GetObjectRelationshipsRequest { Project = Project, ObjectType = "entity", ObjectName = "driver", IncludeIndirect = true },
+                    GetObjectRelationshipsResponse.Parser, token));
+
             // Refresh: UPDATE on the served project, as Feast's.
             await Check("POST registry/refresh", Has("project", "update"));
             perRoleSet = cases;
         }
 
-        output.WriteLine($"{ran} REST permission cases ran: {roleSets.Count} role sets × {perRoleSet} routes; {failures.Count} wrong.");
-        Assert.True(ran == roleSets.Count * 33, $"{ran} cases ran");
+        output.WriteLine($"{ran} permission cases ran: {roleSets.Count} role sets × {perRoleSet} calls (33 REST routes, 2 lineage RPCs); {failures.Count} wrong.");
+        Assert.True(ran == roleSets.Count * 35, $"{ran} cases ran");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(200)));
     }
 }
