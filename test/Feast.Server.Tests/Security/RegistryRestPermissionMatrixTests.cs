@@ -66,8 +66,22 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
         [
             .. ServerRepo.Objects.Where(o => o is not Feast.Project), .. M.Permissions(),
             .. M.Kinds.Select(k => M.Make(k, M.Updated(k), "0")),
+            // Saved datasets: anyone may describe them; their spec.dataSources name sources through views.
+            new Permission("saved_dataset-describe", [PermissionResourceType.SavedDataset], actions: [AuthzedAction.Describe], policy: Policy.AllowAll),
         ];
         await _repo.Store.ApplyAsync(objects);
+        var dataset = new Feast.Protos.Core.SavedDataset
+        {
+            Spec = new Feast.Protos.Core.SavedDatasetSpec
+            {
+                Name = "upd_saved_dataset",
+                Project = Project,
+                Features = { M.Updated("feature_view") + ":conv_rate" },
+                JoinKeys = { "driver_id" },
+                Storage = new Feast.Protos.Core.SavedDatasetStorage { FileStorage = new Feast.Protos.Core.DataSource.Types.FileOptions { Uri = "data/saved.parquet" } },
+            },
+        };
+        await _repo.Store.RegistryWriter.ApplySavedDatasetAsync(Project, dataset.ToByteArray());
         foreach (var obj in objects)
         {
             if (LineageOf(obj) is { } lineage) _kindOf[(lineage.Type, obj.Name)] = lineage.Kind;
@@ -224,7 +238,11 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
             await Check("feature_views" + Q, views, M.Updated("feature_view"), M.Updated("on_demand_view"));
             await Check("feature_services" + Q, CanDescribe("feature_service"), M.Updated("feature_service"));
             await Check("permissions" + Q, CanDescribe("permission"), M.Updated("permission"));
-            await Check("saved_datasets" + Q, true);
+            await Check("saved_datasets" + Q, true, "upd_saved_dataset");
+            // A saved dataset names its features' batch sources only when the caller may describe view and source.
+            var (_, datasets) = await SendAsync(HttpMethod.Get, "saved_datasets" + Q, token);
+            var sourced = datasets?["savedDatasets"]?.AsArray().Any(d => d?["spec"]?["dataSources"] is JsonArray { Count: > 0 }) ?? false;
+            if (sourced != (CanDescribe("feature_view") && CanDescribe("data_source"))) failures.Add($"{who} saved_datasets: spec.dataSources {(sourced ? "named" : "missing")}");
             await Check("label_views" + Q, true);
 
             // Cross-project lists: the projects the caller may describe, then their objects.
@@ -232,7 +250,7 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
             await Check("data_sources/all?include_relationships=true", project && CanDescribe("data_source"), M.Updated("data_source"));
             await Check("feature_views/all?include_relationships=true", project && views, M.Updated("feature_view"), M.Updated("on_demand_view"));
             await Check("feature_services/all?include_relationships=true", project && CanDescribe("feature_service"), M.Updated("feature_service"));
-            await Check("saved_datasets/all?include_relationships=true", project);
+            await Check("saved_datasets/all?include_relationships=true", project, "upd_saved_dataset");
             await Check("label_views/all?include_relationships=true", project);
 
             // Details with relationships; an entity's detail lists its data sources, as Feast's (ListDataSources).
