@@ -308,6 +308,24 @@ public sealed class RegistryRestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SavedDatasetJobs_AnswerAsFeastWithoutJobs()
+    {
+        var jobs = await _host.GetOkAsync($"saved_datasets/jobs?project={P}");
+        Assert.Equal("""{"jobs":[]}""", jobs.ToJsonString());
+        Assert.Empty((await _host.GetOkAsync("saved_datasets/jobs?status=running"))["jobs"]!.AsArray());
+
+        var (status, body) = await _host.GetAsync("saved_datasets/jobs/j-42");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("Dataset job 'j-42' not found", body["detail"]!.GetValue<string>());
+        Assert.Equal("FeastObjectNotFoundException", body["error_type"]!.GetValue<string>());
+
+        // "jobs" is no saved dataset's name: the saved dataset detail route still answers its own 404.
+        var (missing, error) = await _host.GetAsync($"saved_datasets/nope?project={P}");
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("nope", error["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MountsUnderAnyPrefix()
     {
         await using var host = await RestHost.StartAsync(o => o.RepoPath = _repo, "/ui/api/v1");

@@ -13,8 +13,8 @@ internal partial class FeastRegistryService
         Run(nameof(GetRegistryLineage), context, async ct =>
         {
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
-            await AssertProjectAsync(context.GetHttpContext(), registry, request.Project, ct).ConfigureAwait(false);
-            return Lineage(registry, request);
+            var visible = await AssertProjectAsync(context.GetHttpContext(), registry, request.Project, ct).ConfigureAwait(false);
+            return Lineage(registry, request, visible);
         });
 
     /// <summary><c>GetObjectRelationships</c>: the relationships one object is the source or target of.</summary>
@@ -22,8 +22,8 @@ internal partial class FeastRegistryService
         Run(nameof(GetObjectRelationships), context, async ct =>
         {
             var registry = await reader.GetAsync(request.AllowCache, ct).ConfigureAwait(false);
-            await AssertProjectAsync(context.GetHttpContext(), registry, request.Project, ct).ConfigureAwait(false);
-            return ObjectRelationships(registry, request);
+            var visible = await AssertProjectAsync(context.GetHttpContext(), registry, request.Project, ct).ConfigureAwait(false);
+            return ObjectRelationships(registry, request, visible);
         });
 
     /// <summary><c>ListFeatures</c>: every feature of the views the caller may describe, filtered by view, name and kind.</summary>
@@ -44,10 +44,13 @@ internal partial class FeastRegistryService
             return OneFeature(registry, caller, request);
         });
 
-    /// <summary>The answer of <c>GetRegistryLineage</c> over <paramref name="registry"/> (shared with the REST API).</summary>
-    internal static GetRegistryLineageResponse Lineage(P.Registry registry, GetRegistryLineageRequest request)
+    /// <summary>
+    /// The answer of <c>GetRegistryLineage</c> over <paramref name="registry"/> (shared with the REST API): only the
+    /// relationships whose ends <paramref name="visible"/> accepts, when given (<see cref="LineageVisibility"/>).
+    /// </summary>
+    internal static GetRegistryLineageResponse Lineage(P.Registry registry, GetRegistryLineageRequest request, Func<EntityReference, bool>? visible)
     {
-        var (direct, indirect) = RegistryLineage.Generate(registry, request.Project);
+        var (direct, indirect) = RegistryLineage.Generate(registry, request.Project, visible);
         if (request.FilterObjectType.Length > 0 && request.FilterObjectName.Length > 0)
         {
             direct = direct.Where(r => RegistryLineage.Involves(r, request.FilterObjectType, request.FilterObjectName)).ToList();
@@ -64,10 +67,10 @@ internal partial class FeastRegistryService
         };
     }
 
-    /// <summary>The answer of <c>GetObjectRelationships</c> over <paramref name="registry"/> (shared with the REST API).</summary>
-    internal static GetObjectRelationshipsResponse ObjectRelationships(P.Registry registry, GetObjectRelationshipsRequest request)
+    /// <summary>The answer of <c>GetObjectRelationships</c> over <paramref name="registry"/> (shared with the REST API), filtered as <see cref="Lineage"/>.</summary>
+    internal static GetObjectRelationshipsResponse ObjectRelationships(P.Registry registry, GetObjectRelationshipsRequest request, Func<EntityReference, bool>? visible)
     {
-        var relations = RegistryLineage.ObjectRelationships(registry, request.Project, request.ObjectType, request.ObjectName, request.IncludeIndirect);
+        var relations = RegistryLineage.ObjectRelationships(registry, request.Project, request.ObjectType, request.ObjectName, request.IncludeIndirect, visible);
         var (page, metadata) = ListShaping.Shape(relations, request.Pagination, request.Sorting, r => r);
         return new GetObjectRelationshipsResponse { Relationships = { page }, Pagination = metadata };
     }
@@ -89,12 +92,15 @@ internal partial class FeastRegistryService
             ?? throw RegistryFeatures.NotFound(request.Name, request.FeatureView, request.Project);
     }
 
-    /// <summary>DESCRIBE on the project, when the registry holds it (a project that is not there has an empty lineage, as in Feast).</summary>
-    internal async Task AssertProjectAsync(HttpContext? http, P.Registry registry, string project, CancellationToken ct)
+    /// <summary>
+    /// DESCRIBE on the project, when the registry holds it (a project that is not there has an empty lineage, as in
+    /// Feast); then which relationship ends the caller may see (<see cref="LineageVisibility"/>).
+    /// </summary>
+    internal async Task<Func<EntityReference, bool>?> AssertProjectAsync(HttpContext? http, P.Registry registry, string project, CancellationToken ct)
     {
-        var found = registry.Projects.FirstOrDefault(p => p.Spec?.Name == project);
-        if (found is null) return;
         var caller = await access.CallerAsync(http, ct).ConfigureAwait(false);
-        access.Assert(caller, registry, project, found, AuthzedAction.Describe);
+        var found = registry.Projects.FirstOrDefault(p => p.Spec?.Name == project);
+        if (found is not null) access.Assert(caller, registry, project, found, AuthzedAction.Describe);
+        return LineageVisibility.For(access, caller, registry, project);
     }
 }

@@ -42,20 +42,30 @@ internal static class RegistryLineage
     /// As Feast's registry builds it, the graph covers entities, data sources, views of every kind and feature services;
     /// saved datasets are not part of a project's lineage.
     /// </remarks>
-    public static (List<EntityRelation> Direct, List<EntityRelation> Indirect) Generate(P.Registry registry, string project)
+    /// <param name="registry">The registry.</param>
+    /// <param name="project">The project.</param>
+    /// <param name="visible">
+    /// When given, only relationships whose both ends it accepts (see <see cref="LineageVisibility"/>); the indirect ones
+    /// are derived from the visible direct ones, so a hidden view hides what reaches a service through it.
+    /// </param>
+    public static (List<EntityRelation> Direct, List<EntityRelation> Indirect) Generate(P.Registry registry, string project,
+        Func<EntityReference, bool>? visible = null)
     {
         var direct = Direct(registry, project);
-        return (direct, Indirect(direct, registry, project));
+        if (visible is null) return (direct, Indirect(direct, registry, project));
+        direct = direct.Where(r => visible(r.Source) && visible(r.Target)).ToList();
+        return (direct, Indirect(direct, registry, project).Where(r => visible(r.Source) && visible(r.Target)).ToList());
     }
 
     /// <summary>
     /// The relationships with <paramref name="objectType"/> <paramref name="objectName"/> as their source or target
     /// (Feast's <c>get_object_relationships</c>); the indirect ones too when <paramref name="includeIndirect"/>.
     /// </summary>
-    public static List<EntityRelation> ObjectRelationships(P.Registry registry, string project, string objectType, string objectName, bool includeIndirect)
+    public static List<EntityRelation> ObjectRelationships(P.Registry registry, string project, string objectType, string objectName, bool includeIndirect,
+        Func<EntityReference, bool>? visible = null)
     {
         RequireType(objectType, "object_type");
-        var (direct, indirect) = Generate(registry, project);
+        var (direct, indirect) = Generate(registry, project, visible);
         var all = includeIndirect ? direct.Concat(indirect) : direct;
         return all.Where(r => Involves(r, objectType, objectName)).ToList();
     }

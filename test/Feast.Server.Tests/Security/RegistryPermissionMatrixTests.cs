@@ -60,7 +60,7 @@ public sealed class RegistryPermissionMatrixTests(ITestOutputHelper output) : IA
             _ => [AuthzedAction.WriteOnline],
         }, policy: new RoleBasedPolicy([$"{kind}-{action}"]));
 
-    private static List<string[]> RoleSets()
+    internal static List<string[]> RoleSets()
     {
         List<string[]> sets = [[], ["unrelated"]];
         foreach (var action in Crud.Concat(Online)) sets.Add([.. Kinds.Select(k => $"{k}-{action}")]);
@@ -71,7 +71,7 @@ public sealed class RegistryPermissionMatrixTests(ITestOutputHelper output) : IA
     }
 
     /// <summary>An object of <paramref name="kind"/> named <paramref name="name"/>, tagged with its revision.</summary>
-    private static FeastObject Make(string kind, string name, string rev)
+    internal static FeastObject Make(string kind, string name, string rev)
     {
         var tags = new Dictionary<string, string> { ["rev"] = rev };
         return kind switch
@@ -89,7 +89,7 @@ public sealed class RegistryPermissionMatrixTests(ITestOutputHelper output) : IA
         };
     }
 
-    private static string Updated(string kind) => kind == "project" ? "loop" : $"upd_{kind}";
+    internal static string Updated(string kind) => kind == "project" ? "loop" : $"upd_{kind}";
 
     private FeastObject[] _objects = [];
 

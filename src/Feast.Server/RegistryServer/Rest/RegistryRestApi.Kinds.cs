@@ -79,14 +79,22 @@ internal sealed partial class RegistryRestApi
         Definition = FeatureDefinitions.FeatureView,
     };
 
-    /// <summary>The saved datasets' <c>spec.dataSources</c>, added after the list or detail is built.</summary>
+    /// <summary>
+    /// The saved datasets' <c>spec.dataSources</c>, added after the list or detail is built: the batch sources of the
+    /// views the caller may describe, when it may describe the source too (Feast leaves the map empty when it may not list
+    /// the views, and names any source).
+    /// </summary>
     internal void AddDatasetSources(Call call, string project, JsonObject dataset)
     {
         var sourceOfView = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var view in access.Filter(call.Caller, call.Registry, project, AnyViews(call.Registry, project)))
+        var visible = Visibility(call, project);
+        foreach (var view in AnyViews(call.Registry, project))
         {
             var source = view switch { P.FeatureView v => v.Spec.BatchSource, P.StreamFeatureView v => v.Spec.BatchSource, _ => null };
-            if (source is { Name.Length: > 0 }) sourceOfView[View(view).Name] = source.Name;
+            if (source is not { Name.Length: > 0 }) continue;
+            if (visible is not null && !(visible(new EntityReference { Type = RegistryLineage.FeatureView, Name = View(view).Name })
+                && visible(new EntityReference { Type = RegistryLineage.DataSource, Name = source.Name }))) continue;
+            sourceOfView[View(view).Name] = source.Name;
         }
         if (dataset["spec"] is not JsonObject spec || spec["features"] is not JsonArray features) return;
         var names = new List<string>();
@@ -167,7 +175,7 @@ internal sealed partial class RegistryRestApi
         {
             return null;
         }
-        var (direct, indirect) = RegistryLineage.Generate(call.Registry, project);
+        var (direct, indirect) = RegistryLineage.Generate(call.Registry, project, Visibility(call, project));
         return [.. direct, .. indirect];
     }
 

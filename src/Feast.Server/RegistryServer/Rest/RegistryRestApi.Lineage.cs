@@ -110,7 +110,7 @@ internal sealed partial class RegistryRestApi
             Sorting = call.Query.Sorting(),
         };
         AssertProject(call, project);
-        return RestJson.Object(FeastRegistryService.ObjectRelationships(call.Registry, request));
+        return RestJson.Object(FeastRegistryService.ObjectRelationships(call.Registry, request, Visibility(call, project)));
     }
 
     /// <summary><c>/lineage/complete</c>: every object of the project, the lineage, and each list's pagination.</summary>
@@ -196,7 +196,18 @@ internal sealed partial class RegistryRestApi
     private GetRegistryLineageResponse LineageOf(Call call, GetRegistryLineageRequest request)
     {
         AssertProject(call, request.Project);
-        return FeastRegistryService.Lineage(call.Registry, request);
+        return FeastRegistryService.Lineage(call.Registry, request, Visibility(call, request.Project));
+    }
+
+    /// <summary>Which relationship ends the caller may see in <paramref name="project"/> (<see cref="LineageVisibility"/>).</summary>
+    /// <remarks>Computed once per request and project: a list's items (saved datasets' sources) share it.</remarks>
+    private Func<EntityReference, bool>? Visibility(Call call, string project)
+    {
+        var key = "feast.lineage.visibility:" + project;
+        if (call.Http.Items.TryGetValue(key, out var known)) return (Func<EntityReference, bool>?)known;
+        var visible = LineageVisibility.For(access, call.Caller, call.Registry, project);
+        call.Http.Items[key] = visible;
+        return visible;
     }
 
     /// <summary>DESCRIBE on the project when the registry holds it, as Feast's lineage RPCs ask.</summary>
