@@ -28,7 +28,7 @@ internal partial class FeastRegistryService
             await AuthorizeAsync(context, request.Project, dataset,
                 r => r.SavedDatasets.Any(d => d.Spec?.Project == request.Project && d.Spec.Name == dataset.Spec?.Name), ct).ConfigureAwait(false);
             await Writer.ApplySavedDatasetAsync(request.Project, dataset.ToByteArray(), ct).ConfigureAwait(false);
-            return await Stored(ct).ConfigureAwait(false);
+            return Stored();
         });
 
     /// <summary><c>DeleteSavedDataset</c>: a saved dataset a validation reference still uses is not deleted (FAILED_PRECONDITION).</summary>
@@ -42,7 +42,7 @@ internal partial class FeastRegistryService
                 ?? throw new FeastNamedNotFoundException("SavedDatasetNotFound", "Saved dataset", request.Name, request.Project);
             await AssertAsync(context, registry, request.Project, dataset, AuthzedAction.Delete, ct).ConfigureAwait(false);
             await Writer.DeleteObjectAsync(request.Project, "SavedDataset", request.Name, ct).ConfigureAwait(false);
-            return await Stored(ct).ConfigureAwait(false);
+            return Stored();
         });
 
     /// <summary><c>ApplyValidationReference</c>.</summary>
@@ -55,7 +55,7 @@ internal partial class FeastRegistryService
             await AuthorizeAsync(context, request.Project, reference,
                 r => r.ValidationReferences.Any(v => v.Project == request.Project && v.Name == reference.Name), ct).ConfigureAwait(false);
             await Writer.ApplyValidationReferenceAsync(request.Project, reference.ToByteArray(), ct).ConfigureAwait(false);
-            return await Stored(ct).ConfigureAwait(false);
+            return Stored();
         });
 
     /// <summary><c>DeleteValidationReference</c>.</summary>
@@ -69,7 +69,7 @@ internal partial class FeastRegistryService
                 ?? throw new FeastNamedNotFoundException("ValidationReferenceNotFound", "Validation reference", request.Name, request.Project);
             await AssertAsync(context, registry, request.Project, reference, AuthzedAction.Delete, ct).ConfigureAwait(false);
             await Writer.DeleteObjectAsync(request.Project, "ValidationReference", request.Name, ct).ConfigureAwait(false);
-            return await Stored(ct).ConfigureAwait(false);
+            return Stored();
         });
 
     /// <summary>
@@ -84,7 +84,7 @@ internal partial class FeastRegistryService
             var project = registry.Projects.LastOrDefault(p => p.Spec?.Name == request.Name) ?? throw new ProjectObjectNotFoundException(request.Name);
             await AssertAsync(context, registry, request.Name, project, AuthzedAction.Delete, ct).ConfigureAwait(false);
             await Writer.DeleteProjectAsync(request.Name, ct).ConfigureAwait(false);
-            return await Stored(ct).ConfigureAwait(false);
+            return Stored();
         });
 
     /// <summary>
@@ -107,7 +107,7 @@ internal partial class FeastRegistryService
             await AssertAsync(context, registry, request.Project, view, AuthzedAction.WriteOnline, ct).ConfigureAwait(false);
             await Writer.ApplyMaterializationAsync(request.Project, name, request.StartDate.ToDateTimeOffset(), request.EndDate.ToDateTimeOffset(), ct)
                 .ConfigureAwait(false);
-            return await Stored(ct).ConfigureAwait(false);
+            return Stored();
         });
 
     /// <summary>
@@ -123,7 +123,7 @@ internal partial class FeastRegistryService
             await AssertAsync(context, registry, request.Project, project ?? NewProject(request.Project),
                 project is null ? AuthzedAction.Create : AuthzedAction.Update, ct).ConfigureAwait(false);
             await Writer.UpdateInfraAsync(request.Project, (request.Infra ?? new P.Infra()).ToByteArray(), ct).ConfigureAwait(false);
-            return await Stored(ct).ConfigureAwait(false);
+            return Stored();
         });
 
     /// <summary>
@@ -171,12 +171,8 @@ internal partial class FeastRegistryService
         access.Assert(caller, registry, project, obj, action);
     }
 
-    /// <summary>Makes the write visible to the next cached read, and answers the RPC.</summary>
-    private async Task<Empty> Stored(CancellationToken ct)
-    {
-        await reader.ReadAsync(ct).ConfigureAwait(false);
-        return new Empty();
-    }
+    /// <summary>Answers a write: the reader already took the registry it stored (<see cref="RegistryWriter.Written"/>), so the next cached read sees it.</summary>
+    private static Empty Stored() => new();
 
     private static P.Project NewProject(string name) => new() { Spec = new P.ProjectSpec { Name = name } };
 }

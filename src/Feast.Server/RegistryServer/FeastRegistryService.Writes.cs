@@ -12,7 +12,8 @@ namespace Feast.Server.RegistryServer;
 /// with <see cref="RegistryWriter.ApplyObjectAsync"/> (checked against that project's objects as apply checks them);
 /// each <c>Delete*</c> removes it with <see cref="RegistryWriter.DeleteObjectAsync"/>. As in Feast, any project of the
 /// registry is written (a new one is created by its first object) and only the registry changes: the client creates its
-/// online tables. Every write is atomic and stored at once, so <c>commit</c> is accepted and changes nothing.
+/// online tables. Every write is atomic and stored at once, so <c>commit</c> is accepted and changes nothing. The reader
+/// takes the registry each write stored (<see cref="RegistryWriter.Written"/>), so the next cached read sees the write.
 /// </summary>
 internal partial class FeastRegistryService
 {
@@ -84,7 +85,6 @@ internal partial class FeastRegistryService
                 throw new RequestBodyException(e.Message);
             }
             await state.Store.RegistryWriter.ApplyObjectAsync(project, obj, ct).ConfigureAwait(false);
-            await reader.ReadAsync(ct).ConfigureAwait(false);
             return new Empty();
         });
 
@@ -111,7 +111,6 @@ internal partial class FeastRegistryService
                     throw new FeatureViewNotFoundException(name, project);
                 }
             }
-            await reader.ReadAsync(ct).ConfigureAwait(false);
             return new Empty();
         });
 }

@@ -226,16 +226,20 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
     private Task<TResponse> List<T, TResponse>(string rpc, ServerCallContext context, bool allowCache, string project,
         MapField<string, string> tags, PaginationParams? pagination, SortingParams? sorting,
         Func<P.Registry, RepeatedField<T>> all, Func<T, string> projectOf, Func<T, MapField<string, string>> tagsOf,
-        Func<List<T>, PaginationMetadata, TResponse> answer) where T : IMessage =>
+        Func<List<T>, PaginationMetadata, TResponse> answer) where T : IMessage where TResponse : class, IMessage =>
         Run(rpc, context, async ct =>
         {
             Require(project, "project");
             var registry = await reader.GetAsync(allowCache, ct).ConfigureAwait(false);
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            var items = access.Filter(caller, registry, project,
-                all(registry).Where(i => projectOf(i) == project && ListShaping.HasAllTags(tagsOf(i), tags))).ToList();
-            var (page, metadata) = ListShaping.Shape(items, pagination, sorting, i => i);
-            return answer(page, metadata);
+            // Built once per registry version and kept serialised when no permission filters it for this caller.
+            return await reader.Lists.GetAsync(registry, ListAnswers.Key(rpc, project, tags, pagination, sorting), shared: !caller.IsChecked, () =>
+            {
+                var items = access.Filter(caller, registry, project,
+                    all(registry).Where(i => projectOf(i) == project && ListShaping.HasAllTags(tagsOf(i), tags))).ToList();
+                var (page, metadata) = ListShaping.Shape(items, pagination, sorting, i => i);
+                return answer(page, metadata);
+            }, ct).ConfigureAwait(false);
         });
 
     private static IEnumerable<AnyFeatureView> AllViews(P.Registry registry, string project) =>

@@ -225,5 +225,18 @@ internal static class RegistryServerBinding
     private static Method<TRequest, TResponse> Unary<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse> =>
-        new(MethodType.Unary, ServiceName, name, ServingServiceBinding.Marshaller(request), ServingServiceBinding.Marshaller(response));
+        new(MethodType.Unary, ServiceName, name, ServingServiceBinding.Marshaller(request), Answer(response));
+
+    /// <summary>Serialises an answer, or writes the bytes kept for it (<see cref="ListAnswers.Keep"/>: cached lists, the registry).</summary>
+    private static Marshaller<T> Answer<T>(MessageParser<T> parser) where T : class, IMessage<T>
+    {
+        var plain = ServingServiceBinding.Marshaller(parser);
+        return Marshallers.Create<T>(
+            (message, context) =>
+            {
+                if (ListAnswers.TryGetBytes(message, out var bytes)) context.Complete(bytes);
+                else plain.ContextualSerializer(message, context);
+            },
+            plain.ContextualDeserializer);
+    }
 }

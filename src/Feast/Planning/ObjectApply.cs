@@ -69,6 +69,16 @@ internal static class ObjectApply
     {
         var current = RegistrySnapshot.FromProto(project, registry, backends);
         Prepare(current, prepared, project);
+        return ApplyPrepared(registry, current, prepared, project, now);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="prepared"/> into <paramref name="registry"/> in place, when <paramref name="current"/> is the
+    /// snapshot of this very registry and <paramref name="prepared"/> came from <see cref="Prepare"/> over it (under the
+    /// same lock): the registry's views are read and the object checked once, not twice.
+    /// </summary>
+    public static RegistryPlan ApplyPrepared(P.Registry registry, RegistrySnapshot current, FeastObject prepared, string project, DateTimeOffset now)
+    {
         var plan = RegistryPlanner.Apply(registry, Combine(current, prepared), project, now);
         return plan with
         {

@@ -52,6 +52,13 @@ public sealed class RegistryWriter
     public IRegistryStore Store { get; }
 
     /// <summary>
+    /// Raised after each write (and after a write that changed nothing) with the registry as the store now holds it, so
+    /// a reader can take it instead of reading the store again (a registry server answers from it). The argument is
+    /// the writer's own copy: treat it as read-only. Raised on the writing thread, after the store's lock is released.
+    /// </summary>
+    public event EventHandler<RegistryData>? Written;
+
+    /// <summary>
     /// Creates or updates <paramref name="obj"/> (an entity, data source, feature view of any kind, feature service,
     /// permission, or the project itself) in <paramref name="project"/>, leaving every other object as it is. An object
     /// equal to the registered one writes nothing; an updated one keeps its creation time and gets a new update time.
@@ -76,8 +83,10 @@ public sealed class RegistryWriter
         RegistryPlan? plan = null;
         await UpdateAsync(registry =>
         {
-            var prepared = ObjectApply.Prepare(RegistrySnapshot.FromProto(project, registry, _backends), obj, project);
-            plan = ObjectApply.Apply(registry, prepared, project, _time.GetUtcNow(), _backends);
+            // One snapshot of the registry just read, under the lock: the object is checked against it once.
+            var current = RegistrySnapshot.FromProto(project, registry, _backends);
+            var prepared = ObjectApply.Prepare(current, obj, project);
+            plan = ObjectApply.ApplyPrepared(registry, current, prepared, project, _time.GetUtcNow());
             return plan.HasChanges;
         }, cancellationToken).ConfigureAwait(false);
         return plan! with { ViewsToKeep = [], ViewsToDelete = [] };
@@ -279,6 +288,7 @@ public sealed class RegistryWriter
     {
         var written = await Store.UpdateAsync(data => mutate(data.Proto), cancellationToken).ConfigureAwait(false);
         _written?.Invoke(written);
+        Written?.Invoke(this, written);
     }
 
     private static T Parse<T>(MessageParser<T> parser, ReadOnlyMemory<byte> bytes, string kind) where T : IMessage<T>
