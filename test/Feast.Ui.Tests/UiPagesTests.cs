@@ -264,7 +264,7 @@ public sealed class UiPagesTests(DemoUiFixture demo, PythonRegistryUiFixture pyt
         Assert.Equal("POST", refresh.Request.Method);
         await projects;
         await ui.ExpectTextAsync("Refresh successful");
-        await ui.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await ui.SettleAsync();
         await ui.ExpectHeadingAsync(overviewHeading);
     }
 }
