@@ -35,9 +35,10 @@ public sealed class UiPagesTests(DemoUiFixture demo, PythonRegistryUiFixture pyt
         // Overview: the project from the registry, the counts of each kind in the navigation and the tag summary.
         await ui.OpenAsync("", "Project: Demo");
         await ui.ExpectTextAsync("A project for driver statistics");
-        foreach (var link in (string[])["Data Sources (3)", "Entities (2)", "Features (10)", "Feature Views (4)", "Feature Services (3)", "Datasets (0)"])
+        foreach (var link in (string[])["Data Sources (3)", "Entities (2)", "Features (12)", "Feature Views (5)", "Feature Services (3)", "Datasets (0)"])
             await ui.ExpectLinkAsync(link);
-        await ui.ExpectTextAsync("driver_performance (2)");
+        await ui.ExpectTextAsync("driver_performance (3)");
+        await ui.ExpectTextAsync("stream (1)");
         await ui.ScreenshotAsync("overview");
 
         await ui.OpenAsync("data-source", "Data Sources");
@@ -49,10 +50,11 @@ public sealed class UiPagesTests(DemoUiFixture demo, PythonRegistryUiFixture pyt
         await ui.OpenAsync("data-source/driver_hourly_stats_source", "Data Source: driver_hourly_stats_source");
         await ui.ExpectTextAsync("FileSource");
         await ui.ExpectTextAsync("data/driver_stats.parquet");
-        await ui.ExpectTableAsync(ConsumerHeaders, ["driver_hourly_stats", "2"], ["driver_hourly_stats_fresh", "1"]);
+        await ui.ExpectTableAsync(ConsumerHeaders, ["driver_hourly_stats", "2"], ["driver_hourly_stats_fresh", "1"], ["driver_hourly_stats_stream", "0"]);
         await ui.ScreenshotAsync("data-source");
 
         await ui.OpenAsync("entity", "Entities");
+        // Feast's lineage links an entity to batch views only (not to stream views), so the driver counts 2 views.
         await ui.ExpectTableAsync(EntityHeaders, ["__dummy", "__dummy_id", "—", "0"], ["driver", "driver_id", "INT64", "2"]);
         await ui.ScreenshotAsync("entities");
 
@@ -65,7 +67,7 @@ public sealed class UiPagesTests(DemoUiFixture demo, PythonRegistryUiFixture pyt
         // The list splits the views on their kind: on-demand views carry a badge.
         await ui.OpenAsync("feature-view", "Feature Views");
         await ui.ExpectTableAsync(ViewHeaders,
-            ["driver_hourly_stats", "3"], ["driver_hourly_stats_fresh", "3"],
+            ["driver_hourly_stats", "3"], ["driver_hourly_stats_fresh", "3"], ["driver_hourly_stats_stream stream", "2"],
             ["transformed_conv_rate ondemand", "2"], ["transformed_conv_rate_fresh ondemand", "2"]);
         await ui.ScreenshotAsync("feature-views");
 
@@ -92,6 +94,18 @@ public sealed class UiPagesTests(DemoUiFixture demo, PythonRegistryUiFixture pyt
         await ui.ExpectTableAsync(NameHeader, ["driver_activity_v1"], ["driver_activity_v2"]);
         await ui.ScreenshotAsync("on-demand-feature-view");
 
+        // A stream view: its features, its push source (with the batch source behind it), and no service.
+        await ui.OpenAsync("feature-view/driver_hourly_stats_stream", "driver_hourly_stats_stream");
+        await ui.ExpectTableAsync(FieldHeaders, ["conv_rate", "FLOAT"], ["acc_rate", "FLOAT"]);
+        await ui.ExpectTextAsync("Stream Source");
+        await ui.ExpectTextAsync("driver_stats_push_source");
+        await ui.ExpectTextAsync("No services consume this feature view");
+        await ui.ScreenshotAsync("stream-feature-view");
+
+        await ui.OpenAsync("data-source/driver_stats_push_source", "Data Source: driver_stats_push_source");
+        await ui.ExpectTextAsync("PUSH_SOURCE");
+        await ui.ExpectTableAsync(ConsumerHeaders, ["driver_hourly_stats_stream", "0"]);
+
         await ui.OpenAsync("feature-service", "Feature Services");
         await ui.ExpectTableAsync(ServiceHeaders, ["driver_activity_v1", "3"], ["driver_activity_v2", "5"], ["driver_activity_v3", "5"]);
         await ui.ScreenshotAsync("feature-services");
@@ -109,6 +123,7 @@ public sealed class UiPagesTests(DemoUiFixture demo, PythonRegistryUiFixture pyt
             ["acc_rate", "driver_hourly_stats", "Float32"], ["acc_rate", "driver_hourly_stats_fresh", "Float32"],
             ["avg_daily_trips", "driver_hourly_stats", "Int64"], ["avg_daily_trips", "driver_hourly_stats_fresh", "Int64"],
             ["conv_rate", "driver_hourly_stats", "Float32"], ["conv_rate", "driver_hourly_stats_fresh", "Float32"],
+            ["acc_rate", "driver_hourly_stats_stream", "Float32"], ["conv_rate", "driver_hourly_stats_stream", "Float32"],
             ["conv_rate_plus_val1", "transformed_conv_rate", "Float64"], ["conv_rate_plus_val1", "transformed_conv_rate_fresh", "Float64"],
             ["conv_rate_plus_val2", "transformed_conv_rate", "Float64"], ["conv_rate_plus_val2", "transformed_conv_rate_fresh", "Float64"]);
         await ui.ScreenshotAsync("features");
@@ -125,7 +140,8 @@ public sealed class UiPagesTests(DemoUiFixture demo, PythonRegistryUiFixture pyt
         // The whole project's lineage: every service, view, entity and source that has a relationship.
         await OpenLineageAsync(ui, "demo",
             "driver_activity_v1", "driver_activity_v2", "driver_activity_v3", "driver_hourly_stats", "driver_hourly_stats_fresh",
-            "transformed_conv_rate", "transformed_conv_rate_fresh", "driver", "driver_hourly_stats_source", "vals_to_add");
+            "transformed_conv_rate", "transformed_conv_rate_fresh", "driver_hourly_stats_stream", "driver", "driver_hourly_stats_source",
+            "driver_stats_push_source", "vals_to_add");
         await ui.ScreenshotAsync("lineage");
 
         await ui.OpenAsync("data-set", "Data Catalog");
