@@ -40,7 +40,7 @@ public sealed class UiBrowserTests(DemoUiFixture demo) : IAsyncLifetime
     public async Task Overview_RendersTheAppShell_WithTheProjectFromProjectsList()
     {
         var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var problems = Watch(page, await RestApiMountedAsync());
+        var problems = PageProblems.Watch(page, await RestApiMountedAsync());
 
         await page.GotoAsync(demo.Url.ToString());
 
@@ -64,7 +64,7 @@ public sealed class UiBrowserTests(DemoUiFixture demo) : IAsyncLifetime
     public async Task ClientRoute_LoadedDirectly_RendersItsPage()
     {
         var page = await _browser.NewPageAsync();
-        var problems = Watch(page, await RestApiMountedAsync());
+        var problems = PageProblems.Watch(page, await RestApiMountedAsync());
 
         await page.GotoAsync(new Uri(demo.Url, "p/demo/entity").ToString());
 
@@ -82,38 +82,5 @@ public sealed class UiBrowserTests(DemoUiFixture demo) : IAsyncLifetime
     {
         using var http = new HttpClient { BaseAddress = demo.Url };
         return (await http.GetAsync("api/v1/projects")).IsSuccessStatusCode;
-    }
-
-    /// <summary>
-    /// Collects the page's errors: uncaught exceptions, console errors, failed requests and error responses, except the
-    /// optional endpoints Feast's UI tolerates (OpenLineage; and the REST API while it is not mounted).
-    /// </summary>
-    private static List<string> Watch(IPage page, bool restMounted)
-    {
-        var problems = new List<string>();
-        bool Expected(string url)
-        {
-            var path = new Uri(url).AbsolutePath;
-            return path.Contains("/api/v1/lineage/openlineage/", StringComparison.Ordinal)
-                || (!restMounted && path.Contains("/api/v1/", StringComparison.Ordinal));
-        }
-        page.PageError += (_, error) => problems.Add("page error: " + error);
-        page.Console += (_, message) =>
-        {
-            if (message.Type != "error") return;
-            // "Failed to load resource" repeats a failed response, which Response below judges by its URL.
-            if (message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)) return;
-            if (!restMounted && message.Text.Contains("/api/v1/", StringComparison.Ordinal)) return;
-            problems.Add($"console error: {message.Text} ({message.Location})");
-        };
-        page.RequestFailed += (_, request) =>
-        {
-            if (!Expected(request.Url)) problems.Add($"request failed: {request.Method} {request.Url}: {request.Failure}");
-        };
-        page.Response += (_, response) =>
-        {
-            if (response.Status >= 400 && !Expected(response.Url)) problems.Add($"HTTP {response.Status}: {response.Request.Method} {response.Url}");
-        };
-        return problems;
     }
 }

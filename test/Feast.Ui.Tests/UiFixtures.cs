@@ -76,3 +76,40 @@ public sealed class RootPathOidcUiFixture : IAsyncLifetime
         UiRepos.Delete(_repo);
     }
 }
+
+/// <summary>
+/// The registry Python Feast wrote (project my_project: a permission, a JSON feature, a view no service uses) served by
+/// <c>feast ui</c> at the root without authentication, for the browser tests.
+/// </summary>
+public sealed class PythonRegistryUiFixture : IAsyncLifetime
+{
+    private string _repo = null!;
+    private UiServer _server = null!;
+
+    /// <summary>The UI's URL (ends in a slash).</summary>
+    public Uri Url => _server.Url;
+
+    public async Task InitializeAsync()
+    {
+        _repo = UiRepos.NewDirectory();
+        var registry = Path.Combine(AppContext.BaseDirectory, "testdata", "feast_registry", "registry.db");
+        File.Copy(registry, Path.Combine(_repo, "registry.db"));
+        File.SetAttributes(Path.Combine(_repo, "registry.db"), FileAttributes.Normal);
+        await File.WriteAllTextAsync(Path.Combine(_repo, "feature_store.yaml"), """
+            project: my_project
+            registry: registry.db
+            provider: local
+            online_store:
+              type: sqlite
+              path: online_store.db
+            entity_key_serialization_version: 3
+            """);
+        _server = await UiServer.StartAsync(_repo);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        UiRepos.Delete(_repo);
+    }
+}

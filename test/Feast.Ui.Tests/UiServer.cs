@@ -89,12 +89,29 @@ internal static class UiRepos
         return path;
     }
 
-    /// <summary><c>feast init demo</c> and <c>feast apply</c> in a new folder: the repo path (project demo).</summary>
+    /// <summary>
+    /// <c>feast init demo</c>, plus a stream feature view on the demo's push source so that the UI shows every kind of
+    /// view, and <c>feast apply</c> in a new folder: the repo path (project demo).
+    /// </summary>
     public static async Task<string> DemoAsync()
     {
         var dir = NewDirectory();
         await RunAsync("-c", dir, "init", "demo");
         var repo = Path.Combine(dir, "demo", "feature_repo");
+        await File.WriteAllTextAsync(Path.Combine(repo, "driver_stream.cs"), """
+            using Feast;
+
+            public static class DriverStream
+            {
+                public static readonly StreamFeatureView DriverStatsStream = new(
+                    name: "driver_hourly_stats_stream",
+                    source: DriverRepo.DriverStatsPushSource,
+                    entities: [DriverRepo.Driver],
+                    ttl: TimeSpan.FromDays(1),
+                    schema: [new Field("conv_rate", FeastType.Float32), new Field("acc_rate", FeastType.Float32)],
+                    tags: new Dictionary<string, string> { ["team"] = "driver_performance", ["freshness"] = "stream" });
+            }
+            """);
         await RunAsync("-c", repo, "apply");
         return repo;
     }
