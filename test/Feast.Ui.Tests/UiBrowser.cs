@@ -57,9 +57,6 @@ internal static class PageProblems
             var path = new Uri(url).AbsolutePath;
             // FEAST-UI.md: the OpenLineage endpoints are optional; the UI reads a 404 as "not enabled".
             return path.Contains("/api/v1/lineage/openlineage/", StringComparison.Ordinal)
-                // Saved-dataset jobs (the "Compute & Jobs" and dataset pages) are not served yet: helper "restauthz"
-                // adds GET /api/v1/saved_datasets/jobs. Only its 404 is allowed, nothing else under saved_datasets.
-                || (status == 404 && path.EndsWith("/api/v1/saved_datasets/jobs", StringComparison.Ordinal))
                 || (!restMounted && path.Contains("/api/v1/", StringComparison.Ordinal));
         }
         page.PageError += (_, error) => Add("page error: " + error);
