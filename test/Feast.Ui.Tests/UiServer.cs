@@ -28,7 +28,14 @@ internal sealed partial class UiServer : IAsyncDisposable
         }
     }
 
-    public static async Task<UiServer> StartAsync(string repo, params string[] args)
+    public static Task<UiServer> StartAsync(string repo, params string[] args) =>
+        StartCommandAsync(repo, ["ui", "-p", "0", "--no-access-log", .. args]);
+
+    /// <summary>
+    /// Any long-running feast command (<c>ui</c>, <c>serve_registry</c>) on <paramref name="repo"/>, ready when it prints
+    /// "Press Ctrl+C"; <see cref="Url"/> is its HTTP line's URL when it prints one.
+    /// </summary>
+    public static async Task<UiServer> StartCommandAsync(string repo, string[] command)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "Feast.Cli.dll");
         Assert.True(File.Exists(cli), $"{cli} is not next to the test assembly");
@@ -38,7 +45,7 @@ internal sealed partial class UiServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[cli, "-c", repo, "ui", "-p", "0", "--no-access-log", .. args]) start.ArgumentList.Add(arg);
+        foreach (var arg in (string[])[cli, "-c", repo, .. command]) start.ArgumentList.Add(arg);
         start.Environment.Remove("FEAST_FS_YAML_FILE_PATH");
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the CLI");
         var server = new UiServer(process);
@@ -59,9 +66,9 @@ internal sealed partial class UiServer : IAsyncDisposable
         {
             // Let the last lines arrive.
             await Task.Delay(200);
-            throw new InvalidOperationException($"feast ui exited with {process.ExitCode}: {server.Output}");
+            throw new InvalidOperationException($"feast {command[0]} exited with {process.ExitCode}: {server.Output}");
         }
-        server.Url = new Uri(UrlLine().Match(server.Output).Groups[1].Value);
+        if (UrlLine().Match(server.Output) is { Success: true } url) server.Url = new Uri(url.Groups[1].Value);
         return server;
     }
 
