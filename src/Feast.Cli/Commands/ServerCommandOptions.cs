@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace Feast.Cli.Commands;
 
@@ -36,4 +39,24 @@ internal static class ServerCommandOptions
             if ((result.GetValue(key) is null) != (result.GetValue(cert) is null))
                 result.AddError("Give both --key and --cert for TLS, or neither.");
         });
+
+    /// <summary>
+    /// Serves until Ctrl+C/SIGTERM (<paramref name="cancellationToken"/>) or the host stops, saying when it starts draining
+    /// the requests in flight and when it has stopped.
+    /// </summary>
+    public static async Task<int> RunUntilStoppedAsync(CliContext context, WebApplication app, TimeSpan shutdownTimeout, CancellationToken cancellationToken)
+    {
+        app.Lifetime.ApplicationStopping.Register(() =>
+            context.Out.WriteLine($"Stopping: finishing the requests in flight (at most {shutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)..."));
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // WaitForShutdownAsync stops the host when the token fires; Ctrl+C is the normal way to stop a server.
+        }
+        await context.Out.WriteLineAsync("Stopped.").ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
 }

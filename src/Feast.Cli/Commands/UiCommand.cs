@@ -154,18 +154,7 @@ internal static class UiCommand
                 : "Registry read once. Press Ctrl+C to stop.");
             await context.Out.FlushAsync(cancellationToken);
 
-            app.Lifetime.ApplicationStopping.Register(() =>
-                context.Out.WriteLine($"Stopping: finishing the requests in flight (at most {settings.ShutdownTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)..."));
-            try
-            {
-                await app.WaitForShutdownAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Ctrl+C is the normal way to stop a server.
-            }
-            await context.Out.WriteLineAsync("Stopped.");
-            return ExitCodes.Ok;
+            return await ServerCommandOptions.RunUntilStoppedAsync(context, app, settings.ShutdownTimeout, cancellationToken);
         }
         finally
         {
