@@ -233,7 +233,7 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
             var registry = await reader.GetAsync(allowCache, ct).ConfigureAwait(false);
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
             // Built once per registry version and kept serialised when no permission filters it for this caller.
-            return await reader.Lists.GetAsync(registry, ListAnswers.Key(rpc, project, tags, pagination, sorting), shared: !caller.IsChecked, () =>
+            return await reader.Lists.GetAsync(registry, ListAnswers.Key(rpc, project, tags, pagination, sorting), keep: !caller.IsChecked, () =>
             {
                 var items = access.Filter(caller, registry, project,
                     all(registry).Where(i => projectOf(i) == project && ListShaping.HasAllTags(tagsOf(i), tags))).ToList();

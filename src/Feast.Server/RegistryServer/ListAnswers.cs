@@ -52,15 +52,15 @@ internal sealed class ListAnswers : IDisposable
     }
 
     /// <summary>
-    /// The answer for <paramref name="key"/> over <paramref name="registry"/>: the kept one when <paramref name="shared"/>
+    /// The answer for <paramref name="key"/> over <paramref name="registry"/>: the kept one when <paramref name="keep"/>
     /// (the answer does not depend on the caller) and it was built for this very registry message, else one built by
-    /// <paramref name="build"/> once a builder is free (kept when shared).
+    /// <paramref name="build"/> once a builder is free (kept when <paramref name="keep"/>).
     /// </summary>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED: every builder stayed busy for the longest wait.</exception>
-    public async Task<TResponse> GetAsync<TResponse>(P.Registry registry, string key, bool shared, Func<TResponse> build, CancellationToken ct)
+    public async Task<TResponse> GetAsync<TResponse>(P.Registry registry, string key, bool keep, Func<TResponse> build, CancellationToken ct)
         where TResponse : class, IMessage
     {
-        var version = shared ? VersionOf(registry) : null;
+        var version = keep ? VersionOf(registry) : null;
         if (version is not null && version.Answers.TryGetValue(key, out var kept)) return (TResponse)kept;
         if (!await _builders.WaitAsync(_maxWait, ct).ConfigureAwait(false))
             throw new RpcException(new Status(StatusCode.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
