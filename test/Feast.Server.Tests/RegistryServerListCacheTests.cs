@@ -122,10 +122,10 @@ public sealed class RegistryServerListCacheTests : IAsyncLifetime
         var built = 0;
         ListProjectsResponse Build() => new() { Projects = { new P.Project { Spec = new P.ProjectSpec { Name = $"p{++built}" } } } };
 
-        var a = await lists.GetAsync(one, "k", shared: true, Build, CancellationToken.None);
-        var b = await lists.GetAsync(one, "k", shared: true, Build, CancellationToken.None);
-        var c = await lists.GetAsync(two, "k", shared: true, Build, CancellationToken.None);
-        var d = await lists.GetAsync(two, "k", shared: false, Build, CancellationToken.None);
+        var a = await lists.GetAsync(one, "k", keep: true, Build, CancellationToken.None);
+        var b = await lists.GetAsync(one, "k", keep: true, Build, CancellationToken.None);
+        var c = await lists.GetAsync(two, "k", keep: true, Build, CancellationToken.None);
+        var d = await lists.GetAsync(two, "k", keep: false, Build, CancellationToken.None);
 
         Assert.Same(a, b);
         Assert.NotSame(a, c);
@@ -142,7 +142,7 @@ public sealed class RegistryServerListCacheTests : IAsyncLifetime
         var registry = new P.Registry();
         using var release = new ManualResetEventSlim();
         using var started = new SemaphoreSlim(0);
-        var slow = Task.Run(() => lists.GetAsync(registry, "slow", shared: false, () =>
+        var slow = Task.Run(() => lists.GetAsync(registry, "slow", keep: false, () =>
         {
             started.Release();
             release.Wait(TimeSpan.FromSeconds(30));
@@ -150,12 +150,12 @@ public sealed class RegistryServerListCacheTests : IAsyncLifetime
         }, CancellationToken.None));
         Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(30)));
 
-        var refused = await Assert.ThrowsAsync<RpcException>(() => lists.GetAsync(registry, "other", shared: false, () => new ListProjectsResponse(), CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => lists.GetAsync(registry, "other", keep: false, () => new ListProjectsResponse(), CancellationToken.None));
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("busy", refused.Status.Detail, StringComparison.Ordinal);
 
         release.Set();
         await slow;
-        Assert.NotNull(await lists.GetAsync(registry, "other", shared: false, () => new ListProjectsResponse(), CancellationToken.None));
+        Assert.NotNull(await lists.GetAsync(registry, "other", keep: false, () => new ListProjectsResponse(), CancellationToken.None));
     }
 }
