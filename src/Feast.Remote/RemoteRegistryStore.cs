@@ -1,5 +1,6 @@
 using Feast.Configuration;
 using Feast.Registry;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -47,7 +48,7 @@ public sealed class RemoteRegistryStore : IRegistryStore
     {
         var proto = await _client.CallAsync(RegistryServerMethods.Proto, new Empty(), cancellationToken).ConfigureAwait(false);
         // A server whose registry was never written answers an empty message: no registry yet, as a missing file.
-        return proto.VersionId.Length == 0 && proto.LastUpdated is null && Holds(proto) == 0 ? null : new RegistryData(proto);
+        return proto.VersionId.Length == 0 && proto.LastUpdated is null && Holds(proto) == 0 ? null : RegistryData.Parse(proto.ToByteArray(), Description);
     }
 
     /// <inheritdoc/>
@@ -64,7 +65,8 @@ public sealed class RemoteRegistryStore : IRegistryStore
         var current = await ReadAsync(cancellationToken).ConfigureAwait(false) ?? RegistryData.CreateEmpty();
         var changed = current.Clone();
         if (!await mutate(changed, cancellationToken).ConfigureAwait(false)) return current;
-        var calls = RegistryChanges.Diff(current.Proto, changed.Proto);
+        // Through the public bytes: the SDK exposes no protobuf type, and this package is a plug-in like any other.
+        var calls = RegistryChanges.Diff(P.Registry.Parser.ParseFrom(current.ToByteArray()), P.Registry.Parser.ParseFrom(changed.ToByteArray()));
         foreach (var call in calls)
         {
             try
