@@ -37,6 +37,11 @@ public static class RegistryRestExtensions
             group.MapGet(route + "/all", api.Handle(c => api.All(kind, c)));
             group.MapGet(route + "/{name}", api.Handle(c => api.Detail(kind, c)));
         }
+        void Writes(string route, string kind, Func<RestBody, Feast.Protos.Core.Registry, Google.Protobuf.IMessage> build, params string[] deleted)
+        {
+            group.MapPost(route, api.Apply(kind, build));
+            group.MapDelete(route + "/{name}", api.Delete(deleted.Length > 0 ? deleted : [kind]));
+        }
         Kind("/entities", api.Entities);
         Kind("/data_sources", api.DataSources);
         Kind("/feature_views", api.FeatureViews);
@@ -47,6 +52,14 @@ public static class RegistryRestExtensions
         Kind("/saved_datasets", api.SavedDatasets);
         group.MapGet("/permissions", api.Handle(c => api.List(api.Permissions, c)));
         group.MapGet("/permissions/{name}", api.Handle(c => api.Detail(api.Permissions, c)));
+
+        Writes("/entities", "Entity", RegistryRestApi.EntityOf);
+        Writes("/data_sources", "DataSource", RegistryRestApi.DataSourceOf);
+        Writes("/feature_views", "FeatureView", RegistryRestApi.FeatureViewOf, "FeatureView", "StreamFeatureView", "OnDemandFeatureView");
+        Writes("/feature_services", "FeatureService", RegistryRestApi.FeatureServiceOf);
+        Writes("/permissions", "Permission", RegistryRestApi.PermissionOf);
+        group.MapPost("/saved_datasets", api.RegisterDataset());
+        group.MapDelete("/saved_datasets/{name}", api.DeleteDataset());
 
         group.MapGet("/features", api.Handle(c => api.Features(c, RegistryFeatures.FeatureKind, "features")));
         group.MapGet("/features/all", api.Handle(c => api.AllFeatures(c, RegistryFeatures.FeatureKind, "features")));
