@@ -15,7 +15,7 @@ namespace Feast.Server.RegistryServer.Rest;
 /// <see cref="RegistryAccess"/>: lists hold what the caller may describe, a detail needs DESCRIBE.
 /// </summary>
 internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAccess access, FeastRegistryService service,
-    FeastServerState state, ILogger<RegistryRestApi> logger)
+    FeastServerState state, ILogger<RegistryRestApi> logger, TimeProvider time)
 {
     private static readonly Dictionary<string, string> NoTags = [];
 
@@ -145,6 +145,7 @@ internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAcc
         kind.Enrich?.Invoke(call, project, json);
         if (includeRelationships) json["relationships"] = Relationships(call, project, kind.LineageType, name);
         if (kind.Definition is { } definition) json["featureDefinition"] = definition(json);
+        Visited(call, project);
         return json;
     }
 

@@ -67,6 +67,11 @@ public static class RegistryRestExtensions
         group.MapGet("/labels", api.Handle(c => api.Features(c, RegistryFeatures.LabelKind, "labels")));
         group.MapGet("/labels/all", api.Handle(c => api.AllFeatures(c, RegistryFeatures.LabelKind, "labels")));
 
+        group.MapGet("/search", api.Handle(api.Search));
+        group.MapGet("/metrics/resource_counts", api.Handle(api.ResourceCounts));
+        group.MapGet("/metrics/popular_tags", api.Handle(api.PopularTags));
+        group.MapGet("/metrics/recently_visited", api.Handle(api.RecentlyVisited));
+
         group.MapGet("/projects", api.Handle(api.Projects));
         group.MapGet("/projects/{name}", api.Handle(api.Project));
         group.MapPost("/registry/refresh", (RequestDelegate)api.Refresh);
