@@ -15,8 +15,10 @@ public static class RegistryRestExtensions
     /// <c>/data_sources</c>, <c>/feature_views</c>, <c>/label_views</c>, <c>/feature_services</c>, <c>/saved_datasets</c>,
     /// <c>/permissions</c>, <c>/features</c>, <c>/labels</c>; <c>?project=</c>, <c>include_relationships</c>, tags,
     /// pagination and sorting), their cross-project <c>/all</c> variants, detail routes, <c>/projects</c>,
-    /// <c>/lineage/...</c>, <c>/saved_datasets/jobs</c> (none run here) and <c>POST /registry/refresh</c>, answering JSON as Feast's server does. Needs the registry
-    /// server's services (<see cref="RegistryServerExtensions.AddFeastRegistryServer"/>); every read goes through the
+    /// <c>/lineage/...</c>, <c>/saved_datasets/jobs</c> (none run here), <c>/saved_datasets/data/{name}</c>, <c>/search</c>,
+    /// <c>/metrics/...</c>, the writes (<c>POST</c> and <c>DELETE</c> of entities, data sources, feature views, feature
+    /// services, permissions and saved datasets) and <c>POST /registry/refresh</c>, answering JSON as Feast's server does. Needs the registry
+    /// server's services (<see cref="RegistryServerExtensions.AddFeastRegistryServer"/>); every read and write goes through the
     /// registry's permissions.
     /// </summary>
     /// <param name="endpoints">The application's endpoint builder.</param>
@@ -49,6 +51,7 @@ public static class RegistryRestExtensions
         Kind("/feature_services", api.FeatureServices);
         group.MapGet("/saved_datasets/jobs", api.Handle(RegistryRestApi.DatasetJobs));
         group.MapGet("/saved_datasets/jobs/{job_id}", api.Handle(RegistryRestApi.DatasetJob));
+        group.MapGet("/saved_datasets/data/{name}", api.DatasetData());
         Kind("/saved_datasets", api.SavedDatasets);
         group.MapGet("/permissions", api.Handle(c => api.List(api.Permissions, c)));
         group.MapGet("/permissions/{name}", api.Handle(c => api.Detail(api.Permissions, c)));
