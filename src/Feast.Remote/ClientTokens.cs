@@ -36,10 +36,10 @@ public static class ClientTokens
     /// <param name="http">The client the OIDC flows call the provider with; a new one when null.</param>
     /// <exception cref="FeastConfigException">An <c>oidc</c> section without client credentials.</exception>
     public static IClientTokenSource Create(AuthConfig auth, TimeProvider? time = null, HttpClient? http = null) =>
-        Create(auth, time, http, Environment.GetEnvironmentVariable(IntraCommunicationTokenSource.Variable));
+        Choose(auth, time, http, Environment.GetEnvironmentVariable(IntraCommunicationTokenSource.Variable));
 
     /// <summary>As <see cref="Create(AuthConfig, TimeProvider?, HttpClient?)"/>, with the intra-communication secret given.</summary>
-    internal static IClientTokenSource Create(AuthConfig auth, TimeProvider? time, HttpClient? http, string? intraSecret)
+    internal static IClientTokenSource Choose(AuthConfig auth, TimeProvider? time, HttpClient? http, string? intraSecret)
     {
         ArgumentNullException.ThrowIfNull(auth);
         time ??= TimeProvider.System;
