@@ -161,6 +161,7 @@ internal sealed partial class RegistryRestApi
                 .OrderByDescending(v => v["timestamp"]?.GetValue<string>(), StringComparer.Ordinal)];
         }
         if (call.Query.Optional("object") is { Length: > 0 } kind) visits = [.. visits.Where(v => v["object"]?.GetValue<string>() == kind)];
+        visits = [.. visits.Where(v => MayStillDescribe(call, v))];
         if (visits.Count > RecentVisits.Limit) visits = visits[^RecentVisits.Limit..];
         var (pagination, sorting) = (call.Query.Pagination(), call.Query.Sorting());
         if (pagination.Page == 0 && pagination.Limit == 0)
@@ -174,6 +175,36 @@ internal sealed partial class RegistryRestApi
     }
 
     private readonly RecentVisits _visits = new();
+
+    /// <summary>
+    /// Whether the caller may describe the object a visit names today (stricter than Feast, which answers every logged
+    /// visit): a visit of an object the caller may no longer describe is left out, so the log names nothing it may not see.
+    /// </summary>
+    private bool MayStillDescribe(Call call, JsonObject visit)
+    {
+        var project = visit["project"]?.GetValue<string>() ?? "";
+        var name = visit["object_name"]?.GetValue<string>() ?? "";
+        Kind? kind = visit["object"]?.GetValue<string>() switch
+        {
+            "entities" => Entities,
+            "data_sources" => DataSources,
+            "feature_views" => FeatureViews,
+            "feature_services" => FeatureServices,
+            "saved_datasets" => SavedDatasets,
+            _ => null,
+        };
+        if (kind is null) return true;
+        var item = kind.OfProject(call.Registry, project).FirstOrDefault(i => kind.Name(i) == name);
+        if (item is null) return true;
+        try
+        {
+            return access.Filter(call.Caller, call.Registry, project, [item]).Any();
+        }
+        catch (FeastPermissionException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The detail routes whose visits are logged (Feast's default <c>log_patterns</c>).</summary>
     private static readonly HashSet<string> LoggedRoutes = new(["entities", "data_sources", "feature_views", "feature_services", "saved_datasets"], StringComparer.Ordinal);

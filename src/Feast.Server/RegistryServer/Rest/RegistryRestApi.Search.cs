@@ -29,12 +29,22 @@ internal sealed partial class RegistryRestApi
         var (sortBy, sortOrder) = SearchSorting(call.Query);
         var (page, limit) = (SearchPaging(call.Query, "page", 1, int.MaxValue, 1), SearchPaging(call.Query, "limit", 1, 100, 50));
         var errors = new JsonArray();
-        var visible = VisibleProjects(call).ToList();
+        List<string> visible;
+        try
+        {
+            visible = [.. VisibleProjects(call)];
+        }
+        catch (FeastPermissionException)
+        {
+            // Feast's search answers a failed ListProjects with this error and searches nothing.
+            visible = [];
+            errors.Add("Error getting projects");
+        }
         var asked = call.Http.Request.Query["projects"].Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p!).Distinct(StringComparer.Ordinal).ToList();
         List<string> projects;
         if (visible.Count == 0)
         {
-            errors.Add("No projects found");
+            if (errors.Count == 0) errors.Add("No projects found");
             projects = [];
         }
         else if (asked.Count == 0)
