@@ -213,4 +213,34 @@ public sealed class RegistryRestWriteTests : IAsyncLifetime
         AssertError(HttpStatusCode.UnprocessableEntity, "RequestValidationError", await SendAsync(HttpMethod.Get, "metrics/recently_visited?limit=0"), "'limit'");
         AssertError(HttpStatusCode.UnprocessableEntity, "RequestValidationError", await SendAsync(HttpMethod.Get, "metrics/popular_tags?limit=many"), "'limit'");
     }
+
+    [Fact]
+    public async Task ComputeEngines_AndMaterializationJobs_FromTheViewsMetadata()
+    {
+        await _repo.Store.MaterializeAsync(ServerRepo.Now.AddDays(-2), ServerRepo.Now, ["driver_hourly_stats"]);
+
+        var engines = await _host.GetOkAsync("compute_engines?project=loop");
+        Assert.Equal("local", engines["engine"]!["engineType"]!.GetValue<string>());
+        Assert.Equal("LocalComputeEngine", engines["engine"]!["engineClass"]!.GetValue<string>());
+        Assert.Equal("loop", engines["engine"]!["project"]!.GetValue<string>());
+        var stats = engines["featureViews"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "driver_hourly_stats")!;
+        Assert.Equal("Batch", stats["type"]!.GetValue<string>());
+        Assert.Single(stats["materializationIntervals"]!.AsArray());
+        Assert.Equal(stats["materializationIntervals"]![0]!["endTime"]!.GetValue<string>(), stats["lastMaterialized"]!.GetValue<string>());
+        var all = await _host.GetOkAsync("compute_engines/all");
+        Assert.Equal(1, all["pagination"]!["total"]!.GetValue<int>());
+        Assert.Equal("loop", all["engines"]![0]!["project"]!.GetValue<string>());
+
+        var jobs = await _host.GetOkAsync("materialization_jobs?project=loop");
+        var job = Assert.Single(jobs["jobs"]!.AsArray())!;
+        Assert.Equal("driver_hourly_stats-0", job["id"]!.GetValue<string>());
+        Assert.Equal("SUCCEEDED", job["status"]!.GetValue<string>());
+        Assert.Empty((await _host.GetOkAsync("materialization_jobs?project=loop&feature_view=other"))["jobs"]!.AsArray());
+        Assert.Single((await _host.GetOkAsync("materialization_jobs?project=loop&status=succeeded"))["jobs"]!.AsArray());
+
+        AssertError(HttpStatusCode.UnprocessableEntity, "RequestValidationError", await SendAsync(HttpMethod.Get, "compute_engines"), "'project'");
+        AssertError(HttpStatusCode.UnprocessableEntity, "RequestValidationError", await SendAsync(HttpMethod.Get, "compute_engines/all?limit=0"), "'limit'");
+        AssertError(HttpStatusCode.UnprocessableEntity, "RequestValidationError", await SendAsync(HttpMethod.Get, "materialization_jobs?project=loop&page=0"), "'page'");
+        Assert.Empty((await _host.GetOkAsync("materialization_jobs?project=no_such_project"))["jobs"]!.AsArray());
+    }
 }

@@ -203,7 +203,7 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
     }
 
     [Fact]
-    public async Task RoleSets25_x_RestRoutes52_AndLineageRpcs2_NoUnauthorisedReadOrWrite_AndEveryAllowedCallServed()
+    public async Task RoleSets25_x_RestRoutes55_AndLineageRpcs2_NoUnauthorisedReadOrWrite_AndEveryAllowedCallServed()
     {
         var failures = new List<string>();
         int ran = 0, perRoleSet = 0;
@@ -337,6 +337,10 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
             await Check($"metrics/popular_tags?project={Project}", views);
             await Check("metrics/popular_tags", project && views);
             await Check($"metrics/recently_visited?project={Project}", project);
+            // Compute engines and materialization jobs: over the batch views the caller may list.
+            await Check($"compute_engines?project={Project}", CanDescribe("feature_view"), CanDescribe("feature_view") ? [M.Updated("feature_view")] : []);
+            await Check("compute_engines/all", project && CanDescribe("feature_view"));
+            await Check($"materialization_jobs?project={Project}", CanDescribe("feature_view"));
             // A saved dataset's rows need READ_OFFLINE on it, which no role here has.
             await Check($"saved_datasets/data/upd_saved_dataset?project={Project}", false);
 
@@ -352,8 +356,8 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
             perRoleSet = cases;
         }
 
-        output.WriteLine($"{ran} permission cases ran: {roleSets.Count} role sets × {perRoleSet} calls (52 REST routes, 2 lineage RPCs); {failures.Count} wrong.");
-        Assert.True(ran == roleSets.Count * 54, $"{ran} cases ran");
+        output.WriteLine($"{ran} permission cases ran: {roleSets.Count} role sets × {perRoleSet} calls (55 REST routes, 2 lineage RPCs); {failures.Count} wrong.");
+        Assert.True(ran == roleSets.Count * 57, $"{ran} cases ran");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(200)));
     }
 }

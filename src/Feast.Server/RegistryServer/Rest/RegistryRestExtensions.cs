@@ -16,7 +16,7 @@ public static class RegistryRestExtensions
     /// <c>/permissions</c>, <c>/features</c>, <c>/labels</c>; <c>?project=</c>, <c>include_relationships</c>, tags,
     /// pagination and sorting), their cross-project <c>/all</c> variants, detail routes, <c>/projects</c>,
     /// <c>/lineage/...</c>, <c>/saved_datasets/jobs</c> (none run here), <c>/saved_datasets/data/{name}</c>, <c>/search</c>,
-    /// <c>/metrics/...</c>, the writes (<c>POST</c> and <c>DELETE</c> of entities, data sources, feature views, feature
+    /// <c>/metrics/...</c>, <c>/compute_engines</c>, <c>/materialization_jobs</c>, the writes (<c>POST</c> and <c>DELETE</c> of entities, data sources, feature views, feature
     /// services, permissions and saved datasets) and <c>POST /registry/refresh</c>, answering JSON as Feast's server does. Needs the registry
     /// server's services (<see cref="RegistryServerExtensions.AddFeastRegistryServer"/>); every read and write goes through the
     /// registry's permissions.
@@ -74,6 +74,9 @@ public static class RegistryRestExtensions
         group.MapGet("/metrics/resource_counts", api.Handle(api.ResourceCounts));
         group.MapGet("/metrics/popular_tags", api.Handle(api.PopularTags));
         group.MapGet("/metrics/recently_visited", api.Handle(api.RecentlyVisited));
+        group.MapGet("/compute_engines", api.Handle(api.ComputeEngines));
+        group.MapGet("/compute_engines/all", api.Handle(api.AllComputeEngines));
+        group.MapGet("/materialization_jobs", api.Handle(api.MaterializationJobs));
 
         group.MapGet("/projects", api.Handle(api.Projects));
         group.MapGet("/projects/{name}", api.Handle(api.Project));
