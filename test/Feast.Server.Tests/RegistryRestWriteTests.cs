@@ -132,6 +132,12 @@ public sealed class RegistryRestWriteTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badLimit);
         AssertError(HttpStatusCode.NotFound, "FeastObjectNotFoundException", await SendAsync(HttpMethod.Get, "saved_datasets/data/nothing?project=loop"));
 
+        // Creating one needs a retrieval run in the server, which this one does not run: Feast's checks, then 501 saying what to do.
+        AssertError(HttpStatusCode.BadRequest, "HTTPException", await SendAsync(HttpMethod.Post, "saved_datasets/create", """{"name": "n", "project": "loop", "storage_path": "out.parquet"}"""),
+            "Either feature_service_name or features list is required.");
+        AssertError((HttpStatusCode)501, "HTTPException", await SendAsync(HttpMethod.Post, "saved_datasets/create",
+            """{"name": "n", "project": "loop", "storage_path": "out.parquet", "feature_service_name": "driver_activity_v1"}"""), "POST /saved_datasets");
+
         var deleted = await SendAsync(HttpMethod.Delete, "saved_datasets/training?project=loop");
         Assert.Equal("""{"status":"ok","name":"training","project":"loop"}""", deleted.Body.ToJsonString());
         AssertError(HttpStatusCode.NotFound, "FeastObjectNotFoundException", await SendAsync(HttpMethod.Delete, "saved_datasets/training?project=loop"));

@@ -165,6 +165,23 @@ internal sealed partial class RegistryRestApi
         return (StatusCodes.Status200OK, new JsonObject { ["status"] = "ok", ["name"] = name, ["project"] = project });
     });
 
+    /// <summary>
+    /// <c>POST /saved_datasets/create</c>: Feast runs a historical retrieval in its server and saves the result; this
+    /// server runs no retrieval, so after Feast's checks of the body (400) it answers 501 saying what to do instead.
+    /// </summary>
+    public RequestDelegate CreateDataset() => HandleWrite(async (http, ct) =>
+    {
+        var body = await RestBody.ReadAsync(http.Request, ct).ConfigureAwait(false);
+        if (body.Required("name").Trim().Length == 0) throw new RestBadRequestException("Dataset name is required.");
+        if (body.Required("project").Trim().Length == 0) throw new RestBadRequestException("Project is required.");
+        if ((body.Optional("storage_path") ?? "").Trim().Length == 0) throw new RestBadRequestException("Storage path (output destination) is required.");
+        if (string.IsNullOrEmpty(body.Optional("feature_service_name")) && body.Strings("features").Count == 0)
+            throw new RestBadRequestException("Either feature_service_name or features list is required.");
+        throw new RestNotImplementedException(
+            "Failed to create dataset: this registry server runs no historical retrievals. Run the retrieval with the SDK or the CLI " +
+            "(get_historical_features) into storage_path, then register the result with POST /saved_datasets.");
+    });
+
     /// <summary><c>DELETE /saved_datasets/{name}?project=</c>: <c>{"status": "ok", "name", "project"}</c>.</summary>
     public RequestDelegate DeleteDataset() => HandleWrite(async (http, ct) =>
     {
@@ -231,6 +248,13 @@ internal sealed partial class RegistryRestApi
 
 /// <summary>A write that clashes with what the registry holds: HTTP 409 with <c>error_type</c> <c>HTTPException</c>, as Feast's route raises it.</summary>
 internal sealed class RestConflictException(string message) : FeastValidationException(message)
+{
+    /// <inheritdoc/>
+    public override string FeastErrorClass => "HTTPException";
+}
+
+/// <summary>A route this server cannot serve: HTTP 501 with <c>error_type</c> <c>HTTPException</c>.</summary>
+internal sealed class RestNotImplementedException(string message) : FeastValidationException(message)
 {
     /// <inheritdoc/>
     public override string FeastErrorClass => "HTTPException";

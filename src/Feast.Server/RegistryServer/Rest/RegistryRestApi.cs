@@ -194,6 +194,7 @@ internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAcc
             RestValidationException => (422, "RequestValidationError", answer.Message),
             RestBadRequestException => (400, "HTTPException", answer.Message),
             RestConflictException => (409, "HTTPException", answer.Message),
+            RestNotImplementedException => (501, "HTTPException", answer.Message),
             ObjectInUseException => (409, nameof(ObjectInUseException), answer.Message),
             FeastValidationException => (422, "ValueError", answer.Message),
             _ when answer.HttpStatus < 500 => (answer.HttpStatus, answer.ClassName, answer.Message),

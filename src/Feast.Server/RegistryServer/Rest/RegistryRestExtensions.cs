@@ -62,6 +62,7 @@ public static class RegistryRestExtensions
         Writes("/feature_services", "FeatureService", RegistryRestApi.FeatureServiceOf);
         Writes("/permissions", "Permission", RegistryRestApi.PermissionOf);
         group.MapPost("/saved_datasets", api.RegisterDataset());
+        group.MapPost("/saved_datasets/create", api.CreateDataset());
         group.MapDelete("/saved_datasets/{name}", api.DeleteDataset());
 
         group.MapGet("/features", api.Handle(c => api.Features(c, RegistryFeatures.FeatureKind, "features")));
