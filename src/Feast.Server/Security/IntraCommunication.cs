@@ -29,7 +29,7 @@ internal sealed class IntraCommunication
     {
         if (string.IsNullOrEmpty(secret)) return;
         _secret = Encoding.UTF8.GetBytes(secret);
-        User = new FeastUser(secret);
+        User = new FeastUser(UserName);
     }
 
     /// <summary>The feature as the process environment sets it.</summary>
@@ -38,7 +38,10 @@ internal sealed class IntraCommunication
     /// <summary>Whether a secret is set.</summary>
     public bool Enabled => _secret is not null;
 
-    /// <summary>The internal user (named by the secret, as in Feast); null when the feature is off.</summary>
+    /// <summary>The name of the internal user (Feast names it by the secret; this server keeps the secret out of names and logs).</summary>
+    public const string UserName = "intra-communication";
+
+    /// <summary>The internal user; null when the feature is off.</summary>
     public FeastUser? User { get; }
 
     /// <summary>Whether <paramref name="user"/> is the internal user this server recognised.</summary>

@@ -129,7 +129,7 @@ internal sealed partial class RegistryRestApi
     /// <c>storage_path</c>; features and join keys default to the feature service's; an existing name is 409 unless
     /// <c>allow_override</c>. Answers <c>{"status": "ok", "name", "project"}</c>.
     /// </summary>
-    public RequestDelegate RegisterDataset() => HandleWrite(async (http, ct) =>
+    public RequestDelegate RegisterDataset() => HandleAsync(async (http, ct) =>
     {
         var body = await RestBody.ReadAsync(http.Request, ct).ConfigureAwait(false);
         var (name, project) = (body.Required("name").Trim(), body.Required("project").Trim());
@@ -169,7 +169,7 @@ internal sealed partial class RegistryRestApi
     /// <c>POST /saved_datasets/create</c>: Feast runs a historical retrieval in its server and saves the result; this
     /// server runs no retrieval, so after Feast's checks of the body (400) it answers 501 saying what to do instead.
     /// </summary>
-    public RequestDelegate CreateDataset() => HandleWrite(async (http, ct) =>
+    public RequestDelegate CreateDataset() => HandleAsync(async (http, ct) =>
     {
         var body = await RestBody.ReadAsync(http.Request, ct).ConfigureAwait(false);
         if (body.Required("name").Trim().Length == 0) throw new RestBadRequestException("Dataset name is required.");
@@ -183,7 +183,7 @@ internal sealed partial class RegistryRestApi
     });
 
     /// <summary><c>DELETE /saved_datasets/{name}?project=</c>: <c>{"status": "ok", "name", "project"}</c>.</summary>
-    public RequestDelegate DeleteDataset() => HandleWrite(async (http, ct) =>
+    public RequestDelegate DeleteDataset() => HandleAsync(async (http, ct) =>
     {
         var name = http.Request.RouteValues["name"] as string ?? "";
         var project = new RestQuery(http.Request).Project;

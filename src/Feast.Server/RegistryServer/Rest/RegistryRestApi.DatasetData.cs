@@ -19,7 +19,7 @@ internal sealed partial class RegistryRestApi
     /// <c>event_timestamp</c>, timestamps written as Python's <c>str</c> writes them). Needs READ_OFFLINE on the dataset,
     /// as Feast's <c>GetDatasetData</c>.
     /// </summary>
-    public RequestDelegate DatasetData() => HandleWrite(async (http, ct) =>
+    public RequestDelegate DatasetData() => HandleAsync(async (http, ct) =>
     {
         var query = new RestQuery(http.Request);
         var name = http.Request.RouteValues["name"] as string ?? "";

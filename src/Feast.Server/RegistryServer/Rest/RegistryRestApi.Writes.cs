@@ -15,8 +15,8 @@ namespace Feast.Server.RegistryServer.Rest;
 /// </summary>
 internal sealed partial class RegistryRestApi
 {
-    /// <summary>Answers a write with the JSON <paramref name="body"/> gives (and its status), or Feast's error JSON.</summary>
-    public RequestDelegate HandleWrite(Func<HttpContext, CancellationToken, Task<(int Status, JsonNode Answer)>> body) => async http =>
+    /// <summary>Answers a request (a write, or a read that awaits) with the JSON <paramref name="body"/> gives and its status, or Feast's error JSON.</summary>
+    public RequestDelegate HandleAsync(Func<HttpContext, CancellationToken, Task<(int Status, JsonNode Answer)>> body) => async http =>
     {
         int status;
         JsonNode? answer;
@@ -32,7 +32,7 @@ internal sealed partial class RegistryRestApi
     };
 
     /// <summary><c>POST /{kind}</c>: reads the body with <paramref name="build"/> and applies the object (201 <c>{name, project, status: "applied"}</c>).</summary>
-    public RequestDelegate Apply(string kind, Func<RestBody, P.Registry, IMessage> build) => HandleWrite(async (http, ct) =>
+    public RequestDelegate Apply(string kind, Func<RestBody, P.Registry, IMessage> build) => HandleAsync(async (http, ct) =>
     {
         var body = await RestBody.ReadAsync(http.Request, ct).ConfigureAwait(false);
         var (name, project) = (body.Required("name"), body.Required("project"));
@@ -43,7 +43,7 @@ internal sealed partial class RegistryRestApi
     });
 
     /// <summary><c>DELETE /{kind}/{name}?project=</c> (200 <c>{name, project, status: "deleted"}</c>).</summary>
-    public RequestDelegate Delete(params string[] kinds) => HandleWrite(async (http, ct) =>
+    public RequestDelegate Delete(params string[] kinds) => HandleAsync(async (http, ct) =>
     {
         var name = http.Request.RouteValues["name"] as string ?? "";
         var project = new RestQuery(http.Request).Project;
