@@ -25,14 +25,27 @@ public static class ClientTokens
     /// endpoint (client credentials, or the password grant with <c>username</c>/<c>password</c>) refreshed
     /// <c>token_refresh_margin_seconds</c> before it expires.
     /// </summary>
+    /// <remarks>
+    /// When the <c>INTRA_COMMUNICATION_BASE64</c> environment variable is set (Feast's operator sets it on the servers
+    /// of one deployment) and the section is <c>oidc</c> or <c>kubernetes</c>, the token is Feast's intra-communication
+    /// token instead: an unsigned JWT naming the secret (<c>preferred_username</c> for OIDC, <c>sub</c> <c>:::secret</c>
+    /// for Kubernetes), which the deployment's servers take as their internal user.
+    /// </remarks>
     /// <param name="auth">The section.</param>
     /// <param name="time">The clock token expiry is measured on.</param>
     /// <param name="http">The client the OIDC flows call the provider with; a new one when null.</param>
     /// <exception cref="FeastConfigException">An <c>oidc</c> section without client credentials.</exception>
-    public static IClientTokenSource Create(AuthConfig auth, TimeProvider? time = null, HttpClient? http = null)
+    public static IClientTokenSource Create(AuthConfig auth, TimeProvider? time = null, HttpClient? http = null) =>
+        Choose(auth, time, http, Environment.GetEnvironmentVariable(IntraCommunicationTokenSource.Variable));
+
+    /// <summary>As <see cref="Create(AuthConfig, TimeProvider?, HttpClient?)"/>, with the intra-communication secret given.</summary>
+    internal static IClientTokenSource Choose(AuthConfig auth, TimeProvider? time, HttpClient? http, string? intraSecret)
     {
         ArgumentNullException.ThrowIfNull(auth);
         time ??= TimeProvider.System;
+        // Feast's auth client manager: with INTRA_COMMUNICATION_BASE64 set, a server calling another sends the internal token.
+        if (intraSecret is { Length: > 0 } && auth is OidcAuthConfig or KubernetesAuthConfig)
+            return new IntraCommunicationTokenSource(intraSecret, auth is KubernetesAuthConfig);
         return auth switch
         {
             KubernetesAuthConfig k8s => new KubernetesTokenSource(k8s.UserToken, ServiceAccountTokenPath),
@@ -246,4 +259,29 @@ internal sealed class OidcTokenSource : IClientTokenSource, IDisposable
         _fetch.Dispose();
         if (_ownsHttp) _http.Dispose();
     }
+}
+
+/// <summary>
+/// Feast's intra-communication token (its <c>IntraCommAuthClientManager</c>): an unsigned JWT (<c>alg: none</c>) whose
+/// <c>preferred_username</c> (OIDC) or <c>sub</c> (<c>:::secret</c>, Kubernetes) is the deployment's shared secret.
+/// </summary>
+internal sealed class IntraCommunicationTokenSource(string secret, bool kubernetes) : IClientTokenSource
+{
+    /// <summary>The environment variable holding the secret.</summary>
+    public const string Variable = "INTRA_COMMUNICATION_BASE64";
+
+    private readonly string _token = Token(secret, kubernetes);
+
+    public ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(_token);
+
+    private static string Token(string secret, bool kubernetes)
+    {
+        var header = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["alg"] = "none", ["typ"] = "JWT" });
+        var claims = kubernetes
+            ? new Dictionary<string, string> { ["sub"] = ":::" + secret }
+            : new Dictionary<string, string> { ["preferred_username"] = secret };
+        return $"{Base64Url(header)}.{Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims))}.";
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -377,10 +377,12 @@ internal sealed class RestHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<RestHost> StartAsync(Action<FeastServerOptions> configure, string prefix = "/api/v1")
+    public static async Task<RestHost> StartAsync(Action<FeastServerOptions> configure, string prefix = "/api/v1",
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        services?.Invoke(builder.Services);
         builder.Services.AddFeastRegistryServer(configure);
         ListenOptions? listen = null;
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>

@@ -44,6 +44,8 @@ internal sealed class FeastAuthorization(FeastServerState state, ServerAuthentic
         // AuthenticationMiddleware has checked the token before the body was read; a host without it checks here.
         var user = context?.Features.Get<AuthenticatedUser>()?.User
             ?? await authenticator.AuthenticateAsync(context?.Request.Headers.Authorization.ToString(), cancellationToken).ConfigureAwait(false);
+        // Feast's intra-communication user: an internal call, which no permission restricts.
+        if (authenticator.IsInternal(user)) return;
         var project = context?.Request.Query["project"].ToString();
         var registry = await state.Store.GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(project) && project != registry.Project)

@@ -4,6 +4,7 @@ using Feast.Registry;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using P = Feast.Protos.Core;
 
 namespace Feast.Server.RegistryServer;
@@ -23,27 +24,39 @@ internal partial class FeastRegistryService
     public virtual Task<Empty> ApplySavedDataset(ApplySavedDatasetRequest request, ServerCallContext context) =>
         Run(nameof(ApplySavedDataset), context, async ct =>
         {
-            Require(request.Project, "project");
-            var dataset = request.SavedDataset ?? throw new RequestBodyException("The request holds no SavedDataset; give the SavedDataset to apply.");
-            await AuthorizeAsync(context, request.Project, dataset,
-                r => r.SavedDatasets.Any(d => d.Spec?.Project == request.Project && d.Spec.Name == dataset.Spec?.Name), ct).ConfigureAwait(false);
-            await Writer.ApplySavedDatasetAsync(request.Project, dataset.ToByteArray(), ct).ConfigureAwait(false);
+            await ApplySavedDatasetAsync(context.GetHttpContext(), request.Project, request.SavedDataset, ct).ConfigureAwait(false);
             return Stored();
         });
+
+    /// <summary>Applies a saved dataset for the caller of <paramref name="http"/> (the RPC and the REST API's writes).</summary>
+    internal async Task ApplySavedDatasetAsync(HttpContext? http, string project, P.SavedDataset? dataset, CancellationToken ct)
+    {
+        Require(project, "project");
+        if (dataset is null) throw new RequestBodyException("The request holds no SavedDataset; give the SavedDataset to apply.");
+        await AuthorizeAsync(http, project, dataset,
+            r => r.SavedDatasets.Any(d => d.Spec?.Project == project && d.Spec.Name == dataset.Spec?.Name), ct).ConfigureAwait(false);
+        await Writer.ApplySavedDatasetAsync(project, dataset.ToByteArray(), ct).ConfigureAwait(false);
+    }
 
     /// <summary><c>DeleteSavedDataset</c>: a saved dataset a validation reference still uses is not deleted (FAILED_PRECONDITION).</summary>
     public virtual Task<Empty> DeleteSavedDataset(DeleteSavedDatasetRequest request, ServerCallContext context) =>
         Run(nameof(DeleteSavedDataset), context, async ct =>
         {
-            Require(request.Project, "project");
-            Require(request.Name, "name");
-            var registry = await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false);
-            var dataset = registry.SavedDatasets.LastOrDefault(d => d.Spec?.Project == request.Project && d.Spec.Name == request.Name)
-                ?? throw new FeastNamedNotFoundException("SavedDatasetNotFound", "Saved dataset", request.Name, request.Project);
-            await AssertAsync(context, registry, request.Project, dataset, AuthzedAction.Delete, ct).ConfigureAwait(false);
-            await Writer.DeleteObjectAsync(request.Project, "SavedDataset", request.Name, ct).ConfigureAwait(false);
+            await DeleteSavedDatasetAsync(context.GetHttpContext(), request.Project, request.Name, ct).ConfigureAwait(false);
             return Stored();
         });
+
+    /// <summary>Deletes a saved dataset for the caller of <paramref name="http"/> (the RPC and the REST API's writes).</summary>
+    internal async Task DeleteSavedDatasetAsync(HttpContext? http, string project, string name, CancellationToken ct)
+    {
+        Require(project, "project");
+        Require(name, "name");
+        var registry = await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false);
+        var dataset = registry.SavedDatasets.LastOrDefault(d => d.Spec?.Project == project && d.Spec.Name == name)
+            ?? throw new FeastNamedNotFoundException("SavedDatasetNotFound", "Saved dataset", name, project);
+        await AssertAsync(http, registry, project, dataset, AuthzedAction.Delete, ct).ConfigureAwait(false);
+        await Writer.DeleteObjectAsync(project, "SavedDataset", name, ct).ConfigureAwait(false);
+    }
 
     /// <summary><c>ApplyValidationReference</c>.</summary>
     public virtual Task<Empty> ApplyValidationReference(ApplyValidationReferenceRequest request, ServerCallContext context) =>
@@ -52,7 +65,7 @@ internal partial class FeastRegistryService
             Require(request.Project, "project");
             var reference = request.ValidationReference
                 ?? throw new RequestBodyException("The request holds no ValidationReference; give the ValidationReference to apply.");
-            await AuthorizeAsync(context, request.Project, reference,
+            await AuthorizeAsync(context.GetHttpContext(), request.Project, reference,
                 r => r.ValidationReferences.Any(v => v.Project == request.Project && v.Name == reference.Name), ct).ConfigureAwait(false);
             await Writer.ApplyValidationReferenceAsync(request.Project, reference.ToByteArray(), ct).ConfigureAwait(false);
             return Stored();
@@ -67,7 +80,7 @@ internal partial class FeastRegistryService
             var registry = await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false);
             var reference = registry.ValidationReferences.LastOrDefault(v => v.Project == request.Project && v.Name == request.Name)
                 ?? throw new FeastNamedNotFoundException("ValidationReferenceNotFound", "Validation reference", request.Name, request.Project);
-            await AssertAsync(context, registry, request.Project, reference, AuthzedAction.Delete, ct).ConfigureAwait(false);
+            await AssertAsync(context.GetHttpContext(), registry, request.Project, reference, AuthzedAction.Delete, ct).ConfigureAwait(false);
             await Writer.DeleteObjectAsync(request.Project, "ValidationReference", request.Name, ct).ConfigureAwait(false);
             return Stored();
         });
@@ -82,7 +95,7 @@ internal partial class FeastRegistryService
             Require(request.Name, "name");
             var registry = await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false);
             var project = registry.Projects.LastOrDefault(p => p.Spec?.Name == request.Name) ?? throw new ProjectObjectNotFoundException(request.Name);
-            await AssertAsync(context, registry, request.Name, project, AuthzedAction.Delete, ct).ConfigureAwait(false);
+            await AssertAsync(context.GetHttpContext(), registry, request.Name, project, AuthzedAction.Delete, ct).ConfigureAwait(false);
             await Writer.DeleteProjectAsync(request.Name, ct).ConfigureAwait(false);
             return Stored();
         });
@@ -104,7 +117,7 @@ internal partial class FeastRegistryService
             IMessage view = registry.FeatureViews.LastOrDefault(v => v.Spec?.Project == request.Project && v.Spec.Name == name)
                 ?? (IMessage?)registry.StreamFeatureViews.LastOrDefault(v => v.Spec?.Project == request.Project && v.Spec.Name == name)
                 ?? throw new FeatureViewNotFoundException(name, request.Project);
-            await AssertAsync(context, registry, request.Project, view, AuthzedAction.WriteOnline, ct).ConfigureAwait(false);
+            await AssertAsync(context.GetHttpContext(), registry, request.Project, view, AuthzedAction.WriteOnline, ct).ConfigureAwait(false);
             await Writer.ApplyMaterializationAsync(request.Project, name, request.StartDate.ToDateTimeOffset(), request.EndDate.ToDateTimeOffset(), ct)
                 .ConfigureAwait(false);
             return Stored();
@@ -120,7 +133,7 @@ internal partial class FeastRegistryService
             Require(request.Project, "project");
             var registry = await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false);
             var project = registry.Projects.LastOrDefault(p => p.Spec?.Name == request.Project);
-            await AssertAsync(context, registry, request.Project, project ?? NewProject(request.Project),
+            await AssertAsync(context.GetHttpContext(), registry, request.Project, project ?? NewProject(request.Project),
                 project is null ? AuthzedAction.Create : AuthzedAction.Update, ct).ConfigureAwait(false);
             await Writer.UpdateInfraAsync(request.Project, (request.Infra ?? new P.Infra()).ToByteArray(), ct).ConfigureAwait(false);
             return Stored();
@@ -159,15 +172,15 @@ internal partial class FeastRegistryService
     private RegistryWriter Writer => state.Store.RegistryWriter;
 
     /// <summary>Asks whether the caller may create (when new) or update <paramref name="obj"/>.</summary>
-    private async Task AuthorizeAsync(ServerCallContext context, string project, IMessage obj, Func<P.Registry, bool> exists, CancellationToken ct)
+    private async Task AuthorizeAsync(HttpContext? http, string project, IMessage obj, Func<P.Registry, bool> exists, CancellationToken ct)
     {
         var registry = await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false);
-        await AssertAsync(context, registry, project, obj, exists(registry) ? AuthzedAction.Update : AuthzedAction.Create, ct).ConfigureAwait(false);
+        await AssertAsync(http, registry, project, obj, exists(registry) ? AuthzedAction.Update : AuthzedAction.Create, ct).ConfigureAwait(false);
     }
 
-    private async Task AssertAsync(ServerCallContext context, P.Registry registry, string project, IMessage obj, AuthzedAction action, CancellationToken ct)
+    private async Task AssertAsync(HttpContext? http, P.Registry registry, string project, IMessage obj, AuthzedAction action, CancellationToken ct)
     {
-        var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+        var caller = await access.CallerAsync(http, ct).ConfigureAwait(false);
         access.Assert(caller, registry, project, obj, action);
     }
 

@@ -3,6 +3,7 @@ using Feast.Registry;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 
 namespace Feast.Server.RegistryServer;
 
@@ -71,46 +72,58 @@ internal partial class FeastRegistryService
     private Task<Empty> Apply(string rpc, ServerCallContext context, string project, string kind, IMessage? message) =>
         Run(rpc, context, async ct =>
         {
-            Require(project, "project");
-            if (message is null) throw new RequestBodyException($"The request holds no {kind}; give the {kind} to apply.");
-            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            if (caller.IsChecked) access.AssertApply(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, kind, message);
-            FeastObject obj;
-            try
-            {
-                obj = FeastObjectBytes.Read(kind, message.ToByteArray(), state.Store.Backends);
-            }
-            catch (RegistryException e)
-            {
-                throw new RequestBodyException(e.Message);
-            }
-            await state.Store.RegistryWriter.ApplyObjectAsync(project, obj, ct).ConfigureAwait(false);
+            await ApplyObjectAsync(context.GetHttpContext(), project, kind, message, ct).ConfigureAwait(false);
             return new Empty();
         });
+
+    /// <summary>Applies one object of <paramref name="kind"/> to <paramref name="project"/> for the caller of <paramref name="http"/> (the RPCs and the REST API's writes).</summary>
+    internal async Task ApplyObjectAsync(HttpContext? http, string project, string kind, IMessage? message, CancellationToken ct)
+    {
+        Require(project, "project");
+        if (message is null) throw new RequestBodyException($"The request holds no {kind}; give the {kind} to apply.");
+        var caller = await access.CallerAsync(http, ct).ConfigureAwait(false);
+        if (caller.IsChecked) access.AssertApply(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, kind, message);
+        FeastObject obj;
+        try
+        {
+            obj = FeastObjectBytes.Read(kind, message.ToByteArray(), state.Store.Backends);
+        }
+        catch (RegistryException e)
+        {
+            throw new RequestBodyException(e.Message);
+        }
+        await state.Store.RegistryWriter.ApplyObjectAsync(project, obj, ct).ConfigureAwait(false);
+    }
 
     private Task<Empty> Delete(string rpc, ServerCallContext context, string project, string name, params string[] kinds) =>
         Run(rpc, context, async ct =>
         {
-            Require(project, "project");
-            Require(name, "name");
-            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            if (caller.IsChecked) access.AssertDelete(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, name, kinds);
-            for (var i = 0; ; i++)
-            {
-                try
-                {
-                    await state.Store.RegistryWriter.DeleteObjectAsync(project, kinds[i], name, ct).ConfigureAwait(false);
-                    break;
-                }
-                catch (FeastObjectNotFoundException) when (i < kinds.Length - 1)
-                {
-                    // Not of this kind: look among the next one (DeleteFeatureView covers every kind of view).
-                }
-                catch (FeastObjectNotFoundException) when (kinds.Length > 1)
-                {
-                    throw new FeatureViewNotFoundException(name, project);
-                }
-            }
+            await DeleteObjectAsync(context.GetHttpContext(), project, name, kinds, ct).ConfigureAwait(false);
             return new Empty();
         });
+
+    /// <summary>Deletes the object <paramref name="name"/> of one of <paramref name="kinds"/> for the caller of <paramref name="http"/> (the RPCs and the REST API's writes).</summary>
+    internal async Task DeleteObjectAsync(HttpContext? http, string project, string name, string[] kinds, CancellationToken ct)
+    {
+        Require(project, "project");
+        Require(name, "name");
+        var caller = await access.CallerAsync(http, ct).ConfigureAwait(false);
+        if (caller.IsChecked) access.AssertDelete(caller, await reader.GetAsync(allowCache: false, ct).ConfigureAwait(false), project, name, kinds);
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                await state.Store.RegistryWriter.DeleteObjectAsync(project, kinds[i], name, ct).ConfigureAwait(false);
+                break;
+            }
+            catch (FeastObjectNotFoundException) when (i < kinds.Length - 1)
+            {
+                // Not of this kind: look among the next one (DeleteFeatureView covers every kind of view).
+            }
+            catch (FeastObjectNotFoundException) when (kinds.Length > 1)
+            {
+                throw new FeatureViewNotFoundException(name, project);
+            }
+        }
+    }
 }

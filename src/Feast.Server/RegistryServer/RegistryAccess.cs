@@ -39,7 +39,8 @@ internal sealed class RegistryAccess(ServerAuthenticator authenticator)
         // AuthenticationMiddleware has checked the token before the body was read; a host without it checks here.
         var user = http?.Features.Get<AuthenticatedUser>()?.User
             ?? await authenticator.AuthenticateAsync(http?.Request.Headers.Authorization.ToString(), cancellationToken).ConfigureAwait(false);
-        return new RegistryCaller(user);
+        // Feast's intra-communication user: an internal call, which no permission restricts.
+        return authenticator.IsInternal(user) ? RegistryCaller.Anyone : new RegistryCaller(user);
     }
 
     /// <summary>

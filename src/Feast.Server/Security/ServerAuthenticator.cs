@@ -13,6 +13,7 @@ internal sealed record AuthenticatedUser(FeastUser User);
 /// <c>no_auth</c> needs nobody; <c>oidc</c> needs a bearer RS256 JWT signed by one of the provider's keys, not expired,
 /// not before its <c>nbf</c> (10 s leeway each way, as Feast's PyJWT), with the configured audience and issuer;
 /// <c>kubernetes</c> needs a bearer token the API server's TokenReview accepts (<see cref="KubernetesAuthenticator"/>).
+/// Under either, Feast's intra-communication token (<see cref="IntraCommunication"/>) is the internal user.
 /// </summary>
 internal sealed class ServerAuthenticator : IDisposable
 {
@@ -23,10 +24,13 @@ internal sealed class ServerAuthenticator : IDisposable
     private readonly OidcAuthConfig? _oidc;
     private readonly OidcSigningKeys? _keys;
     private readonly KubernetesAuthenticator? _kubernetes;
+    private readonly IntraCommunication _intra;
 
-    public ServerAuthenticator(FeastServerState state, TimeProvider time, ILoggerFactory loggers, KubernetesConnection? kubernetes = null)
+    public ServerAuthenticator(FeastServerState state, TimeProvider time, ILoggerFactory loggers, KubernetesConnection? kubernetes = null,
+        IntraCommunication? intra = null)
     {
         _time = time;
+        _intra = intra ?? IntraCommunication.FromEnvironment();
         switch (state.Store.Config.Auth)
         {
             case NoAuthConfig:
@@ -52,6 +56,12 @@ internal sealed class ServerAuthenticator : IDisposable
     /// <summary>Whether requests must carry a bearer token.</summary>
     public bool Required => _oidc is not null || _kubernetes is not null;
 
+    /// <summary>
+    /// Whether <paramref name="user"/> is Feast's intra-communication user (<see cref="IntraCommunication"/>): an internal
+    /// call between the servers of a deployment, which no permission restricts.
+    /// </summary>
+    public bool IsInternal(FeastUser? user) => _intra.IsInternal(user);
+
     public void Dispose()
     {
         _keys?.Dispose();
@@ -67,6 +77,8 @@ internal sealed class ServerAuthenticator : IDisposable
         if (string.IsNullOrWhiteSpace(authorization) || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
             throw new UnauthenticatedException("Not authenticated: send the access token as 'Authorization: Bearer <token>'.");
         var bearer = authorization[Scheme.Length..].Trim();
+        // Feast's intra-communication token (INTRA_COMMUNICATION_BASE64) is recognised before the provider is asked.
+        if (_intra.Recognise(bearer, kubernetes: _kubernetes is not null) is { } internalUser) return internalUser;
         if (_kubernetes is not null)
         {
             if (bearer.Length == 0) throw new UnauthenticatedException("Not authenticated: the bearer token is empty.");

@@ -34,6 +34,29 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
     /// <summary>The matrix kind of every object the registry holds, by the lineage type and name relationships call it.</summary>
     private readonly Dictionary<(string Type, string Name), string> _kindOf = [];
 
+    /// <summary>The kinds the REST API writes (besides saved datasets), by matrix kind and route.</summary>
+    private static readonly string[] WriteKinds = ["entity", "data_source", "feature_view", "feature_service", "permission"];
+
+    private static string RouteOf(string kind) => kind switch
+    {
+        "entity" => "entities",
+        "data_source" => "data_sources",
+        "feature_view" => "feature_views",
+        "feature_service" => "feature_services",
+        _ => "permissions",
+    };
+
+    /// <summary>The body of a REST create of <paramref name="kind"/> named <paramref name="name"/> (Feast's request models).</summary>
+    private static string CreateBody(string kind, string name) => kind switch
+    {
+        "entity" => $$"""{"name": "{{name}}", "project": "{{Project}}", "join_key": "driver_id", "value_type": 4}""",
+        "data_source" => $$$"""{"name": "{{{name}}}", "project": "{{{Project}}}", "timestamp_field": "event_timestamp", "file_options": {"uri": "data/driver_stats.parquet"}}""",
+        "feature_view" => $$"""{"name": "{{name}}", "project": "{{Project}}", "entities": ["driver"], "features": [{"name": "conv_rate", "value_type": 6}], "batch_source": "driver_stats_source"}""",
+        "feature_service" => $$"""{"name": "{{name}}", "project": "{{Project}}", "features": [{"feature_view_name": "driver_hourly_stats", "feature_names": ["conv_rate"]}]}""",
+        // A permission that grants nothing anyone here has: writing it changes no decision of the matrix.
+        _ => $$$$"""{"name": "{{{{name}}}}", "project": "{{{{Project}}}}", "types": ["VALIDATION_REFERENCE"], "actions": ["READ_OFFLINE"], "policy": {"role_based_policy": {"roles": ["nobody"]}}}""",
+    };
+
     private static List<string[]> RoleSets() =>
     [
         .. M.RoleSets(),
@@ -66,6 +89,8 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
         [
             .. ServerRepo.Objects.Where(o => o is not Feast.Project), .. M.Permissions(),
             .. M.Kinds.Select(k => M.Make(k, M.Updated(k), "0")),
+            // What each role set tries to delete through REST.
+            .. WriteKinds.SelectMany(k => Enumerable.Range(0, RoleSets().Count).Select(i => M.Make(k, $"rdel_{k}_{i}", "0"))),
             // Saved datasets: anyone may describe them; their spec.dataSources name sources through views.
             new Permission("saved_dataset-describe", [PermissionResourceType.SavedDataset], actions: [AuthzedAction.Describe], policy: Policy.AllowAll),
         ];
@@ -124,10 +149,11 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
         }
     }
 
-    private async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpMethod method, string route, string token)
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpMethod method, string route, string token, string? body = null)
     {
         using var request = new HttpRequestMessage(method, "api/v1/" + route);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         using var response = await _host.Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
@@ -177,13 +203,14 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
     }
 
     [Fact]
-    public async Task RoleSets25_x_RestRoutes33_AndLineageRpcs2_NoUnauthorisedRead_AndEveryAllowedReadServed()
+    public async Task RoleSets25_x_RestRoutes55_AndLineageRpcs2_NoUnauthorisedReadOrWrite_AndEveryAllowedCallServed()
     {
         var failures = new List<string>();
         int ran = 0, perRoleSet = 0;
         var roleSets = RoleSets();
-        foreach (var set in roleSets)
+        for (var setIndex = 0; setIndex < roleSets.Count; setIndex++)
         {
+            var set = roleSets[setIndex];
             var roles = new HashSet<string>(set, StringComparer.Ordinal);
             bool Has(string kind, string action) => roles.Contains($"{kind}-{action}");
             bool CanDescribe(string kind) => Has(kind, "describe") || Has(kind, "update");
@@ -201,11 +228,16 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
                 await CheckAnswer(route, method, allowed, expected, await SendAsync(method, method == HttpMethod.Post ? route[5..] : route, token));
             }
 
+            // A write (POST with a body, or DELETE): served when allowed, 403 otherwise.
+            async Task CheckWrite(HttpMethod method, string route, string? body, bool allowed) =>
+                await CheckAnswer($"{method} {route}", method, allowed, [], await SendAsync(method, route, token, body));
+
             async Task CheckAnswer(string route, HttpMethod method, bool allowed, string[] expected, (HttpStatusCode Status, JsonNode? Body) answer)
             {
                 cases++;
                 ran++;
                 var (status, body) = answer;
+                if (status == HttpStatusCode.Created && method == HttpMethod.Post) status = HttpStatusCode.OK;
                 if (status is not (HttpStatusCode.OK or HttpStatusCode.Forbidden))
                 {
                     failures.Add($"{who} {route}: {(int)status} {body?.ToJsonString()}");
@@ -216,7 +248,7 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
                     failures.Add($"{who} {route}: denied, expected allowed ({body?["detail"]})");
                     return;
                 }
-                if (method == HttpMethod.Post && !allowed && status != HttpStatusCode.Forbidden) failures.Add($"{who} {route}: allowed, expected denied");
+                if (method != HttpMethod.Get && !allowed && status != HttpStatusCode.Forbidden) failures.Add($"{who} {route}: allowed, expected denied");
                 if (status != HttpStatusCode.OK) return;
                 var strings = Strings(body).ToHashSet(StringComparer.Ordinal);
                 foreach (var name in hidden.Where(strings.Contains)) failures.Add($"{who} {route}: unauthorised read of {name}");
@@ -295,11 +327,37 @@ public sealed class RegistryRestPermissionMatrixTests(ITestOutputHelper output) 
 
             // Refresh: UPDATE on the served project, as Feast's.
             await Check("POST registry/refresh", Has("project", "update"));
+
+            // Search and metrics: over what the caller may list; a kind it may not list is left out (search names it in errors).
+            string[] Describable(params string[] kinds) => project ? [.. kinds.Where(CanDescribe).Select(M.Updated)] : [];
+            await Check("search?query=upd_", true, Describable("entity", "data_source", "feature_service"));
+            await Check($"metrics/resource_counts?project={Project}", true, CanDescribe("feature_service") ? [M.Updated("feature_service")] : []);
+            // Without a project, Feast lists the projects first (ListProjects): a caller that may not describe the project is refused.
+            await Check("metrics/resource_counts", project, Describable("feature_service"));
+            await Check($"metrics/popular_tags?project={Project}", views);
+            await Check("metrics/popular_tags", project && views);
+            await Check($"metrics/recently_visited?project={Project}", project);
+            // Compute engines and materialization jobs: over the batch views the caller may list.
+            await Check($"compute_engines?project={Project}", CanDescribe("feature_view"), CanDescribe("feature_view") ? [M.Updated("feature_view")] : []);
+            await Check("compute_engines/all", project && CanDescribe("feature_view"));
+            await Check($"materialization_jobs?project={Project}", CanDescribe("feature_view"));
+            // A saved dataset's rows need READ_OFFLINE on it, which no role here has.
+            await Check($"saved_datasets/data/upd_saved_dataset?project={Project}", false);
+
+            // Writes: CREATE for a new object, DELETE for a delete, per kind; saved datasets need permissions no role here has.
+            foreach (var kind in WriteKinds)
+            {
+                await CheckWrite(HttpMethod.Post, RouteOf(kind), CreateBody(kind, $"rnew_{kind}_{setIndex}"), Has(kind, "create"));
+                await CheckWrite(HttpMethod.Delete, $"{RouteOf(kind)}/rdel_{kind}_{setIndex}?project={Project}", null, Has(kind, "delete"));
+            }
+            await CheckWrite(HttpMethod.Post, "saved_datasets",
+                $$"""{"name": "rnew_saved_dataset_{{setIndex}}", "project": "{{Project}}", "storage_path": "data/saved.parquet", "features": ["{{M.Updated("feature_view")}}:conv_rate"]}""", false);
+            await CheckWrite(HttpMethod.Delete, $"saved_datasets/upd_saved_dataset?project={Project}", null, false);
             perRoleSet = cases;
         }
 
-        output.WriteLine($"{ran} permission cases ran: {roleSets.Count} role sets × {perRoleSet} calls (33 REST routes, 2 lineage RPCs); {failures.Count} wrong.");
-        Assert.True(ran == roleSets.Count * 35, $"{ran} cases ran");
+        output.WriteLine($"{ran} permission cases ran: {roleSets.Count} role sets × {perRoleSet} calls (55 REST routes, 2 lineage RPCs); {failures.Count} wrong.");
+        Assert.True(ran == roleSets.Count * 57, $"{ran} cases ran");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(200)));
     }
 }

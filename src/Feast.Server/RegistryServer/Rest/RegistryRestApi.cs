@@ -15,7 +15,7 @@ namespace Feast.Server.RegistryServer.Rest;
 /// <see cref="RegistryAccess"/>: lists hold what the caller may describe, a detail needs DESCRIBE.
 /// </summary>
 internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAccess access, FeastRegistryService service,
-    FeastServerState state, ILogger<RegistryRestApi> logger)
+    FeastServerState state, ILogger<RegistryRestApi> logger, TimeProvider time)
 {
     private static readonly Dictionary<string, string> NoTags = [];
 
@@ -145,6 +145,7 @@ internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAcc
         kind.Enrich?.Invoke(call, project, json);
         if (includeRelationships) json["relationships"] = Relationships(call, project, kind.LineageType, name);
         if (kind.Definition is { } definition) json["featureDefinition"] = definition(json);
+        Visited(call, project);
         return json;
     }
 
@@ -179,7 +180,8 @@ internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAcc
 
     /// <summary>
     /// Feast's error JSON <c>{"status_code", "detail", "error_type"}</c>: unknown object 404, permission 403, a bad query
-    /// parameter 422 (<c>RequestValidationError</c>) or 400 (<c>HTTPException</c>), another invalid value 422
+    /// parameter or body 422 (<c>RequestValidationError</c>) or 400 (<c>HTTPException</c>), a name that exists 409, an object
+    /// others use 409 (<c>ObjectInUseException</c>), another invalid value 422
     /// (<c>ValueError</c>), anything else 500 (<c>InternalServerError</c>).
     /// </summary>
     private (int Status, JsonNode Body) Error(HttpContext http, Exception exception)
@@ -191,6 +193,9 @@ internal sealed partial class RegistryRestApi(RegistryReader reader, RegistryAcc
             FeastException { FeastErrorClass: "FeastPermissionError" } => (403, "FeastPermissionError", answer.Message),
             RestValidationException => (422, "RequestValidationError", answer.Message),
             RestBadRequestException => (400, "HTTPException", answer.Message),
+            RestConflictException => (409, "HTTPException", answer.Message),
+            RestNotImplementedException => (501, "HTTPException", answer.Message),
+            ObjectInUseException => (409, nameof(ObjectInUseException), answer.Message),
             FeastValidationException => (422, "ValueError", answer.Message),
             _ when answer.HttpStatus < 500 => (answer.HttpStatus, answer.ClassName, answer.Message),
             _ => (500, "InternalServerError", $"Internal server error: {answer.Message}"),
