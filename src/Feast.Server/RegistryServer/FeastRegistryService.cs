@@ -232,8 +232,8 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
             Require(project, "project");
             var registry = await reader.GetAsync(allowCache, ct).ConfigureAwait(false);
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            // Built once per registry version and kept serialised when no permission filters it for this caller.
-            return await reader.Lists.GetAsync(registry, ListAnswers.Key(rpc, project, tags, pagination, sorting), keep: !caller.IsChecked, () =>
+            // Built once per registry version (and per set of roles, groups and namespaces under auth) and kept serialised.
+            return await reader.Lists.GetAsync(registry, ListAnswers.Key(rpc, project, tags, pagination, sorting), caller, () =>
             {
                 var items = access.Filter(caller, registry, project,
                     all(registry).Where(i => projectOf(i) == project && ListShaping.HasAllTags(tagsOf(i), tags))).ToList();
