@@ -155,13 +155,30 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
             return new Empty();
         });
 
-    /// <summary><c>Proto</c>: the whole registry message, as cached (under auth: what the caller may DESCRIBE, as Feast's).</summary>
+    /// <summary>
+    /// <c>Proto</c>: the whole registry message, as cached (under auth: what the caller may DESCRIBE, as Feast's); empty,
+    /// with the trailer <see cref="UnchangedTrailer"/>, to a client that says it holds this version already.
+    /// </summary>
     public virtual Task<P.Registry> Proto(Empty request, ServerCallContext context) =>
         Run(nameof(Proto), context, async ct =>
         {
             var registry = await reader.GetAsync(allowCache: true, ct).ConfigureAwait(false);
-            return access.Visible(await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false), registry);
+            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+            // A Feast.NET client that holds this very version is told so instead of sent it again (only when the answer
+            // does not depend on the caller); any other client asks nothing and gets the registry.
+            if (!caller.IsChecked && registry.VersionId.Length > 0 && context.RequestHeaders.GetValue(HeldVersionHeader) == registry.VersionId)
+            {
+                context.ResponseTrailers.Add(UnchangedTrailer, registry.VersionId);
+                return new P.Registry();
+            }
+            return access.Visible(caller, registry);
         });
+
+    /// <summary>Request header of <c>Proto</c>: the <c>version_id</c> of the registry the (Feast.NET) client holds.</summary>
+    internal const string HeldVersionHeader = "feast-registry-version";
+
+    /// <summary>Trailer of a <c>Proto</c> answered empty: the registry still has the version the client holds (its value).</summary>
+    internal const string UnchangedTrailer = "feast-registry-unchanged";
 
     /// <summary><c>GetSavedDataset</c>: stored and answered, though Feast.NET has no runtime for saved datasets.</summary>
     public virtual Task<P.SavedDataset> GetSavedDataset(GetSavedDatasetRequest request, ServerCallContext context) =>
