@@ -48,13 +48,26 @@ internal sealed class RegistryServerClient : IDisposable
     /// <summary>Calls <paramref name="method"/>; a failure is a <see cref="FeastException"/> saying what the server said or why it cannot be reached.</summary>
     public async Task<TResponse> CallAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
         where TRequest : class, IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>
+        where TResponse : class =>
+        (await CallAsync(method, request, extraHeaders: null, cancellationToken).ConfigureAwait(false)).Response;
+
+    /// <summary>
+    /// Calls <paramref name="method"/> with <paramref name="extraHeaders"/> besides the token, and returns the answer with
+    /// the server's trailers; a failure is a <see cref="FeastException"/>, as <see cref="CallAsync{TRequest, TResponse}(Method{TRequest, TResponse}, TRequest, CancellationToken)"/>.
+    /// </summary>
+    public async Task<(TResponse Response, Metadata Trailers)> CallAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request,
+        Metadata? extraHeaders, CancellationToken cancellationToken)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class
     {
         var token = await _tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
-        var headers = token is null ? null : new Metadata { { "authorization", "Bearer " + token } };
+        var headers = extraHeaders;
+        if (token is not null) (headers ??= []).Add("authorization", "Bearer " + token);
         try
         {
-            return await _invoker.AsyncUnaryCall(method, null, new CallOptions(headers, cancellationToken: cancellationToken), request).ConfigureAwait(false);
+            using var call = _invoker.AsyncUnaryCall(method, null, new CallOptions(headers, cancellationToken: cancellationToken), request);
+            var response = await call.ResponseAsync.ConfigureAwait(false);
+            return (response, call.GetTrailers());
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {

@@ -2,7 +2,6 @@ using Feast.Protos.Registry;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using P = Feast.Protos.Core;
 
 namespace Feast.Remote;
 
@@ -15,7 +14,19 @@ internal static class RegistryServerMethods
     /// <summary>The service's full name.</summary>
     public const string ServiceName = "feast.registry.RegistryServer";
 
-    public static readonly Method<Empty, P.Registry> Proto = Unary(nameof(Proto), Empty.Parser, P.Registry.Parser);
+    /// <summary>
+    /// Request header of a <c>Proto</c> call: the <c>version_id</c> of the registry the client holds. A Feast.NET server
+    /// whose registry still has that version (and whose answer does not depend on the caller) answers an empty message
+    /// with the trailer <see cref="UnchangedTrailer"/> instead of the whole registry; other servers ignore the header.
+    /// </summary>
+    public const string HeldVersionHeader = "feast-registry-version";
+
+    /// <summary>Trailer of a <c>Proto</c> answer: the registry still has the version the client holds (its value).</summary>
+    public const string UnchangedTrailer = "feast-registry-unchanged";
+
+    /// <summary><c>Proto</c>, its answer kept as the bytes the server sent (the registry's SDK type parses them once).</summary>
+    public static readonly Method<Empty, byte[]> Proto = new(MethodType.Unary, ServiceName, nameof(Proto),
+        Marshallers.Create<Empty>(m => m.ToByteArray(), Empty.Parser.ParseFrom), Marshallers.Create(b => b, b => b));
     public static readonly Method<RefreshRequest, Empty> Refresh = Unary(nameof(Refresh), RefreshRequest.Parser, Empty.Parser);
     public static readonly Method<ApplyProjectRequest, Empty> ApplyProject = Unary(nameof(ApplyProject), ApplyProjectRequest.Parser, Empty.Parser);
     public static readonly Method<ApplyEntityRequest, Empty> ApplyEntity = Unary(nameof(ApplyEntity), ApplyEntityRequest.Parser, Empty.Parser);

@@ -15,6 +15,8 @@ namespace Feast.Remote;
 /// whole registry); a <see cref="FeatureStore"/> caches it for <c>cache_ttl_seconds</c> as it caches a local registry.
 /// An update reads the registry, lets the caller change a copy, and sends each object that changed with its own
 /// <c>Apply*</c>/<c>Delete*</c> call (<see cref="RegistryChanges"/>), then reads the registry back as the server wrote it.
+/// The update's read offers the server the version of the registry read last; a Feast.NET server that still has it says
+/// so instead of sending the whole registry again (other servers send it, as Python Feast's does).
 /// </summary>
 /// <remarks>
 /// There is no lock across objects: each object's write is atomic on the server, and concurrent writers of different
@@ -27,6 +29,12 @@ public sealed class RemoteRegistryStore : IRegistryStore
 {
     private readonly RegistryServerClient _client;
     private readonly ILogger _logger;
+
+    // The registry last read from the server (parsed, and as its bytes): an update whose server still has this version
+    // diffs against it instead of reading the whole registry again. Never handed out: callers get copies.
+    private Held? _held;
+
+    private sealed record Held(RegistryData Data, byte[] Bytes);
 
     /// <summary>Creates the store for a <c>registry_type: remote</c> configuration.</summary>
     /// <param name="config">The repo's configuration: its <c>registry</c> (path, cert, is_tls) and <c>auth</c> sections.</param>
@@ -44,11 +52,35 @@ public sealed class RemoteRegistryStore : IRegistryStore
     public string Description => $"registry server {_client.Address.Authority}";
 
     /// <inheritdoc/>
-    public async Task<RegistryData?> ReadAsync(CancellationToken cancellationToken = default)
+    public async Task<RegistryData?> ReadAsync(CancellationToken cancellationToken = default) =>
+        (await ReadBytesAsync(cancellationToken).ConfigureAwait(false)).Data;
+
+    /// <summary>
+    /// The server's registry and the bytes it came as (parsed once; the bytes serve the diff of an update). With
+    /// <paramref name="reuseHeld"/>, the registry read last is offered to the server (its <c>version_id</c>) and, when the
+    /// server answers that it still has that version, reused without reading the whole registry again.
+    /// </summary>
+    private async Task<(RegistryData? Data, byte[] Bytes)> ReadBytesAsync(CancellationToken cancellationToken, bool reuseHeld = false)
     {
-        var proto = await _client.CallAsync(RegistryServerMethods.Proto, new Empty(), cancellationToken).ConfigureAwait(false);
-        // A server whose registry was never written answers an empty message: no registry yet, as a missing file.
-        return proto.VersionId.Length == 0 && proto.LastUpdated is null && Holds(proto) == 0 ? null : RegistryData.Parse(proto.ToByteArray(), Description);
+        var held = reuseHeld ? Volatile.Read(ref _held) : null;
+        var offer = held is null ? null : new Metadata { { RegistryServerMethods.HeldVersionHeader, held.Data.VersionId } };
+        var (bytes, trailers) = await _client.CallAsync(RegistryServerMethods.Proto, new Empty(), offer, cancellationToken).ConfigureAwait(false);
+        if (held is not null && bytes.Length == 0 && trailers.GetValue(RegistryServerMethods.UnchangedTrailer) == held.Data.VersionId)
+            return (held.Data.Clone(), held.Bytes);
+        // A server whose registry was never written answers an empty message (or one with no version and no objects): no
+        // registry yet, as a missing file.
+        if (bytes.Length == 0) return (null, bytes);
+        RegistryData data;
+        try
+        {
+            data = RegistryData.Parse(bytes, Description);
+        }
+        catch (RegistryException) when (P.Registry.Parser.ParseFrom(bytes) is { VersionId.Length: 0, LastUpdated: null } unstamped && Holds(unstamped) == 0)
+        {
+            return (null, bytes);
+        }
+        if (data.VersionId.Length > 0) Volatile.Write(ref _held, new Held(data.Clone(), bytes));
+        return (data, bytes);
     }
 
     /// <inheritdoc/>
@@ -62,11 +94,13 @@ public sealed class RemoteRegistryStore : IRegistryStore
     public async Task<RegistryData> UpdateAsync(Func<RegistryData, CancellationToken, ValueTask<bool>> mutate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mutate);
-        var current = await ReadAsync(cancellationToken).ConfigureAwait(false) ?? RegistryData.CreateEmpty();
+        var (read, bytes) = await ReadBytesAsync(cancellationToken, reuseHeld: true).ConfigureAwait(false);
+        var current = read ?? RegistryData.CreateEmpty();
         var changed = current.Clone();
         if (!await mutate(changed, cancellationToken).ConfigureAwait(false)) return current;
-        // Through the public bytes: the SDK exposes no protobuf type, and this package is a plug-in like any other.
-        var calls = RegistryChanges.Diff(P.Registry.Parser.ParseFrom(current.ToByteArray()), P.Registry.Parser.ParseFrom(changed.ToByteArray()));
+        // Through the public bytes: the SDK exposes no protobuf type, and this package is a plug-in like any other. The
+        // registry before is the bytes the server sent (not serialised again).
+        var calls = RegistryChanges.Diff(read is null ? new P.Registry() : P.Registry.Parser.ParseFrom(bytes), P.Registry.Parser.ParseFrom(changed.ToByteArray()));
         foreach (var call in calls)
         {
             try

@@ -43,14 +43,18 @@ internal static class RegistryApplyRunner
             await remoteStore.ApplyAsync(Definitions(views, services, 0), skip);
             var localTimes = new List<double>();
             var remoteTimes = new List<double>();
+            var localCpu = new List<double>();
+            var remoteCpu = new List<double>();
             for (var run = 1; run <= runs + 1; run++)
             {
                 var definitions = Definitions(views, services, run);
-                var l = await TimeAsync(() => localStore.ApplyAsync(definitions, skip));
-                var r = await TimeAsync(() => remoteStore.ApplyAsync(definitions, skip));
+                var (l, lc) = await TimeAsync(() => localStore.ApplyAsync(definitions, skip));
+                var (r, rc) = await TimeAsync(() => remoteStore.ApplyAsync(definitions, skip));
                 if (run == 1) continue; // warm-up
                 localTimes.Add(l);
                 remoteTimes.Add(r);
+                localCpu.Add(lc);
+                remoteCpu.Add(rc);
             }
             var localMedian = Median(localTimes);
             var remoteMedian = Median(remoteTimes);
@@ -59,6 +63,9 @@ internal static class RegistryApplyRunner
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  local file registry      {localMedian,8:F2} ms  (p90 {Percentile(localTimes, 0.9):F2} ms)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  remote (registry server) {remoteMedian,8:F2} ms  (p90 {Percentile(remoteTimes, 0.9):F2} ms)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  remote / local           {remoteMedian / localMedian,8:F2}x"));
+            // CPU time of this process (client and in-process server) per apply: less sensitive to other load on the machine.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  CPU per apply, median    local {Median(localCpu):F2} ms, remote {Median(remoteCpu):F2} ms, remote / local {Median(remoteCpu) / Median(localCpu):F2}x; load average {MachineLoad()}"));
             return 0;
         }
         finally
@@ -98,12 +105,15 @@ internal static class RegistryApplyRunner
         return RepoConfigLoader.Parse($"project: bench\n{registry}\nprovider: local\nonline_store: null\nentity_key_serialization_version: 3\n", repo);
     }
 
-    private static async Task<double> TimeAsync(Func<Task> body)
+    private static async Task<(double WallMs, double CpuMs)> TimeAsync(Func<Task> body)
     {
+        var cpu = Environment.CpuUsage.TotalTime;
         var watch = Stopwatch.StartNew();
         await body();
-        return watch.Elapsed.TotalMilliseconds;
+        return (watch.Elapsed.TotalMilliseconds, (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
     }
+
+    private static string MachineLoad() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static double Median(List<double> values) => Percentile(values, 0.5);
 

@@ -34,7 +34,12 @@ internal static class RegistryRunner
     public static async Task<int> RunAsync(string[] args)
     {
         var noBuild = args.Contains("--no-build");
-        var options = BenchOptions.Parse([.. args.Where(a => a != "--no-build")]);
+        // --server-env NAME=VALUE (repeatable): an environment variable for the server's process only, to try a runtime setting.
+        var serverEnv = args.Select((a, i) => (a, i)).Where(p => p.a == "--server-env" && p.i + 1 < args.Length)
+            .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv.Length > 1 ? kv[1] : "")).ToList();
+        var skip = args.Select((a, i) => (a, i)).Where(p => p.a == "--server-env").SelectMany(p => new[] { p.i, p.i + 1 }).ToHashSet();
+        var options = BenchOptions.Parse([.. args.Where((a, i) => a != "--no-build" && !skip.Contains(i))]);
+        var getOnly = options.Only.Contains("get");
         var root = BenchOptions.RepoRoot();
         var machine = MachineInfo.Collect();
         Console.WriteLine(machine.ToMarkdown());
@@ -64,12 +69,14 @@ internal static class RegistryRunner
         using var probe = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         Console.WriteLine("Starting feast serve_registry...");
         await using var server = await ServerProcess.StartAsync("feast serve_registry", "dotnet",
-            [cli, "serve_registry", "--host", "127.0.0.1", "-p", "{port}", "--no-access-log"], repo, Path.Combine(repo, "serve_registry.log"), serverGc: false, probe);
-        Console.WriteLine($"  on port {server.Port} (pid {server.ProcessId})");
+            [cli, "serve_registry", "--host", "127.0.0.1", "-p", "{port}", "--no-access-log"], repo, Path.Combine(repo, "serve_registry.log"), serverGc: false, probe, serverEnv);
+        Console.WriteLine($"  on port {server.Port} (pid {server.ProcessId}){(serverEnv.Count > 0 ? ", server environment: " + string.Join(' ', serverEnv.Select(kv => kv.Key + "=" + kv.Value)) : "")}");
         using var channel = GrpcChannel.ForAddress(server.Url("/"), new GrpcChannelOptions { MaxReceiveMessageSize = null });
         var invoker = channel.CreateCallInvoker();
         var get = Method<R.GetFeatureViewRequest>("GetFeatureView");
         var list = Method<R.ListFeatureViewsRequest>("ListFeatureViews");
+        // The transport baseline: a trivial method of the same server (grpc.health.v1.Health/Check, an empty request).
+        var health = new Method<byte[], byte[]>(MethodType.Unary, "grpc.health.v1.Health", "Check", Raw, Raw);
         var getRequests = order.Select(n => new R.GetFeatureViewRequest { Name = n, Project = Project, AllowCache = true }).ToArray();
         var listRequest = new R.ListFeatureViewsRequest { Project = Project, AllowCache = true };
 
@@ -83,13 +90,16 @@ internal static class RegistryRunner
         Console.WriteLine(Invariant($"  verified: GetFeatureView answers {expectedGet.Average(b => b.Length):N0} bytes on average, ListFeatureViews {expectedList.Length:N0} bytes"));
 
         async Task<bool> Get(int i) => (await invoker.AsyncUnaryCall(get, null, default, getRequests[i % getRequests.Length])).Length == expectedGet[i % getRequests.Length].Length;
+        async Task<bool> Health(int i) => (await invoker.AsyncUnaryCall(health, null, default, [])).Length >= 0;
         async Task<bool> ListAll(int i) => (await invoker.AsyncUnaryCall(list, null, default, listRequest)).Length == expectedList.Length;
 
         var rows = new List<Row>();
         Console.WriteLine("\nWarming up...");
+        await ClosedLoopAsync(Health, InFlight, TimeSpan.FromSeconds(1));
         await ClosedLoopAsync(Get, InFlight, TimeSpan.FromSeconds(2));
         await ClosedLoopAsync(ListAll, 4, TimeSpan.FromSeconds(2));
-        foreach (var (name, send, rate) in new (string, Func<int, Task<bool>>, double)[] { ("GetFeatureView", Get, 1000), ("ListFeatureViews", ListAll, 100), ("ListFeatureViews", ListAll, 1000) })
+        (string, Func<int, Task<bool>>, double)[] open = [("Health/Check (transport baseline)", Health, 1000), ("GetFeatureView", Get, 1000), ("ListFeatureViews", ListAll, 100), ("ListFeatureViews", ListAll, 1000)];
+        foreach (var (name, send, rate) in getOnly ? open[..2] : open)
         {
             await server.SettleAsync(TimeSpan.FromSeconds(10));
             var cpu = server.CpuTime();
@@ -97,7 +107,8 @@ internal static class RegistryRunner
             rows.Add(result with { Rpc = name, Mode = Invariant($"open, {rate:N0} rps"), ServerCpuMs = (server.CpuTime() - cpu).TotalMilliseconds, Load = ProcessMemory.LoadAverage() });
             Console.WriteLine("  " + rows[^1].ToMarkdown());
         }
-        foreach (var (name, send) in new (string, Func<int, Task<bool>>)[] { ("GetFeatureView", Get), ("ListFeatureViews", ListAll) })
+        (string, Func<int, Task<bool>>)[] closed = [("Health/Check (transport baseline)", Health), ("GetFeatureView", Get), ("ListFeatureViews", ListAll)];
+        foreach (var (name, send) in getOnly ? closed[..2] : closed)
         {
             await server.SettleAsync(TimeSpan.FromSeconds(10));
             var cpu = server.CpuTime();
@@ -106,9 +117,12 @@ internal static class RegistryRunner
             Console.WriteLine("  " + rows[^1].ToMarkdown());
         }
         rows.Add(Baseline("GetFeatureView", i => LookUp(registry, order[i % order.Length]).ToByteArray().Length, options.Quick ? 20_000 : 100_000));
-        rows.Add(Baseline("ListFeatureViews", _ => List(registry).ToByteArray().Length, options.Quick ? 200 : 1_000));
-        Console.WriteLine("  " + rows[^2].ToMarkdown());
         Console.WriteLine("  " + rows[^1].ToMarkdown());
+        if (!getOnly)
+        {
+            rows.Add(Baseline("ListFeatureViews", _ => List(registry).ToByteArray().Length, options.Quick ? 200 : 1_000));
+            Console.WriteLine("  " + rows[^1].ToMarkdown());
+        }
 
         var report = Report(machine, rows, expectedGet.Average(b => b.Length), expectedList.Length, window, Stopwatch.GetElapsedTime(started), server.Memory());
         var output = options.OutputFile ?? (options.Quick
@@ -164,6 +178,7 @@ internal static class RegistryRunner
     {
         var count = (int)Math.Round(rate * duration.TotalSeconds);
         var due = new long[count];
+        var handed = new long[count];
         var done = new long[count];
         var ok = new bool[count];
         var tasks = new Task[count];
@@ -179,11 +194,16 @@ internal static class RegistryRunner
         await Task.WhenAll(tasks);
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(due[^1], done.Max())).TotalSeconds;
         var latencies = Enumerable.Range(0, count).Select(i => Stopwatch.GetElapsedTime(due[i], done[i]).TotalMicroseconds).ToArray();
-        return Row.Of(count, ok.Count(o => o), seconds, latencies, (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
+        // The client's own pacing error: how late each call reached the gRPC client after it was due.
+        var late = Enumerable.Range(0, count).Select(i => Stopwatch.GetElapsedTime(due[i], handed[i]).TotalMicroseconds).ToArray();
+        Array.Sort(late);
+        return Row.Of(count, ok.Count(o => o), seconds, latencies, (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds)
+            with { LateP50 = Percentile(late, 50), LateP99 = Percentile(late, 99) };
 
         async Task Call(int i)
         {
             await Task.Yield();
+            handed[i] = Stopwatch.GetTimestamp();
             try
             {
                 ok[i] = await send(i);
@@ -247,8 +267,8 @@ internal static class RegistryRunner
             .AppendLine(Invariant($"`feast serve_registry` (the built CLI, own process, no access log) answers over gRPC on loopback to Grpc.Net.Client in the benchmark's process (one HTTP/2 channel), with `allow_cache: true` (the registry read once and kept, as Feast's clients ask). "))
             .AppendLine(Invariant($"GetFeatureView answers are {getBytes:N0} bytes on average (a shuffled sequence of the 1,000 views), ListFeatureViews {listBytes:N0} bytes (all 1,000 views). Each run lasts {window.TotalSeconds:N0} s; open loop: call i is due at start + i / rate and its latency is counted from then (no coordinated omission); closed loop: {InFlight} calls in flight. "))
             .AppendLine("The baseline is the same lookup in the benchmark's process without gRPC: the view found in the parsed registry message and serialised (for List: the project's views collected and the response serialised).").AppendLine();
-        text.AppendLine("| RPC | mode | calls | ok | rps | p50 | p90 | p99 | p99.9 | max | server CPU / call | client CPU / call | load avg |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| RPC | mode | calls | ok | rps | p50 | p90 | p99 | p99.9 | max | client late p50 / p99 | server CPU / call | client CPU / call | load avg |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows) text.AppendLine(row.ToMarkdown());
         text.AppendLine().AppendLine(Invariant($"Latencies in ms; load avg: the machine's 1-minute load average at the end of the run (on {machine.Cores} cores; other work on the machine shows there). Server RSS at the end: {MiB(memory.Rss)} (peak {MiB(memory.Peak)}). The run took {took.TotalSeconds:N0} s."));
         return text.ToString();
@@ -257,6 +277,12 @@ internal static class RegistryRunner
     /// <summary>One measured run (latencies in µs).</summary>
     private sealed record Row(string Rpc, string Mode, long Calls, long Ok, double Rps, double P50, double P90, double P99, double P999, double Max, double ServerCpuMs, double ClientCpuMs)
     {
+        /// <summary>Open loop: how late the client handed calls to gRPC after they were due (its own pacing jitter), p50 and p99 in µs.</summary>
+        public double LateP50 { get; init; } = double.NaN;
+
+        /// <inheritdoc cref="LateP50"/>
+        public double LateP99 { get; init; } = double.NaN;
+
         /// <summary>The machine's 1-minute load average when the run ended (other processes share the cores).</summary>
         public double Load { get; init; } = ProcessMemory.LoadAverage();
 
@@ -271,7 +297,7 @@ internal static class RegistryRunner
         {
             static string Ms(double us) => double.IsNaN(us) ? "–" : Invariant($"{us / 1000:F3}");
             string PerCall(double ms) => double.IsNaN(ms) || Calls == 0 ? "–" : Invariant($"{ms * 1000 / Calls:F0} µs");
-            return Invariant($"| {Rpc} | {Mode} | {Calls:N0} | {Ok:N0} | {Rps:N0} | {Ms(P50)} | {Ms(P90)} | {Ms(P99)} | {Ms(P999)} | {Ms(Max)} | {PerCall(ServerCpuMs)} | {PerCall(ClientCpuMs)} | {Load:F1} |");
+            return Invariant($"| {Rpc} | {Mode} | {Calls:N0} | {Ok:N0} | {Rps:N0} | {Ms(P50)} | {Ms(P90)} | {Ms(P99)} | {Ms(P999)} | {Ms(Max)} | {Ms(LateP50)} / {Ms(LateP99)} | {PerCall(ServerCpuMs)} | {PerCall(ClientCpuMs)} | {Load:F1} |");
         }
     }
 }

@@ -33,7 +33,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/> (<c>{port}</c> replaced by a free port) and waits for /health.</summary>
     public static async Task<ServerProcess> StartAsync(string name, string fileName, IEnumerable<string> arguments, string workingDirectory,
-        string logFile, bool serverGc, HttpClient client)
+        string logFile, bool serverGc, HttpClient client, IEnumerable<KeyValuePair<string, string>>? environment = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(fileName)
@@ -46,6 +46,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument.Replace("{port}", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
         start.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
+        foreach (var (key, value) in environment ?? []) start.Environment[key] = value;
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
         var log = new StreamWriter(logFile, append: false) { AutoFlush = true };
         await log.WriteLineAsync($"$ {fileName} {string.Join(' ', start.ArgumentList)}  (in {workingDirectory})");

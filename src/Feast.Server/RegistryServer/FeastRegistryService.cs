@@ -155,13 +155,30 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
             return new Empty();
         });
 
-    /// <summary><c>Proto</c>: the whole registry message, as cached (under auth: what the caller may DESCRIBE, as Feast's).</summary>
+    /// <summary>
+    /// <c>Proto</c>: the whole registry message, as cached (under auth: what the caller may DESCRIBE, as Feast's); empty,
+    /// with the trailer <see cref="UnchangedTrailer"/>, to a client that says it holds this version already.
+    /// </summary>
     public virtual Task<P.Registry> Proto(Empty request, ServerCallContext context) =>
         Run(nameof(Proto), context, async ct =>
         {
             var registry = await reader.GetAsync(allowCache: true, ct).ConfigureAwait(false);
-            return access.Visible(await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false), registry);
+            var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
+            // A Feast.NET client that holds this very version is told so instead of sent it again (only when the answer
+            // does not depend on the caller); any other client asks nothing and gets the registry.
+            if (!caller.IsChecked && registry.VersionId.Length > 0 && context.RequestHeaders.GetValue(HeldVersionHeader) == registry.VersionId)
+            {
+                context.ResponseTrailers.Add(UnchangedTrailer, registry.VersionId);
+                return new P.Registry();
+            }
+            return access.Visible(caller, registry);
         });
+
+    /// <summary>Request header of <c>Proto</c>: the <c>version_id</c> of the registry the (Feast.NET) client holds.</summary>
+    internal const string HeldVersionHeader = "feast-registry-version";
+
+    /// <summary>Trailer of a <c>Proto</c> answered empty: the registry still has the version the client holds (its value).</summary>
+    internal const string UnchangedTrailer = "feast-registry-unchanged";
 
     /// <summary><c>GetSavedDataset</c>: stored and answered, though Feast.NET has no runtime for saved datasets.</summary>
     public virtual Task<P.SavedDataset> GetSavedDataset(GetSavedDatasetRequest request, ServerCallContext context) =>
@@ -232,8 +249,8 @@ internal partial class FeastRegistryService(RegistryReader reader, RegistryAcces
             Require(project, "project");
             var registry = await reader.GetAsync(allowCache, ct).ConfigureAwait(false);
             var caller = await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false);
-            // Built once per registry version and kept serialised when no permission filters it for this caller.
-            return await reader.Lists.GetAsync(registry, ListAnswers.Key(rpc, project, tags, pagination, sorting), keep: !caller.IsChecked, () =>
+            // Built once per registry version (and per set of roles, groups and namespaces under auth) and kept serialised.
+            return await reader.Lists.GetAsync(registry, ListAnswers.Key(rpc, project, tags, pagination, sorting), caller, () =>
             {
                 var items = access.Filter(caller, registry, project,
                     all(registry).Where(i => projectOf(i) == project && ListShaping.HasAllTags(tagsOf(i), tags))).ToList();

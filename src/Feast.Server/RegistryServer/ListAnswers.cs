@@ -16,15 +16,16 @@ namespace Feast.Server.RegistryServer;
 /// was the whole cost of a list, and a flood of them held one answer per queued call.
 /// </summary>
 /// <remarks>
-/// Only answers that do not depend on the caller are kept (no permission check: the server runs without auth); a caller
-/// whose lists are filtered by permissions gets a list built for it, within the same bound. An answer is kept for the
-/// exact registry message it was built from (compared by reference: the reader replaces the message on every write or
-/// reload that changes it), so a write is never followed by a stale answer. The cache holds the answers of one registry
-/// version, at most <see cref="MaxAnswers"/> of them.
+/// A list filtered by permissions is kept too, under a key that adds what the filter reads of the caller
+/// (<see cref="CallerKey"/>: whether it has a name, its roles, groups and namespaces), so two callers whose permissions
+/// may differ never share an answer, and callers alike share one. An answer is kept for the exact registry message it
+/// was built from (compared by reference: the reader replaces the message on every write or reload that changes it), so
+/// a write is never followed by a stale answer. The cache holds the answers of one registry version: at most
+/// <see cref="MaxAnswers"/> that depend on no caller and as many filtered ones; past that, answers are built per call.
 /// </remarks>
 internal sealed class ListAnswers : IDisposable
 {
-    /// <summary>How many distinct lists (kind, project, tags, page, sort) are kept per registry version.</summary>
+    /// <summary>How many distinct lists (kind, project, tags, page, sort) are kept per registry version, and as many filtered ones.</summary>
     public const int MaxAnswers = 256;
 
     private readonly TimeSpan _maxWait;
@@ -40,6 +41,8 @@ internal sealed class ListAnswers : IDisposable
         public P.Registry Registry { get; } = registry;
 
         public ConcurrentDictionary<string, IMessage> Answers { get; } = new(StringComparer.Ordinal);
+
+        public ConcurrentDictionary<string, IMessage> Filtered { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>Creates the cache.</summary>
@@ -57,26 +60,55 @@ internal sealed class ListAnswers : IDisposable
     /// <paramref name="build"/> once a builder is free (kept when <paramref name="keep"/>).
     /// </summary>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED: every builder stayed busy for the longest wait.</exception>
-    public async Task<TResponse> GetAsync<TResponse>(P.Registry registry, string key, bool keep, Func<TResponse> build, CancellationToken ct)
+    public Task<TResponse> GetAsync<TResponse>(P.Registry registry, string key, bool keep, Func<TResponse> build, CancellationToken ct)
+        where TResponse : class, IMessage =>
+        GetAsync(registry, key, keep ? RegistryCaller.Anyone : null, build, ct);
+
+    /// <summary>
+    /// The answer for <paramref name="key"/> over <paramref name="registry"/> as <paramref name="caller"/> may see it:
+    /// the one kept for this very registry message and a caller whose permissions read the same (<see cref="CallerKey"/>),
+    /// else one built by <paramref name="build"/> once a builder is free, and kept. A null caller: built, never kept.
+    /// </summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED: every builder stayed busy for the longest wait.</exception>
+    public async Task<TResponse> GetAsync<TResponse>(P.Registry registry, string key, RegistryCaller? caller, Func<TResponse> build, CancellationToken ct)
         where TResponse : class, IMessage
     {
-        var version = keep ? VersionOf(registry) : null;
-        if (version is not null && version.Answers.TryGetValue(key, out var kept)) return (TResponse)kept;
+        var version = caller is null ? null : VersionOf(registry);
+        var answers = caller is null || !caller.IsChecked ? version?.Answers : version?.Filtered;
+        if (caller is not null && caller.IsChecked) key = CallerKey(caller) + key;
+        if (answers is not null && answers.TryGetValue(key, out var kept)) return (TResponse)kept;
         if (!await _builders.WaitAsync(_maxWait, ct).ConfigureAwait(false))
             throw new RpcException(new Status(StatusCode.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
                 $"The registry server is busy: every list builder stayed busy for {_maxWait.TotalSeconds:0.#} s. Retry shortly, or ask for a page of the list.")));
         try
         {
-            if (version is not null && version.Answers.TryGetValue(key, out kept)) return (TResponse)kept;
+            if (answers is not null && answers.TryGetValue(key, out kept)) return (TResponse)kept;
             var answer = build();
             Keep(answer, answer.ToByteArray());
-            if (version is not null && version.Answers.Count < MaxAnswers) version.Answers.TryAdd(key, answer);
+            if (answers is not null && answers.Count < MaxAnswers) answers.TryAdd(key, answer);
             return answer;
         }
         finally
         {
             _builders.Release();
         }
+    }
+
+    /// <summary>
+    /// What a permission filter reads of <paramref name="caller"/>, as a key: whether it has a user name (a project without
+    /// permissions lets only a named user see anything) and its roles, groups and namespaces, each set sorted; empty for
+    /// a caller nothing is checked for.
+    /// </summary>
+    public static string CallerKey(RegistryCaller caller)
+    {
+        if (caller.User is not { } user) return "";
+        var key = new StringBuilder(user.Username.Length > 0 ? "N" : "A");
+        foreach (var set in (IReadOnlyList<string>[])[user.Roles, user.Groups, user.Namespaces])
+        {
+            key.Append('[');
+            foreach (var value in set.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)) Append(key, value);
+        }
+        return key.Append('|').ToString();
     }
 
     /// <summary>Records the bytes <paramref name="answer"/> serialises to, which the response marshaller then writes as they are.</summary>

@@ -79,7 +79,7 @@ internal static class ObjectApply
     /// </summary>
     public static RegistryPlan ApplyPrepared(P.Registry registry, RegistrySnapshot current, FeastObject prepared, string project, DateTimeOffset now)
     {
-        var plan = RegistryPlanner.Apply(registry, Combine(current, prepared), project, now);
+        var plan = RegistryPlanner.ApplyOne(registry, Combine(current, prepared), project, now, KindOf(prepared), prepared.Name);
         return plan with
         {
             ViewsToKeep = [.. plan.ViewsToKeep.Where(v => v.Name == prepared.Name && prepared is BaseFeatureView)],

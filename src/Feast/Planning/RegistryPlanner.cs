@@ -24,6 +24,15 @@ internal static class RegistryPlanner
     public static RegistryPlan Apply(P.Registry registry, RepoDefinitions prepared, string project, DateTimeOffset now) =>
         Run(registry, prepared, project, Timestamp.FromDateTimeOffset(now));
 
+    /// <summary>
+    /// Applies the object of <paramref name="kind"/> named <paramref name="name"/> in <paramref name="prepared"/> (and the
+    /// project and its dummy entity, as every apply does) to <paramref name="registry"/> in place; every other object is
+    /// left as stored without being compared, which is what <see cref="Apply"/> would find for definitions read from
+    /// this registry (an apply of one object: <see cref="ObjectApply"/>).
+    /// </summary>
+    public static RegistryPlan ApplyOne(P.Registry registry, RepoDefinitions prepared, string project, DateTimeOffset now, string kind, string name) =>
+        Run(registry, prepared, project, Timestamp.FromDateTimeOffset(now), only: (kind, name));
+
     /// <summary>Removes every object of <paramref name="project"/> from <paramref name="registry"/>; returns the removed views.</summary>
     public static RegistryPlan RemoveProject(P.Registry registry, string project)
     {
@@ -41,8 +50,16 @@ internal static class RegistryPlanner
         }
     }
 
-    private static RegistryPlan Run(P.Registry registry, RepoDefinitions defs, string project, Timestamp? now, bool keepDummy = true)
+    private static RegistryPlan Run(P.Registry registry, RepoDefinitions defs, string project, Timestamp? now, bool keepDummy = true,
+        (string Kind, string Name)? only = null)
     {
+        // With one object to apply, the others of the project are neither converted nor compared (nor deleted).
+        Func<string, bool>? Include(string kind) => only is not { } o ? null
+            : kind == "Entity" ? n => n == Entity.DummyName || (o.Kind == kind && n == o.Name)
+            : o.Kind == kind ? n => n == o.Name : _ => false;
+        IEnumerable<T> Only<T>(IEnumerable<T> items, string kind) where T : FeastObject =>
+            Include(kind) is { } include ? items.Where(i => include(i.Name)) : items;
+
         var changes = new List<ObjectChange>();
         var stamp = now ?? Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch);
         var apply = now is not null;
@@ -63,41 +80,44 @@ internal static class RegistryPlanner
         if (apply && keepDummy && !registry.ProjectMetadata.Any(m => m.Project == project))
             registry.ProjectMetadata.Add(new P.ProjectMetadata { Project = project, ProjectUuid = Guid.NewGuid().ToString() });
 
-        Diff(changes, apply, "Entity", registry.Entities, entities.Select(e => ProtoConverter.ToProto(e, project)), project,
+        Diff(changes, apply, "Entity", registry.Entities, Only(entities, "Entity").Select(e => ProtoConverter.ToProto(e, project)), project,
             e => e.Spec.Name, e => e.Spec.Project, e => e.Spec, e => ProtoConverter.ToProto(ProtoConverter.FromProto(e), project),
-            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.EntityMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.EntityMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }),
+            include: Include("Entity"));
 
-        Diff(changes, apply, "DataSource", registry.DataSources, defs.DataSources.Select(d => ProtoConverter.ToProto(d, project)), project,
+        Diff(changes, apply, "DataSource", registry.DataSources, Only(defs.DataSources, "DataSource").Select(d => ProtoConverter.ToProto(d, project)), project,
             d => d.Name, d => d.Project, WithoutMeta, d => ProtoConverter.ToProto(ProtoConverter.FromProto(d), project),
-            (n, o) => n.Meta = o?.Meta);
+            (n, o) => n.Meta = o?.Meta, include: Include("DataSource"));
 
         var deletedViews = new List<FeatureView>();
-        Diff(changes, apply, "FeatureView", registry.FeatureViews, defs.FeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
+        Diff(changes, apply, "FeatureView", registry.FeatureViews, Only(defs.FeatureViews, "FeatureView").Select(v => ProtoConverter.ToProto(v, project)), project,
             v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
             (n, o) => StampView(n.Meta, o?.Meta, stamp),
-            onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)));
+            onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)), include: Include("FeatureView"));
 
-        Diff(changes, apply, "OnDemandFeatureView", registry.OnDemandFeatureViews, defs.OnDemandFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
+        Diff(changes, apply, "OnDemandFeatureView", registry.OnDemandFeatureViews, Only(defs.OnDemandFeatureViews, "OnDemandFeatureView").Select(v => ProtoConverter.ToProto(v, project)), project,
             v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
             (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.OnDemandFeatureViewMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }),
             onDelete: v =>
             {
                 var deleted = ProtoConverter.FromProto(v);
                 if (deleted.WriteToOnlineStore) deletedViews.Add(Online.OnDemandStorage.ViewOf(deleted));
-            });
+            }, include: Include("OnDemandFeatureView"));
 
-        Diff(changes, apply, "StreamFeatureView", registry.StreamFeatureViews, defs.StreamFeatureViews.Select(v => ProtoConverter.ToProto(v, project)), project,
+        Diff(changes, apply, "StreamFeatureView", registry.StreamFeatureViews, Only(defs.StreamFeatureViews, "StreamFeatureView").Select(v => ProtoConverter.ToProto(v, project)), project,
             v => v.Spec.Name, v => v.Spec.Project, v => v.Spec, v => ProtoConverter.ToProto(ProtoConverter.FromProto(v), project),
             (n, o) => StampView(n.Meta, o?.Meta, stamp),
-            onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)));
+            onDelete: v => deletedViews.Add(ProtoConverter.FromProto(v)), include: Include("StreamFeatureView"));
 
-        Diff(changes, apply, "FeatureService", registry.FeatureServices, defs.FeatureServices.Select(s => ProtoConverter.ToProto(s, project)), project,
+        Diff(changes, apply, "FeatureService", registry.FeatureServices, Only(defs.FeatureServices, "FeatureService").Select(s => ProtoConverter.ToProto(s, project)), project,
             s => s.Spec.Name, s => s.Spec.Project, s => s.Spec, s => ProtoConverter.ToProto(ProtoConverter.FromProto(s), project),
-            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.FeatureServiceMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.FeatureServiceMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }),
+            include: Include("FeatureService"));
 
-        Diff(changes, apply, "Permission", registry.Permissions, defs.Permissions.Select(p => ProtoConverter.ToProto(p, project)), project,
+        Diff(changes, apply, "Permission", registry.Permissions, Only(defs.Permissions, "Permission").Select(p => ProtoConverter.ToProto(p, project)), project,
             p => p.Spec.Name, p => p.Spec.Project, p => p.Spec, p => ProtoConverter.ToProto(ProtoConverter.FromProto(p), project),
-            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.PermissionMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }));
+            (n, o) => n.Meta = Meta(o?.Meta?.CreatedTimestamp, stamp, (c, u) => new P.PermissionMeta { CreatedTimestamp = c, LastUpdatedTimestamp = u }),
+            include: Include("Permission"));
 
         // A view that stops being online loses its online table, like a deleted one.
         var keep = OnlineViews(defs);
@@ -134,7 +154,7 @@ internal static class RegistryPlanner
 
     private static void Diff<T>(List<ObjectChange> changes, bool apply, string kind, RepeatedField<T> list, IEnumerable<T> desired, string project,
         Func<T, string> name, Func<T, string> projectOf, Func<T, IMessage> spec, Func<T, T> normalize, Action<T, T?> stamp,
-        Action<T>? onDelete = null, bool allowDelete = true)
+        Action<T>? onDelete = null, bool allowDelete = true, Func<string, bool>? include = null)
         where T : class, IMessage<T>
     {
         var wanted = new Dictionary<string, T>(StringComparer.Ordinal);
@@ -144,7 +164,7 @@ internal static class RegistryPlanner
         var existing = new Dictionary<string, T>(StringComparer.Ordinal);
         foreach (var item in list)
         {
-            if (projectOf(item) == project) existing[name(item)] = item;
+            if (projectOf(item) == project && (include is null || include(name(item)))) existing[name(item)] = item;
         }
 
         foreach (var (objectName, old) in existing.OrderBy(kv => kv.Key, StringComparer.Ordinal))
