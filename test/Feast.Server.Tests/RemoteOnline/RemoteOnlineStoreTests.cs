@@ -131,6 +131,26 @@ public sealed class RemoteOnlineStoreTests
     }
 
     [Fact]
+    public async Task EntitylessView_WrittenAndRead_ThroughTheServer_AsDirectly()
+    {
+        await using var repo = await ServerRepo.CreateAsync();
+        var global = new FeatureView("global_stats", ServerRepo.Push, [], TimeSpan.Zero, [new Field("total", FeastType.Int64)]);
+        await repo.Store.ApplyAsync([.. ServerRepo.Objects, global], new Feast.Planning.ApplyOptions { SkipSourceValidation = true });
+        await using var server = await TestHost.StartAsync(repo.Store, kestrel: true);
+        await using var client = RemoteClient(repo, server.HttpAddress);
+
+        await client.WriteToOnlineStoreAsync("global_stats", FeatureRows.FromRows([
+            new Dictionary<string, object?> { ["total"] = 42L, ["event_timestamp"] = ServerRepo.T0 },
+        ]));
+        var rows = new[] { (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?> { ["driver_id"] = 1001L } };
+        var direct = await repo.Store.GetOnlineFeaturesAsync(["global_stats:total"], rows);
+        var remote = await client.GetOnlineFeaturesAsync(["global_stats:total"], rows);
+
+        Assert.Equal(42L, direct.Columns.Single(c => c.Name == "total").Values[0].AsInt64());
+        AssertSameAnswer(direct, remote);
+    }
+
+    [Fact]
     public async Task ServerDown_NamesPathAndFeastServe_ServerError_GivesServersMessage_BadConfig_IsClear()
     {
         await using var repo = await ServerRepo.CreateAsync();
