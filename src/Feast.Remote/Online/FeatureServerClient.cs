@@ -86,6 +86,14 @@ internal sealed class FeatureServerClient : IDisposable
     private FeastException Unreachable(string endpoint, HttpRequestException e)
     {
         var detail = e.InnerException is { } inner && inner.Message != e.Message ? $"{e.Message} ({inner.Message})" : e.Message;
+        // Not a failure to connect (or to agree on TLS): the server took the request and the connection broke before the answer.
+        if (e.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError
+            or HttpRequestError.ProxyTunnelError or HttpRequestError.VersionNegotiationError))
+        {
+            return new FeastException(
+                $"The feature server at {Address} (online_store.path in feature_store.yaml) closed the connection before answering {endpoint}: {detail}. " +
+                "It stopped or failed while serving the request; a write it did not answer may not have been applied, so send it again once feast serve runs.", e);
+        }
         var tls = e.HttpRequestError == HttpRequestError.SecureConnectionError
             ? " The TLS handshake failed: give online_store.cert the server's certificate (the --cert of feast serve), and an https:// path."
             : "";

@@ -3,6 +3,7 @@ using Feast.DuckDb;
 using Feast.Online;
 using Feast.Remote;
 using Feast.Server.Tests.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Feast.Server.Tests.RemoteOnline;
 
@@ -148,6 +149,46 @@ public sealed class RemoteOnlineStoreTests
 
         Assert.Equal(42L, direct.Columns.Single(c => c.Name == "total").Values[0].AsInt64());
         AssertSameAnswer(direct, remote);
+    }
+
+    [Fact]
+    public async Task ServerStoppedMidWrite_ClearError_NothingWritten_ClientCancellation_Cancels()
+    {
+        await using var repo = await ServerRepo.CreateAsync(controlled: true);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        repo.Online!.BeforeWrite = async ct =>
+        {
+            entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        };
+        var server = await TestHost.StartAsync(repo.Store, kestrel: true,
+            services: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200)));
+        await using var client = RemoteClient(repo, server.HttpAddress, retries: 0);
+        var row = FeatureRows.FromRows([
+            new Dictionary<string, object?> { ["driver_id"] = 1077L, ["conv_rate"] = 1f, ["acc_rate"] = 1f, ["avg_daily_trips"] = 1L, ["event_timestamp"] = ServerRepo.Now },
+        ]);
+
+        var write = client.WriteToOnlineStoreAsync("driver_hourly_stats", row);
+        await entered.Task;
+        await server.DisposeAsync();
+        var cut = await Assert.ThrowsAsync<FeastException>(() => write);
+
+        Assert.Contains("closed the connection before answering /write-to-online-store", cut.Message, StringComparison.Ordinal);
+        Assert.Contains("online_store.path", cut.Message, StringComparison.Ordinal);
+        repo.Online.BeforeWrite = null;
+        var stored = await repo.Store.GetOnlineFeaturesAsync(["driver_hourly_stats:conv_rate"], [new Dictionary<string, object?> { ["driver_id"] = 1077L }]);
+        Assert.Equal(FeatureStatus.NotFound, stored.Columns.Single(c => c.Name == "conv_rate").Statuses[0]);
+
+        // A client that gives up cancels its request: OperationCanceledException, not a server error.
+        // (The server's read ends by itself a little later, so the server can stop after the test.)
+        repo.Online.BeforeRead = ct => Task.Delay(TimeSpan.FromSeconds(3), ct);
+        await using var again = await TestHost.StartAsync(repo.Store, kestrel: true,
+            services: s => s.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200)));
+        await using var patient = RemoteClient(repo, again.HttpAddress);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => patient.GetOnlineFeaturesAsync(
+            new OnlineFeaturesRequest(new Dictionary<string, IReadOnlyList<object?>> { ["driver_id"] = [1001L] }) { Features = ["driver_hourly_stats:conv_rate"] },
+            cancel.Token));
     }
 
     [Fact]
