@@ -72,6 +72,10 @@ internal static class Program
               FeatureStore.ApplyAsync of a repo with one changed feature view (100 views, 10 services by default) against a
               local file registry and through a registry server on loopback (registry_type: remote), alternately in one run;
               prints the medians of N runs (31) and their ratio.
+          Feast.Benchmarks online-remote [--requests N] [--entities N]
+              One entity x 50 features (5 views x 10) through the remote online store (online_store: remote, HTTP to a feature
+              server on loopback in this process, reading SQLite) against the same read made directly on the served store,
+              alternately in one run (5,000 requests each, 10k entities); prints p50/p99, their ratio and the load average.
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -87,6 +91,8 @@ internal static class Program
         // The server benchmark's commands parse their own options.
         if (args[0] is "registry-apply")
             return await RegistryApplyRunner.RunAsync(args[1..]);
+        if (args[0] is "online-remote")
+            return await OnlineRemote.OnlineRemoteRunner.RunAsync(args[1..]);
         if (args[0] is "flood")
             return await FloodRunner.RunAsync(args[1..]);
         if (args[0] is "registry")

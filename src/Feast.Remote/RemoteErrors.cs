@@ -75,7 +75,7 @@ internal static partial class RemoteErrors
     private static partial Regex NotFoundMessage();
 }
 
-/// <summary>An error the registry server answered with, under the class name the server gave it.</summary>
+/// <summary>An error a Feast server (registry server, feature server) answered with, under the class name the server gave it.</summary>
 public sealed class RemoteServerException : FeastException
 {
     private readonly string _errorClass;

@@ -9,6 +9,7 @@ using Feast.Remote;
 using Feast.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -57,7 +58,25 @@ internal static class ServeCommand
         var noAccessLog = ServerCommandOptions.NoAccessLog();
         var key = ServerCommandOptions.Key();
         var cert = ServerCommandOptions.Cert();
-        var metrics = new Option<bool>("--metrics", "-m") { Description = "Serve Prometheus metrics at /metrics (Feast's metric names)." };
+        var metrics = new Option<bool>("--metrics", "-m")
+        {
+            Description = "Serve Prometheus metrics (Feast's metric names) at /metrics on --metrics-port (8000, as Python Feast's metrics server) and on --port.",
+        };
+        var metricsPort = new Option<int>("--metrics-port")
+        {
+            Description = "The port of the metrics server that --metrics starts (plain HTTP, /metrics only). 0 picks a free port; -1 serves /metrics on --port only.",
+            HelpName = "port",
+            DefaultValueFactory = _ => 8000,
+        };
+        var keepAlive = new Option<int?>("--keep-alive-timeout")
+        {
+            Description = "Seconds an idle keep-alive connection stays open (Feast's option; Kestrel's 130 s when not given).",
+            HelpName = "seconds",
+        };
+        var workers = ServerCommandOptions.Workers();
+        var workerConnections = ServerCommandOptions.Ignored("--worker-connections", "connections per gunicorn worker; Kestrel has no such limit per process");
+        var maxRequests = ServerCommandOptions.Ignored("--max-requests", "gunicorn restarts a worker after this many requests; nothing here needs restarting");
+        var maxRequestsJitter = ServerCommandOptions.Ignored("--max-requests-jitter", "the spread of --max-requests");
         var metricsRequireAuth = new Option<bool>("--metrics-require-auth")
         {
             Description = "Under auth type oidc, answer /metrics and /healthz/ready only to requests with a valid token " +
@@ -94,9 +113,12 @@ internal static class ServeCommand
         var command = new Command("serve",
             "Start a feature server for the repo: Feast's HTTP endpoints (/get-online-features, /push, /write-to-online-store, " +
             "/materialize, /materialize-incremental, /health) and Feast's gRPC ServingService, until Ctrl+C.\n" +
+            "Feast's operator runs it as: feast --log-level INFO serve -h 0.0.0.0 [--metrics] [--workers N ...] [--key K --cert C] -p 6566, " +
+            "with the repo's feature_store.yaml in FEATURE_STORE_YAML_BASE64; probe GET /health.\n" +
             "Example: feast serve --host 0.0.0.0 --port 6566 --grpc-port 6567")
         {
-            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, metricsRequireAuth, maxBody, maxFeatures, maxRows, shutdownTimeout, otlp,
+            host, port, type, grpcPort, noGrpc, registryTtl, noAccessLog, key, cert, metrics, metricsPort, metricsRequireAuth, maxBody, maxFeatures, maxRows, shutdownTimeout, otlp,
+            workers, workerConnections, maxRequests, maxRequestsJitter, keepAlive,
         };
         ServerCommandOptions.RequireKeyWithCert(command, key, cert);
         command.SetAction(async (result, ct) =>
@@ -108,6 +130,12 @@ internal static class ServeCommand
             }
             if (!result.GetValue(noGrpc) && result.GetValue(port) != 0 && result.GetValue(port) == result.GetValue(grpcPort))
                 throw new FeastValidationException("--port and --grpc-port must differ (or give --no-grpc).");
+            if (result.GetValue(metricsPort) is < -1 or > 65535) throw new FeastValidationException("--metrics-port must be a port number from 0 to 65535, or -1.");
+            if (result.GetValue(metrics) && result.GetValue(metricsPort) > 0
+                && (result.GetValue(metricsPort) == result.GetValue(port) || (!result.GetValue(noGrpc) && result.GetValue(metricsPort) == result.GetValue(grpcPort))))
+                throw new FeastValidationException($"--metrics-port {result.GetValue(metricsPort)} is also --port or --grpc-port; give the metrics server a port of its own (or -1 for /metrics on --port only).");
+            if (result.GetValue(keepAlive) is <= 0) throw new FeastValidationException("--keep-alive-timeout must be more than 0 seconds.");
+            if (result.GetValue(workers) <= 0) throw new FeastValidationException("--workers must be more than 0.");
             if (result.GetValue(registryTtl) < 0) throw new FeastValidationException("--registry-ttl-sec must be 0 or more.");
             if (result.GetValue(maxBody) <= 0) throw new FeastValidationException("--max-request-bytes must be more than 0.");
             if (result.GetValue(maxFeatures) <= 0) throw new FeastValidationException("--max-features must be more than 0.");
@@ -117,7 +145,9 @@ internal static class ServeCommand
                 result.GetValue(host)!, result.GetValue(port), result.GetValue(noGrpc) ? null : result.GetValue(grpcPort),
                 TimeSpan.FromSeconds(result.GetValue(registryTtl)), !result.GetValue(noAccessLog), result.GetValue(metrics),
                 result.GetValue(key), result.GetValue(cert), result.GetValue(maxBody), TimeSpan.FromSeconds(result.GetValue(shutdownTimeout)),
-                result.GetValue(otlp) ?? OtlpFromEnvironment(), result.GetValue(metricsRequireAuth), result.GetValue(maxFeatures), result.GetValue(maxRows));
+                result.GetValue(otlp) ?? OtlpFromEnvironment(), result.GetValue(metricsRequireAuth), result.GetValue(maxFeatures), result.GetValue(maxRows),
+                result.GetValue(metricsPort) is >= 0 and var mp ? mp : null,
+                result.GetValue(keepAlive) is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
             // The access log is information; ASP.NET Core's own per-request lines would repeat it.
             var levelGiven = result.GetResult(context.Globals.LogLevel) is { Implicit: false };
             using var loggers = context.CreateLoggerFactory(result, LogLevel.Information, b =>
@@ -133,7 +163,20 @@ internal static class ServeCommand
     }
 
     private sealed record ServeSettings(string Host, int Port, int? GrpcPort, TimeSpan RegistryTtl, bool AccessLog, bool Metrics,
-        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout, Uri? OtlpEndpoint, bool MetricsRequireAuth, int MaxFeatures, int MaxEntityRows);
+        string? KeyPath, string? CertPath, long MaxRequestBytes, TimeSpan ShutdownTimeout, Uri? OtlpEndpoint, bool MetricsRequireAuth, int MaxFeatures, int MaxEntityRows,
+        int? MetricsPort, TimeSpan? KeepAliveTimeout);
+
+    /// <summary>The metrics port answers <c>/metrics</c> only: the feature server's endpoints stay on their own ports.</summary>
+    private static void UseMetricsPortOnlyForMetrics(WebApplication app, Func<int?> metricsPort) =>
+        app.Use(async (http, next) =>
+        {
+            if (http.Connection.LocalPort == metricsPort() && !http.Request.Path.Equals("/metrics", StringComparison.Ordinal))
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            await next(http);
+        });
 
     private static Uri? Fail(System.CommandLine.Parsing.ArgumentResult result, string message)
     {
@@ -188,33 +231,25 @@ internal static class ServeCommand
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             ListenOptions? httpListen = null, grpcListen = null;
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            ListenOptions? metricsListen = null;
+            ServerCommandOptions.UseKestrel(builder, certificate, kestrel =>
             {
-                kestrel.AddServerHeader = false;
                 kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
-                kestrel.Listen(address, settings.Port, listen =>
-                {
-                    // Without TLS there is no protocol negotiation, so the JSON port speaks HTTP/1.1 and gRPC has its own port.
-                    listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
-                    if (certificate is not null) listen.UseHttps(certificate);
-                    httpListen = listen;
-                });
+                if (settings.KeepAliveTimeout is { } keepAlive) kestrel.Limits.KeepAliveTimeout = keepAlive;
+                // Without TLS there is no protocol negotiation, so the JSON port speaks HTTP/1.1 and gRPC has its own port.
+                ServerCommandOptions.Listen(kestrel, address, settings.Port, certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2, certificate,
+                    l => httpListen = l);
                 if (settings.GrpcPort is { } grpc)
-                {
-                    kestrel.Listen(address, grpc, listen =>
-                    {
-                        listen.Protocols = HttpProtocols.Http2;
-                        if (certificate is not null) listen.UseHttps(certificate);
-                        grpcListen = listen;
-                    });
-                }
+                    ServerCommandOptions.Listen(kestrel, address, grpc, HttpProtocols.Http2, certificate, l => grpcListen = l);
+                // Prometheus scrapes plain HTTP, as from Python Feast's metrics server on port 8000.
+                if (settings.Metrics && settings.MetricsPort is { } metricsPort)
+                    ServerCommandOptions.Listen(kestrel, address, metricsPort, HttpProtocols.Http1, null, l => metricsListen = l);
             });
-            if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
             builder.Services.AddFeast(o =>
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore();
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
                 o.Metrics = settings.Metrics;
@@ -227,6 +262,7 @@ internal static class ServeCommand
             if (settings.OtlpEndpoint is { } otlpEndpoint) AddOpenTelemetry(builder.Services, otlpEndpoint);
 
             await using var app = builder.Build();
+            if (settings.Metrics && settings.MetricsPort is not null) UseMetricsPortOnlyForMetrics(app, () => metricsListen?.IPEndPoint?.Port);
             app.MapFeast();
             try
             {
@@ -241,6 +277,8 @@ internal static class ServeCommand
             var scheme = certificate is null ? "http" : "https";
             await context.Out.WriteLineAsync($"Serving project {store.Project} from {repoPath}");
             await context.Out.WriteLineAsync($"  HTTP  {Url(scheme, httpListen!)}  POST /get-online-features /push /write-to-online-store /materialize /materialize-incremental, GET /health{(settings.Metrics ? " /metrics" : "")}");
+            if (metricsListen is not null)
+                await context.Out.WriteLineAsync($"  Metrics  {Url("http", metricsListen)}/metrics  Prometheus (HTTP/1.1 without TLS)");
             if (settings.OtlpEndpoint is { } exporting)
                 await context.Out.WriteLineAsync($"  OTLP  traces and metrics to {exporting}");
             if (grpcListen is not null)

@@ -3,6 +3,7 @@ using System.Globalization;
 using Feast.DuckDb;
 using Feast.Postgres;
 using Feast.Redis;
+using Feast.Remote;
 using Feast.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -44,6 +45,10 @@ internal static class ServeRegistryCommand
         {
             Description = "Serve no gRPC: only the REST API (needs --rest-api).",
         };
+        var grpc = new Option<bool>("--grpc")
+        {
+            Description = "Serve the gRPC API (the default; Feast's --grpc/--no-grpc pair, which Feast's operator passes).",
+        };
         var noAccessLog = ServerCommandOptions.NoAccessLog();
         var key = ServerCommandOptions.Key();
         var cert = ServerCommandOptions.Cert();
@@ -57,13 +62,15 @@ internal static class ServeRegistryCommand
             "over HTTP/1.1 on --rest-port (6572); --no-grpc serves the REST API alone. --key/--cert put TLS on both.\n" +
             "Example: feast serve_registry --port 6570 --rest-api --rest-port 6572")
         {
-            host, port, restApi, restPort, noGrpc, noAccessLog, key, cert, shutdownTimeout,
+            host, port, grpc, restApi, restPort, noGrpc, noAccessLog, key, cert, shutdownTimeout,
         };
         ServerCommandOptions.RequireKeyWithCert(command, key, cert);
         command.SetAction(async (result, ct) =>
         {
             if (result.GetValue(port) is < 0 or > 65535) throw new FeastValidationException("--port must be a port number from 0 to 65535.");
             if (result.GetValue(restPort) is < 0 or > 65535) throw new FeastValidationException("--rest-port must be a port number from 0 to 65535.");
+            if (result.GetValue(noGrpc) && result.GetValue(grpc))
+                throw new FeastValidationException("--grpc and --no-grpc contradict each other: give one.");
             if (result.GetValue(noGrpc) && !result.GetValue(restApi))
                 throw new FeastValidationException("--no-grpc leaves nothing to serve: add --rest-api to serve the REST API alone, or drop --no-grpc.");
             if (result.GetValue(shutdownTimeout) < 0) throw new FeastValidationException("--shutdown-timeout must be 0 or more.");
@@ -96,34 +103,18 @@ internal static class ServeRegistryCommand
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             ListenOptions? grpcListen = null, restListen = null;
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            ServerCommandOptions.UseKestrel(builder, certificate, kestrel =>
             {
-                kestrel.AddServerHeader = false;
                 if (ports.Grpc is { } grpcPort)
-                {
-                    kestrel.Listen(address, grpcPort, listen =>
-                    {
-                        listen.Protocols = HttpProtocols.Http2;
-                        if (certificate is not null) listen.UseHttps(certificate);
-                        grpcListen = listen;
-                    });
-                }
+                    ServerCommandOptions.Listen(kestrel, address, grpcPort, HttpProtocols.Http2, certificate, l => grpcListen = l);
                 if (ports.Rest is { } restPort)
-                {
-                    kestrel.Listen(address, restPort, listen =>
-                    {
-                        listen.Protocols = HttpProtocols.Http1;
-                        if (certificate is not null) listen.UseHttps(certificate);
-                        restListen = listen;
-                    });
-                }
+                    ServerCommandOptions.Listen(kestrel, address, restPort, HttpProtocols.Http1, certificate, l => restListen = l);
             });
-            if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
             builder.Services.AddFeastRegistryServer(o =>
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteOnlineStore();
                 // The registry server reads the store per request (allow_cache false) or through its own cache.
                 o.RegistryRefreshInterval = TimeSpan.Zero;
                 o.AccessLog = accessLog;

@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 
 namespace Feast.Cli.Commands;
@@ -31,6 +35,54 @@ internal static class ServerCommandOptions
         HelpName = "seconds",
         DefaultValueFactory = _ => 30,
     };
+
+    /// <summary>
+    /// <c>--workers</c> (<c>-w</c>), as Feast's operator passes it to <c>feast serve</c>: accepted for the operator's sake, with no
+    /// effect (Python Feast forks that many gunicorn processes; one Feast.NET process serves on every core).
+    /// </summary>
+    public static Option<int> Workers() => new("--workers", "-w")
+    {
+        Description = "Accepted for Feast's operator; no effect: one process serves requests on every core (Python forks this many gunicorn workers).",
+        HelpName = "count",
+        DefaultValueFactory = _ => 1,
+    };
+
+    /// <summary>A gunicorn setting of Python Feast's <c>feast serve</c> that Feast's operator may pass: accepted, with no effect.</summary>
+    public static Option<int?> Ignored(string name, string what) => new(name)
+    {
+        Description = $"Accepted for Feast's operator; no effect here ({what}).",
+        HelpName = "count",
+    };
+
+    /// <summary>
+    /// Configures Kestrel for a server command: no <c>Server</c> header, the listeners <paramref name="listen"/> adds, and
+    /// the HTTPS configuration when <paramref name="certificate"/> is given.
+    /// </summary>
+    public static void UseKestrel(WebApplicationBuilder builder, X509Certificate2? certificate, Action<KestrelServerOptions> listen)
+    {
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            listen(kestrel);
+        });
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+    }
+
+    /// <summary>
+    /// Listens on <paramref name="address"/>:<paramref name="port"/> with <paramref name="protocols"/>, under TLS with
+    /// <paramref name="certificate"/> when given, and hands
+    /// the listener to <paramref name="bound"/> (its port is known once the server has started).
+    /// </summary>
+    public static void Listen(KestrelServerOptions kestrel, IPAddress address, int port, HttpProtocols protocols, X509Certificate2? certificate,
+        Action<ListenOptions> bound)
+    {
+        kestrel.Listen(address, port, listen =>
+        {
+            listen.Protocols = protocols;
+            if (certificate is not null) listen.UseHttps(certificate);
+            bound(listen);
+        });
+    }
 
     /// <summary>TLS needs both files: a usage error names the missing one's partner.</summary>
     public static void RequireKeyWithCert(Command command, Option<string?> key, Option<string?> cert) =>

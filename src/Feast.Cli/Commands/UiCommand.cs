@@ -108,22 +108,14 @@ internal static class UiCommand
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             ListenOptions? httpListen = null;
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-            {
-                kestrel.AddServerHeader = false;
-                kestrel.Listen(address, settings.Port, listen =>
-                {
-                    listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
-                    if (certificate is not null) listen.UseHttps(certificate);
-                    httpListen = listen;
-                });
-            });
-            if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+            ServerCommandOptions.UseKestrel(builder, certificate, kestrel =>
+                ServerCommandOptions.Listen(kestrel, address, settings.Port, certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2, certificate,
+                    l => httpListen = l));
             builder.Services.AddFeastUi(o =>
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore();
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
             }, o =>
