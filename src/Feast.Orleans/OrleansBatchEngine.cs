@@ -118,7 +118,8 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
         {
             if (_host is not null) return _host.Services.GetRequiredService<IClusterClient>();
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-            builder.Services.AddSingleton(loggers);
+            // The engine reports what matters (no worker, a retried shard) itself; the client runtime's own lines are noise on a CLI.
+            builder.Services.AddSingleton<ILoggerFactory>(new QuietLoggerFactory(loggers));
             builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
             builder.UseOrleansClient(client =>
             {
@@ -170,5 +171,21 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
     {
         [LoggerMessage(EventId = 1810, Level = LogLevel.Warning, Message = "Shard {Index}/{Count} of {View} failed on attempt {Attempt} of {MaxAttempts} on worker {Worker}: {Error}")]
         public static partial void ShardRetry(ILogger logger, string view, int index, int count, int attempt, int maxAttempts, string? worker, string? error);
+    }
+
+    /// <summary>Passes on the loggers of every category but the Orleans client's, Polly's and the host's.</summary>
+    private sealed class QuietLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName.StartsWith("Orleans", StringComparison.Ordinal) || categoryName.StartsWith("Polly", StringComparison.Ordinal) ||
+            categoryName.StartsWith("Microsoft", StringComparison.Ordinal)
+                ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+                : inner.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -59,6 +59,10 @@ internal static class WorkerCommand
                 if (levelGiven) return;
                 b.AddFilter("Microsoft", LogLevel.Warning);
                 b.AddFilter("Orleans", LogLevel.Warning);
+                // Startup notes (server GC, a watchdog's first tick) and the placement pipeline's per-call lines are noise here.
+                b.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+                b.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+                b.AddFilter("Polly", LogLevel.Warning);
                 b.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
             });
             var address = await ServeCommand.ResolveAsync(result.GetValue(advertise)!, ct);
