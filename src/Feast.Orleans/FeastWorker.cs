@@ -76,7 +76,6 @@ public sealed class FeastWorker
                 o.NumVotesForDeathDeclaration = 1;
                 o.DefunctSiloExpiration = TimeSpan.FromMinutes(10);
             });
-            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(Options.TaskTimeoutSeconds + 60));
             silo.Services.AddPlacementDirector<ShardPlacement, ShardPlacementDirector>();
         });
     }

@@ -12,6 +12,6 @@ public static class OrleansBackendsExtensions
     {
         ArgumentNullException.ThrowIfNull(backends);
         return backends.AddBatchEngine<OrleansBatchEngineOptions>(OrleansBatchEngineOptions.TypeName, OrleansSchemas.Engine,
-            (options, context) => (IBatchEngine)new OrleansBatchEngine(options, context.LoggerFactory));
+            (options, context) => (IBatchEngine)new OrleansBatchEngine(options, context.LoggerFactory, context.TimeProvider));
     }
 }

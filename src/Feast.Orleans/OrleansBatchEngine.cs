@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Feast.Materialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,12 +8,16 @@ namespace Feast.Orleans;
 
 /// <summary>
 /// The client side of <c>batch_engine: orleans</c>: splits each (view, window) into <see cref="OrleansBatchEngineOptions.Shards"/>
-/// shards by entity-key hash, hands them to the workers, retries a failed or lost shard on another worker up to
+/// shards by entity-key hash, hands them to the workers, watches each by polling (a worker that dies stops answering,
+/// or its shard is found nowhere), retries a failed or lost shard on another worker up to
 /// <see cref="OrleansBatchEngineOptions.MaxAttempts"/> times, and returns once every shard succeeded (the caller then
 /// records the interval). Connects to the cluster on first use.
 /// </summary>
-internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions options, ILoggerFactory loggers) : IBatchEngine
+internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions options, ILoggerFactory loggers, TimeProvider time) : IBatchEngine
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
+
     private readonly ILogger _logger = loggers.CreateLogger("Feast.Orleans");
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IHost? _host;
@@ -24,20 +27,30 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
         ArgumentNullException.ThrowIfNull(task);
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var run = Guid.NewGuid().ToString("N")[..12];
-        var byWorker = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        long rows = 0;
+        // Each shard's current attempt: its worker and rows so far (a lost attempt's rows are written again by the next).
+        var current = new (string? Worker, long Rows)[options.Shards];
+        var gate = new object();
+        void Update(int index, string worker, long rows)
+        {
+            MaterializationProgress report;
+            lock (gate)
+            {
+                if (current[index] == (worker, rows)) return;
+                current[index] = (worker, rows);
+                report = new MaterializationProgress(task.View.Name, task.Start, task.End, current.Sum(c => c.Rows), null, TimeSpan.Zero, false)
+                {
+                    RowsByWorker = ByWorker(current),
+                };
+            }
+            progress?.Report(report);
+        }
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var shards = Enumerable.Range(0, options.Shards).Select(async index =>
         {
             try
             {
-                var result = await RunShardAsync(client, run, task, index, cts.Token).ConfigureAwait(false);
-                byWorker.AddOrUpdate(result.Worker, result.Rows, (_, n) => n + result.Rows);
-                var total = Interlocked.Add(ref rows, result.Rows);
-                progress?.Report(new MaterializationProgress(task.View.Name, task.Start, task.End, total, null, TimeSpan.Zero, false)
-                {
-                    RowsByWorker = new Dictionary<string, long>(byWorker, StringComparer.Ordinal),
-                });
+                await RunShardAsync(client, run, task, index, (worker, rows) => Update(index, worker, rows), cts.Token).ConfigureAwait(false);
             }
             catch
             {
@@ -50,26 +63,27 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
         {
             await Task.WhenAll(shards).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested &&
+            shards.Select(s => s.Exception?.InnerException).OfType<FeastException>().FirstOrDefault() is { } failure)
         {
             // A shard's failure cancelled the rest: report the failure, not the cancellations it caused.
-            throw shards.Select(s => s.Exception?.InnerException).OfType<FeastException>().First();
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-        catch (Exception) when (shards.Select(s => s.Exception?.InnerException).OfType<FeastException>().FirstOrDefault() is { } failure)
-        {
             throw failure;
         }
-        return new MaterializationCopy(rows) { RowsByWorker = new Dictionary<string, long>(byWorker, StringComparer.Ordinal) };
+        lock (gate)
+            return new MaterializationCopy(current.Sum(c => c.Rows)) { RowsByWorker = ByWorker(current) };
     }
 
-    private async Task<ShardResult> RunShardAsync(IClusterClient client, string run, MaterializationTask task, int index, CancellationToken cancellationToken)
+    private static Dictionary<string, long> ByWorker((string? Worker, long Rows)[] shards) =>
+        shards.Where(s => s.Worker is not null && s.Rows > 0).GroupBy(s => s.Worker!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(s => s.Rows), StringComparer.Ordinal);
+
+    /// <summary>Runs one shard to success, retrying on another worker; throws naming the shard, worker and error after the last attempt.</summary>
+    private async Task RunShardAsync(IClusterClient client, string run, MaterializationTask task, int index, Action<string, long> update,
+        CancellationToken cancellationToken)
     {
         var view = task.View.Name;
-        string? worker = null, error = null;
+        string worker = "(not placed)";
+        string? error = null;
         for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
             var shard = new ShardTask
@@ -78,27 +92,24 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
                 Index = index, Count = options.Shards, Attempt = attempt,
             };
             var grain = client.GetGrain<IShardGrain>($"{run}/{view}/{index}/{attempt}");
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(options.TaskTimeoutSeconds));
+            worker = "(not placed)";
             try
             {
-                var result = await grain.RunAsync(shard, timeout.Token).ConfigureAwait(false);
-                if (result.Error is null) return result;
-                (worker, error) = (result.Worker, result.Error);
+                worker = await grain.StartAsync(shard).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+                error = await WatchAsync(grain, worker, update, cancellationToken).ConfigureAwait(false);
+                if (error is null) return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                await CancelQuietlyAsync(grain).ConfigureAwait(false);
                 throw;
-            }
-            catch (OperationCanceledException)
-            {
-                (worker, error) = ("(unknown)", $"timed out after {options.TaskTimeoutSeconds} s (batch_engine.task_timeout_seconds)");
             }
             catch (Exception e)
             {
-                // A worker that died or left mid-shard: the call fails once membership declares it dead.
-                (worker, error) = (WorkerOf(e), $"{e.GetType().Name}: {FirstLine(e.Message)}");
+                // The worker did not answer: it died or left before or while starting the shard.
+                error = $"{e.GetType().Name}: {FirstLine(e.Message)}";
             }
+            update(worker, 0);
             Log.ShardRetry(_logger, view, index + 1, options.Shards, attempt, options.MaxAttempts, worker, error);
         }
         throw new FeastException(
@@ -106,8 +117,44 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
             $"(batch_engine.max_attempts); last on worker {worker}: {error}. No interval was recorded for the view; fix the cause and run materialize again.");
     }
 
-    private static string WorkerOf(Exception e) =>
-        System.Text.RegularExpressions.Regex.Match(e.Message, @"S?\d+\.\d+\.\d+\.\d+:\d+") is { Success: true } m ? m.Value : "(lost)";
+    /// <summary>Polls a started shard until it ends; returns its error, or null when it succeeded.</summary>
+    private async Task<string?> WatchAsync(IShardGrain grain, string worker, Action<string, long> update, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            ShardStatus status;
+            try
+            {
+                status = await grain.PollAsync().WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return $"the worker stopped answering mid-shard ({e.GetType().Name}: {FirstLine(e.Message)})";
+            }
+            if (!status.Known) return "the worker left the cluster mid-shard (the shard was found nowhere)";
+            update(worker, status.Rows);
+            if (status.Done) return status.Error;
+            if (time.GetElapsedTime(started) > TimeSpan.FromSeconds(options.TaskTimeoutSeconds))
+            {
+                await CancelQuietlyAsync(grain).ConfigureAwait(false);
+                return $"timed out after {options.TaskTimeoutSeconds} s (batch_engine.task_timeout_seconds)";
+            }
+        }
+    }
+
+    private static async Task CancelQuietlyAsync(IShardGrain grain)
+    {
+        try
+        {
+            await grain.CancelAsync().WaitAsync(CallTimeout).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A worker that is gone has nothing left to cancel.
+        }
+    }
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
@@ -124,7 +171,8 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
             builder.UseOrleansClient(client =>
             {
                 OrleansClustering.Use(client, options);
-                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(options.TaskTimeoutSeconds + 60));
+                // Calls are short (start, poll, cancel): a long shard is watched by polling, not by one long call.
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
             });
             var host = builder.Build();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -35,32 +35,49 @@ public sealed record ShardTask
     public override string ToString() => $"{View} shard {Index + 1}/{Count}";
 }
 
-/// <summary>What a worker did with a <see cref="ShardTask"/>.</summary>
+/// <summary>Where a <see cref="ShardTask"/> stands on its worker.</summary>
 [GenerateSerializer, Immutable]
-public sealed record ShardResult
+public sealed record ShardStatus
 {
-    /// <summary>The worker that ran it (its <c>feast worker</c> name).</summary>
+    /// <summary>The worker running it (its <c>feast worker</c> name).</summary>
     [Id(0)] public required string Worker { get; init; }
 
-    /// <summary>Entity rows written to the online store.</summary>
-    [Id(1)] public long Rows { get; init; }
+    /// <summary>
+    /// False when this activation never started the shard: the worker that had it died and the grain was activated
+    /// anew elsewhere, so the attempt is lost.
+    /// </summary>
+    [Id(1)] public bool Known { get; init; }
 
-    /// <summary>Seconds the shard took on the worker.</summary>
-    [Id(2)] public double Seconds { get; init; }
+    /// <summary>Entity rows written to the online store so far.</summary>
+    [Id(2)] public long Rows { get; init; }
 
-    /// <summary>Why the shard failed (one line), or null when it succeeded.</summary>
-    [Id(3)] public string? Error { get; init; }
+    /// <summary>Whether the shard has finished (successfully when <see cref="Error"/> is null).</summary>
+    [Id(3)] public bool Done { get; init; }
+
+    /// <summary>Why the shard failed (one line), or null.</summary>
+    [Id(4)] public string? Error { get; init; }
+
+    /// <summary>Seconds the shard has run on the worker.</summary>
+    [Id(5)] public double Seconds { get; init; }
 }
 
 /// <summary>
 /// A shard's run on a worker. One activation per (run, view, shard, attempt) key, placed by
 /// <see cref="ShardPlacementAttribute"/> so shards spread evenly over the live workers and a retry lands on another one.
+/// The client starts the shard, then polls it: a poll that fails or finds a fresh activation means the worker died.
 /// </summary>
 public interface IShardGrain : IGrainWithStringKey
 {
-    /// <summary>Runs <paramref name="task"/>; failures come back in <see cref="ShardResult.Error"/>.</summary>
+    /// <summary>Starts <paramref name="task"/> in the background (once; a second call changes nothing).</summary>
     /// <param name="task">The shard.</param>
-    /// <param name="cancellationToken">Cancelled when the client cancels the run.</param>
-    /// <returns>What the worker did.</returns>
-    Task<ShardResult> RunAsync(ShardTask task, CancellationToken cancellationToken);
+    /// <returns>The worker's name.</returns>
+    Task<string> StartAsync(ShardTask task);
+
+    /// <summary>Where the shard stands.</summary>
+    /// <returns>The status.</returns>
+    Task<ShardStatus> PollAsync();
+
+    /// <summary>Cancels the shard (the client's run was cancelled or failed).</summary>
+    /// <returns>A task that completes when the cancellation is requested.</returns>
+    Task CancelAsync();
 }
