@@ -70,6 +70,11 @@ internal static class Program
               FeatureStore.ApplyAsync of a repo with one changed feature view (100 views, 10 services by default) against a
               local file registry and through a registry server on loopback (registry_type: remote), alternately in one run;
               prints the medians of N runs (31) and their ratio.
+          Feast.Benchmarks orleans [--quick] [--rows N] [--data DIR] [--out FILE]
+              FeatureStore.MaterializeAsync of N entity rows x 10 features (10M; 200k with --quick) from DuckDB Parquet into
+              Redis (FEAST_TEST_REDIS) by the local engine, then by batch_engine orleans with 1, 2 and 3 feast worker processes
+              (the built CLI), in one run: wall time, CPU per row (client + workers) and shard balance; report:
+              bench/results/orleans.md (bench/.data/orleans-quick.md with --quick).
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -105,6 +110,8 @@ internal static class Program
                 return await PostgresOnlineBench.RunAsync(options);
             case "redis":
                 return await RedisRunner.RunAsync(options);
+            case "orleans":
+                return await Orleans.OrleansRunner.RunAsync(options);
             case "postgres-historical":
                 return await Postgres.OfflineHistorical.RunAsync(options);
             case "case" when options.Positional.Count == 1:
