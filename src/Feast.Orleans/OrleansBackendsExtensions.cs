@@ -14,4 +14,14 @@ public static class OrleansBackendsExtensions
         return backends.AddBatchEngine<OrleansBatchEngineOptions>(OrleansBatchEngineOptions.TypeName, OrleansSchemas.Engine,
             (options, context) => (IBatchEngine)new OrleansBatchEngine(options, context.LoggerFactory, context.TimeProvider));
     }
+
+    /// <summary>Registers the Orleans batch engine in <paramref name="options"/>' backends; see <see cref="UseOrleans(FeastBackends)"/>.</summary>
+    /// <param name="options">The feature store options.</param>
+    /// <returns><paramref name="options"/>, for chaining.</returns>
+    public static FeatureStoreOptions UseOrleans(this FeatureStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Backends.UseOrleans();
+        return options;
+    }
 }

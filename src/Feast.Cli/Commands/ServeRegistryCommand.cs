@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Feast.DuckDb;
+using Feast.Orleans;
 using Feast.Postgres;
 using Feast.Redis;
 using Feast.Server;
@@ -123,7 +124,7 @@ internal static class ServeRegistryCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseOrleans();
                 // The registry server reads the store per request (allow_cache false) or through its own cache.
                 o.RegistryRefreshInterval = TimeSpan.Zero;
                 o.AccessLog = accessLog;
