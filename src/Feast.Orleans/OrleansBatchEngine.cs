@@ -17,6 +17,8 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PlacementPatience = TimeSpan.FromSeconds(60);
 
     private readonly ILogger _logger = loggers.CreateLogger("Feast.Orleans");
     private readonly SemaphoreSlim _connecting = new(1, 1);
@@ -84,6 +86,8 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
         var view = task.View.Name;
         string worker = "(not placed)";
         string? error = null;
+        var placement = 0;
+        long? unplacedSince = null;
         for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
             var shard = new ShardTask
@@ -91,11 +95,13 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
                 Project = task.Project, View = view, Start = task.Start, End = task.End, StampWith = task.StampWith,
                 Index = index, Count = options.Shards, Attempt = attempt,
             };
-            var grain = client.GetGrain<IShardGrain>($"{run}/{view}/{index}/{attempt}");
+            // The key ends with index/attempt (the placement reads them); a new placement try gets a new activation.
+            var grain = client.GetGrain<IShardGrain>($"{run}.{placement++}/{view}/{index}/{attempt}");
             worker = "(not placed)";
             try
             {
                 worker = await grain.StartAsync(shard).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+                unplacedSince = null;
                 error = await WatchAsync(grain, worker, update, cancellationToken).ConfigureAwait(false);
                 if (error is null) return;
             }
@@ -106,11 +112,21 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
             }
             catch (Exception e)
             {
-                // The worker did not answer: it died or left before or while starting the shard.
+                // Not even started: placed on a worker that died and that the cluster has not declared dead yet. That is the
+                // cluster's state, not the shard's fault: wait for membership to catch up (bounded), without using an attempt.
                 error = $"{e.GetType().Name}: {FirstLine(e.Message)}";
+                unplacedSince ??= time.GetTimestamp();
+                if (time.GetElapsedTime(unplacedSince.Value) < PlacementPatience)
+                {
+                    Log.ShardUnplaced(_logger, view, index + 1, options.Shards, error);
+                    await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false);
+                    attempt--;
+                    continue;
+                }
             }
             update(worker, 0);
             Log.ShardRetry(_logger, view, index + 1, options.Shards, attempt, options.MaxAttempts, worker, error);
+            if (attempt < options.MaxAttempts) await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false);
         }
         throw new FeastException(
             $"Materializing '{view}' from {task.Start:yyyy-MM-dd'T'HH:mm:ssK} to {task.End:yyyy-MM-dd'T'HH:mm:ssK}: shard {index + 1}/{options.Shards} failed {options.MaxAttempts} time(s) " +
@@ -217,6 +233,9 @@ internal sealed partial class OrleansBatchEngine(OrleansBatchEngineOptions optio
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1811, Level = LogLevel.Information, Message = "Shard {Index}/{Count} of {View} could not start ({Error}); waiting for the cluster to notice the lost worker")]
+        public static partial void ShardUnplaced(ILogger logger, string view, int index, int count, string error);
+
         [LoggerMessage(EventId = 1810, Level = LogLevel.Warning, Message = "Shard {Index}/{Count} of {View} failed on attempt {Attempt} of {MaxAttempts} on worker {Worker}: {Error}")]
         public static partial void ShardRetry(ILogger logger, string view, int index, int count, int attempt, int maxAttempts, string? worker, string? error);
     }

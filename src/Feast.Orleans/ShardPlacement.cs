@@ -35,7 +35,7 @@ internal sealed class ShardPlacementDirector : IPlacementDirector
         return Task.FromResult(silos[Slot(target.GrainIdentity.Key.ToString()!) % silos.Length]);
     }
 
-    /// <summary>Index + attempt from a key <c>run/view/index/attempt</c>; 0 for any other key.</summary>
+    /// <summary>Index + attempt from a key <c>run.try/view/index/attempt</c>; 0 for any other key.</summary>
     internal static int Slot(string key)
     {
         var parts = key.Split('/');

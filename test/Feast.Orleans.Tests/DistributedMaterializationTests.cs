@@ -38,14 +38,16 @@ public sealed class DistributedMaterializationTests
     {
         using var repo = await TestRepo.CreateAsync(shards: 4);
         var local = await repo.LocalBaselineAsync();
-        // The doomed worker holds shard 2 of driver_stats until it is killed.
-        await using var doomed = await WorkerProcess.StartAsync(repo.Path, fault: "hold:driver_stats:2");
-        await using var survivor = await WorkerProcess.StartAsync(repo.Path);
+        // Both workers hold the first attempt of shard 2 of driver_stats: the one it was placed on is killed while holding it.
+        await using var a = await WorkerProcess.StartAsync(repo.Path, fault: "hold:driver_stats:2");
+        await using var b = await WorkerProcess.StartAsync(repo.Path, fault: "hold:driver_stats:2");
         await using var store = repo.Open();
 
         var run = store.MaterializeAsync(TestRepo.Start, TestRepo.End, ["driver_stats"]);
-        var held = await Task.WhenAny(doomed.WaitForOutputAsync("Holding driver_stats shard 2/4"), survivor.WaitForOutputAsync("Holding"));
+        var holding = a.WaitForOutputAsync("Holding driver_stats shard 2/4");
+        var held = await Task.WhenAny(holding, b.WaitForOutputAsync("Holding driver_stats shard 2/4"));
         await held;
+        var (doomed, survivor) = held == holding ? (a, b) : (b, a);
         doomed.Kill();
         var result = Assert.Single(await run);
 

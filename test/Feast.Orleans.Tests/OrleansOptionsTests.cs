@@ -18,7 +18,7 @@ public sealed class OrleansOptionsTests
         var engine = Assert.IsType<OrleansBatchEngineOptions>(config.BatchEngine);
         Assert.Equal(("redis", "localhost:6379"), (engine.Clustering.Type, engine.Clustering.ConnectionString));
         Assert.Equal(("c1", 12, 5, 60), (engine.ClusterId, engine.Shards, engine.MaxAttempts, engine.TaskTimeoutSeconds));
-        var printed = RepoConfigYamlWriter.Write(config, redact: false);
+        var printed = config.ToYaml(includeSecrets: true);
         Assert.Contains("shards: 12", printed, StringComparison.Ordinal);
         Assert.Contains("connection_string: localhost:6379", printed, StringComparison.Ordinal);
     }

@@ -19,7 +19,10 @@ namespace Feast.Cli.Commands;
 /// </summary>
 internal static class WorkerCommand
 {
-    /// <summary>Fault injection for tests: <c>fail:VIEW:SHARD</c> fails that shard, <c>hold:VIEW:SHARD</c> holds it until cancelled.</summary>
+    /// <summary>
+    /// Fault injection for tests: <c>fail:VIEW:SHARD</c> fails every attempt of that shard here, <c>hold:VIEW:SHARD</c> holds
+    /// its first attempt until cancelled (or the worker is killed).
+    /// </summary>
     internal const string FaultVariable = "FEAST_WORKER_FAULT";
 
     public static Command Create(CliContext context)
@@ -151,6 +154,7 @@ internal static class WorkerCommand
         {
             if (task.View != view || task.Index + 1 != shard) return;
             if (kind == "fail") throw new FeastException($"injected fault ({FaultVariable}) in {task}");
+            if (task.Attempt > 1) return;
             WorkerFaultLog.Holding(logger, task.ToString());
             await Task.Delay(Timeout.Infinite, ct);
         };
