@@ -54,7 +54,7 @@ internal static class OrleansRunner
             Console.WriteLine($"  orleans x{count} {runs[^1].WallSeconds,7:F2} s  cpu {runs[^1].CpuMicrosPerRow,6:F2} us/row  balance {runs[^1].Balance:F2}");
         }
 
-        var report = Report(runs, rows, load);
+        var report = Report(runs, rows, load, options.Quick ? "orleans --quick" : options.Rows is null ? "orleans" : string.Create(CultureInfo.InvariantCulture, $"orleans --rows {rows}"));
         var output = options.OutputFile ?? (options.Quick ? Path.Combine(options.DataDirectory, "orleans-quick.md") : Path.Combine(root, "bench", "results", "orleans.md"));
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         await File.WriteAllTextAsync(output, report);
@@ -201,14 +201,14 @@ internal static class OrleansRunner
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string Report(List<Run> runs, long rows, string load)
+    private static string Report(List<Run> runs, long rows, string load, string command)
     {
         var local = runs[0];
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# batch_engine orleans against the local engine ({rows:N0} entity rows x 10 features)")
             .AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"`Feast.Benchmarks orleans{(rows < 10_000_000 ? $" --rows {rows}" : "")}` on this {Environment.ProcessorCount}-core machine, load average {load} at the start. DuckDB Parquet source, Redis online store " +
-                $"(FEAST_TEST_REDIS), Redis clustering, {Shards} shards; every worker is a `feast worker` process on loopback, all on the same cores as the client. " +
+            .AppendLine(FormattableString.Invariant($"`Feast.Benchmarks {command}` on this {Environment.ProcessorCount}-core machine, load average {load} at the start. DuckDB Parquet source, Redis online store ") +
+                FormattableString.Invariant($"(FEAST_TEST_REDIS), Redis clustering, {Shards} shards; every worker is a `feast worker` process on loopback, all on the same cores as the client. ") +
                 "CPU is this process plus the workers (redis-server's is the same for every engine and not counted).")
             .AppendLine()
             .AppendLine("| engine | workers | rows | wall s | wall vs local | CPU us/row | CPU vs local | balance (max/mean rows per worker) | rows per worker |")
