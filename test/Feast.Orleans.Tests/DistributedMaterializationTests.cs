@@ -34,6 +34,23 @@ public sealed class DistributedMaterializationTests
     }
 
     [Fact]
+    public async Task Materialize_PostgresOfflineTwoWorkers_SameOnlineContentAsLocalEngine()
+    {
+        // The shard filter runs inside PostgreSQL's pull query (hashtextextended of the key).
+        using var repo = await TestRepo.CreateAsync(shards: 4, postgres: true);
+        var local = await repo.LocalBaselineAsync();
+        await using var w1 = await WorkerProcess.StartAsync(repo.Path);
+        await using var w2 = await WorkerProcess.StartAsync(repo.Path);
+        await using var store = repo.Open();
+
+        var results = await store.MaterializeAsync(TestRepo.Start, TestRepo.End);
+
+        Assert.Equal([TestRepo.Customers, TestRepo.Drivers], results.Select(r => r.Rows).Order());
+        Assert.Equal(local, await repo.DumpOnlineAsync());
+        Assert.Equal([w1.Name, w2.Name], results.SelectMany(r => r.RowsByWorker.Keys).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Materialize_WorkerKilledMidShard_ShardRetriedOnAnotherWorkerSameContent()
     {
         using var repo = await TestRepo.CreateAsync(shards: 4);

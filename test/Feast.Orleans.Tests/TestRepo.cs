@@ -3,7 +3,9 @@ using DuckDB.NET.Data;
 using Feast.Configuration;
 using Feast.Planning;
 using Feast.DuckDb;
+using Feast.Postgres;
 using Feast.Redis;
+using Npgsql;
 using StackExchange.Redis;
 
 namespace Feast.Orleans.Tests;
@@ -23,11 +25,17 @@ internal sealed class TestRepo : IDisposable
     private static readonly Entity Driver = new("driver", ["driver_id"], ValueType.Int64);
     private static readonly Entity Customer = new("customer", ["customer_id"], ValueType.String);
 
-    private TestRepo(string path, string project)
+    private TestRepo(string path, string project, FeatureView stats, FeatureView profile)
     {
         Path = path;
         Project = project;
+        Stats = stats;
+        Profile = profile;
     }
+
+    public FeatureView Stats { get; }
+
+    public FeatureView Profile { get; }
 
     public string Path { get; }
 
@@ -43,38 +51,72 @@ internal sealed class TestRepo : IDisposable
 
     private static string OnlineConnection => Environment.GetEnvironmentVariable("FEAST_TEST_REDIS_CLUSTER") is { Length: > 0 } cluster ? cluster : RedisServer;
 
-    public static async Task<TestRepo> CreateAsync(int shards = 6, int maxAttempts = 3, int taskTimeoutSeconds = 120)
+    /// <param name="postgres">Read the same kind of rows from PostgreSQL tables (FEAST_TEST_POSTGRES) instead of Parquet files.</param>
+    public static async Task<TestRepo> CreateAsync(int shards = 6, int maxAttempts = 3, int taskTimeoutSeconds = 120, bool postgres = false)
     {
         var project = "orl" + Guid.NewGuid().ToString("N")[..10];
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "feast-orleans-tests", project);
         Directory.CreateDirectory(System.IO.Path.Combine(path, "data"));
-        var repo = new TestRepo(path, project);
-        repo.WriteYaml(shards, maxAttempts, taskTimeoutSeconds);
-        WriteParquet(path);
+        var repo = postgres
+            ? new TestRepo(path, project, View(StatsView, new PostgreSQLSource("stats_source", table: "stats", timestampField: "ts", createdTimestampColumn: "created")),
+                View(ProfileView, new PostgreSQLSource("profile_source", table: "profile", timestampField: "ts")))
+            : new TestRepo(path, project, StatsView, ProfileView);
+        repo.WriteYaml(shards, maxAttempts, taskTimeoutSeconds, postgres ? await PostgresTablesAsync(project) : "type: duckdb");
+        if (!postgres) WriteParquet(path);
         await using var store = repo.Open();
         await store.ApplyAsync(new RepoDefinitions
         {
             Entities = [Driver, Customer],
-            DataSources = [Stats.BatchSource, Profile.BatchSource],
-            FeatureViews = [Stats, Profile],
+            DataSources = [repo.Stats.BatchSource, repo.Profile.BatchSource],
+            FeatureViews = [repo.Stats, repo.Profile],
         });
         return repo;
     }
 
-    public static FeatureView Stats { get; } = new("driver_stats", new FileSource("data/stats.parquet", "ts", "stats_source", "created"), [Driver],
+    private static FeatureView View(FeatureView view, DataSource source) =>
+        new(view.Name, source, [.. view.Entities.Select(e => e == "driver" ? Driver : Customer)], view.Ttl, [.. view.EntityColumns, .. view.Features]);
+
+    /// <summary>The Parquet files' rows as PostgreSQL tables in a schema named after the project; the offline_store section.</summary>
+    private static async Task<string> PostgresTablesAsync(string schema)
+    {
+        var connectionString = Environment.GetEnvironmentVariable("FEAST_TEST_POSTGRES") is { Length: > 0 } pg
+            ? pg
+            : throw new InvalidOperationException("FEAST_TEST_POSTGRES is not set: run the tests with eng/test.sh, or `source eng/services.sh && start_test_services` first.");
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+                CREATE SCHEMA {schema};
+                CREATE TABLE {schema}.stats AS
+                  SELECT d::bigint AS driver_id, ((d * 7 + v) % 1000) / 10.0::double precision AS conv_rate, (d * 13 + v)::bigint AS trips, 'd' || d || 'v' || v AS label,
+                         TIMESTAMPTZ '2026-01-01 00:00:00+00' + ((d % 1440) + CASE WHEN v = 2 THEN 0 ELSE v * 600 END) * INTERVAL '1 minute' AS ts,
+                         TIMESTAMPTZ '2026-01-05 00:00:00+00' + v * INTERVAL '1 second' AS created
+                  FROM generate_series(1, {Drivers}) d, generate_series(0, 2) v;
+                CREATE TABLE {schema}.profile AS
+                  SELECT 'c' || c AS customer_id, (c % 97 + v)::real AS score, TIMESTAMPTZ '2026-01-01 06:00:00+00' + (c % 600 + v * 120) * INTERVAL '1 minute' AS ts
+                  FROM generate_series(1, {Customers}) c, generate_series(0, 1) v WHERE v <= c % 2;
+                """);
+            await command.ExecuteNonQueryAsync();
+        }
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"type: postgres\n    host: {b.Host}\n    port: {b.Port}\n    database: {b.Database}\n    db_schema: {schema}\n    user: {b.Username}\n    password: \"{b.Password}\"\n    sslmode: disable";
+    }
+
+    private static FeatureView StatsView { get; } = new("driver_stats", new FileSource("data/stats.parquet", "ts", "stats_source", "created"), [Driver],
         TimeSpan.FromDays(3), [new("driver_id", FeastType.Int64), new("conv_rate", FeastType.Float64), new("trips", FeastType.Int64), new("label", FeastType.String)]);
 
-    public static FeatureView Profile { get; } = new("customer_profile", new FileSource("data/profile.parquet", "ts", "profile_source"), [Customer],
+    private static FeatureView ProfileView { get; } = new("customer_profile", new FileSource("data/profile.parquet", "ts", "profile_source"), [Customer],
         TimeSpan.FromDays(3), [new("customer_id", FeastType.String), new("score", FeastType.Float32)]);
 
-    private void WriteYaml(int shards, int maxAttempts, int taskTimeoutSeconds) => File.WriteAllText(System.IO.Path.Combine(Path, "feature_store.yaml"), $"""
+    private void WriteYaml(int shards, int maxAttempts, int taskTimeoutSeconds, string offline) => File.WriteAllText(System.IO.Path.Combine(Path, "feature_store.yaml"), $"""
         project: {Project}
         registry: data/registry.db
         provider: local
         online_store:
             {RedisOnline}
         offline_store:
-            type: duckdb
+            {offline}
         entity_key_serialization_version: 3
         batch_engine:
             type: orleans
@@ -113,7 +155,7 @@ internal sealed class TestRepo : IDisposable
 
     public FeatureStore Open(bool local = false)
     {
-        var options = new FeatureStoreOptions { Backends = new FeastBackends().UseDuckDb().UseRedis().UseOrleans() };
+        var options = new FeatureStoreOptions { Backends = new FeastBackends().UseDuckDb().UseRedis().UsePostgres().UseOrleans() };
         var config = RepoConfigLoader.Load(Path, null, options.Backends);
         return new FeatureStore(local ? config with { BatchEngine = new BatchEngineConfig() } : config, options);
     }
@@ -175,7 +217,7 @@ internal sealed class TestRepo : IDisposable
         // A fresh registry: apply the same definitions again to a new file.
         File.Delete(System.IO.Path.Combine(Path, "data", "registry.db"));
         await using var store = Open(local: true);
-        await store.ApplyAsync(new RepoDefinitions { Entities = [Driver, Customer], DataSources = [Stats.BatchSource, Profile.BatchSource], FeatureViews = [Stats, Profile] });
+        await store.ApplyAsync(new RepoDefinitions { Entities = [Driver, Customer], DataSources = [this.Stats.BatchSource, this.Profile.BatchSource], FeatureViews = [this.Stats, this.Profile] });
     }
 
     public void Dispose()
