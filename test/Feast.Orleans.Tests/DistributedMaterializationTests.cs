@@ -47,7 +47,7 @@ public sealed class DistributedMaterializationTests
 
         Assert.Equal([TestRepo.Customers, TestRepo.Drivers], results.Select(r => r.Rows).Order());
         Assert.Equal(local, await repo.DumpOnlineAsync());
-        Assert.Equal([w1.Name, w2.Name], results.SelectMany(r => r.RowsByWorker.Keys).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { w1.Name, w2.Name }.Order(StringComparer.Ordinal), results.SelectMany(r => r.RowsByWorker.Keys).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]
