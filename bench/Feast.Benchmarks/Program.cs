@@ -76,6 +76,11 @@ internal static class Program
               One entity x 50 features (5 views x 10) through the remote online store (online_store: remote, HTTP to a feature
               server on loopback in this process, reading SQLite) against the same read made directly on the served store,
               alternately in one run (5,000 requests each, 10k entities); prints p50/p99, their ratio and the load average.
+          Feast.Benchmarks orleans [--quick] [--rows N] [--data DIR] [--out FILE]
+              FeatureStore.MaterializeAsync of N entity rows x 10 features (10M; 200k with --quick) from DuckDB Parquet into
+              Redis (FEAST_TEST_REDIS) by the local engine, then by batch_engine orleans with 1, 2 and 3 feast worker processes
+              (the built CLI), in one run: wall time, CPU per row (client + workers) and shard balance; report:
+              bench/results/orleans.md (bench/.data/orleans-quick.md with --quick).
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -113,6 +118,8 @@ internal static class Program
                 return await PostgresOnlineBench.RunAsync(options);
             case "redis":
                 return await RedisRunner.RunAsync(options);
+            case "orleans":
+                return await Orleans.OrleansRunner.RunAsync(options);
             case "postgres-historical":
                 return await Postgres.OfflineHistorical.RunAsync(options);
             case "case" when options.Positional.Count == 1:

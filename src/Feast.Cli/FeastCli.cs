@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Feast.Cli.Commands;
 using Feast.DuckDb;
+using Feast.Orleans;
 using Feast.Postgres;
 using Feast.Redis;
 using Feast.Remote;
@@ -228,8 +229,8 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
         new(LoadConfig(result), new FeatureStoreOptions { LoggerFactory = loggerFactory, Backends = Backends() });
 
-    /// <summary>The backends the CLI serves: DuckDB, Redis and PostgreSQL besides the built-in SQLite.</summary>
-    public static FeastBackends Backends() => new FeastBackends().UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore();
+    /// <summary>The backends the CLI serves: DuckDB, Redis and PostgreSQL besides the built-in SQLite, and the Orleans batch engine.</summary>
+    public static FeastBackends Backends() => new FeastBackends().UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore().UseOrleans();
 
     /// <summary>Reads feature_store.yaml and prints its <see cref="Configuration.RepoConfig.Warnings"/> on stderr.</summary>
     public Configuration.RepoConfig LoadConfig(ParseResult result)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Feast.Offline;
 using Feast.Offline.Sql;
 
 namespace Feast.DuckDb;
@@ -42,6 +43,15 @@ internal sealed class DuckDbDialect : SqlDialect
     /// <inheritdoc/>
     /// <remarks>One order key sorts by event time, then created time (a missing created time loses ties).</remarks>
     public override string LatestFirst(string eventTime, string? createdTime) => OrderKey(eventTime, createdTime) + " DESC";
+
+    /// <inheritdoc/>
+    /// <remarks>DuckDB's <c>hash</c> of the key columns: an unsigned 64-bit value, stable for equal values.</remarks>
+    public override string ShardFilter(IReadOnlyList<string> keys, PullShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(shard);
+        return FormattableString.Invariant($"hash({string.Join(", ", keys)}) % {shard.Count} = {shard.Index}");
+    }
 
     /// <inheritdoc/>
     /// <remarks>

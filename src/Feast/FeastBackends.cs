@@ -1,4 +1,5 @@
 using Feast.Configuration;
+using Feast.Materialization;
 using Feast.Offline;
 using Feast.Online;
 using Feast.Registry;
@@ -23,6 +24,8 @@ public sealed class FeastBackends
     private readonly TypedSection<OfflineStoreOptions> _offline = RepoConfigBinder.CreateOfflineStores();
     private readonly Dictionary<string, Func<OnlineStoreOptions, BackendContext, IOnlineStore>> _onlineFactories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<OfflineStoreOptions, BackendContext, IOfflineStore>> _offlineFactories = new(StringComparer.Ordinal);
+    private readonly TypedSection<BatchEngineConfig> _engines = RepoConfigBinder.CreateBatchEngines();
+    private readonly Dictionary<string, Func<BatchEngineConfig, BackendContext, IBatchEngine>> _engineFactories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<BackendContext, IRegistryStore>> _sqlRegistries = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<RegistryType, Func<BackendContext, IRegistryStore>> _registryStores = [];
     private readonly Dictionary<string, Func<CustomSourceDefinition, DataSource>> _dataSources = new(StringComparer.Ordinal);
@@ -42,6 +45,9 @@ public sealed class FeastBackends
 
     /// <summary>The offline store types that bind, in registration order (class-path aliases not included).</summary>
     public IEnumerable<string> OfflineStoreTypes => _offline.TypeNames;
+
+    /// <summary>The batch engine types that bind (<c>local</c> is built in), in registration order.</summary>
+    public IEnumerable<string> BatchEngineTypes => _engines.TypeNames;
 
     /// <summary>The schemes of <c>registry.path</c> a SQL registry is registered for (<c>sqlite</c> is built in).</summary>
     public IEnumerable<string> SqlRegistrySchemes => _sqlRegistries.Keys;
@@ -84,6 +90,26 @@ public sealed class FeastBackends
         ArgumentNullException.ThrowIfNull(create);
         _offline.Add(type, schema, feastClassPaths ?? []);
         _offlineFactories[type] = (options, context) => create((T)options, context);
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a batch engine type: the engine that materializes when <c>batch_engine.type</c> names it. The local
+    /// engine is built in (and used when the section is absent).
+    /// </summary>
+    /// <typeparam name="T">The engine's options record.</typeparam>
+    /// <param name="type">The type (<c>batch_engine.type</c>), which <typeparamref name="T"/>'s Type returns.</param>
+    /// <param name="schema">The section's yaml keys; they bind, validate and print it.</param>
+    /// <param name="create">Creates the engine from its options, on the first materialization.</param>
+    /// <returns>This instance, for chaining.</returns>
+    public FeastBackends AddBatchEngine<T>(string type, OptionsSchema<T> schema, Func<T, BackendContext, IBatchEngine> create)
+        where T : BatchEngineConfig
+    {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(create);
+        _engines.Add(type, schema);
+        _engineFactories[type] = (options, context) => create((T)options, context);
         return this;
     }
 
@@ -175,9 +201,31 @@ public sealed class FeastBackends
     {
         var online = config.OnlineStore is UnresolvedOnlineStoreOptions unresolvedOnline ? BindOnline(unresolvedOnline, strict) : config.OnlineStore;
         var offline = config.OfflineStore is UnresolvedOfflineStoreOptions unresolvedOffline ? BindOffline(unresolvedOffline, strict) : config.OfflineStore;
-        return ReferenceEquals(online, config.OnlineStore) && ReferenceEquals(offline, config.OfflineStore)
+        var engine = config.BatchEngine is UnresolvedBatchEngineConfig unresolvedEngine ? BindEngine(unresolvedEngine, strict) : config.BatchEngine;
+        return ReferenceEquals(online, config.OnlineStore) && ReferenceEquals(offline, config.OfflineStore) && ReferenceEquals(engine, config.BatchEngine)
             ? config
-            : config with { OnlineStore = online, OfflineStore = offline };
+            : config with { OnlineStore = online, OfflineStore = offline, BatchEngine = engine };
+    }
+
+    internal BatchEngineConfig BindEngine(UnresolvedBatchEngineConfig options, bool strict)
+    {
+        var yaml = options.Yaml;
+        return _engines.Bind(yaml, strict ? null : type => new UnresolvedBatchEngineConfig(type, yaml));
+    }
+
+    /// <summary>The engine <c>batch_engine</c> names, or null for the built-in local engine.</summary>
+    internal IBatchEngine? CreateBatchEngine(BackendContext context)
+    {
+        var options = context.Config.BatchEngine switch
+        {
+            UnresolvedBatchEngineConfig unresolved => BindEngine(unresolved, strict: true),
+            var other => other,
+        };
+        if (options.Type == "local") return null;
+        return _engineFactories.TryGetValue(options.Type, out var create)
+            ? create(options, context with { Config = context.Config with { BatchEngine = options } })
+            : throw new FeastConfigException(
+                $"feature_store.yaml: batch_engine type '{options.Type}' has no engine registered in this program. Registered batch engine types: {_engines.Listed()}.");
     }
 
     internal OnlineStoreOptions BindOnline(UnresolvedOnlineStoreOptions options, bool strict)

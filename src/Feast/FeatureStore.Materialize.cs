@@ -1,5 +1,6 @@
 // FeatureStore: materialization from the offline store into the online store (materialize, materialize-incremental, disable_event_timestamp).
 using Feast.Materialization;
+using Feast.Offline;
 using Feast.Registry;
 using Microsoft.Extensions.Logging;
 
@@ -88,8 +89,8 @@ public sealed partial class FeatureStore
     private async Task<IReadOnlyList<ViewMaterialization>> RunMaterializationAsync(List<(FeatureView View, DateTimeOffset Start, DateTimeOffset End)> targets,
         IProgress<MaterializationProgress>? progress, CancellationToken cancellationToken, DateTimeOffset? stampWith = null)
     {
-        var materializer = new Materializer(OfflineStore, RequireOnlineStore(), RegistryStore, Project, Config.EntityKeySerializationVersion, _time,
-            _loggerFactory.CreateLogger("Feast.Materialization"));
+        var engine = _batchEngine.Value ?? new LocalBatchEngine(OfflineStore, RequireOnlineStore(), Config.EntityKeySerializationVersion);
+        var materializer = new Materializer(OfflineStore, engine, RegistryStore, Project, _time, _loggerFactory.CreateLogger("Feast.Materialization"));
         var results = new List<ViewMaterialization>(targets.Count);
         foreach (var (view, start, end) in targets)
         {
@@ -105,5 +106,39 @@ public sealed partial class FeatureStore
             results.Add(result);
         }
         return results;
+    }
+
+    /// <summary>
+    /// One shard of a distributed materialization, run on a worker: copies the latest row per entity of
+    /// <paramref name="viewName"/> in [<paramref name="start"/>, <paramref name="end"/>] whose keys fall in
+    /// <paramref name="shard"/> into the online store with the local engine. Records no interval: the client that split
+    /// the view records it once every shard has succeeded.
+    /// </summary>
+    /// <param name="viewName">The feature view (or stream feature view) to copy.</param>
+    /// <param name="start">Inclusive start of the window.</param>
+    /// <param name="end">Inclusive end of the window.</param>
+    /// <param name="shard">The keys to copy.</param>
+    /// <param name="stampWith">When set, every row is stored with this event timestamp (disable_event_timestamp).</param>
+    /// <param name="rowsWritten">Receives the rows written so far.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    /// <returns>The rows written.</returns>
+    /// <exception cref="FeatureViewNotFoundException">The view does not exist.</exception>
+    public async Task<long> MaterializeShardAsync(string viewName, DateTimeOffset start, DateTimeOffset end, PullShard shard,
+        DateTimeOffset? stampWith = null, IProgress<long>? rowsWritten = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(viewName);
+        ArgumentNullException.ThrowIfNull(shard);
+        var registry = await GetRegistryAsync(allowCache: true, cancellationToken).ConfigureAwait(false);
+        var view = registry.FeatureViews.GetValueOrDefault(viewName) ?? registry.StreamFeatureViews.GetValueOrDefault(viewName)
+            ?? throw new FeatureViewNotFoundException(viewName, Project);
+        var engine = new LocalBatchEngine(OfflineStore, RequireOnlineStore(), Config.EntityKeySerializationVersion);
+        var task = new MaterializationTask(Project, view, start, end) { StampWith = stampWith };
+        var progress = rowsWritten is null ? null : new RowsProgress(rowsWritten);
+        return await engine.CopyShardAsync(task, shard, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class RowsProgress(IProgress<long> rows) : IProgress<MaterializationProgress>
+    {
+        public void Report(MaterializationProgress value) => rows.Report(value.RowsWritten);
     }
 }

@@ -47,6 +47,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Delegate> _localTransforms = new(StringComparer.Ordinal);
     private readonly Lazy<IOfflineStore> _offlineStore;
+    private readonly Lazy<Materialization.IBatchEngine?> _batchEngine;
     private readonly FeastInstruments _instruments;
     private readonly FeastBackends _backends;
 
@@ -69,6 +70,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         _registry = new RegistryCache(RegistryStore, config.Project, config.Registry.CacheTtlSeconds, _time, _backends);
         _instruments = new FeastInstruments(config.Project);
         _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? _backends.CreateOfflineStore(context));
+        _batchEngine = new Lazy<Materialization.IBatchEngine?>(() => _backends.CreateBatchEngine(context));
         RegistryWriter = new RegistryWriter(RegistryStore, _backends, _time, _registry.Set);
     }
 
@@ -374,6 +376,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         await RegistryStore.DisposeAsync().ConfigureAwait(false);
         if (OnlineStore is not null) await OnlineStore.DisposeAsync().ConfigureAwait(false);
         if (_offlineStore.IsValueCreated) await _offlineStore.Value.DisposeAsync().ConfigureAwait(false);
+        if (_batchEngine.IsValueCreated && _batchEngine.Value is { } engine) await engine.DisposeAsync().ConfigureAwait(false);
         _instruments.Dispose();
     }
 }

@@ -63,6 +63,49 @@ public class PullTests
     }
 
     [Fact]
+    public async Task PullLatestAsync_Shards_PartitionTheKeysExactly()
+    {
+        await using var f = new StoreFixture();
+        // Two join keys (one text, some nulls) and two rows per key tuple.
+        f.Write("many.parquet", $"""
+            SELECT k::BIGINT AS id, CASE WHEN k % 7 = 0 THEN NULL ELSE 'c' || (k % 5) END AS city, v::FLOAT AS rate,
+                   {Ts(T0)} + v * INTERVAL 1 HOUR AS ts
+            FROM range(1, 2001) a(k), range(0, 2) b(v)
+            """);
+        var source = new FileSource("many.parquet", "ts", fieldMapping: new Dictionary<string, string> { ["id"] = "driver_id", ["rate"] = "conv_rate" });
+        var request = new PullRequest(source, ["driver_id", "city"], ["conv_rate"], T0.AddDays(-1), T0.AddDays(1));
+        var all = Keys(await CollectAsync(f.Store.PullLatestAsync(request)));
+        Assert.Equal(2000, all.Count);
+
+        foreach (var count in new[] { 1, 3, 4 })
+        {
+            var shards = new List<List<string>>();
+            for (var index = 0; index < count; index++)
+            {
+                var shard = request with { Shard = new PullShard(index, count) };
+                var keys = Keys(await CollectAsync(f.Store.PullLatestAsync(shard)));
+                Assert.Equal(keys.Count, await f.Store.CountLatestAsync(shard));
+                shards.Add(keys);
+            }
+            Assert.Equal(all.Order(StringComparer.Ordinal), shards.SelectMany(k => k).Order(StringComparer.Ordinal));
+            if (count > 1) Assert.All(shards, keys => Assert.NotEmpty(keys));
+        }
+
+        static List<string> Keys(Result result) => [.. result.Rows.Select(r => $"{r[0]}/{r[1] ?? "<null>"}")];
+    }
+
+    [Fact]
+    public async Task PullLatestAsync_ShardWithoutJoinKeys_TheOneRowIsShardZeros()
+    {
+        await using var f = new StoreFixture();
+        f.Write("global.parquet", $"SELECT * FROM (VALUES ({Ts(T0)}, 1::INTEGER), ({Ts(T0.AddHours(1))}, 2::INTEGER)) t(event_timestamp, num_rides)");
+        var request = new PullRequest(new FileSource("global.parquet", "event_timestamp"), [], ["num_rides"], T0.AddDays(-1), T0.AddDays(1));
+
+        Assert.Single((await CollectAsync(f.Store.PullLatestAsync(request with { Shard = new PullShard(0, 3) }))).Rows);
+        Assert.Empty((await CollectAsync(f.Store.PullLatestAsync(request with { Shard = new PullShard(2, 3) }))).Rows);
+    }
+
+    [Fact]
     public async Task PullAllAsync_EmptyWindow_OneEmptyBatchWithSchema()
     {
         await using var f = new StoreFixture();

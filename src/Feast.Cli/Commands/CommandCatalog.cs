@@ -22,6 +22,7 @@ internal static class CommandCatalog
         yield return ServeCommand.Create(context);
         yield return ServeRegistryCommand.Create(context);
         yield return UiCommand.Create(context);
+        yield return WorkerCommand.Create(context);
         foreach (var command in ObjectCommands.Build(context)) yield return command;
         yield return FeatureCommands.Create(context);
         yield return DeleteCommand.Create(context);

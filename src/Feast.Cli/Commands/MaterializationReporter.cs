@@ -140,7 +140,7 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
         if (p.Completed)
         {
             context.Console.WriteLine($"  {Rows(p.RowsWritten)} written in {p.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s " +
-                $"({MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s).");
+                $"({MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s){MaterializeCommands.PerWorker(p.RowsByWorker)}.");
             return;
         }
         if (p.Elapsed - state.LastLine < PlainInterval) return;

@@ -173,6 +173,10 @@ internal static class MaterializeCommands
         table.AddColumn(new TableColumn("ROWS").RightAligned());
         table.AddColumn(new TableColumn("SECONDS").RightAligned());
         table.AddColumn(new TableColumn("ROWS/S").RightAligned());
+        // A distributed engine (batch_engine: orleans) says how many workers wrote each view.
+        var distributed = done.Any(v => v.RowsByWorker.Count > 0);
+        if (distributed) table.AddColumn(new TableColumn("WORKERS").RightAligned());
+        var byWorker = new SortedDictionary<string, long>(StringComparer.Ordinal);
         long total = 0;
         foreach (var view in done)
         {
@@ -182,16 +186,26 @@ internal static class MaterializeCommands
                 view.Rows.ToString(CultureInfo.InvariantCulture),
                 view.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture),
                 Rate(view.Rows, view.Elapsed),
+                .. distributed ? [view.RowsByWorker.Count.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
             ];
+            foreach (var (worker, rows) in view.RowsByWorker) byWorker[worker] = byWorker.GetValueOrDefault(worker) + rows;
             table.AddRow(window
                 ? [Markup.Escape(view.View), TimestampArgument.Iso(view.Start), TimestampArgument.Iso(view.End), .. numbers]
                 : [Markup.Escape(view.View), .. numbers]);
         }
         context.Console.Write(table);
         context.Console.WriteLine($"Materialized {total.ToString(CultureInfo.InvariantCulture)} {Words.Plural(total, "row")} into {done.Count} feature {Words.Plural(done.Count, "view")}.");
+        if (byWorker.Count > 0)
+            context.Console.WriteLine($"Rows per worker: {string.Join(", ", byWorker.Select(w => $"{Markup.Escape(w.Key)} {w.Value.ToString(CultureInfo.InvariantCulture)}"))}.");
         if (skipped.Count > 0)
             context.Console.WriteLine($"Already materialized past {until}, so not loaded: {string.Join(", ", skipped)}.");
     }
+
+    /// <summary>" on N workers (name rows, ...)" for a view a distributed engine wrote; empty otherwise.</summary>
+    internal static string PerWorker(IReadOnlyDictionary<string, long>? rowsByWorker) =>
+        rowsByWorker is not { Count: > 0 }
+            ? ""
+            : $" on {rowsByWorker.Count} {Words.Plural(rowsByWorker.Count, "worker")} ({string.Join(", ", rowsByWorker.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => $"{w.Key} {w.Value.ToString(CultureInfo.InvariantCulture)}"))})";
 
     internal static string Rate(long rows, TimeSpan elapsed) =>
         elapsed > TimeSpan.Zero ? (rows / elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture) : "-";

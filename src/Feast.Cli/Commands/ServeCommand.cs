@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Feast.DuckDb;
+using Feast.Orleans;
 using Feast.Postgres;
 using Feast.Redis;
 using Feast.Remote;
@@ -249,7 +250,7 @@ internal static class ServeCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore().UseOrleans();
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
                 o.Metrics = settings.Metrics;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Feast.DuckDb;
+using Feast.Orleans;
 using Feast.Postgres;
 using Feast.Redis;
 using Feast.Remote;
@@ -114,7 +115,7 @@ internal static class ServeRegistryCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteOnlineStore();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteOnlineStore().UseOrleans();
                 // The registry server reads the store per request (allow_cache false) or through its own cache.
                 o.RegistryRefreshInterval = TimeSpan.Zero;
                 o.AccessLog = accessLog;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Feast.DuckDb;
+using Feast.Orleans;
 using Feast.Postgres;
 using Feast.Redis;
 using Feast.Remote;
@@ -115,7 +116,7 @@ internal static class UiCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore();
+                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore().UseOrleans();
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
             }, o =>

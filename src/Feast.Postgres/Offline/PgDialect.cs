@@ -1,3 +1,4 @@
+using Feast.Offline;
 using Feast.Offline.Sql;
 
 namespace Feast.Postgres.Offline;
@@ -41,6 +42,19 @@ internal sealed class PgDialect : SqlDialect
     /// <inheritdoc/>
     public override string LatestFirst(string eventTime, string? createdTime) =>
         createdTime is null ? $"{eventTime} DESC" : $"{eventTime} DESC, {createdTime} DESC NULLS LAST";
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// PostgreSQL's <c>hashtextextended</c> of the key tuple's text form (a row's text is stable for equal values and
+    /// tells nulls apart), masked to a non-negative 64-bit value.
+    /// </remarks>
+    public override string ShardFilter(IReadOnlyList<string> keys, PullShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(shard);
+        return FormattableString.Invariant(
+            $"mod(hashtextextended(ROW({string.Join(", ", keys)})::text, 0) & 9223372036854775807, {shard.Count}) = {shard.Index}");
+    }
 
     /// <inheritdoc/>
     public override string LatestPerKey(SqlLatestQuery query)

@@ -137,8 +137,13 @@ public sealed class OptionsSchema<T> : OptionsSchema, IEnumerable
         return additional is null ? options : _bindAdditional!(options, additional.AsReadOnly());
     }
 
-    /// <summary>The keys and values to print, in table order, followed by any additional keys.</summary>
-    internal IReadOnlyList<KeyValuePair<string, object?>> Print(T options)
+    /// <summary>
+    /// The keys and values to print for <paramref name="options"/>, in table order, followed by any additional keys (a
+    /// nested section's printer returns this).
+    /// </summary>
+    /// <param name="options">Options bound by this table.</param>
+    /// <returns>The keys and values.</returns>
+    public IReadOnlyList<KeyValuePair<string, object?>> Print(T options)
     {
         var result = new List<KeyValuePair<string, object?>>();
         foreach (var entry in _entries)

@@ -73,7 +73,7 @@ internal static partial class RepoConfigBinder
 
     // ---- batch engine --------------------------------------------------------------------------------------
 
-    private static readonly OptionsSchema<BatchEngineConfig> LocalBatchEngine = new(() => new())
+    internal static readonly OptionsSchema<BatchEngineConfig> LocalBatchEngine = new(() => new())
     {
         { "type", Keep, o => o.Type },
         { "backend", (o, v) => o with { Backend = v.Choice(["pandas", "polars"], allowNull: true) }, o => o.Backend },
@@ -81,12 +81,22 @@ internal static partial class RepoConfigBinder
 
     private static readonly TypedSection<BatchEngineConfig> BatchEngines = CreateBatchEngines();
 
-    private static TypedSection<BatchEngineConfig> CreateBatchEngines()
+    /// <summary>
+    /// The batch engine section as core knows it: the built-in local engine, the engine a Feast.NET package serves
+    /// (<c>orleans</c>), and Feast's engines Feast.NET does not implement. <see cref="FeastBackends"/> adds to it.
+    /// </summary>
+    internal static TypedSection<BatchEngineConfig> CreateBatchEngines()
     {
         var section = new TypedSection<BatchEngineConfig>("batch engine", "type", "local", "Engine", o => o.Type);
         section.Add("local", LocalBatchEngine);
+        section.AddUnregistered("orleans");
+        section.AddPackageHint("orleans", "the Feast.Orleans package (reference it and call UseOrleans() on the backends; the feast CLI has it)");
         section.AddUnsupported(
             "snowflake.engine", "lambda", "k8s", "spark.engine", "ray.engine", "flink.engine", "spark_application");
         return section;
     }
+
+    // `batch_engine: null` is the local engine; a type no binder knows yet is kept for the backends to bind.
+    private static BatchEngineConfig ReadBatchEngine(YamlValue value) =>
+        value.IsNull ? new() : BatchEngines.Bind(value, type => new UnresolvedBatchEngineConfig(type, value));
 }

@@ -33,8 +33,9 @@ internal static partial class RepoConfigBinder
             { "offline_store", (c, v) => c with { OfflineStore = v.IsNull ? UnresolvedOfflineStoreOptions.FeastDefault : new UnresolvedOfflineStoreOptions("", v) }, c => c.OfflineStore.YamlKeys().PrintObject(c.OfflineStore) },
             // Feast reads `batch_engine` first and falls back to `batch_engine_config`; binding the alias first
             // lets `batch_engine` win when both are present.
-            { "batch_engine_config", (c, v) => c with { BatchEngine = v.IsNull ? new() : BatchEngines.Bind(v) }, null },
-            { "batch_engine", (c, v) => c with { BatchEngine = v.IsNull ? new() : BatchEngines.Bind(v) }, c => BatchEngines.Print(c.BatchEngine) },
+            // An engine type a package serves (orleans) is kept as written and bound by the registered backends.
+            { "batch_engine_config", (c, v) => c with { BatchEngine = ReadBatchEngine(v) }, null },
+            { "batch_engine", (c, v) => c with { BatchEngine = ReadBatchEngine(v) }, c => c.BatchEngine.YamlKeys().PrintObject(c.BatchEngine) },
             { "auth", (c, v) => c with { Auth = v.IsNull ? new NoAuthConfig() : Auths.Bind(v) }, c => Auths.Print(c.Auth) },
             { "feature_server", (c, v) => c with { FeatureServer = v.IsNull ? new LocalFeatureServerConfig() : FeatureServers.Bind(v) }, c => FeatureServers.Print(c.FeatureServer) },
             { "entity_key_serialization_version", (c, v) => c with { EntityKeySerializationVersion = v.Int32(1, 3) }, c => c.EntityKeySerializationVersion },

@@ -23,6 +23,7 @@ internal sealed class TypedSection<TBase>
     private readonly List<string> _aliases = [];
     private readonly HashSet<string> _unsupported = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unregistered = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _packages = new(StringComparer.Ordinal);
 
     /// <param name="what">What the type names, for messages: "online store".</param>
     /// <param name="typeKey">The key holding the type: <c>type</c> or <c>registry_type</c>.</param>
@@ -86,6 +87,9 @@ internal sealed class TypedSection<TBase>
     /// </summary>
     public void AddUnregistered(params string[] types) => _unregistered.UnionWith(types);
 
+    /// <summary>Names what serves an unregistered type (a package and its Use call), for its error.</summary>
+    public void AddPackageHint(string type, string package) => _packages[type] = package;
+
     /// <summary>Binds the string form (a type name) or the mapping form of the section.</summary>
     /// <param name="value">The section.</param>
     /// <param name="unresolved">
@@ -147,8 +151,12 @@ internal sealed class TypedSection<TBase>
 
         var isFeastType = _unsupported.Contains(type) ||
             (_classSuffix is not null && type.Contains('.', StringComparison.Ordinal) && type.EndsWith(_classSuffix, StringComparison.Ordinal));
+        var suggestion = DidYouMean.Suggest(type, _supported.Concat(_unregistered));
         var message = _unregistered.Contains(type)
-            ? $"{typeValue.Path}: {_what} type '{type}' has no backend registered in this program. Registered {_what} types: {Listed()}."
+            ? $"{typeValue.Path}: {_what} type '{type}' has no backend registered in this program. Registered {_what} types: {Listed()}." +
+              (_packages.TryGetValue(type, out var package) ? $" '{type}' is served by {package}." : "")
+            : _packages.Count > 0 && suggestion is not null && !isFeastType
+            ? $"{typeValue.Path}: unknown {_what} type '{type}'. Did you mean '{suggestion}'? Valid types: {valid}."
             : isFeastType
             ? $"{typeValue.Path}: {_what} type '{type}' is not supported by Feast.NET. Supported types: {valid}."
             : $"{typeValue.Path}: unknown {_what} type '{type}'. Valid types: {valid}.";

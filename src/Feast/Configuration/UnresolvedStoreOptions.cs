@@ -67,6 +67,8 @@ internal static class UnresolvedSection
 
     public static readonly OptionsSchema<UnresolvedOfflineStoreOptions> OfflineSchema = Printing<UnresolvedOfflineStoreOptions>(o => o.Settings);
 
+    public static readonly OptionsSchema<UnresolvedBatchEngineConfig> BatchEngineSchema = Printing<UnresolvedBatchEngineConfig>(o => o.Settings);
+
     public static IReadOnlyDictionary<string, object?> Settings(string type, YamlValue? yaml) =>
         yaml is { Node: YamlMappingNode } mapping && mapping.Plain() is IReadOnlyDictionary<string, object?> plain
             ? plain

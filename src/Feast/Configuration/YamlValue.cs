@@ -177,6 +177,18 @@ public readonly struct YamlValue : IEquatable<YamlValue>
     }
 
     /// <summary>The value as a mapping node, or null for a YAML null.</summary>
+    /// <summary>Binds this value, a mapping or null (all defaults), with <paramref name="schema"/>: a nested section.</summary>
+    /// <typeparam name="T">The section's options.</typeparam>
+    /// <param name="schema">The section's keys.</param>
+    /// <returns>The bound options.</returns>
+    /// <exception cref="FeastConfigException">The value is not a mapping, or a key does not fit the schema.</exception>
+    public T Section<T>(OptionsSchema<T> schema)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return schema.Bind(OptionalMapping(), AsSection(), Node);
+    }
+
     internal YamlMappingNode? OptionalMapping() => Node switch
     {
         YamlMappingNode mapping => mapping,

@@ -56,9 +56,41 @@ public interface IOfflineStore : IAsyncDisposable
 public sealed record PullRequest(DataSource Source, IReadOnlyList<string> JoinKeys, IReadOnlyList<string> FeatureColumns,
     DateTimeOffset Start, DateTimeOffset End)
 {
+    /// <summary>
+    /// When set, only the entity keys of this shard: the stores filter by a stable hash of the join keys inside their
+    /// query, so the shards 0..Count-1 of one pull partition its rows exactly. Null: every key.
+    /// </summary>
+    public PullShard? Shard { get; init; }
+
     /// <summary>The name of the event-timestamp column in pulled batches.</summary>
     public const string EventTimestampColumn = "event_timestamp";
 
     /// <summary>The name of the created-timestamp column in pulled batches.</summary>
     public const string CreatedTimestampColumn = "created_timestamp";
+}
+
+/// <summary>One shard of a pull: the entity keys whose hash modulo <see cref="Count"/> is <see cref="Index"/>.</summary>
+public sealed record PullShard
+{
+    /// <summary>Creates shard <paramref name="index"/> of <paramref name="count"/>.</summary>
+    /// <param name="index">The shard, 0 to <paramref name="count"/> - 1.</param>
+    /// <param name="count">How many shards the keys are split into (at least 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The count is below 1 or the index is outside [0, count).</exception>
+    public PullShard(int index, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
+        Index = index;
+        Count = count;
+    }
+
+    /// <summary>The shard, 0 to <see cref="Count"/> - 1.</summary>
+    public int Index { get; }
+
+    /// <summary>How many shards the keys are split into.</summary>
+    public int Count { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Index + 1}/{Count}";
 }

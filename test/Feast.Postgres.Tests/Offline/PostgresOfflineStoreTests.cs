@@ -155,6 +155,51 @@ public sealed class PostgresOfflineStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PullLatestAsync_Shards_PartitionTheKeysExactly()
+    {
+        // Two join keys, one of them text with nulls, so the hash covers the whole tuple.
+        var table = Table("sharded");
+        await PostgresTestSchema.ExecuteAsync($"""
+            CREATE TABLE {table} (driver_id bigint, city text, conv_rate real, ts timestamptz);
+            INSERT INTO {table} SELECT k, CASE WHEN k % 7 = 0 THEN NULL ELSE 'c' || (k % 5) END, v, TIMESTAMPTZ '2026-01-15 00:00:00+00' + v * interval '1 hour'
+            FROM generate_series(1, 2000) AS k, generate_series(0, 1) AS v;
+            """);
+        await using var store = new PostgresOfflineStore(_schema.Options());
+        var source = new PostgreSQLSource("sharded_source", table: table, timestampField: "ts");
+        var request = new PullRequest(source, ["driver_id", "city"], ["conv_rate"], T0.AddDays(-1), T0.AddDays(1));
+        var all = await KeysAsync(store, request);
+
+        foreach (var count in new[] { 1, 3, 4 })
+        {
+            var shards = new List<List<string>>();
+            for (var index = 0; index < count; index++)
+            {
+                var shard = request with { Shard = new PullShard(index, count) };
+                var keys = await KeysAsync(store, shard);
+                Assert.Equal(keys.Count, await store.CountLatestAsync(shard));
+                shards.Add(keys);
+            }
+            Assert.Equal(all.Order(StringComparer.Ordinal), shards.SelectMany(k => k).Order(StringComparer.Ordinal));
+            if (count > 1) Assert.All(shards, keys => Assert.NotEmpty(keys));
+        }
+
+        // Without join keys the one latest row belongs to shard 0.
+        Assert.Equal(1, (await ReadAllAsync(store.PullLatestAsync(request with { JoinKeys = [], Shard = new PullShard(0, 2) }))).Sum(b => b.Length));
+        Assert.Equal(0, (await ReadAllAsync(store.PullLatestAsync(request with { JoinKeys = [], Shard = new PullShard(1, 2) }))).Sum(b => b.Length));
+
+        static async Task<List<string>> KeysAsync(PostgresOfflineStore store, PullRequest request)
+        {
+            var keys = new List<string>();
+            foreach (var batch in await ReadAllAsync(store.PullLatestAsync(request)))
+            {
+                var cities = (StringArray)batch.Column(batch.Schema.GetFieldIndex("city"));
+                for (var r = 0; r < batch.Length; r++) keys.Add($"{Cell(batch, "driver_id", r)}/{cities.GetString(r) ?? "<null>"}");
+            }
+            return keys;
+        }
+    }
+
+    [Fact]
     public async Task PullLatestAsync_CancelledAfterFirstBatch_ThrowsOperationCanceled()
     {
         var table = Table("big");

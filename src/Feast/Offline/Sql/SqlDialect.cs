@@ -84,4 +84,13 @@ public abstract class SqlDialect
     /// <summary>The statement that returns, per distinct join-key tuple, the outputs of its latest row (see <see cref="LatestFirst"/>).</summary>
     /// <param name="query">The pull's parts.</param>
     public abstract string LatestPerKey(SqlLatestQuery query);
+
+    /// <summary>
+    /// The condition that keeps the rows of one shard (<see cref="PullRequest.Shard"/>): a stable hash of the join-key
+    /// columns modulo the shard count equals the shard's index, so the shards of one pull partition its keys. Null (the
+    /// default): this engine cannot shard its pulls.
+    /// </summary>
+    /// <param name="keys">The join-key columns as stored, quoted; never empty.</param>
+    /// <param name="shard">The shard.</param>
+    public virtual string? ShardFilter(IReadOnlyList<string> keys, PullShard shard) => null;
 }
