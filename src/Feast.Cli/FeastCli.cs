@@ -229,7 +229,7 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
         new(LoadConfig(result), new FeatureStoreOptions { LoggerFactory = loggerFactory, Backends = Backends() });
 
     /// <summary>The backends the CLI serves: DuckDB, Redis and PostgreSQL besides the built-in SQLite.</summary>
-    public static FeastBackends Backends() => new FeastBackends().UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry();
+    public static FeastBackends Backends() => new FeastBackends().UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOfflineStore();
 
     /// <summary>Reads feature_store.yaml and prints its <see cref="Configuration.RepoConfig.Warnings"/> on stderr.</summary>
     public Configuration.RepoConfig LoadConfig(ParseResult result)

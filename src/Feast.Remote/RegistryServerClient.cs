@@ -27,7 +27,7 @@ internal sealed class RegistryServerClient : IDisposable
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
         if (config.Cert is { Length: > 0 } cert)
         {
-            var trusted = LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert));
+            var trusted = LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert), "registry.cert", "feast serve_registry");
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, trusted),
@@ -88,7 +88,8 @@ internal sealed class RegistryServerClient : IDisposable
         return uri;
     }
 
-    private static X509Certificate2Collection LoadCertificates(string path)
+    /// <summary>The certificates of a PEM or DER file named by the yaml <paramref name="setting"/>, of a server started by <paramref name="server"/>.</summary>
+    internal static X509Certificate2Collection LoadCertificates(string path, string setting, string server)
     {
         var certificates = new X509Certificate2Collection();
         try
@@ -99,15 +100,15 @@ internal sealed class RegistryServerClient : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            throw new FeastConfigException($"feature_store.yaml: registry.cert '{path}' cannot be read as a certificate ({e.Message}). Give the PEM file of the registry server's certificate (the --cert of feast serve_registry).");
+            throw new FeastConfigException($"feature_store.yaml: {setting} '{path}' cannot be read as a certificate ({e.Message}). Give the PEM file of the server's certificate (the --cert of {server}).");
         }
         if (certificates.Count == 0)
-            throw new FeastConfigException($"feature_store.yaml: registry.cert '{path}' holds no certificate. Give the PEM file of the registry server's certificate.");
+            throw new FeastConfigException($"feature_store.yaml: {setting} '{path}' holds no certificate. Give the PEM file of the server's certificate (the --cert of {server}).");
         return certificates;
     }
 
     // The server's certificate must chain to the configured one (often itself, self-signed) and name the host.
-    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection trusted)
+    internal static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection trusted)
     {
         if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
             return false;
