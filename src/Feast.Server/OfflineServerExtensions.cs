@@ -54,4 +54,7 @@ public static class OfflineServerExtensions
 
     /// <summary>The offline server's count of flights put and not yet fetched (for tests).</summary>
     internal static int PendingFlights(this IServiceProvider services) => services.GetRequiredService<FeastFlightServer>().PendingFlights;
+
+    /// <summary>The offline server's count of do_get streams running (for tests).</summary>
+    internal static int ActiveStreams(this IServiceProvider services) => services.GetRequiredService<FeastFlightServer>().ActiveStreams;
 }

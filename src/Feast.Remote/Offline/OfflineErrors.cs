@@ -15,7 +15,7 @@ internal static class OfflineErrors
         message ??= e.Status.Detail;
         return e.StatusCode switch
         {
-            StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown when errorClass is null => new RemoteServerException("OfflineServerUnavailable",
+            StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled or StatusCode.Aborted when errorClass is null => new RemoteServerException("OfflineServerUnavailable",
                 $"The offline server at {address.Authority} (offline_store host and port in feature_store.yaml) failed {api}: {e.Status.Detail} ({e.StatusCode}). " +
                 "Check that feast serve_offline runs there and listens on that host and port, and that TLS matches (scheme: https and cert for a server started with --key/--cert).", e),
             StatusCode.Unauthenticated => new RemoteServerException(errorClass ?? "AuthenticationError",

@@ -22,8 +22,13 @@ internal sealed class FeastFlightServer(OfflineApis apis, ILoggerFactory loggers
     private readonly ConcurrentDictionary<string, PutFlight> _flights = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger("Feast.Server.OfflineServer");
 
+    private int _streaming;
+
     /// <summary>The flights put and not yet fetched (for tests: an interrupted one must not stay).</summary>
     internal int PendingFlights => _flights.Count;
+
+    /// <summary>The do_get streams running (for tests: a client that goes away must end its stream and query).</summary>
+    internal int ActiveStreams => Volatile.Read(ref _streaming);
 
     public override async Task DoPut(FlightServerRecordBatchStreamReader requestStream, IAsyncStreamWriter<FlightPutResult> responseStream, ServerCallContext context)
     {
@@ -75,6 +80,7 @@ internal sealed class FeastFlightServer(OfflineApis apis, ILoggerFactory loggers
     public override async Task DoGet(FlightTicket ticket, FlightServerRecordBatchStreamWriter responseStream, ServerCallContext context)
     {
         var api = "do_get";
+        Interlocked.Increment(ref _streaming);
         try
         {
             var text = ticket.Ticket.ToStringUtf8();
@@ -95,6 +101,11 @@ internal sealed class FeastFlightServer(OfflineApis apis, ILoggerFactory loggers
         catch (Exception e) when (e is not RpcException && !(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
         {
             throw Fail(e, api);
+        }
+        finally
+        {
+            // A client that went away cancels the call's token: the store's query was cancelled with it and is released here.
+            Interlocked.Decrement(ref _streaming);
         }
     }
 
