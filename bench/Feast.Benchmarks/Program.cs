@@ -70,6 +70,11 @@ internal static class Program
               FeatureStore.ApplyAsync of a repo with one changed feature view (100 views, 10 services by default) against a
               local file registry and through a registry server on loopback (registry_type: remote), alternately in one run;
               prints the medians of N runs (31) and their ratio.
+          Feast.Benchmarks offline-flight [--quick] [--reps N] [--no-build] [--data DIR] [--out FILE]
+              Training data of 1M entity rows against 10M feature rows (100k x 1M with --quick) through feast serve_offline
+              (the built CLI, own process, Arrow Flight on loopback, offline_store: remote) against the same retrieval
+              in-process, alternately in one run, with the server's RSS sampled while it streams; report:
+              bench/.data/offline-flight.md (offline-flight-quick.md with --quick).
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -85,6 +90,8 @@ internal static class Program
         // The server benchmark's commands parse their own options.
         if (args[0] is "registry-apply")
             return await RegistryApplyRunner.RunAsync(args[1..]);
+        if (args[0] is "offline-flight")
+            return await OfflineFlight.OfflineFlightRunner.RunAsync(args[1..]);
         if (args[0] is "flood")
             return await FloodRunner.RunAsync(args[1..]);
         if (args[0] is "registry")
