@@ -19,13 +19,13 @@ public sealed class ServeOfflineProcessTests : IDisposable
     private static readonly string[] Features = ["driver_hourly_stats:conv_rate", "driver_hourly_stats:acc_rate", "driver_hourly_stats:avg_daily_trips"];
 
     /// <summary>A copy of <paramref name="repo"/> whose offline store is the server at <paramref name="address"/>, without the source file.</summary>
-    private static string RemoteOfflineCopy(string repo, string target, string address)
+    private static string RemoteOfflineCopy(string repo, string target, string address, string extraKeys = "")
     {
         RemoteRepos.CopyDirectory(repo, target);
         var yaml = File.ReadAllText(Path.Combine(target, "feature_store.yaml"));
         var port = address[(address.LastIndexOf(':') + 1)..];
         Assert.Contains("offline_store:\n    type: duckdb", yaml, StringComparison.Ordinal);
-        yaml = yaml.Replace("offline_store:\n    type: duckdb", $"offline_store:\n    type: remote\n    host: localhost\n    port: {port}", StringComparison.Ordinal);
+        yaml = yaml.Replace("offline_store:\n    type: duckdb", $"offline_store:\n    type: remote\n    host: localhost\n    port: {port}\n{extraKeys}", StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(target, "feature_store.yaml"), yaml);
         File.Delete(Path.Combine(target, "data", "driver_stats.parquet"));
         return target;
@@ -74,6 +74,41 @@ public sealed class ServeOfflineProcessTests : IDisposable
         var path = Path.Combine(_root, Guid.NewGuid().ToString("N") + ".csv");
         await job.ToCsvAsync(path);
         return await File.ReadAllTextAsync(path);
+    }
+
+    [Fact]
+    public async Task Tls_with_the_servers_certificate_connects_and_plain_http_is_refused_with_the_address()
+    {
+        var serverRepo = await RemoteRepos.InitAsync(Path.Combine(_root, "server"), "shop");
+        Assert.Equal(0, (await RemoteRepos.RunAsync(serverRepo, "apply")).Code);
+        var (cert, key) = TlsFiles.WriteSelfSigned(_root);
+        await using var server = await RegistryServerProcess.StartCommandAsync(serverRepo, ["serve_offline", "-p", "0", "--no-access-log", "--key", key, "--cert", cert]);
+        Assert.Contains("grpc+tls://", server.Output, StringComparison.Ordinal);
+        var tls = RemoteOfflineCopy(serverRepo, Path.Combine(_root, "tls", "shop", "feature_repo"), server.Address, $"    scheme: https\n    cert: {cert}\n");
+        var plain = RemoteOfflineCopy(serverRepo, Path.Combine(_root, "plain", "shop", "feature_repo"), server.Address, "    connection_retries: 0\n");
+
+        var ok = await RemoteRepos.RunAsync(tls, "materialize", "2020-01-01T00:00:00", "2030-01-01T00:00:00");
+        Assert.True(ok.Code == 0, ok.Output + ok.Error + server.Output);
+        var refused = await RemoteRepos.RunAsync(plain, "materialize", "2020-01-01T00:00:00", "2030-01-01T00:00:00");
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains(server.Address, refused.Output + refused.Error, StringComparison.Ordinal);
+        Assert.Contains("feast serve_offline", refused.Output + refused.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("offline_store:\n    type: remote\n", "host")]
+    [InlineData("offline_store:\n    type: remote\n    host: localhost\n    scheme: ftp\n", "scheme")]
+    [InlineData("offline_store:\n    type: remote\n    host: localhost\n    port: 99999\n", "port")]
+    [InlineData("offline_store:\n    type: remote\n    host: localhost\n    cert: x.pem\n", "scheme: https")]
+    public async Task A_bad_remote_offline_store_section_is_a_clear_error(string section, string named)
+    {
+        var repo = await RemoteRepos.InitAsync(Path.Combine(_root, "bad"), "shop");
+        var yaml = File.ReadAllText(Path.Combine(repo, "feature_store.yaml")).Replace("offline_store:\n    type: duckdb\n", section, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(repo, "feature_store.yaml"), yaml);
+        var (code, output, error) = await RemoteRepos.RunAsync(repo, "materialize", "2020-01-01T00:00:00", "2030-01-01T00:00:00");
+        Assert.NotEqual(0, code);
+        Assert.Contains(named, output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
     }
 
     [Fact]
