@@ -102,13 +102,24 @@ internal sealed class OfflineFlightClient : IDisposable
             try
             {
                 using var call = await _client.StartPut(descriptor, table.Schema, headers, null, cancellationToken).ConfigureAwait(false);
-                foreach (var batch in table.Batches)
-                    await call.RequestStream.WriteAsync(batch).ConfigureAwait(false);
-                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                Exception? writeFailure = null;
+                try
+                {
+                    foreach (var batch in table.Batches)
+                        await call.RequestStream.WriteAsync(batch).ConfigureAwait(false);
+                    await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A server that refuses the command ends the call while rows are still being sent; its status,
+                    // read below, says why.
+                    writeFailure = e;
+                }
                 while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
                 {
                     // Feast's server sends no put results; any are read and dropped so the call ends cleanly.
                 }
+                if (writeFailure is not null) throw OfflineErrors.Interrupted(writeFailure, api, Address);
                 return descriptor;
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < _retries && !cancellationToken.IsCancellationRequested && !OfflineErrors.HasDetail(e))

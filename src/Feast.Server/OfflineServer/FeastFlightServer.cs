@@ -49,7 +49,11 @@ internal sealed class FeastFlightServer(OfflineApis apis, ILoggerFactory loggers
             DropExpired();
             if (OfflineApi.Writes.Contains(api))
             {
+                var began = System.Diagnostics.Stopwatch.GetTimestamp();
                 await apis.WriteAsync(command, table, context, context.CancellationToken).ConfigureAwait(false);
+                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+                var received = table.Rows;
+                LogMessages.OfflineWritten(_logger, api, received, elapsed);
                 return;
             }
             _flights[command.Text] = new PutFlight(command, table, time.GetUtcNow());
@@ -80,6 +84,8 @@ internal sealed class FeastFlightServer(OfflineApis apis, ILoggerFactory loggers
     public override async Task DoGet(FlightTicket ticket, FlightServerRecordBatchStreamWriter responseStream, ServerCallContext context)
     {
         var api = "do_get";
+        var rows = 0L;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _streaming);
         try
         {
@@ -94,9 +100,17 @@ internal sealed class FeastFlightServer(OfflineApis apis, ILoggerFactory loggers
             {
                 using (batch)
                     await responseStream.WriteAsync(batch).ConfigureAwait(false);
+                rows += batch.Length;
                 written = true;
             }
             if (!written) await responseStream.SetupStream(new Schema([], null)).ConfigureAwait(false);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            LogMessages.OfflineStreamed(_logger, api, rows, took);
+        }
+        catch (Exception e) when (context.CancellationToken.IsCancellationRequested && e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            LogMessages.OfflineStreamAbandoned(_logger, api, rows);
+            throw;
         }
         catch (Exception e) when (e is not RpcException && !(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
         {

@@ -74,8 +74,15 @@ internal sealed class OfflineServerHost : IAsyncDisposable
         var descriptor = FlightDescriptor.CreateCommandDescriptor(command);
         table ??= Placeholder();
         using var call = await Client.StartPut(descriptor, table.Schema, headers);
-        await call.RequestStream.WriteAsync(table);
-        await call.RequestStream.CompleteAsync();
+        try
+        {
+            await call.RequestStream.WriteAsync(table);
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            // The server refused the command and ended the call while the table was being sent; its status follows.
+        }
         while (await call.ResponseStream.MoveNext(CancellationToken.None))
         {
         }
