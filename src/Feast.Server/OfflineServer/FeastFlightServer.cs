@@ -60,9 +60,31 @@ internal sealed class FeastFlightServer(OfflineApis apis, ILoggerFactory loggers
         }
         catch (Exception e) when (e is not RpcException && !(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
         {
+            await DrainAsync(requestStream, context.CancellationToken).ConfigureAwait(false);
             throw Fail(e, api);
         }
     }
+
+    /// <summary>
+    /// Reads what is left of a refused put (up to <see cref="DrainLimit"/> rows), so that the client finishes sending
+    /// and reads the error, rather than a stream reset while it is still writing.
+    /// </summary>
+    private static async Task DrainAsync(FlightServerRecordBatchStreamReader requestStream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            long rows = 0;
+            while (rows < DrainLimit && await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                rows += requestStream.Current.Length;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or RpcException or InvalidDataException)
+        {
+            // The client is gone or sent garbage: nothing more to read.
+        }
+    }
+
+    /// <summary>The most rows of a refused put read before its error is sent.</summary>
+    internal const long DrainLimit = 10_000_000;
 
     public override Task<FlightInfo> GetFlightInfo(FlightDescriptor request, ServerCallContext context)
     {
