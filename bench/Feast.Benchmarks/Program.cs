@@ -81,6 +81,11 @@ internal static class Program
               Redis (FEAST_TEST_REDIS) by the local engine, then by batch_engine orleans with 1, 2 and 3 feast worker processes
               (the built CLI), in one run: wall time, CPU per row (client + workers) and shard balance; report:
               bench/results/orleans.md (bench/.data/orleans-quick.md with --quick).
+          Feast.Benchmarks offline-flight [--quick] [--reps N] [--no-build] [--data DIR] [--out FILE]
+              Training data of 1M entity rows against 10M feature rows (100k x 1M with --quick) through feast serve_offline
+              (the built CLI, own process, Arrow Flight on loopback, offline_store: remote) against the same retrieval
+              in-process, alternately in one run, with the server's RSS sampled while it streams; report:
+              bench/.data/offline-flight.md (offline-flight-quick.md with --quick).
           Feast.Benchmarks list
               Lists the case ids.
         """;
@@ -98,6 +103,8 @@ internal static class Program
             return await RegistryApplyRunner.RunAsync(args[1..]);
         if (args[0] is "online-remote")
             return await OnlineRemote.OnlineRemoteRunner.RunAsync(args[1..]);
+        if (args[0] is "offline-flight")
+            return await OfflineFlight.OfflineFlightRunner.RunAsync(args[1..]);
         if (args[0] is "flood")
             return await FloodRunner.RunAsync(args[1..]);
         if (args[0] is "registry")

@@ -229,8 +229,21 @@ internal sealed class CliContext(GlobalOptions globals, TextWriter stdout, TextW
     public FeatureStore OpenStore(ParseResult result, ILoggerFactory loggerFactory) =>
         new(LoadConfig(result), new FeatureStoreOptions { LoggerFactory = loggerFactory, Backends = Backends() });
 
-    /// <summary>The backends the CLI serves: DuckDB, Redis and PostgreSQL besides the built-in SQLite, and the Orleans batch engine.</summary>
-    public static FeastBackends Backends() => new FeastBackends().UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore().UseOrleans();
+    /// <summary>
+    /// The backends the CLI serves: DuckDB, Redis and PostgreSQL besides the built-in SQLite, the remote registry, offline
+    /// and online stores, and the Orleans batch engine. Every command and server of the CLI uses this one list.
+    /// </summary>
+    public static FeastBackends Backends() => AddBackends(new FeastBackends());
+
+    /// <summary><paramref name="options"/> with the CLI's <see cref="Backends"/> added (what the server commands give their stores).</summary>
+    internal static FeatureStoreOptions WithBackends(FeatureStoreOptions options)
+    {
+        AddBackends(options.Backends);
+        return options;
+    }
+
+    private static FeastBackends AddBackends(FeastBackends backends) =>
+        backends.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOfflineStore().UseRemoteOnlineStore().UseOrleans();
 
     /// <summary>Reads feature_store.yaml and prints its <see cref="Configuration.RepoConfig.Warnings"/> on stderr.</summary>
     public Configuration.RepoConfig LoadConfig(ParseResult result)

@@ -27,7 +27,7 @@ internal sealed class RegistryServerClient : IDisposable
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
         if (config.Cert is { Length: > 0 } cert)
         {
-            var trusted = LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert), "registry.cert", "the registry server's certificate (the --cert of feast serve_registry)");
+            var trusted = LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert), "registry.cert", "feast serve_registry");
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, trusted),
@@ -101,8 +101,8 @@ internal sealed class RegistryServerClient : IDisposable
         return uri;
     }
 
-    /// <summary>The certificates of a <c>cert</c> file (PEM, or DER); <paramref name="key"/> and <paramref name="what"/> name it in errors.</summary>
-    internal static X509Certificate2Collection LoadCertificates(string path, string key, string what)
+    /// <summary>The certificates of a PEM or DER file named by the yaml <paramref name="setting"/>, of a server started by <paramref name="server"/>.</summary>
+    internal static X509Certificate2Collection LoadCertificates(string path, string setting, string server)
     {
         var certificates = new X509Certificate2Collection();
         try
@@ -113,10 +113,10 @@ internal sealed class RegistryServerClient : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            throw new FeastConfigException($"feature_store.yaml: {key} '{path}' cannot be read as a certificate ({e.Message}). Give the PEM file of {what}.");
+            throw new FeastConfigException($"feature_store.yaml: {setting} '{path}' cannot be read as a certificate ({e.Message}). Give the PEM file of the server's certificate (the --cert of {server}).");
         }
         if (certificates.Count == 0)
-            throw new FeastConfigException($"feature_store.yaml: {key} '{path}' holds no certificate. Give the PEM file of {what}.");
+            throw new FeastConfigException($"feature_store.yaml: {setting} '{path}' holds no certificate. Give the PEM file of the server's certificate (the --cert of {server}).");
         return certificates;
     }
 

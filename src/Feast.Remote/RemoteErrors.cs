@@ -34,7 +34,7 @@ internal static partial class RemoteErrors
 
     private static string Host(Uri address) => address.Authority;
 
-    private static (string? Class, string? Message) Detail(string detail)
+    internal static (string? Class, string? Message) Detail(string detail)
     {
         if (!detail.StartsWith('{')) return (null, null);
         try
@@ -51,7 +51,7 @@ internal static partial class RemoteErrors
     }
 
     // Feast's not-found messages: "<Kind> <name> does not exist[ in project <project>]".
-    private static FeastObjectNotFoundException? NotFound(string message)
+    internal static FeastObjectNotFoundException? NotFound(string message)
     {
         var match = NotFoundMessage().Match(message);
         if (!match.Success) return null;

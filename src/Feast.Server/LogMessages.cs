@@ -32,6 +32,15 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 122, Level = LogLevel.Debug, Message = "{Endpoint}: the client went away before the answer was written")]
     public static partial void ClientAborted(ILogger logger, string endpoint);
 
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Offline {Api}: {Rows} rows streamed in {ElapsedMs:0.###} ms")]
+    public static partial void OfflineStreamed(ILogger logger, string api, long rows, double elapsedMs);
+
+    [LoggerMessage(EventId = 131, Level = LogLevel.Information, Message = "Offline {Api}: {Rows} rows received and done in {ElapsedMs:0.###} ms")]
+    public static partial void OfflineWritten(ILogger logger, string api, long rows, double elapsedMs);
+
+    [LoggerMessage(EventId = 132, Level = LogLevel.Information, Message = "Offline {Api}: the client went away after {Rows} rows; its query was cancelled")]
+    public static partial void OfflineStreamAbandoned(ILogger logger, string api, long rows);
+
     [LoggerMessage(EventId = 140, Level = LogLevel.Information, Message = "Background materialization of {Views} finished")]
     public static partial void BackgroundMaterializationDone(ILogger logger, string views);
 

@@ -21,6 +21,7 @@ internal static class CommandCatalog
         yield return OnlineCommands.Push(context);
         yield return ServeCommand.Create(context);
         yield return ServeRegistryCommand.Create(context);
+        yield return ServeOfflineCommand.Create(context);
         yield return UiCommand.Create(context);
         yield return WorkerCommand.Create(context);
         foreach (var command in ObjectCommands.Build(context)) yield return command;

@@ -2,11 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Feast.DuckDb;
-using Feast.Orleans;
-using Feast.Postgres;
-using Feast.Redis;
-using Feast.Remote;
 using Feast.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -250,7 +245,7 @@ internal static class ServeCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore().UseOrleans();
+                o.ConfigureStore = CliContext.WithBackends;
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
                 o.Metrics = settings.Metrics;

@@ -1,10 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Feast.DuckDb;
-using Feast.Orleans;
-using Feast.Postgres;
-using Feast.Redis;
-using Feast.Remote;
 using Feast.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -115,7 +110,7 @@ internal static class ServeRegistryCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteOnlineStore().UseOrleans();
+                o.ConfigureStore = CliContext.WithBackends;
                 // The registry server reads the store per request (allow_cache false) or through its own cache.
                 o.RegistryRefreshInterval = TimeSpan.Zero;
                 o.AccessLog = accessLog;

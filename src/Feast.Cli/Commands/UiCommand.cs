@@ -1,10 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Feast.DuckDb;
-using Feast.Orleans;
-using Feast.Postgres;
-using Feast.Redis;
-using Feast.Remote;
 using Feast.Server;
 using Feast.Ui;
 using Microsoft.AspNetCore.Builder;
@@ -116,7 +111,7 @@ internal static class UiCommand
             {
                 o.RepoPath = repoPath;
                 o.FeatureStoreYamlPath = yamlPath;
-                o.ConfigureStore = s => s.UseDuckDb().UseRedis().UsePostgres().UseRemoteRegistry().UseRemoteOnlineStore().UseOrleans();
+                o.ConfigureStore = CliContext.WithBackends;
                 o.RegistryRefreshInterval = settings.RegistryTtl;
                 o.AccessLog = settings.AccessLog;
             }, o =>

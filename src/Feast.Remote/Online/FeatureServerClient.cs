@@ -163,7 +163,7 @@ internal sealed class FeatureServerClient : IDisposable
         if (options.Cert is { Length: > 0 } cert)
         {
             var trusted = RegistryServerClient.LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert),
-                "online_store.cert", "the feature server's certificate (the --cert of feast serve)");
+                "online_store.cert", "feast serve");
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => RegistryServerClient.Trusted(certificate, errors, trusted),

@@ -64,9 +64,9 @@ internal static partial class RepoConfigBinder
     internal static TypedSection<OfflineStoreOptions> CreateOfflineStores()
     {
         var section = new TypedSection<OfflineStoreOptions>("offline store", "type", "dask", "OfflineStore", o => o.Type);
-        section.AddUnregistered("dask", "file", "duckdb", "postgres");
+        section.AddUnregistered("dask", "file", "duckdb", "postgres", "remote");
         section.AddUnsupported(
-            "bigquery", "redshift", "snowflake.offline", "spark", "trino", "athena", "mssql", "remote",
+            "bigquery", "redshift", "snowflake.offline", "spark", "trino", "athena", "mssql",
             "couchbase.offline", "clickhouse", "ray", "oracle", "hybrid");
         return section;
     }

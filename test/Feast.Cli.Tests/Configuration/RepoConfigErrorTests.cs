@@ -299,7 +299,7 @@ public class RepoConfigErrorTests
     [InlineData("online_store: {type: sqlite, path: null}\n", "online_store.path", "a string", "null")]
     [InlineData("online_store: {type: remote, connection_pool_size: 0}\n", "online_store.connection_pool_size", "an integer of at least 1", "'0'")]
     [InlineData("online_store: [redis]\n", "online_store", "a mapping or one of the type names sqlite, remote, redis, postgres", "a list")]
-    [InlineData("offline_store: [duckdb]\n", "offline_store", "a mapping or one of the type names duckdb, dask, file, postgres", "a list")]
+    [InlineData("offline_store: [duckdb]\n", "offline_store", "a mapping or one of the type names duckdb, dask, file, postgres, remote", "a list")]
     [InlineData("online_store: {type: [redis]}\n", "online_store.type", "a string", "a list")]
     [InlineData("entity_key_serialization_version: 4\n", "entity_key_serialization_version", "an integer from 1 to 3", "'4'")]
     [InlineData("entity_key_serialization_version: 0\n", "entity_key_serialization_version", "an integer from 1 to 3", "'0'")]

@@ -82,7 +82,7 @@ internal sealed partial class RegistryServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"gRPC\s+https?://[^:\s]+:(\d+)")]
+    [GeneratedRegex(@"(?:gRPC\s+https?|Flight\s+grpc\+tc?[pl]s?)://[^:\s]+:(\d+)")]
     private static partial Regex GrpcLine();
 
     [GeneratedRegex(@"HTTP\s+(https?://\S+)")]
@@ -124,7 +124,7 @@ internal static class RemoteRepos
         return (code, output.ToString(), error.ToString());
     }
 
-    private static void CopyDirectory(string from, string to)
+    internal static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
