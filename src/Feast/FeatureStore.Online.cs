@@ -58,4 +58,24 @@ public sealed partial class FeatureStore
     private OnlineRetriever PublishRetriever(IOnlineStore store) =>
         LazyInitializer.EnsureInitialized(ref _onlineRetriever, () => new OnlineRetriever(store, Project,
             Config.EntityKeySerializationVersion, Config.OnlineStore?.EnforceTtl ?? false, _time, WithLocalTransform, _instruments));
+
+    private string? _storageEnsuredFor;
+
+    /// <summary>
+    /// Creates the online storage (tables, key spaces) of every online view in the registry that this store has not
+    /// created it for since the registry last changed; idempotent, and it never drops anything. A feature server calls it
+    /// after each registry refresh, so a view applied by another process (through a registry server, by a client whose
+    /// online store is remote) is served and written without an apply on the server's machine. Python Feast leaves this
+    /// to a <c>feast apply</c> run beside the server.
+    /// </summary>
+    public async Task EnsureOnlineStorageAsync(CancellationToken cancellationToken = default)
+    {
+        if (OnlineStore is null) return;
+        var registry = await GetRegistryAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (registry.VersionId.Length > 0 && registry.VersionId == Volatile.Read(ref _storageEnsuredFor)) return;
+        List<FeatureView> views = [.. registry.FeatureViews.Values.Concat(registry.StreamFeatureViews.Values).Where(v => v.Online),
+            .. registry.OnDemandFeatureViews.Values.Where(v => v.WriteToOnlineStore).Select(OnDemandStorage.ViewOf)];
+        if (views.Count > 0) await OnlineStore.UpdateAsync(Project, views, [], cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _storageEnsuredFor, registry.VersionId);
+    }
 }
