@@ -260,14 +260,7 @@ internal static class ServeCommand
             await using var app = builder.Build();
             if (settings.Metrics && settings.MetricsPort is not null) UseMetricsPortOnlyForMetrics(app, () => metricsListen?.IPEndPoint?.Port);
             app.MapFeast();
-            try
-            {
-                await app.StartAsync(cancellationToken);
-            }
-            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new FeastValidationException($"Cannot listen on {settings.Host}: {e.Message} Choose another --port/--grpc-port, or stop the process using it.");
-            }
+            await ServerCommandOptions.StartAsync(app, settings.Host, "--port/--grpc-port", cancellationToken);
 
             var store = app.Services.GetFeastStore();
             var scheme = certificate is null ? "http" : "https";

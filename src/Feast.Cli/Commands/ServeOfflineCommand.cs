@@ -109,14 +109,7 @@ internal static class ServeOfflineCommand
 
             await using var app = builder.Build();
             app.MapFeastOfflineServer();
-            try
-            {
-                await app.StartAsync(cancellationToken);
-            }
-            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new FeastValidationException($"Cannot listen on {settings.Host}: {e.Message} Choose another --port, or stop the process using it.");
-            }
+            await ServerCommandOptions.StartAsync(app, settings.Host, "--port", cancellationToken);
 
             var store = app.Services.GetFeastStore();
             var scheme = certificate is null ? "grpc+tcp" : "grpc+tls";

@@ -119,14 +119,7 @@ internal static class ServeRegistryCommand
             await using var app = builder.Build();
             app.MapFeastRegistryServer();
             if (ports.Rest is not null) app.MapFeastRegistryRest();
-            try
-            {
-                await app.StartAsync(cancellationToken);
-            }
-            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new FeastValidationException($"Cannot listen on {host}: {e.Message} Choose another --port or --rest-port, or stop the process using it.");
-            }
+            await ServerCommandOptions.StartAsync(app, host, "--port or --rest-port", cancellationToken);
 
             var store = app.Services.GetFeastStore();
             var scheme = certificate is null ? "http" : "https";

@@ -84,6 +84,22 @@ internal static class ServerCommandOptions
         });
     }
 
+    /// <summary>
+    /// Starts <paramref name="app"/>; a port that cannot be bound (in use, not allowed) is one usage error naming
+    /// <paramref name="host"/> and the options that choose another (<paramref name="portOptions"/>), not a stack trace.
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, string host, string portOptions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FeastValidationException($"Cannot listen on {host}: {e.Message} Choose another {portOptions}, or stop the process using it.");
+        }
+    }
+
     /// <summary>TLS needs both files: a usage error names the missing one's partner.</summary>
     public static void RequireKeyWithCert(Command command, Option<string?> key, Option<string?> cert) =>
         command.Validators.Add(result =>

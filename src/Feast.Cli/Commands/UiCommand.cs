@@ -123,14 +123,7 @@ internal static class UiCommand
 
             await using var app = builder.Build();
             app.MapFeastUi();
-            try
-            {
-                await app.StartAsync(cancellationToken);
-            }
-            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new FeastValidationException($"Cannot listen on {settings.Host}: {e.Message} Choose another --port, or stop the process using it.");
-            }
+            await ServerCommandOptions.StartAsync(app, settings.Host, "--port", cancellationToken);
 
             var store = app.Services.GetFeastStore();
             var url = ServeCommand.Url(certificate is null ? "http" : "https", httpListen!) + settings.RootPath + "/";
