@@ -65,12 +65,18 @@ internal static class OfflineFlightRunner
         var localTimes = new List<double>();
         var remoteTimes = new List<double>();
         var rss = new List<long>();
+        var localRss = new List<long>();
         var idle = server.Memory().Rss;
+        var localIdle = Environment.WorkingSet;
         (long Rows, double Sum) expected = default;
         Console.WriteLine(Invariant($"\n{reps} runs of each, alternating (plus one warm-up each):"));
         for (var run = -1; run < reps; run++)
         {
+            using var localSampling = new CancellationTokenSource();
+            var localSampler = SampleSelfAsync(localRss, localSampling.Token);
             var (localSeconds, localResult) = await TimeAsync(await local.GetHistoricalFeaturesAsync(rows, features));
+            await localSampling.CancelAsync();
+            await localSampler;
             using var sampling = new CancellationTokenSource();
             var sampler = SampleAsync(server, rss, sampling.Token);
             var (remoteSeconds, remoteResult) = await TimeAsync(await remote.GetHistoricalFeaturesAsync(rows, features));
@@ -85,7 +91,7 @@ internal static class OfflineFlightRunner
             remoteTimes.Add(remoteSeconds);
         }
         var (_, peak) = server.Memory();
-        var report = Report(machine, entities, featureRows, expected.Rows, localTimes, remoteTimes, idle, rss, peak, options.Quick);
+        var report = Report(machine, entities, featureRows, expected.Rows, localTimes, remoteTimes, idle, rss, peak, localIdle, localRss, options.Quick);
         var output = options.OutputFile ?? Path.Combine(options.DataDirectory, options.Quick ? "offline-flight-quick.md" : "offline-flight.md");
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         await File.WriteAllTextAsync(output, report);
@@ -122,6 +128,26 @@ internal static class OfflineFlightRunner
             while (!cancellationToken.IsCancellationRequested)
             {
                 samples.Add(server.Memory().Rss);
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Sampling ends with the run.
+        }
+    }
+
+    /// <summary>
+    /// The benchmark process's own RSS while the in-process retrieval runs: the memory the same join takes without a
+    /// server, to read the server's RSS against.
+    /// </summary>
+    private static async Task SampleSelfAsync(List<long> samples, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                samples.Add(Environment.WorkingSet);
                 await Task.Delay(100, cancellationToken);
             }
         }
@@ -194,7 +220,7 @@ internal static class OfflineFlightRunner
     }
 
     private static string Report(MachineInfo machine, int entities, long featureRows, long resultRows, List<double> local, List<double> remote,
-        long idleRss, List<long> rss, long peak, bool quick)
+        long idleRss, List<long> rss, long peak, long localIdleRss, List<long> localRss, bool quick)
     {
         static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
         static string MiB(long bytes) => Invariant($"{bytes / 1024.0 / 1024.0:F0} MiB");
@@ -215,6 +241,8 @@ internal static class OfflineFlightRunner
             "",
             Invariant($"Ratio Flight / in-process: **{ratio:F2}x** (goal ≤ 1.2x: {(ratio <= 1.2 ? "met" : "not met")})."),
             Invariant($"Server RSS: {MiB(idleRss)} idle before the runs; while streaming {MiB(rss.Count == 0 ? 0 : rss.Min())} to {MiB(rss.Count == 0 ? 0 : rss.Max())} over {rss.Count} samples (100 ms apart); peak (VmHWM) {MiB(peak)}."),
+            Invariant($"In-process baseline, the benchmark's own RSS during the in-process runs: {MiB(localIdleRss)} before the runs; {MiB(localRss.Count == 0 ? 0 : localRss.Min())} to {MiB(localRss.Count == 0 ? 0 : localRss.Max())} over {localRss.Count} samples."),
+            Invariant($"Growth over idle, server vs in-process: {MiB((rss.Count == 0 ? idleRss : rss.Max()) - idleRss)} vs {MiB((localRss.Count == 0 ? localIdleRss : localRss.Max()) - localIdleRss)}."),
             "",
         };
         return string.Join('\n', lines);
