@@ -27,11 +27,7 @@ internal sealed class RegistryServerClient : IDisposable
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
         if (config.Cert is { Length: > 0 } cert)
         {
-            var trusted = LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert), "registry.cert", "feast serve_registry");
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, trusted),
-            };
+            TrustOnly(handler, repoPath, cert, "registry.cert", "feast serve_registry");
         }
         _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
         {
@@ -101,8 +97,21 @@ internal sealed class RegistryServerClient : IDisposable
         return uri;
     }
 
+    /// <summary>
+    /// Makes <paramref name="handler"/> trust only the certificate in <paramref name="cert"/> (relative to the repo), the
+    /// file the yaml <paramref name="setting"/> names, of a server started by <paramref name="server"/> with <c>--cert</c>.
+    /// </summary>
+    internal static void TrustOnly(SocketsHttpHandler handler, string repoPath, string cert, string setting, string server)
+    {
+        var trusted = LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert), setting, server);
+        handler.SslOptions = new SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, trusted),
+        };
+    }
+
     /// <summary>The certificates of a PEM or DER file named by the yaml <paramref name="setting"/>, of a server started by <paramref name="server"/>.</summary>
-    internal static X509Certificate2Collection LoadCertificates(string path, string setting, string server)
+    private static X509Certificate2Collection LoadCertificates(string path, string setting, string server)
     {
         var certificates = new X509Certificate2Collection();
         try
@@ -121,7 +130,7 @@ internal sealed class RegistryServerClient : IDisposable
     }
 
     // The server's certificate must chain to the configured one (often itself, self-signed) and name the host.
-    internal static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection trusted)
+    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection trusted)
     {
         if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
             return false;

@@ -118,6 +118,20 @@ public static class FeastServerExtensions
         return context.Response.WriteAsync(body, context.RequestAborted);
     }
 
+    /// <summary>
+    /// Maps a server's health endpoints: <c>GET /health</c>, <c>/healthz/live</c> (the process answers) and
+    /// <c>/healthz/ready</c> (the registry was read), for the servers that report readiness in the default format.
+    /// </summary>
+    internal static RouteGroupBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var http = endpoints.ServiceProvider.GetRequiredService<FeastHttpEndpoints>();
+        var group = endpoints.MapGroup("");
+        group.MapGet("/health", http.Health);
+        group.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
+        group.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(FeastHealthCheck.ReadyTag) });
+        return group;
+    }
+
     internal sealed class CompositeConventionBuilder(IReadOnlyList<IEndpointConventionBuilder> builders) : IEndpointConventionBuilder
     {
         public void Add(Action<EndpointBuilder> convention)

@@ -57,4 +57,11 @@ public sealed class FeastServerOptions
 
     /// <summary>Serve Prometheus metrics at <c>/metrics</c>. Off by default; <c>feast serve --metrics</c> turns it on.</summary>
     public bool Metrics { get; set; }
+
+    /// <summary>
+    /// Whether the server creates the online storage of views it finds after each registry refresh (the feature server
+    /// does, so views applied through a registry server are served; the registry, offline and UI servers, which serve
+    /// no online store, do not).
+    /// </summary>
+    internal bool CreatesOnlineStorage { get; set; } = true;
 }

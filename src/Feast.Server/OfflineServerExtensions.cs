@@ -25,6 +25,7 @@ public static class OfflineServerExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddFeast(configure);
+        services.PostConfigure<FeastServerOptions>(o => o.CreatesOnlineStorage = false);
         services.TryAddSingleton<OfflineApis>();
         // One server instance for the process: it holds the flights put and not yet fetched.
         services.TryAddSingleton<FeastFlightServer>();
@@ -42,11 +43,7 @@ public static class OfflineServerExtensions
     public static IEndpointConventionBuilder MapFeastOfflineServer(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var http = endpoints.ServiceProvider.GetRequiredService<FeastHttpEndpoints>();
-        var group = endpoints.MapGroup("");
-        group.MapGet("/health", http.Health);
-        group.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
-        group.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(FeastHealthCheck.ReadyTag) });
+        var group = endpoints.MapHealthEndpoints();
         var flight = endpoints.MapFlightEndpoint();
         var grpcHealth = endpoints.MapGrpcHealthChecksService();
         return new FeastServerExtensions.CompositeConventionBuilder([group, flight, grpcHealth]);

@@ -222,10 +222,7 @@ internal static class ServeCommand
         var certificate = settings.CertPath is null ? null : LoadCertificate(settings.CertPath, settings.KeyPath!);
         try
         {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "feast", ContentRootPath = repoPath });
-            builder.Services.AddSingleton(loggers);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
-            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            var builder = ServerCommandOptions.CreateBuilder(repoPath, loggers, settings.ShutdownTimeout);
             ListenOptions? httpListen = null, grpcListen = null;
             ListenOptions? metricsListen = null;
             ServerCommandOptions.UseKestrel(builder, certificate, kestrel =>

@@ -87,10 +87,7 @@ internal static class ServeOfflineCommand
         var certificate = settings.CertPath is null ? null : ServeCommand.LoadCertificate(settings.CertPath, settings.KeyPath!);
         try
         {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "feast", ContentRootPath = repoPath });
-            builder.Services.AddSingleton(loggers);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
-            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            var builder = ServerCommandOptions.CreateBuilder(repoPath, loggers, settings.ShutdownTimeout);
             ListenOptions? flightListen = null;
             ServerCommandOptions.UseKestrel(builder, certificate, kestrel =>
             {

@@ -94,10 +94,7 @@ internal static class ServeRegistryCommand
         var certificate = certPath is null ? null : ServeCommand.LoadCertificate(certPath, keyPath!);
         try
         {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "feast", ContentRootPath = repoPath });
-            builder.Services.AddSingleton(loggers);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
-            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            var builder = ServerCommandOptions.CreateBuilder(repoPath, loggers, shutdownTimeout);
             ListenOptions? grpcListen = null, restListen = null;
             ServerCommandOptions.UseKestrel(builder, certificate, kestrel =>
             {

@@ -5,7 +5,9 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Feast.Cli.Commands;
 
@@ -82,6 +84,19 @@ internal static class ServerCommandOptions
             if (certificate is not null) listen.UseHttps(certificate);
             bound(listen);
         });
+    }
+
+    /// <summary>
+    /// The empty web host every server command starts from: the CLI's loggers, the drain time Ctrl+C/SIGTERM gets
+    /// (<paramref name="shutdownTimeout"/>), and no host status lines (the command prints its own).
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string repoPath, ILoggerFactory loggers, TimeSpan shutdownTimeout)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "feast", ContentRootPath = repoPath });
+        builder.Services.AddSingleton(loggers);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        return builder;
     }
 
     /// <summary>

@@ -99,10 +99,7 @@ internal static class UiCommand
         var certificate = settings.CertPath is null ? null : ServeCommand.LoadCertificate(settings.CertPath, settings.KeyPath!);
         try
         {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "feast", ContentRootPath = repoPath });
-            builder.Services.AddSingleton(loggers);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
-            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            var builder = ServerCommandOptions.CreateBuilder(repoPath, loggers, settings.ShutdownTimeout);
             ListenOptions? httpListen = null;
             ServerCommandOptions.UseKestrel(builder, certificate, kestrel =>
                 ServerCommandOptions.Listen(kestrel, address, settings.Port, certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2, certificate,

@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Apache.Arrow;
@@ -35,12 +34,7 @@ internal sealed class OfflineFlightClient : IDisposable
         {
             if (!tls)
                 throw new FeastConfigException("feature_store.yaml: offline_store.cert is set but offline_store.scheme is http. Set scheme: https to connect to a feast serve_offline started with --key/--cert, or remove cert.");
-            var trusted = RegistryServerClient.LoadCertificates(Path.IsPathRooted(options.Cert) ? options.Cert : Path.Combine(repoPath, options.Cert),
-                "offline_store.cert", "feast serve_offline");
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => RegistryServerClient.Trusted(certificate, errors, trusted),
-            };
+            RegistryServerClient.TrustOnly(handler, repoPath, options.Cert, "offline_store.cert", "feast serve_offline");
         }
         _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = null, MaxSendMessageSize = null });
         _client = new FlightClient(_channel);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Text.Json;
 using Feast.Configuration;
 
@@ -162,12 +161,7 @@ internal sealed class FeatureServerClient : IDisposable
         };
         if (options.Cert is { Length: > 0 } cert)
         {
-            var trusted = RegistryServerClient.LoadCertificates(Path.IsPathRooted(cert) ? cert : Path.Combine(repoPath, cert),
-                "online_store.cert", "feast serve");
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => RegistryServerClient.Trusted(certificate, errors, trusted),
-            };
+            RegistryServerClient.TrustOnly(handler, repoPath, cert, "online_store.cert", "feast serve");
         }
         return handler;
     }

@@ -68,8 +68,8 @@ internal sealed class FeastServerState : IAsyncDisposable
         try
         {
             await Store.RefreshRegistryAsync(cancellationToken).ConfigureAwait(false);
-            // Views another process applied (through a registry server) get their online storage here, as an apply would.
-            await Store.EnsureOnlineStorageAsync(cancellationToken).ConfigureAwait(false);
+            // A feature server creates the online storage of views another process applied (through a registry server), as an apply would.
+            if (Options.CreatesOnlineStorage) await Store.EnsureOnlineStorageAsync(cancellationToken).ConfigureAwait(false);
             var first = Interlocked.Exchange(ref _loaded, 1) == 0;
             Volatile.Write(ref _lastRefreshError, null);
             if (first) LogMessages.RegistryLoaded(_logger, Store.Project, Store.RegistryStore.Description);

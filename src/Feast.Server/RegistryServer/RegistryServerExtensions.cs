@@ -30,6 +30,7 @@ public static class RegistryServerExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddFeast(configure);
+        services.PostConfigure<FeastServerOptions>(o => o.CreatesOnlineStorage = false);
         services.TryAddSingleton<RegistryReader>();
         services.TryAddSingleton<RegistryAccess>();
         services.TryAddSingleton<FeastRegistryService>();
@@ -52,11 +53,7 @@ public static class RegistryServerExtensions
     public static IEndpointConventionBuilder MapFeastRegistryServer(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var http = endpoints.ServiceProvider.GetRequiredService<FeastHttpEndpoints>();
-        var group = endpoints.MapGroup("");
-        group.MapGet("/health", http.Health);
-        group.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
-        group.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(FeastHealthCheck.ReadyTag) });
+        var group = endpoints.MapHealthEndpoints();
         var grpc = endpoints.MapGrpcService<FeastRegistryService>();
         var grpcHealth = endpoints.MapGrpcHealthChecksService();
         return new FeastServerExtensions.CompositeConventionBuilder([group, grpc, grpcHealth]);
