@@ -75,7 +75,7 @@ public static class SqlPullQuery
     private static string ShardFilter(PullRequest request, SqlSourceRelation source, PullShard shard)
     {
         var dialect = source.Dialect;
-        if (request.JoinKeys.Count == 0) return shard.Index == 0 ? "1 = 1" : "1 = 0";
+        if (request.JoinKeys.Count == 0) return shard.Indices.Contains(0) ? "1 = 1" : "1 = 0";
         var keys = request.JoinKeys.Select(k => dialect.Quote(source.Mapped(k, "join key").Name)).ToList();
         return dialect.ShardFilter(keys, shard)
             ?? throw new FeastException($"{source.Owner}: the {dialect.EngineName} offline store cannot split a pull into shards, which batch_engine type other than local needs. Use batch_engine: local, or an offline store that shards (duckdb, postgres).");
