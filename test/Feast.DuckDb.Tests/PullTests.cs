@@ -98,6 +98,8 @@ public class PullTests
         Assert.Equal("1,3/4", group.Shard!.ToString());
         Assert.Equal(one.Order(StringComparer.Ordinal), Keys(await CollectAsync(f.Store.PullLatestAsync(group))).Order(StringComparer.Ordinal));
         Assert.Equal(one.Count, await f.Store.CountLatestAsync(group));
+        // Every shard at once (one worker holding them all) is every key.
+        Assert.Equal(all.Order(StringComparer.Ordinal), (Keys(await CollectAsync(f.Store.PullLatestAsync(request with { Shard = new PullShard([0, 1, 2, 3], 4) })))).Order(StringComparer.Ordinal));
 
         static List<string> Keys(Result result) => [.. result.Rows.Select(r => $"{r[0]}/{r[1] ?? "<null>"}")];
     }

@@ -190,6 +190,8 @@ public sealed class PostgresOfflineStoreTests : IAsyncLifetime
         Assert.Equal("1,3/4", group.Shard!.ToString());
         Assert.Equal(one.Order(StringComparer.Ordinal), (await KeysAsync(store, group)).Order(StringComparer.Ordinal));
         Assert.Equal(one.Count, await store.CountLatestAsync(group));
+        // Every shard at once (one worker holding them all) is every key.
+        Assert.Equal(all.Order(StringComparer.Ordinal), (await KeysAsync(store, request with { Shard = new PullShard([0, 1, 2, 3], 4) })).Order(StringComparer.Ordinal));
 
         // Without join keys the one latest row belongs to shard 0.
         Assert.Equal(1, (await ReadAllAsync(store.PullLatestAsync(request with { JoinKeys = [], Shard = new PullShard(0, 2) }))).Sum(b => b.Length));
