@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Feast.Orleans;
 
 /// <summary>
-/// Runs a shard on this worker with the worker's own feature store (the local engine, filtered to the shard's keys), in
-/// the background on the thread pool, while the client polls it.
+/// Runs a shard task (one or more shards, pulled in one query) on this worker with the worker's own feature store (the
+/// local engine, filtered to the shards' keys), in the background on the thread pool, while the client polls it.
 /// </summary>
 [ShardPlacement]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The token source is disposed when the activation ends (OnDeactivateAsync).")]
