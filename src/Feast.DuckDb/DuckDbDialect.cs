@@ -50,7 +50,7 @@ internal sealed class DuckDbDialect : SqlDialect
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(shard);
-        return FormattableString.Invariant($"hash({string.Join(", ", keys)}) % {shard.Count} = {shard.Index}");
+        return FormattableString.Invariant($"hash({string.Join(", ", keys)}) % {shard.Count} {InShards(shard)}");
     }
 
     /// <inheritdoc/>

@@ -115,11 +115,11 @@ public sealed class WorkerMetrics
         {
             text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{value}\n");
         }
-        Metric("feast_worker_shards_running", "gauge", "Shards running on this worker.", $"feast_worker_shards_running {Interlocked.Read(ref _running)}");
-        Metric("feast_worker_shards_total", "counter", "Shards finished on this worker, by result.",
+        Metric("feast_worker_shards_running", "gauge", "Shard tasks (each one or more shards) running on this worker.", $"feast_worker_shards_running {Interlocked.Read(ref _running)}");
+        Metric("feast_worker_shards_total", "counter", "Shard tasks (each one or more shards) finished on this worker, by result.",
             $"feast_worker_shards_total{{result=\"success\"}} {Interlocked.Read(ref _succeeded)}\nfeast_worker_shards_total{{result=\"failure\"}} {Interlocked.Read(ref _failed)}");
         Metric("feast_worker_rows_total", "counter", "Entity rows written to the online store by this worker.", $"feast_worker_rows_total {Interlocked.Read(ref _rows)}");
-        Metric("feast_worker_shard_seconds_total", "counter", "Seconds spent in successful shards.",
+        Metric("feast_worker_shard_seconds_total", "counter", "Seconds spent in successful shard tasks.",
             string.Create(CultureInfo.InvariantCulture, $"feast_worker_shard_seconds_total {Interlocked.Read(ref _microseconds) / 1e6}"));
         return text.ToString();
     }

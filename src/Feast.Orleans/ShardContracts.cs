@@ -1,8 +1,12 @@
+using System.Collections.Immutable;
+using Feast.Offline;
+
 namespace Feast.Orleans;
 
 /// <summary>
-/// One shard of one (view, window) as the client hands it to the cluster: the worker copies the latest row per entity
-/// of the view whose key hash falls in shard <see cref="Index"/> of <see cref="Count"/>, straight into the online store.
+/// One task of one (view, window) as the client hands it to the cluster: the worker copies the latest row per entity
+/// of the view whose key hash falls in one of the shards <see cref="Indices"/> of <see cref="Count"/>, straight into the
+/// online store, with one pull (one scan of the source) for all of them.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ShardTask
@@ -22,8 +26,8 @@ public sealed record ShardTask
     /// <summary>When set, the event timestamp every row is stored with (disable_event_timestamp).</summary>
     [Id(4)] public DateTimeOffset? StampWith { get; init; }
 
-    /// <summary>The shard, 0 to <see cref="Count"/> - 1.</summary>
-    [Id(5)] public required int Index { get; init; }
+    /// <summary>The shards, ascending, each 0 to <see cref="Count"/> - 1: all those the client placed on one worker, or one on a retry.</summary>
+    [Id(5)] public required ImmutableArray<int> Indices { get; init; }
 
     /// <summary>How many shards the view's keys are split into.</summary>
     [Id(6)] public required int Count { get; init; }
@@ -31,8 +35,11 @@ public sealed record ShardTask
     /// <summary>Which try of this shard this is, from 1.</summary>
     [Id(7)] public required int Attempt { get; init; }
 
-    /// <summary>The shard as people read it: <c>driver_stats shard 2/8</c>.</summary>
-    public override string ToString() => $"{View} shard {Index + 1}/{Count}";
+    /// <summary>The shards as the pull selects them.</summary>
+    public PullShard Shard => new(Indices, Count);
+
+    /// <summary>The task as people read it: <c>driver_stats shard 2/8</c>, <c>driver_stats shards 1,4,7/8</c>.</summary>
+    public override string ToString() => $"{View} {(Indices.Length == 1 ? "shard" : "shards")} {Shard}";
 }
 
 /// <summary>Where a <see cref="ShardTask"/> stands on its worker.</summary>

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Feast.Orleans;
 
 /// <summary>
-/// Runs a shard on this worker with the worker's own feature store (the local engine, filtered to the shard's keys), in
-/// the background on the thread pool, while the client polls it.
+/// Runs a shard task (one or more shards, pulled in one query) on this worker with the worker's own feature store (the
+/// local engine, filtered to the shards' keys), in the background on the thread pool, while the client polls it.
 /// </summary>
 [ShardPlacement]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The token source is disposed when the activation ends (OnDeactivateAsync).")]
@@ -75,31 +75,35 @@ internal sealed partial class ShardGrain(FeastWorker worker, ILogger<ShardGrain>
                     $"this worker serves project '{worker.Store.Project}', not '{task.Project}'. Start workers with the repo of the project they materialize.");
             }
             await worker.BeforeShardAsync(task, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
-            var rows = await worker.Store.MaterializeShardAsync(task.View, task.Start, task.End, new PullShard(task.Index, task.Count), task.StampWith,
+            var rows = await worker.Store.MaterializeShardAsync(task.View, task.Start, task.End, task.Shard, task.StampWith,
                 new RowsProgress(this), cancellationToken).ConfigureAwait(true);
             Interlocked.Exchange(ref _rows, rows);
             var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
             worker.Metrics.Succeeded(rows, seconds);
-            Log.ShardDone(logger, task.View, task.Index + 1, task.Count, task.Attempt, rows, seconds);
+            var shards = Label(task);
+            Log.ShardDone(logger, shards, task.View, task.Attempt, rows, seconds);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             worker.Metrics.Failed();
             _error = "cancelled";
-            Log.ShardCancelled(logger, task.View, task.Index + 1, task.Count, task.Attempt);
+            foreach (var index in task.Indices) Log.ShardCancelled(logger, task.View, index + 1, task.Count, task.Attempt);
         }
         catch (Exception e)
         {
             // The error travels back as text: the client names this worker and retries elsewhere.
             worker.Metrics.Failed();
             _error = e is FeastException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            Log.ShardFailed(logger, task.View, task.Index + 1, task.Count, task.Attempt, _error);
+            Log.ShardFailed(logger, Label(task), task.View, task.Attempt, _error);
         }
         finally
         {
             _done = true;
         }
     }
+
+    /// <summary><c>Shard 2/8</c> or <c>Shards 1,4,7/8</c>.</summary>
+    private static string Label(ShardTask task) => $"{(task.Indices.Length == 1 ? "Shard" : "Shards")} {task.Shard}";
 
     private sealed class RowsProgress(ShardGrain grain) : IProgress<long>
     {
@@ -108,11 +112,11 @@ internal sealed partial class ShardGrain(FeastWorker worker, ILogger<ShardGrain>
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1801, Level = LogLevel.Information, Message = "Shard {Index}/{Count} of {View} (attempt {Attempt}): {Rows} rows in {Seconds:F2} s")]
-        public static partial void ShardDone(ILogger logger, string view, int index, int count, int attempt, long rows, double seconds);
+        [LoggerMessage(EventId = 1801, Level = LogLevel.Information, Message = "{Shards} of {View} (attempt {Attempt}): {Rows} rows in {Seconds:F2} s")]
+        public static partial void ShardDone(ILogger logger, string shards, string view, int attempt, long rows, double seconds);
 
-        [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "Shard {Index}/{Count} of {View} (attempt {Attempt}) failed: {Error}")]
-        public static partial void ShardFailed(ILogger logger, string view, int index, int count, int attempt, string error);
+        [LoggerMessage(EventId = 1802, Level = LogLevel.Warning, Message = "{Shards} of {View} (attempt {Attempt}) failed: {Error}")]
+        public static partial void ShardFailed(ILogger logger, string shards, string view, int attempt, string error);
 
         [LoggerMessage(EventId = 1803, Level = LogLevel.Information, Message = "Shard {Index}/{Count} of {View} (attempt {Attempt}) cancelled by the client")]
         public static partial void ShardCancelled(ILogger logger, string view, int index, int count, int attempt);

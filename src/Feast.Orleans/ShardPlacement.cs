@@ -5,8 +5,9 @@ using Orleans.Runtime.Placement;
 namespace Feast.Orleans;
 
 /// <summary>
-/// Places shard grains round-robin over the live workers by the shard's index and attempt (the last two parts of the
-/// grain key), so N shards spread evenly over the workers and attempt k+1 of a shard runs on the next worker.
+/// Places shard grains round-robin over the live workers by the task's slot and attempt (the last two parts of the
+/// grain key): the client's first tasks (one per worker, slots 0 to workers - 1) land one on each worker, and a shard
+/// retried alone (slot = its index) normally runs on the worker after the one its previous attempt had.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed class ShardPlacement : PlacementStrategy
@@ -35,7 +36,7 @@ internal sealed class ShardPlacementDirector : IPlacementDirector
         return Task.FromResult(silos[Slot(target.GrainIdentity.Key.ToString()!) % silos.Length]);
     }
 
-    /// <summary>Index + attempt from a key <c>run.try/view/index/attempt</c>; 0 for any other key.</summary>
+    /// <summary>Slot + attempt from a key <c>run.try/view/slot/attempt</c>; 0 for any other key.</summary>
     internal static int Slot(string key)
     {
         var parts = key.Split('/');

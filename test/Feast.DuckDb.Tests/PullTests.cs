@@ -91,6 +91,16 @@ public class PullTests
             if (count > 1) Assert.All(shards, keys => Assert.NotEmpty(keys));
         }
 
+        // Several shards in one pull (what a worker holding them runs): exactly the union of their single pulls.
+        var one = new List<string>();
+        foreach (var index in new[] { 0, 2 }) one.AddRange(Keys(await CollectAsync(f.Store.PullLatestAsync(request with { Shard = new PullShard(index, 4) }))));
+        var group = request with { Shard = new PullShard([2, 0], 4) };
+        Assert.Equal("1,3/4", group.Shard!.ToString());
+        Assert.Equal(one.Order(StringComparer.Ordinal), Keys(await CollectAsync(f.Store.PullLatestAsync(group))).Order(StringComparer.Ordinal));
+        Assert.Equal(one.Count, await f.Store.CountLatestAsync(group));
+        // Every shard at once (one worker holding them all) is every key.
+        Assert.Equal(all.Order(StringComparer.Ordinal), (Keys(await CollectAsync(f.Store.PullLatestAsync(request with { Shard = new PullShard([0, 1, 2, 3], 4) })))).Order(StringComparer.Ordinal));
+
         static List<string> Keys(Result result) => [.. result.Rows.Select(r => $"{r[0]}/{r[1] ?? "<null>"}")];
     }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace Feast.Orleans.Tests;
 
 /// <summary>
@@ -31,6 +34,33 @@ public sealed class DistributedMaterializationTests
         using var http = new HttpClient();
         Assert.Equal("ok\n", await http.GetStringAsync($"http://127.0.0.1:{w1.HttpPort}/health"));
         Assert.Contains("feast_worker_shards_total{result=\"success\"}", await http.GetStringAsync($"http://127.0.0.1:{w1.HttpPort}/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FeastMaterialize_WhileRunning_PrintsTheViewsRowsSoFarAndEachWorkersRows()
+    {
+        using var repo = await TestRepo.CreateAsync(shards: 2);
+        // Both workers hold shard 1 of driver_stats, so the run stays open with the other shard written by the other worker.
+        await using var a = await WorkerProcess.StartAsync(repo.Path, fault: "hold:driver_stats:1");
+        await using var b = await WorkerProcess.StartAsync(repo.Path, fault: "hold:driver_stats:1");
+        await using var cli = CliProcess.Start(repo.Path, "materialize", "--views", "driver_stats", "2026-01-01T00:00:00", "2026-01-03T00:00:00");
+        var holding = a.WaitForOutputAsync("Holding driver_stats shard 1/2");
+        var held = await Task.WhenAny(holding, b.WaitForOutputAsync("Holding driver_stats shard 1/2"));
+        await held;
+        var (doomed, survivor) = held == holding ? (a, b) : (b, a);
+
+        // A progress line while the run is open: the view's rows so far, and which worker wrote them.
+        var line = await cli.WaitForLineAsync(l => l.Contains(" written, ", StringComparison.Ordinal) && l.Contains(" on 1 worker (", StringComparison.Ordinal));
+        doomed.Kill();
+        var (exit, output) = await cli.WaitForExitAsync();
+
+        Assert.True(exit == 0, output);
+        Assert.Matches($@"^  [0-9,]+ rows of {TestRepo.Drivers.ToString("N0", CultureInfo.InvariantCulture)} \([0-9]+%\) written, [0-9,]+ rows/s on 1 worker \({Regex.Escape(survivor.Name)} [0-9]+\)\.\.\.$", line);
+        var rows = long.Parse(line.TrimStart().Split(' ')[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.InRange(rows, 1, TestRepo.Drivers - 1);
+        Assert.EndsWith($"({survivor.Name} {rows})...", line, StringComparison.Ordinal);
+        // The held shard was retried on the survivor: in the end every row is its.
+        Assert.Contains($"on 1 worker ({survivor.Name} {TestRepo.Drivers})", output, StringComparison.Ordinal);
     }
 
     [Fact]

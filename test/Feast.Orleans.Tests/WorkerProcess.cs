@@ -33,7 +33,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public static async Task<WorkerProcess> StartAsync(string repo, string? fault = null)
     {
-        var (silo, gateway, http) = (FreePort(), FreePort(), FreePort());
+        var ports = FreePorts(3);
+        var (silo, gateway, http) = (ports[0], ports[1], ports[2]);
         var start = Cli.Start(repo, "worker", "--silo-port", $"{silo}", "--gateway-port", $"{gateway}", "--http-port", $"{http}");
         if (fault is not null) start.Environment["FEAST_WORKER_FAULT"] = fault;
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start feast worker");
@@ -79,11 +80,86 @@ internal sealed class WorkerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    /// <summary>Distinct free ports: all listeners are open at once, so no two calls hand out the same port.</summary>
+    private static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var listener in listeners) listener.Start();
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners) listener.Stop();
+        }
+    }
+}
+
+/// <summary>A <c>feast</c> command running while the test watches its output line by line.</summary>
+internal sealed class CliProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+
+    private CliProcess(Process process) => _process = process;
+
+    public static CliProcess Start(string repo, params string[] args)
+    {
+        var process = Process.Start(Cli.Start(repo, args)) ?? throw new InvalidOperationException("cannot start feast");
+        var cli = new CliProcess(process);
+        process.OutputDataReceived += (_, e) => cli.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => cli.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return cli;
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_lines) return string.Join('\n', _lines);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_lines) _lines.Add(line);
+    }
+
+    /// <summary>Waits (bounded) for a line of output that <paramref name="match"/> accepts, and returns it.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            lock (_lines)
+            {
+                if (_lines.FirstOrDefault(match) is { } line) return line;
+            }
+            if (_process.HasExited) throw new InvalidOperationException($"feast exited before printing the line:\n{Output}");
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+
+    /// <summary>Waits (bounded) for the command to end.</summary>
+    public async Task<(int ExitCode, string Output)> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await _process.WaitForExitAsync(timeout.Token);
+        return (_process.ExitCode, Output);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
     }
 }
 

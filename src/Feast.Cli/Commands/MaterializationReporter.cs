@@ -7,8 +7,8 @@ namespace Feast.Cli.Commands;
 
 /// <summary>
 /// Shows a materialization as it runs, as Feast does: per view a line "VIEW from START to END:" and, on a terminal,
-/// a live progress bar under it (rows written, rows/s, time left; a pulsing bar when the row count is unknown);
-/// elsewhere plain lines. Reports arrive synchronously on the SDK's thread (a <see cref="Progress{T}"/> would post them
+/// a live progress bar under it (rows written, rows/s, time left; a pulsing bar when the row count is unknown), and
+/// for a distributed engine one line per worker with its rows so far; elsewhere plain lines (with the rows per worker). Reports arrive synchronously on the SDK's thread (a <see cref="Progress{T}"/> would post them
 /// to the thread pool, late and out of order).
 /// </summary>
 internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<string> neverMaterialized) : IProgress<MaterializationProgress>
@@ -148,7 +148,7 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
         var of = p.TotalRows is { } total && total > 0
             ? $" of {Count(total)} ({(100.0 * p.RowsWritten / total).ToString("0", CultureInfo.InvariantCulture)}%)"
             : "";
-        context.Console.WriteLine($"  {Rows(p.RowsWritten)}{of} written, {MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s...");
+        context.Console.WriteLine($"  {Rows(p.RowsWritten)}{of} written, {MaterializeCommands.Rate(p.RowsWritten, p.Elapsed)} rows/s{MaterializeCommands.PerWorker(p.RowsByWorker)}...");
     }
 
     private static string Count(long rows) => rows.ToString("N0", CultureInfo.InvariantCulture);
@@ -168,12 +168,15 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
     /// <summary>One view's live bar: a Spectre progress display that runs until the view completes (or the run ends).</summary>
     private sealed class LiveBar
     {
+        private readonly ProgressContext _progress;
         private readonly ProgressTask _task;
         private readonly TaskCompletionSource _done;
         private readonly Task _display;
+        private readonly Dictionary<string, ProgressTask> _workers = new(StringComparer.Ordinal);
 
-        private LiveBar(ProgressTask task, TaskCompletionSource done, Task display)
+        private LiveBar(ProgressContext progress, ProgressTask task, TaskCompletionSource done, Task display)
         {
+            _progress = progress;
             _task = task;
             _done = done;
             _display = display;
@@ -181,7 +184,7 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
 
         public static LiveBar Start(IAnsiConsole console, MaterializationProgress first)
         {
-            var started = new TaskCompletionSource<ProgressTask>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var started = new TaskCompletionSource<(ProgressContext, ProgressTask)>(TaskCreationOptions.RunContinuationsAsynchronously);
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var display = console.Progress()
                 .AutoClear(false)
@@ -189,7 +192,7 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
                 .Columns(new SpinnerColumn(), new ProgressBarColumn(), new PercentageColumn(), new RowsColumn(), new RateColumn(), new EtaColumn())
                 .StartAsync(async progress =>
                 {
-                    started.SetResult(progress.AddTask(first.View, autoStart: true, maxValue: Math.Max(1, first.TotalRows ?? 1)));
+                    started.SetResult((progress, progress.AddTask(first.View, autoStart: true, maxValue: Math.Max(1, first.TotalRows ?? 1))));
                     await done.Task;
                 });
             // Reports come synchronously, so wait here until the display runs (or failed to start).
@@ -199,8 +202,8 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
                 display.GetAwaiter().GetResult();
                 throw new InvalidOperationException("The progress display ended before it started.");
             }
-            var task = started.Task.GetAwaiter().GetResult();
-            var bar = new LiveBar(task, done, display);
+            var (progress, task) = started.Task.GetAwaiter().GetResult();
+            var bar = new LiveBar(progress, task, done, display);
             bar.Update(first);
             return bar;
         }
@@ -208,6 +211,7 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
         public void Update(MaterializationProgress p)
         {
             _task.Tag = p;
+            UpdateWorkers(p);
             if (p.Completed)
             {
                 _task.IsIndeterminate = false;
@@ -221,6 +225,25 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
             _task.Value = p.RowsWritten;
         }
 
+        /// <summary>One line per worker under the view's bar: its share of the rows so far (a distributed engine's reports only).</summary>
+        private void UpdateWorkers(MaterializationProgress p)
+        {
+            if (p.RowsByWorker is not { Count: > 0 } workers) return;
+            var total = Math.Max(1, p.Completed ? p.RowsWritten : p.TotalRows ?? p.RowsWritten);
+            foreach (var (worker, rows) in workers.OrderBy(w => w.Key, StringComparer.Ordinal))
+            {
+                if (!_workers.TryGetValue(worker, out var line))
+                {
+                    line = _progress.AddTask(worker, autoStart: true, maxValue: total);
+                    _workers.Add(worker, line);
+                }
+                line.Tag = new WorkerRows(worker, rows);
+                line.MaxValue = total;
+                line.Value = rows;
+                if (p.Completed) line.StopTask();
+            }
+        }
+
         /// <summary>Stops the display after its last refresh, so the next line prints below it.</summary>
         public void End()
         {
@@ -229,13 +252,18 @@ internal sealed class MaterializationReporter(CliContext context, IReadOnlySet<s
         }
     }
 
-    /// <summary>Rows written, and of how many when known.</summary>
+    /// <summary>A worker's line under a view's bar: its name and the rows it has written so far.</summary>
+    private sealed record WorkerRows(string Worker, long Rows);
+
+    /// <summary>Rows written, and of how many when known; on a worker's line, the worker and its rows.</summary>
     private sealed class RowsColumn : ProgressColumn
     {
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            task.Tag is MaterializationProgress p
-                ? new Text(p.TotalRows is { } total && !p.Completed ? $"{Count(p.RowsWritten)}/{Rows(total)}" : Rows(p.RowsWritten))
-                : Text.Empty;
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) => task.Tag switch
+        {
+            MaterializationProgress p => new Text(p.TotalRows is { } total && !p.Completed ? $"{Count(p.RowsWritten)}/{Rows(total)}" : Rows(p.RowsWritten)),
+            WorkerRows w => new Text($"{Rows(w.Rows)} on {w.Worker}", new Style(Color.Grey)),
+            _ => Text.Empty,
+        };
     }
 
     /// <summary>Rows written per second so far.</summary>

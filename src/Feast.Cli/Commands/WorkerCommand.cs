@@ -152,10 +152,11 @@ internal static class WorkerCommand
         var logger = loggers.CreateLogger("Feast.Worker.Fault");
         return async (task, ct) =>
         {
-            if (task.View != view || task.Index + 1 != shard) return;
-            if (kind == "fail") throw new FeastException($"injected fault ({FaultVariable}) in {task}");
+            if (task.View != view || !task.Indices.Contains(shard - 1)) return;
+            var named = $"{view} shard {shard}/{task.Count}";
+            if (kind == "fail") throw new FeastException($"injected fault ({FaultVariable}) in {named}");
             if (task.Attempt > 1) return;
-            WorkerFaultLog.Holding(logger, task.ToString());
+            WorkerFaultLog.Holding(logger, named);
             await Task.Delay(Timeout.Infinite, ct);
         };
     }

@@ -53,7 +53,7 @@ internal sealed class PgDialect : SqlDialect
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(shard);
         return FormattableString.Invariant(
-            $"mod(hashtextextended(ROW({string.Join(", ", keys)})::text, 0) & 9223372036854775807, {shard.Count}) = {shard.Index}");
+            $"mod(hashtextextended(ROW({string.Join(", ", keys)})::text, 0) & 9223372036854775807, {shard.Count}) {InShards(shard)}");
     }
 
     /// <inheritdoc/>

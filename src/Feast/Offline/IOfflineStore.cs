@@ -69,7 +69,10 @@ public sealed record PullRequest(DataSource Source, IReadOnlyList<string> JoinKe
     public const string CreatedTimestampColumn = "created_timestamp";
 }
 
-/// <summary>One shard of a pull: the entity keys whose hash modulo <see cref="Count"/> is <see cref="Index"/>.</summary>
+/// <summary>
+/// One shard of a pull, or several: the entity keys whose hash modulo <see cref="Count"/> is one of <see cref="Indices"/>.
+/// A worker that holds several shards of a view pulls them in one query (one scan of the source).
+/// </summary>
 public sealed record PullShard
 {
     /// <summary>Creates shard <paramref name="index"/> of <paramref name="count"/>.</summary>
@@ -77,20 +80,43 @@ public sealed record PullShard
     /// <param name="count">How many shards the keys are split into (at least 1).</param>
     /// <exception cref="ArgumentOutOfRangeException">The count is below 1 or the index is outside [0, count).</exception>
     public PullShard(int index, int count)
+        : this([index], count)
     {
+    }
+
+    /// <summary>Creates the union of shards <paramref name="indices"/> of <paramref name="count"/>.</summary>
+    /// <param name="indices">The shards, each 0 to <paramref name="count"/> - 1; at least one (duplicates are ignored).</param>
+    /// <param name="count">How many shards the keys are split into (at least 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The count is below 1, no index is given, or one is outside [0, count).</exception>
+    public PullShard(IEnumerable<int> indices, int count)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
-        Index = index;
+        var sorted = indices.Distinct().Order().ToArray();
+        if (sorted.Length == 0) throw new ArgumentOutOfRangeException(nameof(indices), "At least one shard is needed.");
+        foreach (var index in sorted)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index, nameof(indices));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count, nameof(indices));
+        }
+        Indices = sorted;
         Count = count;
     }
 
-    /// <summary>The shard, 0 to <see cref="Count"/> - 1.</summary>
-    public int Index { get; }
+    /// <summary>The shards, ascending, each 0 to <see cref="Count"/> - 1.</summary>
+    public IReadOnlyList<int> Indices { get; }
 
     /// <summary>How many shards the keys are split into.</summary>
     public int Count { get; }
 
+    /// <summary>The shards as people read them, from 1: <c>2/8</c>, <c>1,4,7/8</c>.</summary>
+    public override string ToString() => $"{string.Join(',', Indices.Select(i => i + 1))}/{Count}";
+
+    /// <summary>Equal when the same shards of the same count.</summary>
+    /// <param name="other">The other shard.</param>
+    /// <returns>Whether both select the same keys.</returns>
+    public bool Equals(PullShard? other) => other is not null && Count == other.Count && Indices.SequenceEqual(other.Indices);
+
     /// <inheritdoc/>
-    public override string ToString() => $"{Index + 1}/{Count}";
+    public override int GetHashCode() => HashCode.Combine(Count, Indices.Count, Indices[0]);
 }

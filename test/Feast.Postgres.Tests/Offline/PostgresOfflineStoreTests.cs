@@ -183,6 +183,16 @@ public sealed class PostgresOfflineStoreTests : IAsyncLifetime
             if (count > 1) Assert.All(shards, keys => Assert.NotEmpty(keys));
         }
 
+        // Several shards in one pull (what a worker holding them runs): exactly the union of their single pulls.
+        var one = new List<string>();
+        foreach (var index in new[] { 0, 2 }) one.AddRange(await KeysAsync(store, request with { Shard = new PullShard(index, 4) }));
+        var group = request with { Shard = new PullShard([2, 0], 4) };
+        Assert.Equal("1,3/4", group.Shard!.ToString());
+        Assert.Equal(one.Order(StringComparer.Ordinal), (await KeysAsync(store, group)).Order(StringComparer.Ordinal));
+        Assert.Equal(one.Count, await store.CountLatestAsync(group));
+        // Every shard at once (one worker holding them all) is every key.
+        Assert.Equal(all.Order(StringComparer.Ordinal), (await KeysAsync(store, request with { Shard = new PullShard([0, 1, 2, 3], 4) })).Order(StringComparer.Ordinal));
+
         // Without join keys the one latest row belongs to shard 0.
         Assert.Equal(1, (await ReadAllAsync(store.PullLatestAsync(request with { JoinKeys = [], Shard = new PullShard(0, 2) }))).Sum(b => b.Length));
         Assert.Equal(0, (await ReadAllAsync(store.PullLatestAsync(request with { JoinKeys = [], Shard = new PullShard(1, 2) }))).Sum(b => b.Length));

@@ -87,10 +87,21 @@ public abstract class SqlDialect
 
     /// <summary>
     /// The condition that keeps the rows of one shard (<see cref="PullRequest.Shard"/>): a stable hash of the join-key
-    /// columns modulo the shard count equals the shard's index, so the shards of one pull partition its keys. Null (the
+    /// columns modulo the shard count is one of the shard's indices (<see cref="InShards"/>), so the shards of one pull
+    /// partition its keys. Null (the
     /// default): this engine cannot shard its pulls.
     /// </summary>
     /// <param name="keys">The join-key columns as stored, quoted; never empty.</param>
     /// <param name="shard">The shard.</param>
     public virtual string? ShardFilter(IReadOnlyList<string> keys, PullShard shard) => null;
+
+    /// <summary>The test of a shard number against <paramref name="shard"/>'s indices: <c>= 2</c> or <c>IN (1, 4, 7)</c>.</summary>
+    /// <param name="shard">The shard or shards.</param>
+    protected static string InShards(PullShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        return shard.Indices.Count == 1
+            ? FormattableString.Invariant($"= {shard.Indices[0]}")
+            : $"IN ({string.Join(", ", shard.Indices.Select(i => i.ToString(CultureInfo.InvariantCulture)))})";
+    }
 }
