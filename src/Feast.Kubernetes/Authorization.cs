@@ -37,7 +37,7 @@ internal static class Authorization
                 yield return FeatureStoreRenderer.Object(c, "rbac.authorization.k8s.io/v1", "Role", role!, labels, null, ("rules", new List<object?>()));
             }
         }
-        else if (authz.Has("oidc"))
+        else if (authz.Has("oidc") && authz.Bool("noAuth") != true)
         {
             yield return FeatureStoreRenderer.Object(c, "rbac.authorization.k8s.io/v1", "ClusterRole", "feast-oidc-token-review",
                 new Dictionary<string, string>(StringComparer.Ordinal) { ["app.kubernetes.io/managed-by"] = FeatureStoreRenderer.ManagedBy }, null,

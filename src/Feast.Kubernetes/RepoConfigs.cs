@@ -27,7 +27,7 @@ internal static class RepoConfigs
         if (c.IsOfflineStore) config["offline_store"] = Offline(c, services.Map("offlineStore").Map("persistence"));
         config["online_store"] = Online(c);
         config["registry"] = c.IsRemoteRegistry ? Client(c).Map("registry") : Registry(c);
-        config["auth"] = c.Spec.Map("authz").Map("oidc") is { } oidc ? ServerOidc(c, oidc) : Auth(c);
+        config["auth"] = c.Spec.Map("authz") is { } authz && authz.Bool("noAuth") != true && authz.Map("oidc") is { } oidc ? ServerOidc(c, oidc) : Auth(c);
         config["entity_key_serialization_version"] = 3L;
         if (c.Spec.Map("batchEngine") is { } engine && engine.Map("configMapRef") is { } engineRef) config["batch_engine"] = BatchEngine(c, engine, engineRef);
         if (services.Map("onlineStore").Map("serving") is { } serving && !c.OnlineDisabled) config["feature_server"] = FeatureServer(serving);
@@ -104,8 +104,9 @@ internal static class RepoConfigs
     private static YMap Auth(RenderContext c)
     {
         var authz = c.Spec.Map("authz");
-        if (authz is null || authz.Has("kubernetes")) return M(("type", "kubernetes"));
+        if (authz is null) return M(("type", "kubernetes"));
         if (authz.Bool("noAuth") == true) return M(("type", "no_auth"));
+        if (authz.Has("kubernetes")) return M(("type", "kubernetes"));
         if (authz.Map("oidc") is { } oidc) return M(("type", "oidc"), ("token_env_var", oidc.Str("tokenEnvVar")));
         return M(("type", "kubernetes"));
     }
