@@ -40,9 +40,19 @@ internal sealed class FeastProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] args, string? stdin = null)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string[] args, string? stdin = null) => RunAsync(StartInfo(args, stdin), stdin);
+
+    /// <summary>Runs a command in <paramref name="directory"/> with the configuration only in FEATURE_STORE_YAML_BASE64, as in the operator's pods.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunWithYamlAsync(string directory, string yamlBase64, string[] args)
     {
-        using var process = Process.Start(StartInfo(args, stdin)) ?? throw new InvalidOperationException("cannot start feast");
+        var start = StartInfo(["--chdir", directory, .. args]);
+        start.Environment["FEATURE_STORE_YAML_BASE64"] = yamlBase64;
+        return RunAsync(start, null);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ProcessStartInfo start, string? stdin)
+    {
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start feast");
         if (stdin is not null)
         {
             await process.StandardInput.WriteAsync(stdin);
