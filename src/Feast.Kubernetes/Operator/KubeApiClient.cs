@@ -153,7 +153,7 @@ internal sealed class KubeApiClient : IDisposable
     public async IAsyncEnumerable<(string Type, OrderedDictionary<string, object?>? Object)> WatchAsync(string path, string? resourceVersion,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        var query = $"?watch=true&allowWatchBookmarks=true&timeoutSeconds=300" + (resourceVersion is null ? "" : $"&resourceVersion={Uri.EscapeDataString(resourceVersion)}");
+        var query = $"?watch=true&allowWatchBookmarks=true&timeoutSeconds=60" + (resourceVersion is null ? "" : $"&resourceVersion={Uri.EscapeDataString(resourceVersion)}");
         using var response = await SendAsync(HttpMethod.Get, path + query, null, true, ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, $"watching {path}", ct).ConfigureAwait(false);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
