@@ -193,8 +193,9 @@ public sealed partial class FeatureStoreOperator : IDisposable
             resource = FeatureStoreResource.FromTree(body, source);
             objects = await RenderAsync(resource, ns, ct).ConfigureAwait(false);
         }
-        catch (FeatureStoreResourceException e)
+        catch (Exception e) when (e is FeatureStoreResourceException || (e is KubeApiException k && (int)k.Status is >= 400 and < 500))
         {
+            // A refused resource, or a Secret the operator may not read: the status says so until the resource changes.
             await FailAsync(ns, name, generation, e.Message, ct).ConfigureAwait(false);
             return;
         }
