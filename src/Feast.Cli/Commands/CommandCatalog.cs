@@ -24,6 +24,8 @@ internal static class CommandCatalog
         yield return ServeOfflineCommand.Create(context);
         yield return UiCommand.Create(context);
         yield return WorkerCommand.Create(context);
+        yield return KubeCommand.Create(context);
+        yield return OperatorCommand.Create(context);
         foreach (var command in ObjectCommands.Build(context)) yield return command;
         yield return FeatureCommands.Create(context);
         yield return DeleteCommand.Create(context);
