@@ -30,11 +30,11 @@ public sealed class RemoteRegistryStore : IRegistryStore
     private readonly RegistryServerClient _client;
     private readonly ILogger _logger;
 
-    // The registry last read from the server (parsed, and as its bytes): an update whose server still has this version
-    // diffs against it instead of reading the whole registry again. Never handed out: callers get copies.
+    // The registry last read from the server (its version and bytes): an update whose server still has this version
+    // diffs against it instead of reading the whole registry again. Callers get registries parsed from the bytes.
     private Held? _held;
 
-    private sealed record Held(RegistryData Data, byte[] Bytes);
+    private sealed record Held(string VersionId, byte[] Bytes);
 
     /// <summary>Creates the store for a <c>registry_type: remote</c> configuration.</summary>
     /// <param name="config">The repo's configuration: its <c>registry</c> (path, cert, is_tls) and <c>auth</c> sections.</param>
@@ -63,10 +63,10 @@ public sealed class RemoteRegistryStore : IRegistryStore
     private async Task<(RegistryData? Data, byte[] Bytes)> ReadBytesAsync(CancellationToken cancellationToken, bool reuseHeld = false)
     {
         var held = reuseHeld ? Volatile.Read(ref _held) : null;
-        var offer = held is null ? null : new Metadata { { RegistryServerMethods.HeldVersionHeader, held.Data.VersionId } };
+        var offer = held is null ? null : new Metadata { { RegistryServerMethods.HeldVersionHeader, held.VersionId } };
         var (bytes, trailers) = await _client.CallAsync(RegistryServerMethods.Proto, new Empty(), offer, cancellationToken).ConfigureAwait(false);
-        if (held is not null && bytes.Length == 0 && trailers.GetValue(RegistryServerMethods.UnchangedTrailer) == held.Data.VersionId)
-            return (held.Data.Clone(), held.Bytes);
+        if (held is not null && bytes.Length == 0 && trailers.GetValue(RegistryServerMethods.UnchangedTrailer) == held.VersionId)
+            return (RegistryData.Parse(held.Bytes, Description), held.Bytes);
         // A server whose registry was never written answers an empty message (or one with no version and no objects): no
         // registry yet, as a missing file.
         if (bytes.Length == 0) return (null, bytes);
@@ -79,7 +79,7 @@ public sealed class RemoteRegistryStore : IRegistryStore
         {
             return (null, bytes);
         }
-        if (data.VersionId.Length > 0) Volatile.Write(ref _held, new Held(data.Clone(), bytes));
+        if (data.VersionId.Length > 0) Volatile.Write(ref _held, new Held(data.VersionId, bytes));
         return (data, bytes);
     }
 
@@ -95,12 +95,13 @@ public sealed class RemoteRegistryStore : IRegistryStore
     {
         ArgumentNullException.ThrowIfNull(mutate);
         var (read, bytes) = await ReadBytesAsync(cancellationToken, reuseHeld: true).ConfigureAwait(false);
-        var current = read ?? RegistryData.CreateEmpty();
-        var changed = current.Clone();
-        if (!await mutate(changed, cancellationToken).ConfigureAwait(false)) return current;
+        // The registry read is this call's own copy: changed in place, and read again from its bytes if the change is declined.
+        var changed = read ?? RegistryData.CreateEmpty();
+        if (!await mutate(changed, cancellationToken).ConfigureAwait(false))
+            return read is null ? RegistryData.CreateEmpty() : RegistryData.Parse(bytes, Description);
         // Through the public bytes: the SDK exposes no protobuf type, and this package is a plug-in like any other. The
-        // registry before is the bytes the server sent (not serialised again).
-        var calls = RegistryChanges.Diff(read is null ? new P.Registry() : P.Registry.Parser.ParseFrom(bytes), P.Registry.Parser.ParseFrom(changed.ToByteArray()));
+        // registry before is the bytes the server sent (not serialised again); only objects whose bytes differ are parsed.
+        var calls = RegistryChanges.Diff(read is null ? [] : bytes, changed.ToByteArray());
         foreach (var call in calls)
         {
             try
@@ -113,7 +114,7 @@ public sealed class RemoteRegistryStore : IRegistryStore
             }
         }
         RemoteLog.Written(_logger, calls.Count, _client.Address.Authority);
-        return await ReadAsync(cancellationToken).ConfigureAwait(false) ?? current;
+        return await ReadAsync(cancellationToken).ConfigureAwait(false) ?? RegistryData.CreateEmpty();
     }
 
     /// <summary>Refused: the registry belongs to the server (a client's teardown removes its project's objects only).</summary>
