@@ -36,6 +36,14 @@ public sealed class RemoteRegistryStore : IRegistryStore
 
     private sealed record Held(string VersionId, byte[] Bytes);
 
+    /// <summary>How many updates took the registry as rebuilt from the server's write trailers instead of reading it back (for tests).</summary>
+    internal int Rebuilt => Volatile.Read(ref _rebuilt);
+
+    /// <summary>The bytes of the registry held for the next update's version offer (for tests).</summary>
+    internal byte[]? HeldBytes => Volatile.Read(ref _held)?.Bytes;
+
+    private int _rebuilt;
+
     /// <summary>Creates the store for a <c>registry_type: remote</c> configuration.</summary>
     /// <param name="config">The repo's configuration: its <c>registry</c> (path, cert, is_tls) and <c>auth</c> sections.</param>
     /// <param name="loggerFactory">Where the store logs.</param>
@@ -101,19 +109,31 @@ public sealed class RemoteRegistryStore : IRegistryStore
             return read is null ? RegistryData.CreateEmpty() : RegistryData.Parse(bytes, Description);
         // Through the public bytes: the SDK exposes no protobuf type, and this package is a plug-in like any other. The
         // registry before is the bytes the server sent (not serialised again); only objects whose bytes differ are parsed.
-        var calls = RegistryChanges.Diff(read is null ? [] : bytes, changed.ToByteArray());
-        foreach (var call in calls)
+        var before = read is null ? [] : bytes;
+        var changes = RegistryChanges.Diff(before, changed.ToByteArray());
+        var trailers = new List<Metadata?>(changes.Calls.Count);
+        foreach (var call in changes.Calls)
         {
             try
             {
-                await call.Send(_client, cancellationToken).ConfigureAwait(false);
+                trailers.Add(await call.Send(_client, new Metadata { { RegistryStamps.Header, "1" } }, cancellationToken).ConfigureAwait(false));
             }
             catch (RegistryException e) when (call.Rpc == "ApplyMaterialization" && e.InnerException is RpcException { StatusCode: StatusCode.Unimplemented })
             {
                 RemoteLog.MaterializationNotRecorded(_logger, call.Name, _client.Address.Authority);
+                trailers.Add(null);
             }
         }
-        RemoteLog.Written(_logger, calls.Count, _client.Address.Authority);
+        RemoteLog.Written(_logger, changes.Calls.Count, _client.Address.Authority);
+        // The registry as the server wrote it: rebuilt from the one before and the server's word on each write when the
+        // result hashes to the server's registry, read back otherwise.
+        if (RegistryStamps.Rebuild(before, changes, trailers) is { } rebuilt)
+        {
+            var written = RegistryData.Parse(rebuilt, Description);
+            Volatile.Write(ref _held, new Held(written.VersionId, rebuilt));
+            Interlocked.Increment(ref _rebuilt);
+            return written;
+        }
         return await ReadAsync(cancellationToken).ConfigureAwait(false) ?? RegistryData.CreateEmpty();
     }
 
