@@ -14,7 +14,9 @@ namespace Feast.Remote;
 /// written over gRPC as Python Feast's remote registry does. <see cref="ReadAsync"/> is the server's <c>Proto</c> call (the
 /// whole registry); a <see cref="FeatureStore"/> caches it for <c>cache_ttl_seconds</c> as it caches a local registry.
 /// An update reads the registry, lets the caller change a copy, and sends each object that changed with its own
-/// <c>Apply*</c>/<c>Delete*</c> call (<see cref="RegistryChanges"/>), then reads the registry back as the server wrote it.
+/// <c>Apply*</c>/<c>Delete*</c> call (<see cref="RegistryChanges"/>), then takes the registry as the server wrote it: rebuilt
+/// from its copy and what a Feast.NET server says of each write when that hashes to the server's (<see cref="RegistryStamps"/>),
+/// read back otherwise.
 /// The update's read offers the server the version of the registry read last; a Feast.NET server that still has it says
 /// so instead of sending the whole registry again (other servers send it, as Python Feast's does).
 /// </summary>
