@@ -14,7 +14,9 @@ namespace Feast.Remote;
 /// written over gRPC as Python Feast's remote registry does. <see cref="ReadAsync"/> is the server's <c>Proto</c> call (the
 /// whole registry); a <see cref="FeatureStore"/> caches it for <c>cache_ttl_seconds</c> as it caches a local registry.
 /// An update reads the registry, lets the caller change a copy, and sends each object that changed with its own
-/// <c>Apply*</c>/<c>Delete*</c> call (<see cref="RegistryChanges"/>), then reads the registry back as the server wrote it.
+/// <c>Apply*</c>/<c>Delete*</c> call (<see cref="RegistryChanges"/>), then takes the registry as the server wrote it: rebuilt
+/// from its copy and what a Feast.NET server says of each write when that hashes to the server's (<see cref="RegistryStamps"/>),
+/// read back otherwise.
 /// The update's read offers the server the version of the registry read last; a Feast.NET server that still has it says
 /// so instead of sending the whole registry again (other servers send it, as Python Feast's does).
 /// </summary>
@@ -30,11 +32,19 @@ public sealed class RemoteRegistryStore : IRegistryStore
     private readonly RegistryServerClient _client;
     private readonly ILogger _logger;
 
-    // The registry last read from the server (parsed, and as its bytes): an update whose server still has this version
-    // diffs against it instead of reading the whole registry again. Never handed out: callers get copies.
+    // The registry last read from the server (its version and bytes): an update whose server still has this version
+    // diffs against it instead of reading the whole registry again. Callers get registries parsed from the bytes.
     private Held? _held;
 
-    private sealed record Held(RegistryData Data, byte[] Bytes);
+    private sealed record Held(string VersionId, byte[] Bytes);
+
+    /// <summary>How many updates took the registry as rebuilt from the server's write trailers instead of reading it back (for tests).</summary>
+    internal int Rebuilt => Volatile.Read(ref _rebuilt);
+
+    /// <summary>The bytes of the registry held for the next update's version offer (for tests).</summary>
+    internal byte[]? HeldBytes => Volatile.Read(ref _held)?.Bytes;
+
+    private int _rebuilt;
 
     /// <summary>Creates the store for a <c>registry_type: remote</c> configuration.</summary>
     /// <param name="config">The repo's configuration: its <c>registry</c> (path, cert, is_tls) and <c>auth</c> sections.</param>
@@ -63,10 +73,10 @@ public sealed class RemoteRegistryStore : IRegistryStore
     private async Task<(RegistryData? Data, byte[] Bytes)> ReadBytesAsync(CancellationToken cancellationToken, bool reuseHeld = false)
     {
         var held = reuseHeld ? Volatile.Read(ref _held) : null;
-        var offer = held is null ? null : new Metadata { { RegistryServerMethods.HeldVersionHeader, held.Data.VersionId } };
+        var offer = held is null ? null : new Metadata { { RegistryServerMethods.HeldVersionHeader, held.VersionId } };
         var (bytes, trailers) = await _client.CallAsync(RegistryServerMethods.Proto, new Empty(), offer, cancellationToken).ConfigureAwait(false);
-        if (held is not null && bytes.Length == 0 && trailers.GetValue(RegistryServerMethods.UnchangedTrailer) == held.Data.VersionId)
-            return (held.Data.Clone(), held.Bytes);
+        if (held is not null && bytes.Length == 0 && trailers.GetValue(RegistryServerMethods.UnchangedTrailer) == held.VersionId)
+            return (RegistryData.Parse(held.Bytes, Description), held.Bytes);
         // A server whose registry was never written answers an empty message (or one with no version and no objects): no
         // registry yet, as a missing file.
         if (bytes.Length == 0) return (null, bytes);
@@ -79,7 +89,7 @@ public sealed class RemoteRegistryStore : IRegistryStore
         {
             return (null, bytes);
         }
-        if (data.VersionId.Length > 0) Volatile.Write(ref _held, new Held(data.Clone(), bytes));
+        if (data.VersionId.Length > 0) Volatile.Write(ref _held, new Held(data.VersionId, bytes));
         return (data, bytes);
     }
 
@@ -95,25 +105,38 @@ public sealed class RemoteRegistryStore : IRegistryStore
     {
         ArgumentNullException.ThrowIfNull(mutate);
         var (read, bytes) = await ReadBytesAsync(cancellationToken, reuseHeld: true).ConfigureAwait(false);
-        var current = read ?? RegistryData.CreateEmpty();
-        var changed = current.Clone();
-        if (!await mutate(changed, cancellationToken).ConfigureAwait(false)) return current;
+        // The registry read is this call's own copy: changed in place, and read again from its bytes if the change is declined.
+        var changed = read ?? RegistryData.CreateEmpty();
+        if (!await mutate(changed, cancellationToken).ConfigureAwait(false))
+            return read is null ? RegistryData.CreateEmpty() : RegistryData.Parse(bytes, Description);
         // Through the public bytes: the SDK exposes no protobuf type, and this package is a plug-in like any other. The
-        // registry before is the bytes the server sent (not serialised again).
-        var calls = RegistryChanges.Diff(read is null ? new P.Registry() : P.Registry.Parser.ParseFrom(bytes), P.Registry.Parser.ParseFrom(changed.ToByteArray()));
-        foreach (var call in calls)
+        // registry before is the bytes the server sent (not serialised again); only objects whose bytes differ are parsed.
+        var before = read is null ? [] : bytes;
+        var changes = RegistryChanges.Diff(before, changed.ToByteArray());
+        var trailers = new List<Metadata?>(changes.Calls.Count);
+        foreach (var call in changes.Calls)
         {
             try
             {
-                await call.Send(_client, cancellationToken).ConfigureAwait(false);
+                trailers.Add(await call.Send(_client, new Metadata { { RegistryStamps.Header, "1" } }, cancellationToken).ConfigureAwait(false));
             }
             catch (RegistryException e) when (call.Rpc == "ApplyMaterialization" && e.InnerException is RpcException { StatusCode: StatusCode.Unimplemented })
             {
                 RemoteLog.MaterializationNotRecorded(_logger, call.Name, _client.Address.Authority);
+                trailers.Add(null);
             }
         }
-        RemoteLog.Written(_logger, calls.Count, _client.Address.Authority);
-        return await ReadAsync(cancellationToken).ConfigureAwait(false) ?? current;
+        RemoteLog.Written(_logger, changes.Calls.Count, _client.Address.Authority);
+        // The registry as the server wrote it: rebuilt from the one before and the server's word on each write when the
+        // result hashes to the server's registry, read back otherwise.
+        if (RegistryStamps.Rebuild(before, changes, trailers) is { } rebuilt)
+        {
+            var written = RegistryData.Parse(rebuilt, Description);
+            Volatile.Write(ref _held, new Held(written.VersionId, rebuilt));
+            Interlocked.Increment(ref _rebuilt);
+            return written;
+        }
+        return await ReadAsync(cancellationToken).ConfigureAwait(false) ?? RegistryData.CreateEmpty();
     }
 
     /// <summary>Refused: the registry belongs to the server (a client's teardown removes its project's objects only).</summary>

@@ -71,7 +71,7 @@ public sealed partial class FeatureStore : IAsyncDisposable
         _instruments = new FeastInstruments(config.Project);
         _offlineStore = new Lazy<IOfflineStore>(() => options.OfflineStore ?? _backends.CreateOfflineStore(context));
         _batchEngine = new Lazy<Materialization.IBatchEngine?>(() => _backends.CreateBatchEngine(context));
-        RegistryWriter = new RegistryWriter(RegistryStore, _backends, _time, _registry.Set);
+        RegistryWriter = new RegistryWriter(RegistryStore, _backends, _time, _registry.SetLazily);
     }
 
     /// <summary>The log category of <see cref="RepoConfig.Warnings"/>, logged when a store is created.</summary>

@@ -73,6 +73,7 @@ internal partial class FeastRegistryService
         Run(rpc, context, async ct =>
         {
             await ApplyObjectAsync(context.GetHttpContext(), project, kind, message, ct).ConfigureAwait(false);
+            await StampAsync(context, project, kind, message is null ? null : SecuredObject.Of(message).Name, ct).ConfigureAwait(false);
             return new Empty();
         });
 
@@ -99,8 +100,21 @@ internal partial class FeastRegistryService
         Run(rpc, context, async ct =>
         {
             await DeleteObjectAsync(context.GetHttpContext(), project, name, kinds, ct).ConfigureAwait(false);
+            await StampAsync(context, project, kind: null, name: null, ct).ConfigureAwait(false);
             return new Empty();
         });
+
+    /// <summary>The write's <see cref="WriteStamps"/> trailers, when the client asks for them and the server runs without auth.</summary>
+    private async Task StampAsync(ServerCallContext context, string project, string? kind, string? name, CancellationToken ct)
+    {
+        if (!WriteStamps.Asked(context)) return;
+        if ((await access.CallerAsync(context.GetHttpContext(), ct).ConfigureAwait(false)).IsChecked) return;
+        // The registry the write left (taken by the reader from the writer, not read again); a concurrent write may have
+        // replaced it since, and then the client's copy does not hash to it and the client reads the registry instead.
+        var registry = await reader.GetAsync(allowCache: true, ct).ConfigureAwait(false);
+        var bytes = ListAnswers.TryGetBytes(registry, out var kept) ? kept : registry.ToByteArray();
+        WriteStamps.Add(context, registry, bytes, project, kind, name);
+    }
 
     /// <summary>Deletes the object <paramref name="name"/> of one of <paramref name="kinds"/> for the caller of <paramref name="http"/> (the RPCs and the REST API's writes).</summary>
     internal async Task DeleteObjectAsync(HttpContext? http, string project, string name, string[] kinds, CancellationToken ct)

@@ -41,8 +41,19 @@ public sealed class RegistryData
         return new(RegistryStamp.Parse(bytes, source));
     }
 
+    // The bytes Proto serialises to, when a store has just written them (a copy is handed out: no second serialisation
+    // of a registry a server answers from right after its write). Dropped by Stamp, the only public change.
+    private byte[]? _written;
+
     /// <summary>Feast's serialized registry (the bytes of a <c>registry.db</c> file), exactly as Python Feast writes them.</summary>
-    public byte[] ToByteArray() => Proto.ToByteArray();
+    public byte[] ToByteArray() => _written is { } bytes ? (byte[])bytes.Clone() : Proto.ToByteArray();
+
+    /// <summary>
+    /// Records that <paramref name="bytes"/> are <see cref="Proto"/> serialised as it is now (a store's write), so
+    /// <see cref="ToByteArray"/> copies them instead of serialising again. <see cref="Proto"/> must not be changed
+    /// afterwards: a store hands the registry it wrote out as read-only.
+    /// </summary>
+    internal void KeepWritten(byte[] bytes) => _written = bytes;
 
     /// <summary>The version id: a uuid4 regenerated on every write; "" for a registry never written (or read from a SQL registry, whose layout has no place for it).</summary>
     public string VersionId => Proto.VersionId;
@@ -64,6 +75,7 @@ public sealed class RegistryData
     public void Stamp(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
+        _written = null;
         RegistryStamp.Stamp(Proto, timeProvider);
     }
 

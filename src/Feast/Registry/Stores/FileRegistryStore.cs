@@ -75,7 +75,9 @@ public sealed class FileRegistryStore : IRegistryStore
                 return current is null ? RegistryData.CreateEmpty() : RegistryData.Parse(current, _path);
             }
             registry.Stamp(_timeProvider);
-            await WriteAtomicallyAsync(registry.ToByteArray(), cancellationToken).ConfigureAwait(false);
+            var bytes = registry.ToByteArray();
+            await WriteAtomicallyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            registry.KeepWritten(bytes);
             return registry;
         }
     }
