@@ -114,10 +114,11 @@ podman push --quiet --tls-verify=false "$base_image" "docker://localhost:$port/f
 # --- 3. the application image -----------------------------------------------------------------------------------
 "$root/eng/build-ui.sh"
 echo "image: dotnet publish -t:PublishContainer (self-contained linux-x64) on localhost:$port/feast-base:bookworm-$key"
-# Its own artifacts folder, so the worktree's bin/obj (framework-dependent builds the tests use) are left alone.
+# Its own artifacts folder (one per checkout), so the checkout's bin/obj (framework-dependent builds the tests use) are
+# left alone.
 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish "$root/src/Feast.Cli" -c Release -r linux-x64 --self-contained \
   -nologo -v quiet -t:PublishContainer \
-  -p:UseArtifactsOutput=true -p:ArtifactsPath="$work/artifacts" \
+  -p:UseArtifactsOutput=true -p:ArtifactsPath="$work/artifacts-$(printf %s "$root" | sha256sum | cut -c1-8)" \
   -p:ContainerBaseImage="localhost:$port/feast-base:bookworm-$key" \
   -p:ContainerRepository="${image#localhost/}" -p:ContainerImageTags="\"latest;$version\"" \
   -p:LocalRegistry=Podman -p:PublishDocumentationFiles=false -p:PublishReferencesDocumentationFiles=false \
