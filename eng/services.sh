@@ -44,6 +44,52 @@ ensure_chromium() {
   [[ -x "$FEAST_CHROMIUM" ]] || { echo "services: no Chromium at $FEAST_CHROMIUM after installing it" >&2; return 1; }
 }
 
+# Podman for the container image (eng/image.sh) and the tests that run it (test/Feast.Deploy.Tests), installed from
+# Debian when missing, with the two settings this kind of VM needs (a hard nofile cap of 20000 that podman's default
+# ulimits exceed, and crun refusing a hybrid cgroup layout) in a containers.conf of its own, and the image storage in
+# a folder of its own, so nothing of the machine's podman setup is touched. Sets CONTAINERS_CONF,
+# CONTAINERS_STORAGE_CONF and CONTAINERS_REGISTRIES_CONF (each only when unset) for everything started after it.
+#   FEAST_CONTAINERS_DIR   the folder (default ~/.cache/feast-containers): configuration, image storage, base rootfs
+ensure_podman() {
+  ensure_package podman podman || return 1
+  ensure_package runc runc || return 1
+  ensure_package mmdebstrap mmdebstrap || return 1
+  ensure_package docker-registry docker-registry || return 1
+  local dir="${FEAST_CONTAINERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/feast-containers}"
+  mkdir -p "$dir/storage" "$dir/run"
+  export FEAST_CONTAINERS_DIR="$dir"
+  if [[ -z "${CONTAINERS_CONF:-}" ]]; then
+    cat >"$dir/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+CONF
+    export CONTAINERS_CONF="$dir/containers.conf"
+  fi
+  if [[ -z "${CONTAINERS_STORAGE_CONF:-}" ]]; then
+    cat >"$dir/storage.conf" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "$dir/storage"
+runroot = "$dir/run"
+CONF
+    export CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+  fi
+  if [[ -z "${CONTAINERS_REGISTRIES_CONF:-}" ]]; then
+    # No outside registry: short names are not looked up anywhere, and the loopback registry needs no TLS.
+    cat >"$dir/registries.conf" <<CONF
+unqualified-search-registries = []
+[[registry]]
+location = "localhost"
+insecure = true
+CONF
+    export CONTAINERS_REGISTRIES_CONF="$dir/registries.conf"
+  fi
+  podman info >"$dir/podman-info.log" 2>&1 \
+    || { echo "services: podman cannot run here (podman info failed):" >&2; tail -n 5 "$dir/podman-info.log" >&2; return 1; }
+}
+
 wait_for() {
   local what="$1"; shift
   for _ in $(seq 1 100); do

@@ -22,6 +22,14 @@ eng/build-ui.sh
 
 dotnet build Feast.slnx -c Release -nologo -v quiet
 
+# The container image for test/Feast.Deploy.Tests (podman from Debian when missing, set up in a folder of its own;
+# the base rootfs is cached, so a second run only publishes). Its tests fail, saying why, when podman cannot run.
+if ensure_podman && eng/image.sh; then
+  export FEAST_TEST_IMAGE=localhost/feast:latest
+else
+  echo "test: no container image (see above): the tests of test/Feast.Deploy.Tests will fail saying why"
+fi
+
 # A failed test's block in the console logger's output: "  Failed NAME", "  Error Message:", the message's lines,
 # "  Stack Trace:", "     at ..." frames. Prints the name and the message whole and the first 8 frames.
 print_failures() {
