@@ -123,10 +123,11 @@ public sealed partial class SqliteOnlineStore : IDocumentStore
                 using var rows = search.ExecuteReader();
                 while (rows.Read()) matches.Add(new DocumentMatch((byte[])rows.GetValue(0), rows.GetDouble(1)));
             }
-            catch (SqliteException e) when (e.Message.Contains("fts5", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("syntax", StringComparison.OrdinalIgnoreCase))
+            catch (SqliteException e) when (e.SqliteErrorCode == 1)
             {
+                // The table was just filled, so a plain SQL error here is the MATCH expression's (FTS5 query syntax).
                 throw new FeastValidationException(
-                    $"The query string '{text}' is not a valid full-text query ({e.Message.Replace("SQLite Error 1: ", "", StringComparison.Ordinal).TrimEnd('.')}). Use plain words, or put a phrase in double quotes.");
+                    $"The query string '{text}' is not a valid full-text query ({e.Message.Replace("SQLite Error 1: ", "", StringComparison.Ordinal).Trim('\'', '.')}). Use plain words, or put a phrase in double quotes.");
             }
             return matches;
         }
