@@ -57,7 +57,7 @@ internal sealed record DocumentRequest(IReadOnlyList<string> Features, int TopK,
         : value.ValueKind == JsonValueKind.String ? value.GetString() : throw new RequestBodyException($"'{name}' must be a string.");
 
     /// <summary>Feast's filter JSON: <c>{"type": "and"|"or", "filters": [...]}</c> or <c>{"key", "type", "value"}</c>.</summary>
-    private static DocumentFilter Filter(JsonElement json)
+    internal static DocumentFilter Filter(JsonElement json)
     {
         if (json.ValueKind != JsonValueKind.Object) throw new RequestBodyException("'filters' must be an object: {\"key\", \"type\", \"value\"} or {\"type\": \"and\"|\"or\", \"filters\": [...]}.");
         var type = OptionalString(json, "type") ?? throw new RequestBodyException("Every filter needs a 'type'.");

@@ -32,6 +32,31 @@ public sealed class DocumentSearchPermissionTests : IAsyncLifetime
         return _server.Idp.Sign("""{"alg": "RS256", "typ": "JWT", "kid": "k1"}""", claims);
     }
 
+    [Fact]
+    public async Task VectorStoreList_ShowsOnlyWhatTheCallerMayDescribe()
+    {
+        var docs = new FeatureView("docs", ServerRepo.Source, [ServerRepo.Driver], TimeSpan.FromDays(1),
+            [new Field("embedding", FeastType.Array(FeastType.Float32), vectorIndex: true, vectorLength: 2)]);
+        await _server.Store.ApplyObjectAsync(docs, new Feast.Planning.ApplyOptions { SkipSourceValidation = true });
+        // Listing needs DESCRIBE, which the project's "readers" (READ actions) and "writers" permissions do not grant.
+        Assert.Equal(0, await CountAsync(_server.Reader()));
+        await _server.Store.ApplyObjectAsync(new Permission("describers", [PermissionResourceType.FeatureView], actions: [AuthzedAction.Describe],
+            policy: new RoleBasedPolicy(["reader"])));
+
+        async Task<int> CountAsync(string token)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/v1/vector_stores");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var response = await _server.Host.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return json.RootElement.GetProperty("data").GetArrayLength();
+        }
+
+        Assert.Equal(1, await CountAsync(_server.Reader()));
+        Assert.Equal(0, await CountAsync(Writer()));
+    }
+
     [Theory]
     [InlineData("/search")]
     [InlineData("/retrieve-online-documents")]

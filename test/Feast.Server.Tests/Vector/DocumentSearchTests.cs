@@ -142,6 +142,61 @@ public sealed class DocumentSearchTests : IAsyncLifetime
         Assert.Contains(expected, (await Answers.ErrorAsync(response)).Message, StringComparison.Ordinal);
     }
 
+    private static string Id => "vs_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("p:docs"u8))[..24];
+
+    [Fact]
+    public async Task VectorStores_ListAndGet_NameTheViewsWithAVectorField()
+    {
+        using var list = JsonDocument.Parse(await _host.Http.GetStringAsync("/v1/vector_stores"));
+        using var one = JsonDocument.Parse(await _host.Http.GetStringAsync($"/v1/vector_stores/{Id}"));
+        var missing = await _host.Http.GetAsync("/v1/vector_stores/vs_nope");
+
+        Assert.Equal("list", list.RootElement.GetProperty("object").GetString());
+        var store = Assert.Single(list.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal(Id, store.GetProperty("id").GetString());
+        Assert.Equal("docs", store.GetProperty("name").GetString());
+        Assert.Equal("vector_store", one.RootElement.GetProperty("object").GetString());
+        Assert.Equal("completed", one.RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var error = JsonDocument.Parse(await missing.Content.ReadAsStringAsync());
+        Assert.Equal("not_found_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task VectorStoreSearch_IsAKeywordSearch_InOpenAIsPageShape()
+    {
+        var response = await _host.PostAsync($"/v1/vector_stores/{Id}/search", """{"query": "apple", "max_num_results": 2}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = page.RootElement;
+        Assert.Equal("vector_store.search_results.page", root.GetProperty("object").GetString());
+        Assert.Equal(["apple"], root.GetProperty("search_query").EnumerateArray().Select(q => q.GetString()));
+        var data = root.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(2, data.Length);
+        Assert.Equal($"{Id}_5", data[0].GetProperty("file_id").GetString());
+        Assert.Equal("apple apple", data[0].GetProperty("attributes").GetProperty("title").GetString());
+        Assert.Equal(5, data[0].GetProperty("attributes").GetProperty("rating").GetInt64());
+        Assert.Equal("apple apple", data[0].GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.True(data[0].GetProperty("score").GetDouble() >= data[1].GetProperty("score").GetDouble());
+        Assert.False(root.GetProperty("has_more").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("""{"query": "apple", "rewrite_query": true}""", "rewrite_query")]
+    [InlineData("""{"query": 3}""", "'query' must be a string or a list of strings")]
+    [InlineData("""{"query": "apple", "max_num_results": 6}""", "more than the 5")]
+    [InlineData("""{"query": "\"apple"}""", "not a valid full-text query")]
+    public async Task VectorStoreSearch_BadRequests_Are422InvalidRequestErrors(string body, string expected)
+    {
+        var response = await _host.PostAsync($"/v1/vector_stores/{Id}/search", body);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains(expected, error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownView_Is404()
     {
