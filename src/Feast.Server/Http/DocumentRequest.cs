@@ -11,13 +11,14 @@ namespace Feast.Server.Http;
 internal sealed record DocumentRequest(IReadOnlyList<string> Features, int TopK, float[]? Query, string? QueryString, string? DistanceMetric,
     int ApiVersion, DocumentFilter? Filters)
 {
+    /// <summary>The feature service named instead of <see cref="Features"/> (it takes precedence, as in Feast).</summary>
+    public string? FeatureService { get; init; }
+
     /// <summary>Parses a body; every error is a <see cref="RequestBodyException"/> (422) naming the field.</summary>
     public static DocumentRequest Parse(ReadOnlySpan<byte> utf8)
     {
         var root = RequestBody.ParseJson(utf8);
         if (root.ValueKind != JsonValueKind.Object) throw new RequestBodyException("The request body must be a JSON object.");
-        if (root.TryGetProperty("feature_service", out var service) && service.ValueKind != JsonValueKind.Null)
-            throw new RequestBodyException("feature_service is not supported by document search in Feast.NET yet; list the features (\"view:feature\") instead.");
         var features = new List<string>();
         if (root.TryGetProperty("features", out var list))
         {
@@ -49,7 +50,10 @@ internal sealed record DocumentRequest(IReadOnlyList<string> Features, int TopK,
                 throw new RequestBodyException($"'filters': {e.Message}");
             }
         }
-        return new DocumentRequest(features, k, query, OptionalString(root, "query_string"), OptionalString(root, "distance_metric"), version, filters);
+        return new DocumentRequest(features, k, query, OptionalString(root, "query_string"), OptionalString(root, "distance_metric"), version, filters)
+        {
+            FeatureService = OptionalString(root, "feature_service"),
+        };
     }
 
     private static string? OptionalString(JsonElement root, string name) =>

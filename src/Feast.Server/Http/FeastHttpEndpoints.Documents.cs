@@ -20,6 +20,13 @@ internal sealed partial class FeastHttpEndpoints
             throw new RequestBodyException($"top_k is {request.TopK}, more than the {state.Options.MaxTopK} this server returns. Ask for fewer documents.");
         if (request.Query is { } query && query.Length > state.Options.MaxQueryVectorLength)
             throw new RequestBodyException($"The query vector has {query.Length} values, more than the {state.Options.MaxQueryVectorLength} this server accepts.");
+        if (request.FeatureService is { } serviceName)
+        {
+            // A feature service stands for the features it lists (Feast's _get_features); the search still reads one view.
+            var registry = await state.Store.GetRegistryAsync(cancellationToken: ct).ConfigureAwait(false);
+            if (!registry.FeatureServices.TryGetValue(serviceName, out var service)) throw new FeatureServiceNotFoundException(serviceName, registry.Project);
+            request = request with { Features = [.. service.Projections.SelectMany(p => p.Features.Select(f => $"{p.Name}:{f.Name}"))] };
+        }
         // READ_ONLINE on the one view searched; the SDK reports a request naming several views.
         var viewName = request.Features.Select(f => f.Split(':')[0]).FirstOrDefault() ?? "";
         await auth.AuthorizeAsync(context, viewName, FeastAuthorization.Written, FeastAuthorization.ReadOnline, ct).ConfigureAwait(false);

@@ -42,7 +42,7 @@ public sealed class DocumentSearchTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(_root, "feature_store.yaml"),
             "project: p\nregistry: data/registry.db\nprovider: local\nonline_store: {type: sqlite, path: data/online.db, vector_enabled: true, text_search_enabled: true}\n");
         _store = FeatureStore.Open(_root);
-        await _store.ApplyAsync([Doc, Docs]);
+        await _store.ApplyAsync([Doc, Docs, new FeatureService("doc_search", [Docs.Select("title")])]);
         await _store.WriteToOnlineStoreAsync("docs", FeatureRows.FromColumns(new Dictionary<string, IReadOnlyList<object?>>
         {
             ["doc_id"] = [.. Enumerable.Range(1, 6).Select(i => (object?)(long)i)],
@@ -195,6 +195,18 @@ public sealed class DocumentSearchTests : IAsyncLifetime
         using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
         Assert.Contains(expected, error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_ByFeatureService_ReadsItsFeatures_AnUnknownServiceIs404()
+    {
+        var (names, columns) = await AnswerAsync(await _host.PostAsync("/search",
+            """{"feature_service": "doc_search", "top_k": 2, "query": [0, 0, 3, 0], "api_version": 2}"""));
+        var missing = await _host.PostAsync("/search", """{"feature_service": "nope", "top_k": 2, "query": [0, 0, 3, 0], "api_version": 2}""");
+
+        Assert.Equal(["title", "distance", "doc_id"], names);
+        Assert.Equal("apple pie", columns["title"][0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
