@@ -57,7 +57,7 @@ public static class FeastServerExtensions
     }
 
     /// <summary>
-    /// Maps Feast's endpoints: <c>POST /get-online-features</c>, <c>/push</c>, <c>/write-to-online-store</c>,
+    /// Maps Feast's endpoints: <c>POST /get-online-features</c>, <c>/search</c>, <c>/retrieve-online-documents</c>, <c>/v1/vector_stores/{id}/search</c>, <c>/push</c>, <c>/write-to-online-store</c>,
     /// <c>/materialize</c>, <c>/materialize-incremental</c>; <c>GET /health</c>, <c>/healthz/live</c>,
     /// <c>/healthz/ready</c>, <c>/metrics</c> (when metrics are on); and the gRPC services
     /// <c>feast.serving.ServingService</c> and <c>grpc.health.v1.Health</c>.
@@ -71,6 +71,11 @@ public static class FeastServerExtensions
         var state = endpoints.ServiceProvider.GetRequiredService<FeastServerState>();
         var group = endpoints.MapGroup("");
         group.MapPost("/get-online-features", http.GetOnlineFeatures);
+        group.MapPost("/search", http.Search);
+        group.MapPost("/retrieve-online-documents", http.RetrieveOnlineDocuments);
+        group.MapGet("/v1/vector_stores", http.ListVectorStores);
+        group.MapGet("/v1/vector_stores/{vector_store_id}", http.GetVectorStore);
+        group.MapPost("/v1/vector_stores/{vector_store_id}/search", http.SearchVectorStore);
         group.MapPost("/push", http.Push);
         group.MapPost("/write-to-online-store", http.WriteToOnlineStore);
         group.MapPost("/materialize", http.Materialize);

@@ -39,6 +39,12 @@ public sealed class FeastServerOptions
     /// </summary>
     public int MaxFeaturesPerRequest { get; set; } = 10_000;
 
+    /// <summary>The largest <c>top_k</c> a <c>/search</c> or <c>/retrieve-online-documents</c> request may ask for (1,000 by default); more get 422.</summary>
+    public int MaxTopK { get; set; } = 1_000;
+
+    /// <summary>The longest query vector a document search may send (65,536 values by default); longer get 422.</summary>
+    public int MaxQueryVectorLength { get; set; } = 65_536;
+
     /// <summary>
     /// The most entity rows one online read may ask for (100,000 by default); more get 413 (gRPC RESOURCE_EXHAUSTED).
     /// <c>feast serve --max-entity-rows</c>.

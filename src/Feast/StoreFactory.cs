@@ -22,11 +22,15 @@ internal static class StoreFactory
     /// <summary>The built-in SQLite online store, after refusing the options Feast.NET does not implement.</summary>
     public static SqliteOnlineStore CreateSqliteOnlineStore(SqliteOnlineStoreOptions sqlite, RepoConfig config) => sqlite switch
     {
-        { VectorEnabled: true } or { EnableOpenaiCompatibleStore: true } or { TextSearchEnabled: true } =>
-            throw new FeastConfigException("feature_store.yaml: online_store (sqlite): vector_enabled, text_search_enabled and enable_openai_compatible_store are not supported by Feast.NET yet. Remove them or set them to false."),
+        { EnableOpenaiCompatibleStore: true } =>
+            throw new FeastConfigException("feature_store.yaml: online_store (sqlite): enable_openai_compatible_store (the value_num column) is not supported by Feast.NET yet. Remove it or set it to false; vector_enabled and text_search_enabled work without it."),
         _ when config.Registry.EnableOnlineFeatureViewVersioning =>
             throw new FeastConfigException($"feature_store.yaml: registry.enable_online_feature_view_versioning is not supported by Feast.NET yet (its versioned table names for {sqlite.Path}). Remove it or set it to false."),
-        _ => new SqliteOnlineStore(config.ResolvePath(sqlite.Path), sqlite.LastWriteWins),
+        _ => new SqliteOnlineStore(config.ResolvePath(sqlite.Path), sqlite.LastWriteWins)
+        {
+            VectorEnabled = sqlite.VectorEnabled,
+            TextSearchEnabled = sqlite.TextSearchEnabled,
+        },
     };
 
     /// <summary>The scheme of a SQLAlchemy URL without its driver: <c>postgresql+psycopg://…</c> → <c>postgresql</c>.</summary>

@@ -28,7 +28,6 @@ public partial class FeatureStoreTests
     }
 
     [Theory]
-    [InlineData("online_store:\n  type: sqlite\n  vector_enabled: true\n")]
     [InlineData("online_store:\n  type: sqlite\n  enable_openai_compatible_store: true\n")]
     public void Open_UnsupportedSqliteOption_ThrowsNotSupported(string onlineStore)
     {

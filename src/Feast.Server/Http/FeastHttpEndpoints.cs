@@ -13,7 +13,7 @@ namespace Feast.Server.Http;
 /// Feast's feature-server endpoints (FEAST-FORMATS §5): each reads its body, calls the SDK with the request's abort
 /// token, and answers as Feast's Python server does, errors included.
 /// </summary>
-internal sealed class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, MaterializationRunner materializations,
+internal sealed partial class FeastHttpEndpoints(FeastServerState state, HealthCheckService health, ServerMetrics metrics, MaterializationRunner materializations,
     OfflinePushBatcher offlinePushes, FeastAuthorization auth, ILogger<FeastHttpEndpoints> logger)
 {
     private static readonly JsonWriterOptions WriterOptions = new()

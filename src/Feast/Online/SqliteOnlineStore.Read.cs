@@ -151,6 +151,9 @@ public sealed partial class SqliteOnlineStore
 
         public int Generation { get; } = generation;
 
+        /// <summary>The connection, for statements the read path does not prepare (document search).</summary>
+        public SqliteConnection Connection { get; } = connection;
+
         public sqlite3_stmt Select(string table, int keyCount)
         {
             if (_selects.TryGetValue((table, keyCount), out var statement)) return statement;
@@ -181,7 +184,7 @@ public sealed partial class SqliteOnlineStore
         public void Dispose()
         {
             DisposeStatements();
-            connection.Dispose();
+            Connection.Dispose();
         }
     }
 

@@ -34,7 +34,7 @@ public sealed partial class SqliteOnlineStore
             var writer = GetWriter();
             try
             {
-                Write(writer, table, batch, LastWriteWins, cancellationToken);
+                Write(writer, table, batch, LastWriteWins, VectorEnabled ? VectorLengths(view, batch.FeatureNames) : null, cancellationToken);
             }
             catch (MissingTableException e)
             {
@@ -54,13 +54,19 @@ public sealed partial class SqliteOnlineStore
         }
     }
 
-    private static void Write(WriteConnection writer, string table, OnlineWriteBatch batch, bool lastWriteWins, CancellationToken cancellationToken)
+    // vectorLengths: with vector_enabled, per batch feature the declared length of its vectors (0: any), and vector_value
+    // is written as Feast writes it; null leaves vector_value NULL.
+    private static void Write(WriteConnection writer, string table, OnlineWriteBatch batch, bool lastWriteWins, int[]? vectorLengths,
+        CancellationToken cancellationToken)
     {
         var layout = writer.Table(table) ?? throw new MissingTableException();
+        if (vectorLengths is not null && !layout.HasVectorValue)
+            throw new FeastException($"Table {table} has no vector_value column, which vector_enabled needs. Run `feast apply` to recreate it, or set vector_enabled: false.");
         var features = batch.FeatureNames;
         var inserts = new List<InsertCommand>((features.Count + MaxFeaturesPerInsert - 1) / MaxFeaturesPerInsert);
         for (var start = 0; start < features.Count; start += MaxFeaturesPerInsert)
-            inserts.Add(layout.Insert(writer.Connection, table, features, start, Math.Min(MaxFeaturesPerInsert, features.Count - start), lastWriteWins));
+            inserts.Add(layout.Insert(writer.Connection, table, features, start, Math.Min(MaxFeaturesPerInsert, features.Count - start), lastWriteWins,
+                vectorLengths));
 
         var order = KeyOrder(batch);
         for (var chunk = 0; chunk < batch.Count; chunk += RowsPerTransaction)
@@ -161,14 +167,18 @@ public sealed partial class SqliteOnlineStore
     {
         private readonly Dictionary<string, InsertCommand> _inserts = new(StringComparer.Ordinal);
 
-        public InsertCommand Insert(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool lastWriteWins)
+        public bool HasVectorValue => hasVectorValue;
+
+        public InsertCommand Insert(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool lastWriteWins,
+            int[]? vectorLengths)
         {
-            var signature = new StringBuilder(lastWriteWins ? "w\0" : "n\0");
+            var signature = new StringBuilder(lastWriteWins ? "w" : "n").Append(vectorLengths is null ? "\0" : "v\0");
             for (var i = start; i < start + count; i++) signature.Append(features[i]).Append('\0');
             var key = signature.ToString();
             if (_inserts.TryGetValue(key, out var insert))
             {
                 insert.Start = start;
+                insert.VectorLengths = vectorLengths;
                 return insert;
             }
             if (_inserts.Count >= MaxStatementsPerConnection)
@@ -176,7 +186,10 @@ public sealed partial class SqliteOnlineStore
                 foreach (var old in _inserts.Values) old.Dispose();
                 _inserts.Clear();
             }
-            insert = new InsertCommand(connection, table, features, start, count, hasVectorValue, lastWriteWins);
+            insert = new InsertCommand(connection, table, features, start, count, hasVectorValue, lastWriteWins, vectorLengths is not null)
+            {
+                VectorLengths = vectorLengths,
+            };
             _inserts[key] = insert;
             return insert;
         }
@@ -190,7 +203,8 @@ public sealed partial class SqliteOnlineStore
 
     /// <summary>
     /// One prepared multi-row upsert writing <c>count</c> features of one entity row: the feature names are literals,
-    /// the key and timestamps are bound once (?1..?3), feature i binds its value (?(4+2i)) and value text (?(5+2i)).
+    /// the key and timestamps are bound once (?1..?3), feature i binds its value (?(4+si)) and value text (?(5+si)), and
+    /// with vectors its vector_value (?(6+si)); the stride s is 2, or 3 with vectors.
     /// </summary>
     /// <remarks>
     /// The statement is driven through SQLitePCL directly (the library under Microsoft.Data.Sqlite, on the same
@@ -202,10 +216,16 @@ public sealed partial class SqliteOnlineStore
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _statement;
 
-        public InsertCommand(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool hasVectorValue, bool lastWriteWins)
+        private readonly int _stride;
+        private readonly string[] _names;
+
+        public InsertCommand(SqliteConnection connection, string table, IReadOnlyList<string> features, int start, int count, bool hasVectorValue,
+            bool lastWriteWins, bool writesVectors)
         {
             Start = start;
             Count = count;
+            _stride = writesVectors ? 3 : 2;
+            _names = [.. features.Skip(start).Take(count)];
             var sql = new StringBuilder();
             sql.Append("INSERT INTO ").Append(Quote(table))
                 .Append(" (entity_key, feature_name, value, value_text, ")
@@ -215,8 +235,8 @@ public sealed partial class SqliteOnlineStore
             {
                 if (i > 0) sql.Append(", ");
                 sql.Append("(?1, ").Append(Literal(features[start + i]))
-                    .Append(CultureInfo.InvariantCulture, $", ?{4 + 2 * i}, ?{5 + 2 * i}, ")
-                    .Append(hasVectorValue ? "NULL, " : "")
+                    .Append(CultureInfo.InvariantCulture, $", ?{4 + _stride * i}, ?{5 + _stride * i}, ")
+                    .Append(writesVectors ? string.Create(CultureInfo.InvariantCulture, $"?{6 + _stride * i}, ") : hasVectorValue ? "NULL, " : "")
                     .Append("?2, ?3)");
             }
             sql.Append(" ON CONFLICT(entity_key, feature_name) DO UPDATE SET value = excluded.value, value_text = excluded.value_text, ")
@@ -247,6 +267,9 @@ public sealed partial class SqliteOnlineStore
         /// <summary>The index in the batch's features of this statement's first feature.</summary>
         public int Start { get; set; }
 
+        /// <summary>Per batch feature, its declared vector length (0: any) when vectors are written.</summary>
+        public int[]? VectorLengths { get; set; }
+
         public int Count { get; }
 
         /// <summary>Writes features Start..Start+Count of one row.</summary>
@@ -261,24 +284,26 @@ public sealed partial class SqliteOnlineStore
                 var value = values[Start + i];
                 // Feast's null is an empty Value: an empty blob (zeroblob, so it is not bound as SQL NULL).
                 var size = value.GetSerializedSize();
+                var at = 4 + _stride * i;
                 if (size == 0)
                 {
-                    Check(raw.sqlite3_bind_zeroblob(statement, 4 + 2 * i, 0));
+                    Check(raw.sqlite3_bind_zeroblob(statement, at, 0));
                 }
                 else
                 {
                     if (size > valueBuffer.Length) valueBuffer = new byte[Math.Max(size, valueBuffer.Length * 2)];
                     var bytes = valueBuffer.AsSpan(0, size);
                     value.WriteTo(bytes);
-                    Check(raw.sqlite3_bind_blob(statement, 4 + 2 * i, bytes));
+                    Check(raw.sqlite3_bind_blob(statement, at, bytes));
                 }
                 var length = FeastValues.WriteValueTextUtf8(value.Proto, ref textBuffer);
                 Check(length switch
                 {
-                    < 0 => raw.sqlite3_bind_null(statement, 5 + 2 * i),
-                    0 => raw.sqlite3_bind_text(statement, 5 + 2 * i, string.Empty),
-                    _ => raw.sqlite3_bind_text(statement, 5 + 2 * i, textBuffer.AsSpan(0, length)),
+                    < 0 => raw.sqlite3_bind_null(statement, at + 1),
+                    0 => raw.sqlite3_bind_text(statement, at + 1, string.Empty),
+                    _ => raw.sqlite3_bind_text(statement, at + 1, textBuffer.AsSpan(0, length)),
                 });
+                if (VectorLengths is { } lengths) Check(BindVectorValue(statement, at + 2, _names[i], value.Proto, lengths[Start + i], ref valueBuffer));
             }
             var rc = raw.sqlite3_step(statement);
             raw.sqlite3_reset(statement);

@@ -41,6 +41,28 @@ public class ProtoConverterTests
     }
 
     [Fact]
+    public void VectorFieldToProto_UsesFeastFieldNumbers5To7_AndRoundTripsByteForByte()
+    {
+        var field = new Field("embedding", FeastType.Array(FeastType.Float32), vectorIndex: true, vectorLength: 384, vectorSearchMetric: "COSINE");
+        var expected = Wire.Concat(
+            Wire.StringField(1, "embedding"),
+            Wire.VarintField(2, 16),          // value_type FLOAT_LIST
+            Wire.VarintField(5, 1),           // vector_index
+            Wire.StringField(6, "COSINE"),    // vector_search_metric
+            Wire.VarintField(7, 384));        // vector_length
+
+        var bytes = ProtoConverter.ToProto(field).ToByteArray();
+        var back = ProtoConverter.FromProto(P.FeatureSpecV2.Parser.ParseFrom(expected));
+
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(bytes));
+        Assert.Equal(field, back);
+        var view = new FeatureView("docs", DriverSource, [Driver], TimeSpan.FromDays(1), [field, new Field("title", FeastType.String)]);
+        var viewBytes = ProtoConverter.ToProto(view, "p").ToByteArray();
+        Assert.Equal(Convert.ToHexString(viewBytes),
+            Convert.ToHexString(ProtoConverter.ToProto(ProtoConverter.FromProto(P.FeatureView.Parser.ParseFrom(viewBytes)), "p").ToByteArray()));
+    }
+
+    [Fact]
     public void FileSourceToProto_Parquet_MatchesPythonFeastLayout()
     {
         var proto = ProtoConverter.ToProto(DriverSource, "my_project");
