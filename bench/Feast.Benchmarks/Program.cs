@@ -61,13 +61,14 @@ internal static class Program
           Feast.Benchmarks postgres-historical [--quick] [--reps N] [--rows N] [--out FILE]
               Scenario s1 on the PostgreSQL offline store (FEAST_TEST_POSTGRES) against its SQL run raw; report:
               bench/results/postgres-historical.md (bench/.data/postgres-historical-quick.md with --quick).
-          Feast.Benchmarks registry [--quick] [--no-build] [--only get] [--server-env NAME=VALUE]... [--data DIR] [--out FILE]
+          Feast.Benchmarks registry [--quick] [--no-build] [--only get] [--server-env NAME=VALUE]... [--server-cpus LIST] [--data DIR] [--out FILE]
               feast serve_registry (the built CLI, own process) over a registry of 1,000 feature views and 100 feature
               services: GetFeatureView and ListFeatureViews over gRPC on loopback, p50/p99 at fixed rates (open loop) and
               max throughput (closed loop), against the same lookup in-process and a trivial method of the same server
               (grpc.health.v1.Health/Check: the transport and the client's own pacing); report: bench/results/registry.md
               (bench/.data/registry-quick.md with --quick). --only get: the Get rows only; --server-env: an environment
-              variable for the server's process (to try a runtime setting).
+              variable for the server's process (to try a runtime setting); --server-cpus: run the server under
+              `taskset -c LIST` (start the runner itself under `taskset -c` on the other CPUs so the two never share one).
           Feast.Benchmarks registry-apply [--runs N] [--views N] [--services N]
               FeatureStore.ApplyAsync of a repo with one changed feature view (100 views, 10 services by default) against a
               local file registry and through a registry server on loopback (registry_type: remote), alternately in one run;

@@ -29,6 +29,10 @@ internal static class RegistryRunner
     private const int Services = 100;
     private const int InFlight = 16;
 
+    /// <summary>The CPUs this process may run on, as the kernel lists them (<c>Cpus_allowed_list</c>).</summary>
+    private static string OwnCpus() =>
+        File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+
     private static readonly Marshaller<byte[]> Raw = Marshallers.Create(b => b, b => b);
 
     public static async Task<int> RunAsync(string[] args)
@@ -37,7 +41,10 @@ internal static class RegistryRunner
         // --server-env NAME=VALUE (repeatable): an environment variable for the server's process only, to try a runtime setting.
         var serverEnv = args.Select((a, i) => (a, i)).Where(p => p.a == "--server-env" && p.i + 1 < args.Length)
             .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv.Length > 1 ? kv[1] : "")).ToList();
-        var skip = args.Select((a, i) => (a, i)).Where(p => p.a == "--server-env").SelectMany(p => new[] { p.i, p.i + 1 }).ToHashSet();
+        // --server-cpus LIST: run the server under `taskset -c LIST`, so that with the runner itself started under
+        // `taskset -c` on the other core the load generator and the server do not share a core (as on two machines).
+        var serverCpus = args.Select((a, i) => (a, i)).Where(p => p.a == "--server-cpus" && p.i + 1 < args.Length).Select(p => args[p.i + 1]).LastOrDefault();
+        var skip = args.Select((a, i) => (a, i)).Where(p => p.a is "--server-env" or "--server-cpus").SelectMany(p => new[] { p.i, p.i + 1 }).ToHashSet();
         var options = BenchOptions.Parse([.. args.Where((a, i) => a != "--no-build" && !skip.Contains(i))]);
         var getOnly = options.Only.Contains("get");
         var root = BenchOptions.RepoRoot();
@@ -68,9 +75,13 @@ internal static class RegistryRunner
 
         using var probe = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         Console.WriteLine("Starting feast serve_registry...");
-        await using var server = await ServerProcess.StartAsync("feast serve_registry", "dotnet",
-            [cli, "serve_registry", "--host", "127.0.0.1", "-p", "{port}", "--no-access-log"], repo, Path.Combine(repo, "serve_registry.log"), serverGc: false, probe, serverEnv);
-        Console.WriteLine($"  on port {server.Port} (pid {server.ProcessId}){(serverEnv.Count > 0 ? ", server environment: " + string.Join(' ', serverEnv.Select(kv => kv.Key + "=" + kv.Value)) : "")}");
+        string[] serverArgs = [cli, "serve_registry", "--host", "127.0.0.1", "-p", "{port}", "--no-access-log"];
+        // taskset execs dotnet in place: the pid (and so the server's CPU time) stays the server's.
+        await using var server = serverCpus is null
+            ? await ServerProcess.StartAsync("feast serve_registry", "dotnet", serverArgs, repo, Path.Combine(repo, "serve_registry.log"), serverGc: false, probe, serverEnv)
+            : await ServerProcess.StartAsync("feast serve_registry", "taskset", ["-c", serverCpus, "dotnet", .. serverArgs], repo, Path.Combine(repo, "serve_registry.log"), serverGc: false, probe, serverEnv);
+        Console.WriteLine($"  on port {server.Port} (pid {server.ProcessId}){(serverEnv.Count > 0 ? ", server environment: " + string.Join(' ', serverEnv.Select(kv => kv.Key + "=" + kv.Value)) : "")}"
+            + (serverCpus is null ? "" : $", server on CPUs {serverCpus}, this process on CPUs {OwnCpus()}"));
         using var channel = GrpcChannel.ForAddress(server.Url("/"), new GrpcChannelOptions { MaxReceiveMessageSize = null });
         var invoker = channel.CreateCallInvoker();
         var get = Method<R.GetFeatureViewRequest>("GetFeatureView");
