@@ -38,14 +38,6 @@ internal sealed partial class FeastHttpEndpoints
                 request.Query ?? throw new RequestBodyException("'query' (the query embedding) is required with api_version 1; send api_version 2 for a text search."),
                 request.TopK, request.Features, cancellationToken: ct).ConfigureAwait(false);
 
-        var http = context.Response;
-        http.StatusCode = StatusCodes.Status200OK;
-        http.ContentType = "application/json";
-        var body = http.BodyWriter;
-        using (var writer = new Utf8JsonWriter(body, WriterOptions))
-        {
-            OnlineResponseJson.Write(writer, response);
-        }
-        await body.FlushAsync(ct).ConfigureAwait(false);
+        await WriteOnlineResponseAsync(context, response, ct).ConfigureAwait(false);
     }
 }

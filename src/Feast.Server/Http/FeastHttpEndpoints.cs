@@ -37,15 +37,7 @@ internal sealed partial class FeastHttpEndpoints(FeastServerState state, HealthC
         RequestShape.Set(context, response);
         Activity.Current?.SetTag("feast.entity_rows", response.RowCount);
 
-        var http = context.Response;
-        http.StatusCode = StatusCodes.Status200OK;
-        http.ContentType = "application/json";
-        var body = http.BodyWriter;
-        using (var writer = new Utf8JsonWriter(body, WriterOptions))
-        {
-            OnlineResponseJson.Write(writer, response);
-        }
-        await body.FlushAsync(ct).ConfigureAwait(false);
+        await WriteOnlineResponseAsync(context, response, ct).ConfigureAwait(false);
     });
 
     public Task Push(HttpContext context) => Guard(context, "/push", async (context, ct) =>
@@ -156,6 +148,20 @@ internal sealed partial class FeastHttpEndpoints(FeastServerState state, HealthC
         var text = await metrics.RenderAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await context.Response.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>A 200 answer with an online response in Feast's JSON, written straight to the body.</summary>
+    private static async Task WriteOnlineResponseAsync(HttpContext context, Feast.Online.OnlineFeaturesResponse response, CancellationToken cancellationToken)
+    {
+        var http = context.Response;
+        http.StatusCode = StatusCodes.Status200OK;
+        http.ContentType = "application/json";
+        var body = http.BodyWriter;
+        using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        {
+            OnlineResponseJson.Write(writer, response);
+        }
+        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task WriteNullAsync(HttpContext context, CancellationToken cancellationToken)
