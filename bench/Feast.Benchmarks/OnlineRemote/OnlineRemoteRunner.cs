@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Feast.Benchmarks.Harness;
 using Feast.Configuration;
 using Feast.Planning;
 using Feast.Remote;
@@ -38,7 +39,7 @@ internal static class OnlineRemoteRunner
             await using var served = new FeatureStore(config);
             var views = await ApplyAndWriteAsync(served, entities);
             await using var host = await StartServerAsync(served);
-            var remoteConfig = config with { OnlineStore = new RemoteOnlineStoreOptions { Path = host.Url } };
+            var remoteConfig = config with { OnlineStore = new RemoteOnlineStoreOptions { Path = $"http://127.0.0.1:{host.Port}" } };
             await using var remote = new FeatureStore(remoteConfig, new FeatureStoreOptions().UseRemoteOnlineStore());
 
             var features = views.SelectMany(v => Enumerable.Range(0, FeaturesPerView).Select(f => $"{v}:{v.Replace("view_", "v", StringComparison.Ordinal)}_f{f}")).ToArray();
@@ -138,35 +139,10 @@ internal static class OnlineRemoteRunner
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static async Task<ServerHost> StartServerAsync(FeatureStore store)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddFeast(o =>
+    private static Task<LoopbackServer> StartServerAsync(FeatureStore store) =>
+        LoopbackServer.StartAsync(s => s.AddFeast(o =>
         {
             o.Store = store;
             o.AccessLog = false;
-        });
-        ListenOptions? listen = null;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
-        {
-            l.Protocols = HttpProtocols.Http1;
-            listen = l;
-        }));
-        var app = builder.Build();
-        app.MapFeast();
-        await app.StartAsync();
-        return new ServerHost(app, $"http://127.0.0.1:{listen!.IPEndPoint!.Port}");
-    }
-
-    private sealed class ServerHost(WebApplication app, string url) : IAsyncDisposable
-    {
-        public string Url => url;
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
+        }), app => app.MapFeast(), HttpProtocols.Http1);
 }

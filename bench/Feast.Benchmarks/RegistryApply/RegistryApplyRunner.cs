@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Feast.Benchmarks.Harness;
 using Feast.Configuration;
 using Feast.Planning;
 using Feast.Remote;
@@ -33,7 +34,7 @@ internal static class RegistryApplyRunner
             var serverConfig = Config(Path.Combine(root, "server"), "registry: data/registry.db");
             await using var served = new FeatureStore(serverConfig);
             await using var host = await StartServerAsync(served);
-            var remote = Config(Path.Combine(root, "client"), $"registry:\n  registry_type: remote\n  path: {host.Address}\n  cache_ttl_seconds: 0");
+            var remote = Config(Path.Combine(root, "client"), $"registry:\n  registry_type: remote\n  path: 127.0.0.1:{host.Port}\n  cache_ttl_seconds: 0");
 
             await using var localStore = new FeatureStore(local);
             await using var remoteStore = new FeatureStore(remote, new FeatureStoreOptions().UseRemoteRegistry());
@@ -129,31 +130,6 @@ internal static class RegistryApplyRunner
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static async Task<ServerHost> StartServerAsync(FeatureStore store)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddFeastRegistryServer(o => o.Store = store);
-        ListenOptions? listen = null;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
-        {
-            l.Protocols = HttpProtocols.Http2;
-            listen = l;
-        }));
-        var app = builder.Build();
-        app.MapFeastRegistryServer();
-        await app.StartAsync();
-        return new ServerHost(app, $"127.0.0.1:{listen!.IPEndPoint!.Port}");
-    }
-
-    private sealed class ServerHost(WebApplication app, string address) : IAsyncDisposable
-    {
-        public string Address => address;
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
+    private static Task<LoopbackServer> StartServerAsync(FeatureStore store) =>
+        LoopbackServer.StartAsync(s => s.AddFeastRegistryServer(o => o.Store = store), app => app.MapFeastRegistryServer(), HttpProtocols.Http2);
 }
